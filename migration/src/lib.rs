@@ -1,0 +1,61 @@
+//! The CreatorPulse schema: seed 003's 17 tables plus `users` and `sessions`, on PostgreSQL
+//! and SQLite. Type mappings live in [`schema`].
+pub use sea_orm_migration::prelude::*;
+
+pub mod schema;
+
+mod m20261124_000001_create_users;
+mod m20261124_000002_create_profile_tables;
+mod m20261124_000003_create_trend_tables;
+mod m20261124_000004_create_content_tables;
+mod m20261124_000005_create_delivery_tables;
+mod m20261124_000006_create_analytics_tables;
+mod m20261124_000007_create_billing_tables;
+mod m20261124_000008_create_agency_clients;
+mod m20261124_000009_create_system_tables;
+mod m20261124_000010_create_voice_model_activation;
+mod m20261124_000011_create_calculate_daily_credits;
+
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![
+            Box::new(m20261124_000001_create_users::Migration),
+            Box::new(m20261124_000002_create_profile_tables::Migration),
+            Box::new(m20261124_000003_create_trend_tables::Migration),
+            Box::new(m20261124_000004_create_content_tables::Migration),
+            Box::new(m20261124_000005_create_delivery_tables::Migration),
+            Box::new(m20261124_000006_create_analytics_tables::Migration),
+            Box::new(m20261124_000007_create_billing_tables::Migration),
+            Box::new(m20261124_000008_create_agency_clients::Migration),
+            Box::new(m20261124_000009_create_system_tables::Migration),
+            Box::new(m20261124_000010_create_voice_model_activation::Migration),
+            Box::new(m20261124_000011_create_calculate_daily_credits::Migration),
+        ]
+    }
+}
+
+/// Every table the migrations create, parents before children.
+pub const TABLES: &[&str] = &[
+    "users",
+    "sessions",
+    "creator_profiles",
+    "platform_connections",
+    "content_sources",
+    "trend_insights",
+    "content_drafts",
+    "voice_training_data",
+    "voice_models",
+    "trend_content_mapping",
+    "delivery_preferences",
+    "daily_deliveries",
+    "creator_analytics",
+    "content_performance",
+    "usage_tracking",
+    "subscription_billing",
+    "agency_clients",
+    "ai_processing_logs",
+    "system_health_metrics",
+];
