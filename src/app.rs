@@ -1,0 +1,263 @@
+//! The HTTP server: GraphQL over HTTP, GraphiQL, health probes, request logs, graceful shutdown.
+use std::future::Future;
+use std::sync::Arc;
+
+use async_graphql::http::GraphiQLSource;
+use async_graphql::parser::types::{DocumentOperations, OperationType};
+use axum::body::Bytes;
+use axum::extract::rejection::QueryRejection;
+use axum::extract::{Query, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{Html, IntoResponse, Response};
+use axum::routing::get;
+use axum::Router;
+use sea_orm::DatabaseConnection;
+use serde::Deserialize;
+use tokio::net::TcpListener;
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::trace::{DefaultOnResponse, TraceLayer};
+use tracing::Level;
+
+use crate::config::Config;
+use crate::graphql::{AppSchema, build_schema};
+
+/// What every request handler and resolver may reach.
+#[derive(Clone)]
+pub struct AppState {
+    pub db: DatabaseConnection,
+    pub config: Arc<Config>,
+}
+
+#[derive(Clone)]
+struct App {
+    state: AppState,
+    schema: AppSchema,
+}
+
+/// The HTTP router of the API.
+pub fn router(state: AppState) -> Router {
+    let schema = build_schema(state.clone());
+    let app = App { state, schema };
+    Router::new()
+        .route("/graphql", get(graphql_get).post(graphql_post))
+        .route("/healthz", get(|| async { "ok" }))
+        .route("/readyz", get(readyz))
+        .with_state(app)
+        .layer(PropagateRequestIdLayer::x_request_id())
+        .layer(
+            TraceLayer::new_for_http()
+                .make_span_with(|req: &axum::http::Request<_>| {
+                    let id = req
+                        .headers()
+                        .get("x-request-id")
+                        .and_then(|v| v.to_str().ok())
+                        .unwrap_or_default();
+                    tracing::info_span!("request", method = %req.method(), path = %req.uri().path(), request_id = %id)
+                })
+                .on_response(DefaultOnResponse::new().level(Level::INFO)),
+        )
+        .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
+}
+
+/// Serves `router` on `listener` until `shutdown` resolves, then lets in-flight requests finish
+/// for at most the configured shutdown timeout.
+pub async fn serve(
+    listener: TcpListener,
+    state: AppState,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    let grace = state.config.shutdown_timeout();
+    let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+    let server = axum::serve(listener, router(state)).with_graceful_shutdown(async move {
+        shutdown.await;
+        tracing::info!("shutting down: finishing in-flight requests");
+        let _ = tx.send(());
+    });
+    let mut server = std::pin::pin!(server.into_future());
+    tokio::select! {
+        result = &mut server => result,
+        _ = rx => match tokio::time::timeout(grace, server).await {
+            Ok(result) => result,
+            Err(_) => {
+                tracing::warn!("shutdown timeout reached; dropping remaining requests");
+                Ok(())
+            }
+        },
+    }
+}
+
+async fn readyz(State(app): State<App>) -> Response {
+    match app.state.db.ping().await {
+        Ok(()) => (StatusCode::OK, "ready").into_response(),
+        Err(err) => {
+            tracing::warn!(error = %err, "database unreachable");
+            (StatusCode::SERVICE_UNAVAILABLE, "database unreachable").into_response()
+        }
+    }
+}
+
+/// The two media types of GraphQL over HTTP.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum MediaType {
+    GraphqlResponseJson,
+    Json,
+}
+
+impl MediaType {
+    fn header(self) -> HeaderValue {
+        HeaderValue::from_static(match self {
+            Self::GraphqlResponseJson => "application/graphql-response+json; charset=utf-8",
+            Self::Json => "application/json; charset=utf-8",
+        })
+    }
+
+    /// Picks the response type from `Accept`; `None` when the client accepts neither.
+    fn negotiate(headers: &HeaderMap) -> Option<Self> {
+        let Some(accept) = headers.get(header::ACCEPT).and_then(|v| v.to_str().ok()) else {
+            return Some(Self::Json);
+        };
+        let mut best: Option<(f32, Self)> = None;
+        for item in accept.split(',') {
+            let mut parts = item.split(';');
+            let media = parts.next().unwrap_or_default().trim().to_ascii_lowercase();
+            let q = parts
+                .filter_map(|p| p.trim().strip_prefix("q="))
+                .find_map(|q| q.parse::<f32>().ok())
+                .unwrap_or(1.0);
+            let kind = match media.as_str() {
+                "application/graphql-response+json" => Self::GraphqlResponseJson,
+                "application/json" => Self::Json,
+                "application/*" | "*/*" => Self::GraphqlResponseJson,
+                _ => continue,
+            };
+            if q > 0.0 && best.is_none_or(|(b, _)| q > b) {
+                best = Some((q, kind));
+            }
+        }
+        best.map(|(_, kind)| kind)
+    }
+}
+
+fn wants_html(headers: &HeaderMap) -> bool {
+    headers
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|a| a.contains("text/html"))
+}
+
+/// A request-level error (the document never executed): no `data` entry.
+fn request_error(media: MediaType, status: StatusCode, message: &str) -> Response {
+    let body = serde_json::json!({ "errors": [{ "message": message, "extensions": { "code": "BAD_REQUEST" } }] });
+    (status, [(header::CONTENT_TYPE, media.header())], body.to_string()).into_response()
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct GetParams {
+    query: Option<String>,
+    operation_name: Option<String>,
+    variables: Option<String>,
+    extensions: Option<String>,
+}
+
+async fn graphql_get(State(app): State<App>, headers: HeaderMap, params: Result<Query<GetParams>, QueryRejection>) -> Response {
+    let has_query = params.as_ref().is_ok_and(|p| p.query.is_some());
+    if !has_query && wants_html(&headers) && app.state.config.graphiql {
+        return Html(GraphiQLSource::build().endpoint("/graphql").subscription_endpoint("/graphql").finish())
+            .into_response();
+    }
+    let Some(media) = MediaType::negotiate(&headers) else {
+        return StatusCode::NOT_ACCEPTABLE.into_response();
+    };
+    let Ok(Query(params)) = params else {
+        return request_error(media, StatusCode::BAD_REQUEST, "malformed query string");
+    };
+    let Some(query) = params.query else {
+        return request_error(media, StatusCode::BAD_REQUEST, "the `query` parameter is required");
+    };
+    let mut request = async_graphql::Request::new(query);
+    if let Some(name) = params.operation_name {
+        request = request.operation_name(name);
+    }
+    if let Some(variables) = params.variables {
+        match serde_json::from_str(&variables) {
+            Ok(v) => request = request.variables(async_graphql::Variables::from_json(v)),
+            Err(_) => return request_error(media, StatusCode::BAD_REQUEST, "`variables` is not a JSON object"),
+        }
+    }
+    if let Some(extensions) = params.extensions {
+        match serde_json::from_str(&extensions) {
+            Ok(e) => request.extensions = e,
+            Err(_) => return request_error(media, StatusCode::BAD_REQUEST, "`extensions` is not a JSON object"),
+        }
+    }
+    if is_mutation(&request) {
+        let mut response =
+            request_error(media, StatusCode::METHOD_NOT_ALLOWED, "mutations must be sent with POST");
+        response.headers_mut().insert(header::ALLOW, HeaderValue::from_static("POST"));
+        return response;
+    }
+    execute(&app, media, request).await
+}
+
+async fn graphql_post(State(app): State<App>, headers: HeaderMap, body: Bytes) -> Response {
+    let Some(media) = MediaType::negotiate(&headers) else {
+        return StatusCode::NOT_ACCEPTABLE.into_response();
+    };
+    let json_body = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .is_some_and(|v| v.trim().eq_ignore_ascii_case("application/json"));
+    if !json_body {
+        return request_error(media, StatusCode::UNSUPPORTED_MEDIA_TYPE, "send the request as application/json");
+    }
+    let request: async_graphql::Request = match serde_json::from_slice(&body) {
+        Ok(request) => request,
+        Err(_) => return request_error(media, StatusCode::BAD_REQUEST, "the body is not a GraphQL request"),
+    };
+    if request.query.is_empty() && request.extensions.0.is_empty() {
+        return request_error(media, StatusCode::BAD_REQUEST, "the `query` field is required");
+    }
+    execute(&app, media, request).await
+}
+
+/// Whether the operation the request selects is a mutation (GET may not run one).
+fn is_mutation(request: &async_graphql::Request) -> bool {
+    let Ok(document) = async_graphql::parser::parse_query(&request.query) else {
+        return false;
+    };
+    let operation = match (&document.operations, &request.operation_name) {
+        (DocumentOperations::Single(op), _) => Some(op),
+        (DocumentOperations::Multiple(ops), Some(name)) => ops.get(name.as_str()),
+        (DocumentOperations::Multiple(ops), None) if ops.len() == 1 => ops.values().next(),
+        _ => None,
+    };
+    operation.is_some_and(|op| op.node.ty == OperationType::Mutation)
+}
+
+async fn execute(app: &App, media: MediaType, request: async_graphql::Request) -> Response {
+    let response = app.schema.execute(request).await;
+    // A document that failed to parse or validate never ran: it has no `data` entry and,
+    // under application/graphql-response+json, a 400 status.
+    let request_failed = response.data == async_graphql::Value::Null
+        && !response.errors.is_empty()
+        && response.errors.iter().all(|e| e.path.is_empty());
+    let mut body = match serde_json::to_value(&response) {
+        Ok(body) => body,
+        Err(_) => return StatusCode::INTERNAL_SERVER_ERROR.into_response(),
+    };
+    if request_failed && let Some(obj) = body.as_object_mut() {
+        obj.remove("data");
+    }
+    let status = if request_failed && media == MediaType::GraphqlResponseJson {
+        StatusCode::BAD_REQUEST
+    } else {
+        StatusCode::OK
+    };
+    let mut http = (status, [(header::CONTENT_TYPE, media.header())], body.to_string()).into_response();
+    for (name, value) in response.http_headers.iter() {
+        http.headers_mut().insert(name.clone(), value.clone());
+    }
+    http
+}

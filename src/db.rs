@@ -1,0 +1,95 @@
+//! Database connection: one code path for PostgreSQL and SQLite.
+use std::time::Duration;
+
+use async_graphql::Enum;
+use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
+use sea_orm::{ConnectOptions, Database, DatabaseConnection, DbBackend, DbErr};
+
+use crate::config::Config;
+
+/// The kind of database the server runs on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]
+pub enum DatabaseKind {
+    Postgres,
+    Sqlite,
+}
+
+impl DatabaseKind {
+    pub fn of(db: &DatabaseConnection) -> Self {
+        match db.get_database_backend() {
+            DbBackend::Postgres => Self::Postgres,
+            _ => Self::Sqlite,
+        }
+    }
+}
+
+/// How to reach the database.
+#[derive(Debug, Clone)]
+pub struct DbOptions {
+    pub url: String,
+    pub max_connections: u32,
+    pub connect_timeout: Duration,
+    /// PostgreSQL schema to work in (tests use one per test); `None` is the default path.
+    pub schema: Option<String>,
+}
+
+impl DbOptions {
+    pub fn from_config(config: &Config) -> Self {
+        Self {
+            url: config.database_url.clone(),
+            max_connections: config.db_max_connections,
+            connect_timeout: config.connect_timeout(),
+            schema: None,
+        }
+    }
+}
+
+/// Opens a connection pool. SQLite runs in WAL mode with foreign keys on and waits for locks.
+pub async fn connect(options: &DbOptions) -> Result<DatabaseConnection, DbErr> {
+    let mut opts = ConnectOptions::new(options.url.clone());
+    opts.max_connections(options.max_connections)
+        .min_connections(0)
+        .connect_timeout(options.connect_timeout)
+        .acquire_timeout(options.connect_timeout.max(Duration::from_secs(5)))
+        .sqlx_logging(false)
+        .map_sqlx_sqlite_opts(|o| {
+            o.journal_mode(SqliteJournalMode::Wal)
+                .synchronous(SqliteSynchronous::Normal)
+                .foreign_keys(true)
+                .busy_timeout(Duration::from_secs(10))
+        });
+    if let Some(schema) = &options.schema {
+        opts.set_schema_search_path(schema.clone());
+    }
+    Database::connect(opts).await
+}
+
+/// The URL with its password replaced, safe to print.
+pub fn redact_url(url: &str) -> String {
+    match url.split_once("://") {
+        Some((scheme, rest)) => match rest.split_once('@') {
+            Some((auth, host)) => {
+                let user = auth.split(':').next().unwrap_or_default();
+                if auth.contains(':') {
+                    format!("{scheme}://{user}:***@{host}")
+                } else {
+                    format!("{scheme}://{user}@{host}")
+                }
+            }
+            None => url.to_owned(),
+        },
+        None => url.to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::redact_url;
+
+    #[test]
+    fn redacts_passwords_only() {
+        assert_eq!(redact_url("postgres://u:secret@h/db"), "postgres://u:***@h/db");
+        assert_eq!(redact_url("postgres://u@h/db"), "postgres://u@h/db");
+        assert_eq!(redact_url("sqlite://a.db?mode=rwc"), "sqlite://a.db?mode=rwc");
+    }
+}

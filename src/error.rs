@@ -1,0 +1,71 @@
+//! Errors the API reports, each with a stable `extensions.code`.
+use async_graphql::ErrorExtensions as _;
+use sea_orm::{DbErr, SqlErr};
+
+/// An error a client may see. Database details are logged, never sent.
+///
+/// It converts into a GraphQL error carrying `extensions.code`; it deliberately does not
+/// implement `Display`, so that it cannot reach a client through a path that drops the code.
+#[derive(Debug)]
+pub enum AppError {
+    Unauthenticated,
+    Forbidden,
+    NotFound(&'static str),
+    BadInput { field: String, message: String },
+    Conflict(String),
+    Internal,
+}
+
+impl AppError {
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::Unauthenticated => "UNAUTHENTICATED",
+            Self::Forbidden => "FORBIDDEN",
+            Self::NotFound(_) => "NOT_FOUND",
+            Self::BadInput { .. } => "BAD_USER_INPUT",
+            Self::Conflict(_) => "CONFLICT",
+            Self::Internal => "INTERNAL",
+        }
+    }
+
+    /// The message sent to the client.
+    pub fn message(&self) -> String {
+        match self {
+            Self::Unauthenticated => "authentication required".into(),
+            Self::Forbidden => "not allowed".into(),
+            Self::NotFound(what) => format!("{what} not found"),
+            Self::BadInput { field, message } => format!("{field}: {message}"),
+            Self::Conflict(message) => message.clone(),
+            Self::Internal => "internal error".into(),
+        }
+    }
+
+    pub fn bad_input(field: impl Into<String>, message: impl Into<String>) -> Self {
+        Self::BadInput { field: field.into(), message: message.into() }
+    }
+}
+
+impl From<DbErr> for AppError {
+    fn from(err: DbErr) -> Self {
+        match err.sql_err() {
+            Some(SqlErr::UniqueConstraintViolation(_)) => Self::Conflict("already exists".into()),
+            _ => {
+                tracing::error!(error = %err, "database error");
+                Self::Internal
+            }
+        }
+    }
+}
+
+impl From<AppError> for async_graphql::Error {
+    fn from(err: AppError) -> Self {
+        async_graphql::Error::new(err.message()).extend_with(|_, ext| {
+            ext.set("code", err.code());
+            if let AppError::BadInput { field, .. } = &err {
+                ext.set("field", field.as_str());
+            }
+        })
+    }
+}
+
+pub type AppResult<T> = Result<T, AppError>;
