@@ -72,7 +72,7 @@ pub struct Config {
     pub bind: SocketAddr,
 
     /// Log verbosity, as a tracing filter (e.g. `info`, `creatorpulse=debug`).
-    #[arg(long, env = "LOG_LEVEL", default_value = "info,sea_orm_migration=warn", global = true)]
+    #[arg(long, env = "LOG_LEVEL", default_value = "info,sea_orm_migration=warn,sqlx=warn", global = true)]
     pub log_level: String,
 
     /// Log line format.

@@ -1,0 +1,220 @@
+//! Test harness: a fresh database per test (an SQLite file, or a PostgreSQL schema when
+//! `TEST_DATABASE_URL` is set), the server on port 0, and small GraphQL helpers.
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use creatorpulse::app::AppState;
+use creatorpulse::config::Config;
+use creatorpulse::db::{self, DatabaseKind, DbOptions};
+use migration::{Migrator, MigratorTrait};
+use sea_orm::sea_query::{Alias, Query, SimpleExpr};
+use sea_orm::{ConnectionTrait, Database, DatabaseConnection, DbErr, Statement, Value};
+use serde_json::{Value as Json, json};
+use tokio::sync::oneshot;
+
+/// A database of its own, removed when dropped.
+pub struct TestDb {
+    pub db: DatabaseConnection,
+    pub options: DbOptions,
+    cleanup: Cleanup,
+}
+
+enum Cleanup {
+    File(PathBuf),
+    Schema { admin_url: String, schema: String },
+}
+
+impl TestDb {
+    /// A fresh, fully migrated database.
+    pub async fn migrated() -> Self {
+        let test = Self::empty().await;
+        Migrator::up(&test.db, None).await.expect("migrations apply");
+        test
+    }
+
+    /// A fresh database with no tables.
+    pub async fn empty() -> Self {
+        let id = uuid::Uuid::new_v4().simple().to_string();
+        match std::env::var("TEST_DATABASE_URL").ok().filter(|u| !u.is_empty()) {
+            Some(admin_url) => {
+                let schema = format!("test_{id}");
+                let admin = Database::connect(&admin_url).await.expect("TEST_DATABASE_URL reachable");
+                admin.execute_unprepared(&format!("CREATE SCHEMA {schema}")).await.expect("create schema");
+                admin.close().await.ok();
+                let options = DbOptions {
+                    url: admin_url.clone(),
+                    max_connections: 30,
+                    connect_timeout: std::time::Duration::from_secs(10),
+                    schema: Some(schema.clone()),
+                };
+                let db = db::connect(&options).await.expect("connect to test schema");
+                Self { db, options, cleanup: Cleanup::Schema { admin_url, schema } }
+            }
+            None => {
+                let path = std::env::temp_dir().join(format!("creatorpulse-test-{id}.db"));
+                let options = DbOptions {
+                    url: format!("sqlite://{}?mode=rwc", path.display()),
+                    max_connections: 5,
+                    connect_timeout: std::time::Duration::from_secs(10),
+                    schema: None,
+                };
+                let db = db::connect(&options).await.expect("open sqlite file");
+                Self { db, options, cleanup: Cleanup::File(path) }
+            }
+        }
+    }
+
+    pub fn kind(&self) -> DatabaseKind {
+        DatabaseKind::of(&self.db)
+    }
+
+    pub fn is_postgres(&self) -> bool {
+        self.kind() == DatabaseKind::Postgres
+    }
+
+    /// Inserts one row given as `(column, value)` pairs; returns the database's answer.
+    pub async fn insert(&self, table: &str, row: &[(&str, Value)]) -> Result<(), DbErr> {
+        let mut insert = Query::insert();
+        insert.into_table(Alias::new(table)).columns(row.iter().map(|(c, _)| Alias::new(*c)));
+        insert
+            .values(row.iter().map(|(_, v)| SimpleExpr::Value(v.clone())))
+            .map_err(|e| DbErr::Custom(e.to_string()))?;
+        self.db.execute(&insert).await.map(|_| ())
+    }
+
+    /// Runs one SQL statement with `$1`-style parameters rewritten for the backend.
+    pub async fn exec(&self, sql: &str, values: Vec<Value>) -> Result<(), DbErr> {
+        self.db.execute_raw(self.stmt(sql, values)).await.map(|_| ())
+    }
+
+    /// The first column of the first row of `sql` as an `i64` (counts).
+    pub async fn count(&self, sql: &str, values: Vec<Value>) -> i64 {
+        let row = self.db.query_one_raw(self.stmt(sql, values)).await.expect("query runs").expect("one row");
+        row.try_get_by_index::<i64>(0).expect("an integer")
+    }
+
+    pub fn stmt(&self, sql: &str, values: Vec<Value>) -> Statement {
+        let backend = self.db.get_database_backend();
+        let sql = if self.is_postgres() { sql.to_owned() } else { dollar_to_question(sql) };
+        Statement::from_sql_and_values(backend, sql, values)
+    }
+
+    /// A new user row; returns its id.
+    pub async fn user(&self) -> uuid::Uuid {
+        let id = uuid::Uuid::new_v4();
+        let email = format!("{}@example.com", id.simple());
+        self.insert("users", &[("id", id.into()), ("email", email.into()), ("password_hash", "x".into())])
+            .await
+            .expect("insert user");
+        id
+    }
+}
+
+fn dollar_to_question(sql: &str) -> String {
+    let mut out = String::with_capacity(sql.len());
+    let mut chars = sql.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c == '$' && chars.peek().is_some_and(char::is_ascii_digit) {
+            while chars.peek().is_some_and(char::is_ascii_digit) {
+                chars.next();
+            }
+            out.push('?');
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+impl Drop for TestDb {
+    fn drop(&mut self) {
+        match &self.cleanup {
+            Cleanup::File(path) => {
+                for suffix in ["", "-wal", "-shm"] {
+                    let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
+                }
+            }
+            Cleanup::Schema { admin_url, schema } => {
+                let (url, sql) = (admin_url.clone(), format!("DROP SCHEMA IF EXISTS {schema} CASCADE"));
+                // Drop runs outside any runtime guarantee, so the schema is dropped on a thread
+                // with a runtime of its own.
+                let _ = std::thread::spawn(move || {
+                    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().ok()?;
+                    rt.block_on(async {
+                        let admin = Database::connect(&url).await.ok()?;
+                        admin.execute_unprepared(&sql).await.ok()?;
+                        admin.close().await.ok()
+                    })
+                })
+                .join();
+            }
+        }
+    }
+}
+
+/// The server running on port 0 over its own database.
+pub struct TestApp {
+    pub addr: SocketAddr,
+    pub client: reqwest::Client,
+    pub test_db: TestDb,
+    shutdown: Option<oneshot::Sender<()>>,
+    server: Option<tokio::task::JoinHandle<std::io::Result<()>>>,
+}
+
+impl TestApp {
+    pub async fn spawn() -> Self {
+        Self::spawn_with(|_| {}).await
+    }
+
+    /// Spawns the server after `configure` adjusts its settings.
+    pub async fn spawn_with(configure: impl FnOnce(&mut Config)) -> Self {
+        let test_db = TestDb::migrated().await;
+        let mut config = Config::for_database(test_db.options.url.clone());
+        config.bind = "127.0.0.1:0".parse().expect("address");
+        configure(&mut config);
+        let state = AppState { db: test_db.db.clone(), config: Arc::new(config) };
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind port 0");
+        let addr = listener.local_addr().expect("local addr");
+        let (tx, rx) = oneshot::channel::<()>();
+        let server = tokio::spawn(creatorpulse::app::serve(listener, state, async move {
+            let _ = rx.await;
+        }));
+        Self { addr, client: reqwest::Client::new(), test_db, shutdown: Some(tx), server: Some(server) }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("http://{}{path}", self.addr)
+    }
+
+    /// POSTs a GraphQL request and returns the JSON body.
+    pub async fn gql(&self, query: &str, variables: Json) -> Json {
+        self.client
+            .post(self.url("/graphql"))
+            .json(&json!({ "query": query, "variables": variables }))
+            .send()
+            .await
+            .expect("request sent")
+            .json()
+            .await
+            .expect("a JSON body")
+    }
+
+    /// Stops the server and waits for it to finish in-flight requests.
+    pub async fn stop(&mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        if let Some(server) = self.server.take() {
+            server.await.expect("server task").expect("server ran");
+        }
+    }
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+    }
+}
