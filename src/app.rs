@@ -4,13 +4,13 @@ use std::sync::Arc;
 
 use async_graphql::http::GraphiQLSource;
 use async_graphql::parser::types::{DocumentOperations, OperationType};
+use axum::Router;
 use axum::body::Bytes;
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
-use axum::Router;
 use sea_orm::DatabaseConnection;
 use serde::Deserialize;
 use tokio::net::TcpListener;
@@ -47,11 +47,7 @@ pub fn router(state: AppState) -> Router {
         .layer(
             TraceLayer::new_for_http()
                 .make_span_with(|req: &axum::http::Request<_>| {
-                    let id = req
-                        .headers()
-                        .get("x-request-id")
-                        .and_then(|v| v.to_str().ok())
-                        .unwrap_or_default();
+                    let id = req.headers().get("x-request-id").and_then(|v| v.to_str().ok()).unwrap_or_default();
                     tracing::info_span!("request", method = %req.method(), path = %req.uri().path(), request_id = %id)
                 })
                 .on_response(DefaultOnResponse::new().level(Level::INFO)),
@@ -120,10 +116,8 @@ impl MediaType {
         for item in accept.split(',') {
             let mut parts = item.split(';');
             let media = parts.next().unwrap_or_default().trim().to_ascii_lowercase();
-            let q = parts
-                .filter_map(|p| p.trim().strip_prefix("q="))
-                .find_map(|q| q.parse::<f32>().ok())
-                .unwrap_or(1.0);
+            let q =
+                parts.filter_map(|p| p.trim().strip_prefix("q=")).find_map(|q| q.parse::<f32>().ok()).unwrap_or(1.0);
             let kind = match media.as_str() {
                 "application/graphql-response+json" => Self::GraphqlResponseJson,
                 "application/json" => Self::Json,
@@ -139,10 +133,7 @@ impl MediaType {
 }
 
 fn wants_html(headers: &HeaderMap) -> bool {
-    headers
-        .get(header::ACCEPT)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|a| a.contains("text/html"))
+    headers.get(header::ACCEPT).and_then(|v| v.to_str().ok()).is_some_and(|a| a.contains("text/html"))
 }
 
 /// A request-level error (the document never executed): no `data` entry.
@@ -160,7 +151,11 @@ struct GetParams {
     extensions: Option<String>,
 }
 
-async fn graphql_get(State(app): State<App>, headers: HeaderMap, params: Result<Query<GetParams>, QueryRejection>) -> Response {
+async fn graphql_get(
+    State(app): State<App>,
+    headers: HeaderMap,
+    params: Result<Query<GetParams>, QueryRejection>,
+) -> Response {
     let has_query = params.as_ref().is_ok_and(|p| p.query.is_some());
     if !has_query && wants_html(&headers) && app.state.config.graphiql {
         return Html(GraphiQLSource::build().endpoint("/graphql").subscription_endpoint("/graphql").finish())
@@ -192,8 +187,7 @@ async fn graphql_get(State(app): State<App>, headers: HeaderMap, params: Result<
         }
     }
     if is_mutation(&request) {
-        let mut response =
-            request_error(media, StatusCode::METHOD_NOT_ALLOWED, "mutations must be sent with POST");
+        let mut response = request_error(media, StatusCode::METHOD_NOT_ALLOWED, "mutations must be sent with POST");
         response.headers_mut().insert(header::ALLOW, HeaderValue::from_static("POST"));
         return response;
     }

@@ -4,6 +4,7 @@ pub mod config;
 pub mod db;
 pub mod error;
 pub mod graphql;
+pub mod usage;
 
 use anyhow::Context as _;
 use migration::{Migrator, MigratorTrait};
@@ -36,8 +37,7 @@ async fn connect(config: &Config) -> anyhow::Result<DatabaseConnection> {
 async fn serve(config: Config) -> anyhow::Result<()> {
     let db = connect(&config).await?;
     Migrator::up(&db, None).await.context("cannot migrate the database")?;
-    let listener =
-        TcpListener::bind(config.bind).await.with_context(|| format!("cannot listen on {}", config.bind))?;
+    let listener = TcpListener::bind(config.bind).await.with_context(|| format!("cannot listen on {}", config.bind))?;
     let addr = listener.local_addr().context("cannot read the listening address")?;
     tracing::info!(database = %redact_url(&config.database_url), "listening on http://{addr}");
     if config.graphiql {

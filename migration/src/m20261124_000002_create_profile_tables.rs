@@ -50,8 +50,14 @@ impl MigrationTrait for Migration {
             .col(ddl.timestamp_now("created_at"))
             .col(ddl.timestamp_now("updated_at"));
         ddl.create_table(connections).await?;
-        ddl.unique_index("platform_connections_user_platform_idx", "platform_connections", &["user_id", "platform"]).await?;
-        ddl.index("platform_connections_platform_user_id_idx", "platform_connections", &["platform", "platform_user_id"]).await?;
+        ddl.unique_index("platform_connections_user_platform_idx", "platform_connections", &["user_id", "platform"])
+            .await?;
+        ddl.index(
+            "platform_connections_platform_user_id_idx",
+            "platform_connections",
+            &["platform", "platform_user_id"],
+        )
+        .await?;
         ddl.index("platform_connections_active_idx", "platform_connections", &["is_active"]).await?;
         ddl.updated_at_trigger("platform_connections").await
     }

@@ -18,7 +18,14 @@ impl MigrationTrait for Migration {
             .col(
                 text_in(
                     "source_type",
-                    &["twitter_handle", "twitter_hashtag", "linkedin_profile", "youtube_channel", "newsletter_rss", "instagram_account"],
+                    &[
+                        "twitter_handle",
+                        "twitter_hashtag",
+                        "linkedin_profile",
+                        "youtube_channel",
+                        "newsletter_rss",
+                        "instagram_account",
+                    ],
                 )
                 .not_null(),
             )

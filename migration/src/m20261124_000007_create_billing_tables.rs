@@ -16,8 +16,11 @@ impl MigrationTrait for Migration {
         usage
             .col(date("usage_date").not_null())
             .col(
-                text_in("action_type", &["draft_generated", "draft_accepted", "draft_rejected", "trend_analyzed", "voice_training"])
-                    .not_null(),
+                text_in(
+                    "action_type",
+                    &["draft_generated", "draft_accepted", "draft_rejected", "trend_analyzed", "voice_training"],
+                )
+                .not_null(),
             )
             .col(text_in("platform", &["twitter", "linkedin", "instagram"]))
             .col(decimal("credits_consumed", 8, 2).default(1.0))
@@ -46,7 +49,8 @@ impl MigrationTrait for Migration {
         ddl.create_table(billing).await?;
         ddl.unique_index("subscription_billing_user_id_idx", "subscription_billing", &["user_id"]).await?;
         ddl.index("subscription_billing_stripe_customer_idx", "subscription_billing", &["stripe_customer_id"]).await?;
-        ddl.index("subscription_billing_stripe_subscription_idx", "subscription_billing", &["stripe_subscription_id"]).await?;
+        ddl.index("subscription_billing_stripe_subscription_idx", "subscription_billing", &["stripe_subscription_id"])
+            .await?;
         ddl.index("subscription_billing_status_idx", "subscription_billing", &["subscription_status"]).await?;
         ddl.updated_at_trigger("subscription_billing").await
     }

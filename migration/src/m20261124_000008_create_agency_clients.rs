@@ -25,7 +25,8 @@ impl MigrationTrait for Migration {
         ddl.create_table(agency).await?;
         ddl.index("agency_clients_agency_user_idx", "agency_clients", &["agency_user_id"]).await?;
         ddl.index("agency_clients_client_user_idx", "agency_clients", &["client_user_id"]).await?;
-        ddl.unique_index("agency_clients_agency_client_idx", "agency_clients", &["agency_user_id", "client_user_id"]).await?;
+        ddl.unique_index("agency_clients_agency_client_idx", "agency_clients", &["agency_user_id", "client_user_id"])
+            .await?;
         ddl.index("agency_clients_active_idx", "agency_clients", &["is_active"]).await?;
         ddl.updated_at_trigger("agency_clients").await
     }

@@ -15,8 +15,11 @@ impl MigrationTrait for Migration {
         // Nullable, yet purged with its user (seed section 11: complete deletion).
         user_ref(&mut logs, "user_id", true);
         logs.col(
-            text_in("processing_type", &["content_generation", "trend_analysis", "voice_training", "performance_prediction"])
-                .not_null(),
+            text_in(
+                "processing_type",
+                &["content_generation", "trend_analysis", "voice_training", "performance_prediction"],
+            )
+            .not_null(),
         )
         .col(ColumnDef::new("input_data").json_binary().not_null())
         .col(ColumnDef::new("output_data").json_binary())

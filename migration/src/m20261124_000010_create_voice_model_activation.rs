@@ -34,7 +34,8 @@ impl MigrationTrait for Migration {
             .await?;
         } else {
             for event in ["INSERT", "UPDATE OF is_active"] {
-                let name = if event == "INSERT" { "activate_voice_model_insert" } else { "activate_voice_model_update" };
+                let name =
+                    if event == "INSERT" { "activate_voice_model_insert" } else { "activate_voice_model_update" };
                 ddl.raw(&format!(
                     "CREATE TRIGGER {name} BEFORE {event} ON voice_models FOR EACH ROW WHEN NEW.is_active \
                      BEGIN UPDATE voice_models SET is_active = false \

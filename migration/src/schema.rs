@@ -54,7 +54,13 @@ impl<'a, 'c> Ddl<'a, 'c> {
         self.create_index(name, table, cols, true).await
     }
 
-    async fn create_index(&self, name: &str, table: &'static str, cols: &[&'static str], unique: bool) -> Result<(), DbErr> {
+    async fn create_index(
+        &self,
+        name: &str,
+        table: &'static str,
+        cols: &[&'static str],
+        unique: bool,
+    ) -> Result<(), DbErr> {
         let mut index = Index::create();
         index.name(name.to_owned()).table(table);
         for col in cols {
@@ -112,12 +118,9 @@ pub fn user_ref(table: &mut TableCreateStatement, name: &'static str, nullable: 
     if !nullable {
         col.not_null();
     }
-    table.col(col).foreign_key(
-        ForeignKey::create()
-            .from_col(name)
-            .to("users", "id")
-            .on_delete(ForeignKeyAction::Cascade),
-    );
+    table
+        .col(col)
+        .foreign_key(ForeignKey::create().from_col(name).to("users", "id").on_delete(ForeignKeyAction::Cascade));
 }
 
 /// A foreign key from `col` to `target(id)`, cascading when `cascade` is set.
@@ -169,8 +172,5 @@ pub fn json(name: &'static str, default: &str) -> ColumnDef {
 
 /// A text column restricted to `values` by a CHECK constraint (the seed's enums).
 pub fn text_in(name: &'static str, values: &[&'static str]) -> ColumnDef {
-    ColumnDef::new(name)
-        .text()
-        .check(Expr::col(name).is_in(values.iter().copied()))
-        .to_owned()
+    ColumnDef::new(name).text().check(Expr::col(name).is_in(values.iter().copied())).to_owned()
 }

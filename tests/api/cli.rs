@@ -98,7 +98,8 @@ fn a_first_start_creates_the_sqlite_file_and_stops_cleanly_on_sigterm() {
         .unwrap();
     let mut line = String::new();
     BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
-    let addr = line.split("http://").nth(1).and_then(|rest| rest.split('/').next()).expect("address printed").to_owned();
+    let addr =
+        line.split("http://").nth(1).and_then(|rest| rest.split('/').next()).expect("address printed").to_owned();
 
     let ready = std::net::TcpStream::connect(&addr).is_ok();
     let status = Command::new("kill").args(["-TERM", &child.id().to_string()]).status().unwrap();

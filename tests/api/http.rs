@@ -27,8 +27,10 @@ async fn post_answers_in_the_media_type_the_client_accepts() {
     let app = TestApp::spawn().await;
     let query = json!({ "query": "{ serverInfo { version } }" });
 
-    let modern = app.client.post(app.url("/graphql")).header(ACCEPT, GRAPHQL_RESPONSE).json(&query).send().await.unwrap();
-    let legacy = app.client.post(app.url("/graphql")).header(ACCEPT, "application/json").json(&query).send().await.unwrap();
+    let modern =
+        app.client.post(app.url("/graphql")).header(ACCEPT, GRAPHQL_RESPONSE).json(&query).send().await.unwrap();
+    let legacy =
+        app.client.post(app.url("/graphql")).header(ACCEPT, "application/json").json(&query).send().await.unwrap();
     let any = app.client.post(app.url("/graphql")).header(ACCEPT, "*/*").json(&query).send().await.unwrap();
 
     assert_eq!(modern.status(), StatusCode::OK);
@@ -57,8 +59,22 @@ async fn an_unacceptable_accept_header_gets_406() {
 async fn a_body_that_is_not_json_gets_415_and_malformed_json_gets_400() {
     let app = TestApp::spawn().await;
 
-    let text = app.client.post(app.url("/graphql")).header(CONTENT_TYPE, "text/plain").body("{ serverInfo { version } }").send().await.unwrap();
-    let broken = app.client.post(app.url("/graphql")).header(CONTENT_TYPE, "application/json").body("{\"query\":").send().await.unwrap();
+    let text = app
+        .client
+        .post(app.url("/graphql"))
+        .header(CONTENT_TYPE, "text/plain")
+        .body("{ serverInfo { version } }")
+        .send()
+        .await
+        .unwrap();
+    let broken = app
+        .client
+        .post(app.url("/graphql"))
+        .header(CONTENT_TYPE, "application/json")
+        .body("{\"query\":")
+        .send()
+        .await
+        .unwrap();
     let missing = app.client.post(app.url("/graphql")).json(&json!({ "variables": {} })).send().await.unwrap();
 
     assert_eq!(text.status(), StatusCode::UNSUPPORTED_MEDIA_TYPE);
@@ -71,8 +87,10 @@ async fn an_invalid_document_is_400_without_data_for_graphql_response_json_and_2
     let app = TestApp::spawn().await;
     let query = json!({ "query": "{ noSuchField }" });
 
-    let modern = app.client.post(app.url("/graphql")).header(ACCEPT, GRAPHQL_RESPONSE).json(&query).send().await.unwrap();
-    let legacy = app.client.post(app.url("/graphql")).header(ACCEPT, "application/json").json(&query).send().await.unwrap();
+    let modern =
+        app.client.post(app.url("/graphql")).header(ACCEPT, GRAPHQL_RESPONSE).json(&query).send().await.unwrap();
+    let legacy =
+        app.client.post(app.url("/graphql")).header(ACCEPT, "application/json").json(&query).send().await.unwrap();
 
     assert_eq!(modern.status(), StatusCode::BAD_REQUEST);
     let body: Value = modern.json().await.unwrap();
@@ -89,7 +107,10 @@ async fn get_runs_queries_from_the_query_string() {
         .client
         .get(app.url("/graphql"))
         .header(ACCEPT, GRAPHQL_RESPONSE)
-        .query(&[("query", "query Info($x: Boolean!) { serverInfo @include(if: $x) { version } }"), ("variables", "{\"x\": true}")])
+        .query(&[
+            ("query", "query Info($x: Boolean!) { serverInfo @include(if: $x) { version } }"),
+            ("variables", "{\"x\": true}"),
+        ])
         .send()
         .await
         .unwrap();

@@ -1,0 +1,24 @@
+//! Usage and credits computed in the database.
+use chrono::NaiveDate;
+use rust_decimal::Decimal;
+use sea_orm::{ConnectionTrait, DbBackend, DbErr, Statement};
+use uuid::Uuid;
+
+/// The seed's `calculate_daily_credits(user, date)`: the credits a user consumed on a day.
+///
+/// PostgreSQL runs the stored function; SQLite, which has none, runs the same sum rounded to the
+/// column's scale (its decimals are stored as REAL, see the migration crate's type mapping).
+pub async fn daily_credits(db: &impl ConnectionTrait, user_id: Uuid, date: NaiveDate) -> Result<Decimal, DbErr> {
+    let backend = db.get_database_backend();
+    let sql = match backend {
+        DbBackend::Postgres => "SELECT calculate_daily_credits($1, $2) AS total",
+        _ => {
+            "SELECT ROUND(COALESCE(SUM(credits_consumed), 0), 2) AS total \
+              FROM usage_tracking WHERE user_id = ? AND usage_date = ?"
+        }
+    };
+    let stmt = Statement::from_sql_and_values(backend, sql, [user_id.into(), date.into()]);
+    let row = db.query_one_raw(stmt).await?.ok_or_else(|| DbErr::RecordNotFound("credits".into()))?;
+    let total: Decimal = row.try_get("", "total")?;
+    Ok(total.normalize())
+}
