@@ -18,7 +18,11 @@ use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetReques
 use tower_http::trace::{DefaultOnResponse, TraceLayer};
 use tracing::Level;
 
+use crate::auth::Viewer;
+use crate::auth::jwt::JwtKeys;
+use crate::auth::session::Auth;
 use crate::config::Config;
+use crate::crypto::Cipher;
 use crate::graphql::{AppSchema, build_schema};
 
 /// What every request handler and resolver may reach.
@@ -26,6 +30,34 @@ use crate::graphql::{AppSchema, build_schema};
 pub struct AppState {
     pub db: DatabaseConnection,
     pub config: Arc<Config>,
+    pub auth: Arc<Auth>,
+    pub cipher: Arc<Cipher>,
+}
+
+impl AppState {
+    /// State from settings: token keys and the at-rest cipher are checked here.
+    pub fn new(db: DatabaseConnection, config: Config) -> Result<Self, String> {
+        let secret = match &config.jwt_secret {
+            Some(secret) => secret.expose().as_bytes().to_vec(),
+            None => {
+                tracing::warn!("JWT_SECRET is not set: using a random secret; tokens end with this process");
+                let mut bytes = vec![0u8; 48];
+                rand::RngCore::fill_bytes(&mut rand::thread_rng(), &mut bytes);
+                bytes
+            }
+        };
+        let keys = JwtKeys::new(&secret, config.jwt_public_key.as_ref().map(|k| k.expose()))?;
+        if config.encryption_keys.is_none() {
+            tracing::warn!("ENCRYPTION_KEYS is not set: platform tokens are sealed with a key of this process only");
+        }
+        let cipher = Cipher::from_config(config.encryption_keys.as_ref().map(|k| k.expose()))?;
+        let auth = Auth {
+            keys,
+            access_ttl_secs: config.access_token_ttl as i64,
+            refresh_ttl_secs: config.refresh_token_ttl as i64,
+        };
+        Ok(Self { db, config: Arc::new(config), auth: Arc::new(auth), cipher: Arc::new(cipher) })
+    }
 }
 
 #[derive(Clone)]
@@ -191,7 +223,7 @@ async fn graphql_get(
         response.headers_mut().insert(header::ALLOW, HeaderValue::from_static("POST"));
         return response;
     }
-    execute(&app, media, request).await
+    execute(&app, media, request, &headers).await
 }
 
 async fn graphql_post(State(app): State<App>, headers: HeaderMap, body: Bytes) -> Response {
@@ -213,7 +245,17 @@ async fn graphql_post(State(app): State<App>, headers: HeaderMap, body: Bytes) -
     if request.query.is_empty() && request.extensions.0.is_empty() {
         return request_error(media, StatusCode::BAD_REQUEST, "the `query` field is required");
     }
-    execute(&app, media, request).await
+    execute(&app, media, request, &headers).await
+}
+
+/// The caller, from the `Authorization` header: no header is anonymous; a header that does not
+/// carry a valid token is refused, never downgraded to anonymous.
+pub fn viewer_from_headers(auth: &Auth, headers: &HeaderMap) -> Result<Viewer, ()> {
+    let Some(value) = headers.get(header::AUTHORIZATION) else {
+        return Ok(Viewer::Anonymous);
+    };
+    let token = value.to_str().ok().and_then(|v| v.strip_prefix("Bearer ").or_else(|| v.strip_prefix("bearer ")));
+    token.ok_or(()).and_then(|t| auth.keys.verify(t.trim()).map_err(|_| ()))
 }
 
 /// Whether the operation the request selects is a mutation (GET may not run one).
@@ -230,8 +272,14 @@ fn is_mutation(request: &async_graphql::Request) -> bool {
     operation.is_some_and(|op| op.node.ty == OperationType::Mutation)
 }
 
-async fn execute(app: &App, media: MediaType, request: async_graphql::Request) -> Response {
-    let response = app.schema.execute(request).await;
+async fn execute(app: &App, media: MediaType, request: async_graphql::Request, headers: &HeaderMap) -> Response {
+    let Ok(viewer) = viewer_from_headers(&app.state.auth, headers) else {
+        let body = serde_json::json!({ "errors": [{ "message": "invalid or expired token", "extensions": { "code": "UNAUTHENTICATED" } }] });
+        let mut response = (StatusCode::UNAUTHORIZED, [(header::CONTENT_TYPE, media.header())], body.to_string()).into_response();
+        response.headers_mut().insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+        return response;
+    };
+    let response = app.schema.execute(request.data(viewer)).await;
     // A document that failed to parse or validate never ran: it has no `data` entry and,
     // under application/graphql-response+json, a 400 status.
     let request_failed = response.data == async_graphql::Value::Null

@@ -26,6 +26,26 @@ pub enum Command {
     },
     /// Print the GraphQL schema (SDL).
     Schema,
+    /// Mint an access token for internal tools, signed with the configured secret.
+    Token {
+        /// The role the token carries.
+        #[arg(long, value_enum, default_value_t = TokenRole::Authenticated)]
+        role: TokenRole,
+        /// The user the token speaks for (required for `authenticated`).
+        #[arg(long)]
+        sub: Option<uuid::Uuid>,
+        /// Lifetime in seconds.
+        #[arg(long, default_value_t = 3600)]
+        ttl: u64,
+    },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum TokenRole {
+    #[value(name = "authenticated")]
+    Authenticated,
+    #[value(name = "service_role")]
+    ServiceRole,
 }
 
 #[derive(Debug, Clone, Copy, Subcommand)]
@@ -87,9 +107,59 @@ pub struct Config {
     #[arg(long, env = "INTROSPECTION", default_value_t = true, action = clap::ArgAction::Set, global = true)]
     pub introspection: bool,
 
+    /// HS256 secret of access tokens (at least 32 bytes; a Supabase project's JWT secret works).
+    /// Without one, a random secret is used and tokens die with the process.
+    #[arg(long, env = "JWT_SECRET", hide_env_values = true, global = true)]
+    pub jwt_secret: Option<Secret>,
+
+    /// PEM public key (RS256 or ES256) that also verifies tokens issued elsewhere.
+    #[arg(long, env = "JWT_PUBLIC_KEY", hide_env_values = true, global = true)]
+    pub jwt_public_key: Option<Secret>,
+
+    /// Lifetime of access tokens, in seconds.
+    #[arg(long, env = "ACCESS_TOKEN_TTL", default_value_t = 3600, global = true)]
+    pub access_token_ttl: u64,
+
+    /// Lifetime of a session's refresh tokens, in seconds.
+    #[arg(long, env = "REFRESH_TOKEN_TTL", default_value_t = 30 * 24 * 3600, global = true)]
+    pub refresh_token_ttl: u64,
+
+    /// Keys that encrypt platform tokens at rest: comma-separated `id:base64(32 bytes)`; the first
+    /// encrypts, all decrypt (rotation). Without one, a random key is used per process.
+    #[arg(long, env = "ENCRYPTION_KEYS", hide_env_values = true, global = true)]
+    pub encryption_keys: Option<Secret>,
+
     /// Seconds in-flight requests get to finish after SIGTERM or Ctrl-C.
     #[arg(long, env = "SHUTDOWN_TIMEOUT", default_value_t = 30, global = true)]
     pub shutdown_timeout: u64,
+}
+
+/// A setting that must not appear in logs: `Debug` shows `***`.
+#[derive(Clone)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn new(value: impl Into<String>) -> Self {
+        Self(value.into())
+    }
+
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("***")
+    }
+}
+
+impl std::str::FromStr for Secret {
+    type Err = std::convert::Infallible;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Ok(Self(s.to_owned()))
+    }
 }
 
 impl Config {

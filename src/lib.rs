@@ -1,6 +1,8 @@
 //! CreatorPulse API: the GraphQL server of the CreatorPulse data model.
 pub mod app;
+pub mod auth;
 pub mod config;
+pub mod crypto;
 pub mod db;
 pub mod error;
 pub mod graphql;
@@ -12,7 +14,7 @@ use sea_orm::DatabaseConnection;
 use tokio::net::TcpListener;
 
 use crate::app::AppState;
-use crate::config::{Cli, Command, Config, MigrateAction};
+use crate::config::{Cli, Command, Config, MigrateAction, TokenRole};
 use crate::db::{DbOptions, redact_url};
 
 /// Runs one CLI command to completion.
@@ -25,6 +27,10 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             print!("{}", graphql::sdl());
             Ok(())
         }
+        Command::Token { role, sub, ttl } => {
+            println!("{}", mint_token(&config, role, sub, ttl)?);
+            Ok(())
+        }
     }
 }
 
@@ -35,6 +41,7 @@ async fn connect(config: &Config) -> anyhow::Result<DatabaseConnection> {
 }
 
 async fn serve(config: Config) -> anyhow::Result<()> {
+    let shutdown = shutdown_signal();
     let db = connect(&config).await?;
     Migrator::up(&db, None).await.context("cannot migrate the database")?;
     let listener = TcpListener::bind(config.bind).await.with_context(|| format!("cannot listen on {}", config.bind))?;
@@ -45,8 +52,8 @@ async fn serve(config: Config) -> anyhow::Result<()> {
     } else {
         println!("CreatorPulse API on http://{addr}/graphql");
     }
-    let state = AppState { db, config: config.into() };
-    app::serve(listener, state, shutdown_signal()).await.context("server error")
+    let state = AppState::new(db, config).map_err(anyhow::Error::msg)?;
+    app::serve(listener, state, shutdown).await.context("server error")
 }
 
 async fn migrate(config: &Config, action: MigrateAction) -> anyhow::Result<()> {
@@ -65,24 +72,59 @@ async fn migrate(config: &Config, action: MigrateAction) -> anyhow::Result<()> {
     .context("migration failed")
 }
 
-/// Resolves on SIGTERM or Ctrl-C.
-pub async fn shutdown_signal() {
-    let ctrl_c = async {
-        let _ = tokio::signal::ctrl_c().await;
-    };
-    #[cfg(unix)]
-    let terminate = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut signal) => {
-                signal.recv().await;
+/// A token for internal tools, signed with the configured secret.
+fn mint_token(config: &Config, role: TokenRole, sub: Option<uuid::Uuid>, ttl: u64) -> anyhow::Result<String> {
+    let secret = config.jwt_secret.as_ref().context("set JWT_SECRET (or --jwt-secret) to mint tokens")?;
+    let keys = auth::jwt::JwtKeys::new(secret.expose().as_bytes(), None).map_err(anyhow::Error::msg)?;
+    let now = chrono::Utc::now().timestamp();
+    let claims = match role {
+        TokenRole::Authenticated => {
+            let sub = sub.context("an authenticated token needs --sub <user id>")?;
+            auth::jwt::Claims {
+                sub: Some(sub.to_string()),
+                role: "authenticated".into(),
+                aud: Some(auth::jwt::AUDIENCE.into()),
+                exp: now + ttl as i64,
+                iat: now,
+                email: None,
+                session_id: None,
             }
-            Err(_) => std::future::pending::<()>().await,
         }
+        TokenRole::ServiceRole => auth::jwt::Claims {
+            sub: sub.map(|s| s.to_string()),
+            role: "service_role".into(),
+            aud: Some(auth::jwt::AUDIENCE.into()),
+            exp: now + ttl as i64,
+            iat: now,
+            email: None,
+            session_id: None,
+        },
     };
+    keys.sign(&claims).map_err(|_| anyhow::anyhow!("cannot sign the token"))
+}
+
+/// Resolves on SIGTERM or Ctrl-C. The handlers are installed when this is called, not when the
+/// future is first polled, so a signal right after start-up is not lost.
+pub fn shutdown_signal() -> impl std::future::Future<Output = ()> + Send + 'static {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        let terminate = signal(SignalKind::terminate());
+        let interrupt = signal(SignalKind::interrupt());
+        async move {
+            match (terminate, interrupt) {
+                (Ok(mut terminate), Ok(mut interrupt)) => {
+                    tokio::select! {
+                        _ = terminate.recv() => {},
+                        _ = interrupt.recv() => {},
+                    }
+                }
+                _ => std::future::pending::<()>().await,
+            }
+        }
+    }
     #[cfg(not(unix))]
-    let terminate = std::future::pending::<()>();
-    tokio::select! {
-        () = ctrl_c => {},
-        () = terminate => {},
+    async {
+        let _ = tokio::signal::ctrl_c().await;
     }
 }

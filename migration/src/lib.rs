@@ -41,6 +41,7 @@ impl MigratorTrait for Migrator {
 pub const TABLES: &[&str] = &[
     "users",
     "sessions",
+    "refresh_tokens",
     "creator_profiles",
     "platform_connections",
     "content_sources",

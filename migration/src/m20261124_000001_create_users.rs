@@ -1,4 +1,4 @@
-//! `users` (the seed's `auth.users`) and refresh-token `sessions`; the shared
+//! `users` (the seed's `auth.users`), their `sessions` and `refresh_tokens`; the shared
 //! `update_updated_at_column()` trigger function of seed section 10.
 use crate::schema::*;
 use sea_orm_migration::prelude::*;
@@ -43,21 +43,32 @@ impl MigrationTrait for Migration {
         sessions.table("sessions").col(ddl.id());
         user_ref(&mut sessions, "user_id", false);
         sessions
-            .col(text("refresh_token_hash").not_null())
             .col(ddl.timestamp_now("created_at").not_null())
             .col(ddl.timestamp_now("updated_at").not_null())
             .col(timestamp("expires_at").not_null())
-            .col(timestamp("revoked_at"))
-            .col(text("user_agent"));
+            .col(timestamp("revoked_at"));
         ddl.create_table(sessions).await?;
         ddl.index("sessions_user_id_idx", "sessions", &["user_id"]).await?;
-        ddl.unique_index("sessions_refresh_token_hash_idx", "sessions", &["refresh_token_hash"]).await?;
-        ddl.updated_at_trigger("sessions").await
+        ddl.updated_at_trigger("sessions").await?;
+
+        // Every refresh token a session was given, by hash only. A token is used once: using it
+        // rotates it, and presenting a rotated token again revokes the whole session.
+        let mut tokens = Table::create();
+        tokens.table("refresh_tokens").col(ddl.id());
+        tokens
+            .col(uuid("session_id").not_null())
+            .col(text("token_hash").not_null())
+            .col(ddl.timestamp_now("created_at").not_null())
+            .col(timestamp("rotated_at"));
+        references(&mut tokens, "session_id", "sessions", true);
+        ddl.create_table(tokens).await?;
+        ddl.unique_index("refresh_tokens_token_hash_idx", "refresh_tokens", &["token_hash"]).await?;
+        ddl.index("refresh_tokens_session_id_idx", "refresh_tokens", &["session_id"]).await
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
         let ddl = Ddl::new(manager);
-        ddl.drop_tables(&["sessions", "users"]).await?;
+        ddl.drop_tables(&["refresh_tokens", "sessions", "users"]).await?;
         if ddl.is_postgres() {
             ddl.raw("DROP FUNCTION IF EXISTS update_updated_at_column()").await?;
         }

@@ -1,14 +1,74 @@
 //! The GraphQL schema: one builder used by the server and by the SDL export.
-use async_graphql::{EmptyMutation, EmptySubscription, Object, Schema, SchemaBuilder, SimpleObject};
+pub mod accounts;
+pub mod agencies;
+pub mod analytics;
+pub mod billing;
+mod check;
+pub mod crud;
+pub mod delivery;
+pub mod drafts;
+pub mod profiles;
+pub mod system;
+pub mod trends;
+pub mod voice;
+
+use async_graphql::{Context, EmptySubscription, MergedObject, Object, Schema, SchemaBuilder, SimpleObject};
 
 use crate::app::AppState;
 use crate::db::DatabaseKind;
 
-pub type AppSchema = Schema<Query, EmptyMutation, EmptySubscription>;
+/// The query root, merged from one segment per domain.
+#[derive(MergedObject, Default)]
+pub struct Query(
+    ServerQuery,
+    accounts::AccountQuery,
+    profiles::CreatorProfileQuery,
+    profiles::PlatformConnectionQuery,
+    trends::ContentSourceQuery,
+    trends::TrendInsightQuery,
+    trends::TrendContentMappingQuery,
+    drafts::ContentDraftQuery,
+    voice::VoiceTrainingSampleQuery,
+    voice::VoiceModelQuery,
+    delivery::DeliveryPreferenceQuery,
+    delivery::DailyDeliveryQuery,
+    analytics::CreatorAnalyticQuery,
+    analytics::ContentPerformanceQuery,
+    billing::UsageTrackingQuery,
+    billing::SubscriptionBillingQuery,
+    agencies::AgencyClientQuery,
+    system::AiProcessingLogQuery,
+    system::SystemHealthMetricQuery,
+);
+
+/// The mutation root, merged from one segment per domain.
+#[derive(MergedObject, Default)]
+pub struct Mutation(
+    accounts::AccountMutation,
+    profiles::CreatorProfileMutation,
+    profiles::PlatformConnectionMutation,
+    trends::ContentSourceMutation,
+    trends::TrendInsightMutation,
+    trends::TrendContentMappingMutation,
+    drafts::ContentDraftMutation,
+    voice::VoiceTrainingSampleMutation,
+    voice::VoiceModelMutation,
+    delivery::DeliveryPreferenceMutation,
+    delivery::DailyDeliveryMutation,
+    analytics::CreatorAnalyticMutation,
+    analytics::ContentPerformanceMutation,
+    billing::UsageTrackingMutation,
+    billing::SubscriptionBillingMutation,
+    agencies::AgencyClientMutation,
+    system::AiProcessingLogMutation,
+    system::SystemHealthMetricMutation,
+);
+
+pub type AppSchema = Schema<Query, Mutation, EmptySubscription>;
 
 /// The schema without runtime data: what `creatorpulse schema` prints.
-pub fn schema_builder() -> SchemaBuilder<Query, EmptyMutation, EmptySubscription> {
-    Schema::build(Query, EmptyMutation, EmptySubscription)
+pub fn schema_builder() -> SchemaBuilder<Query, Mutation, EmptySubscription> {
+    Schema::build(Query::default(), Mutation::default(), EmptySubscription)
 }
 
 /// The served schema, with the server's state and configured protections.
@@ -25,8 +85,6 @@ pub fn sdl() -> String {
     schema_builder().finish().sdl()
 }
 
-pub struct Query;
-
 /// Facts about the running server.
 #[derive(SimpleObject)]
 pub struct ServerInfo {
@@ -36,11 +94,14 @@ pub struct ServerInfo {
     pub database_kind: DatabaseKind,
 }
 
+#[derive(Default)]
+pub struct ServerQuery;
+
 #[Object]
-impl Query {
-    /// Facts about the running server.
-    async fn server_info(&self, ctx: &async_graphql::Context<'_>) -> ServerInfo {
-        let state = ctx.data_unchecked::<AppState>();
-        ServerInfo { version: env!("CARGO_PKG_VERSION"), database_kind: DatabaseKind::of(&state.db) }
+impl ServerQuery {
+    /// Facts about the running server (public, like the schema itself).
+    async fn server_info(&self, ctx: &Context<'_>) -> async_graphql::Result<ServerInfo> {
+        let state = crud::state(ctx)?;
+        Ok(ServerInfo { version: env!("CARGO_PKG_VERSION"), database_kind: DatabaseKind::of(&state.db) })
     }
 }

@@ -68,7 +68,7 @@ async fn updated_at_moves_on_every_update_of_every_table_that_has_it() {
     .await
     .expect("insert profile");
     let past = "2000-01-01T00:00:00+00:00";
-    let cases = [("users", user, "email = email"), ("creator_profiles", profile, "display_name = 'Ann'")];
+    let cases = [("users", user, "email = email"), ("creator_profiles", profile, "full_name = 'Ann'")];
 
     for (table, id, change) in cases {
         let old = chrono::DateTime::parse_from_rfc3339(past).expect("time").with_timezone(&chrono::Utc);

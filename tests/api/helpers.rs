@@ -2,10 +2,9 @@
 //! `TEST_DATABASE_URL` is set), the server on port 0, and small GraphQL helpers.
 use std::net::SocketAddr;
 use std::path::PathBuf;
-use std::sync::Arc;
 
 use creatorpulse::app::AppState;
-use creatorpulse::config::Config;
+use creatorpulse::config::{Config, Secret};
 use creatorpulse::db::{self, DatabaseKind, DbOptions};
 use migration::{Migrator, MigratorTrait};
 use sea_orm::sea_query::{Alias, Query, SimpleExpr};
@@ -153,6 +152,40 @@ impl Drop for TestDb {
     }
 }
 
+/// The JWT secret of every test server.
+pub const JWT_SECRET: &str = "test-secret-that-is-at-least-32-bytes-long";
+/// A password strong enough for sign-up.
+pub const PASSWORD: &str = "correct horse battery 9";
+
+/// A signed-up user with real tokens.
+pub struct TestUser {
+    pub id: uuid::Uuid,
+    pub token: String,
+    pub refresh_token: String,
+}
+
+pub fn now() -> i64 {
+    chrono::Utc::now().timestamp()
+}
+
+/// Signs arbitrary claims with the test secret (HS256).
+pub fn sign(claims: &Json) -> String {
+    jsonwebtoken::encode(
+        &jsonwebtoken::Header::new(jsonwebtoken::Algorithm::HS256),
+        claims,
+        &jsonwebtoken::EncodingKey::from_secret(JWT_SECRET.as_bytes()),
+    )
+    .expect("sign")
+}
+
+/// Settings of a test server over `test_db`.
+pub fn test_config(test_db: &TestDb) -> Config {
+    let mut config = Config::for_database(test_db.options.url.clone());
+    config.jwt_secret = Some(Secret::new(JWT_SECRET));
+    config.encryption_keys = Some(Secret::new("k1:AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8="));
+    config
+}
+
 /// The server running on port 0 over its own database.
 pub struct TestApp {
     pub addr: SocketAddr,
@@ -170,10 +203,10 @@ impl TestApp {
     /// Spawns the server after `configure` adjusts its settings.
     pub async fn spawn_with(configure: impl FnOnce(&mut Config)) -> Self {
         let test_db = TestDb::migrated().await;
-        let mut config = Config::for_database(test_db.options.url.clone());
+        let mut config = test_config(&test_db);
         config.bind = "127.0.0.1:0".parse().expect("address");
         configure(&mut config);
-        let state = AppState { db: test_db.db.clone(), config: Arc::new(config) };
+        let state = AppState::new(test_db.db.clone(), config).expect("valid settings");
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind port 0");
         let addr = listener.local_addr().expect("local addr");
         let (tx, rx) = oneshot::channel::<()>();
@@ -187,17 +220,40 @@ impl TestApp {
         format!("http://{}{path}", self.addr)
     }
 
-    /// POSTs a GraphQL request and returns the JSON body.
+    /// POSTs a GraphQL request as the anonymous caller and returns the JSON body.
     pub async fn gql(&self, query: &str, variables: Json) -> Json {
-        self.client
-            .post(self.url("/graphql"))
-            .json(&json!({ "query": query, "variables": variables }))
-            .send()
-            .await
-            .expect("request sent")
-            .json()
-            .await
-            .expect("a JSON body")
+        self.gql_as(None, query, variables).await
+    }
+
+    /// POSTs a GraphQL request with an optional bearer token and returns the JSON body.
+    pub async fn gql_as(&self, token: Option<&str>, query: &str, variables: Json) -> Json {
+        let mut request = self.client.post(self.url("/graphql")).json(&json!({ "query": query, "variables": variables }));
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        request.send().await.expect("request sent").json().await.expect("a JSON body")
+    }
+
+    /// Signs up a new user through the API.
+    pub async fn sign_up(&self, email: &str) -> TestUser {
+        let body = self
+            .gql(
+                "mutation($e: String!, $p: String!) { signUp(email: $e, password: $p) { accessToken refreshToken user { id } } }",
+                json!({ "e": email, "p": PASSWORD }),
+            )
+            .await;
+        let session = &body["data"]["signUp"];
+        assert!(session.is_object(), "sign-up failed: {body}");
+        TestUser {
+            id: session["user"]["id"].as_str().expect("user id").parse().expect("uuid"),
+            token: session["accessToken"].as_str().expect("token").to_owned(),
+            refresh_token: session["refreshToken"].as_str().expect("refresh token").to_owned(),
+        }
+    }
+
+    /// A service-role token signed with the test secret.
+    pub fn service_token(&self) -> String {
+        sign(&json!({ "role": "service_role", "aud": "authenticated", "exp": now() + 600, "iat": now() }))
     }
 
     /// Stops the server and waits for it to finish in-flight requests.

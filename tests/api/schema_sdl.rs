@@ -1,16 +1,13 @@
 //! `schema.graphql` is the SDL the server serves; regenerate with `UPDATE_SCHEMA=1`.
-use std::sync::Arc;
-
 use creatorpulse::app::AppState;
-use creatorpulse::config::Config;
 use creatorpulse::graphql::{build_schema, sdl};
 
-use crate::helpers::TestDb;
+use crate::helpers::{TestDb, test_config};
 
 #[tokio::test]
 async fn schema_graphql_matches_the_served_schema() {
     let test = TestDb::migrated().await;
-    let state = AppState { db: test.db.clone(), config: Arc::new(Config::for_database(test.options.url.clone())) };
+    let state = AppState::new(test.db.clone(), test_config(&test)).expect("valid settings");
     let served = build_schema(state).sdl();
     let path = concat!(env!("CARGO_MANIFEST_DIR"), "/schema.graphql");
     if std::env::var_os("UPDATE_SCHEMA").is_some() {

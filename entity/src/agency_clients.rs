@@ -1,0 +1,32 @@
+//! `agency_clients`: Agencies managing client creators (seed 8.1).
+use sea_orm::entity::prelude::*;
+use serde::{Deserialize, Serialize};
+
+#[derive(Clone, Debug, PartialEq, DeriveEntityModel, Serialize, Deserialize, async_graphql::SimpleObject)]
+#[sea_orm(table_name = "agency_clients")]
+#[graphql(name = "AgencyClient")]
+pub struct Model {
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub id: Uuid,
+    pub agency_user_id: Uuid,
+    pub client_user_id: Uuid,
+    pub client_name: String,
+    pub client_brand: Option<String>,
+    #[sea_orm(column_type = "JsonBinary")]
+    pub permissions: Option<Json>,
+    #[sea_orm(column_type = "Decimal(Some((5, 2)))")]
+    pub billing_allocation: Option<Decimal>,
+    pub is_active: Option<bool>,
+    pub created_at: Option<DateTimeUtc>,
+    pub updated_at: Option<DateTimeUtc>,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {
+    #[sea_orm(belongs_to = "super::users::Entity", from = "Column::AgencyUserId", to = "super::users::Column::Id", on_delete = "Cascade")]
+    AgencyUser,
+    #[sea_orm(belongs_to = "super::users::Entity", from = "Column::ClientUserId", to = "super::users::Column::Id", on_delete = "Cascade")]
+    ClientUser,
+}
+
+impl ActiveModelBehavior for ActiveModel {}

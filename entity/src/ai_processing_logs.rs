@@ -1,0 +1,42 @@
+//! `ai_processing_logs`: AI processing runs, for debugging and cost (seed 9.1).
+use sea_orm::entity::prelude::*;
+use serde::{Deserialize, Serialize};
+
+#[derive(Clone, Debug, PartialEq, DeriveEntityModel, Serialize, Deserialize, async_graphql::SimpleObject)]
+#[sea_orm(table_name = "ai_processing_logs")]
+#[graphql(name = "AiProcessingLog")]
+pub struct Model {
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub id: Uuid,
+    pub user_id: Option<Uuid>,
+    /// One of: `content_generation`, `trend_analysis`, `voice_training`, `performance_prediction`.
+    pub processing_type: String,
+    #[sea_orm(column_type = "JsonBinary")]
+    pub input_data: Json,
+    #[sea_orm(column_type = "JsonBinary")]
+    pub output_data: Option<Json>,
+    pub model_version: Option<String>,
+    pub processing_time_ms: Option<i32>,
+    pub tokens_consumed: Option<i32>,
+    /// One of: `pending`, `completed`, `failed`, `timeout`.
+    pub status: Option<String>,
+    pub error_message: Option<String>,
+    #[sea_orm(column_type = "JsonBinary")]
+    pub webhook_response: Option<Json>,
+    pub created_at: Option<DateTimeUtc>,
+    pub completed_at: Option<DateTimeUtc>,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {
+    #[sea_orm(belongs_to = "super::users::Entity", from = "Column::UserId", to = "super::users::Column::Id", on_delete = "Cascade")]
+    Users,
+}
+
+impl Related<super::users::Entity> for Entity {
+    fn to() -> RelationDef {
+        Relation::Users.def()
+    }
+}
+
+impl ActiveModelBehavior for ActiveModel {}

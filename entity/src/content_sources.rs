@@ -1,0 +1,40 @@
+//! `content_sources`: Sources a creator follows for trends (seed 3.1).
+use sea_orm::entity::prelude::*;
+use serde::{Deserialize, Serialize};
+
+#[derive(Clone, Debug, PartialEq, DeriveEntityModel, Serialize, Deserialize, async_graphql::SimpleObject)]
+#[sea_orm(table_name = "content_sources")]
+#[graphql(name = "ContentSource")]
+pub struct Model {
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub id: Uuid,
+    pub user_id: Uuid,
+    /// One of: `twitter_handle`, `twitter_hashtag`, `linkedin_profile`, `youtube_channel`, `newsletter_rss`, `instagram_account`.
+    pub source_type: String,
+    pub source_identifier: String,
+    pub source_name: String,
+    pub source_url: Option<String>,
+    pub priority_level: Option<i32>,
+    pub is_active: Option<bool>,
+    pub last_crawled_at: Option<DateTimeUtc>,
+    /// How often the source is crawled, in seconds (the seed's `interval`).
+    pub crawl_frequency: Option<i64>,
+    #[sea_orm(column_type = "JsonBinary")]
+    pub source_metadata: Option<Json>,
+    pub created_at: Option<DateTimeUtc>,
+    pub updated_at: Option<DateTimeUtc>,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {
+    #[sea_orm(belongs_to = "super::users::Entity", from = "Column::UserId", to = "super::users::Column::Id", on_delete = "Cascade")]
+    Users,
+}
+
+impl Related<super::users::Entity> for Entity {
+    fn to() -> RelationDef {
+        Relation::Users.def()
+    }
+}
+
+impl ActiveModelBehavior for ActiveModel {}

@@ -1,0 +1,48 @@
+//! `creator_analytics`: Daily analytics per platform (seed 6.1).
+use sea_orm::entity::prelude::*;
+use serde::{Deserialize, Serialize};
+
+#[derive(Clone, Debug, PartialEq, DeriveEntityModel, Serialize, Deserialize, async_graphql::SimpleObject)]
+#[sea_orm(table_name = "creator_analytics")]
+#[graphql(name = "CreatorAnalytic")]
+pub struct Model {
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub id: Uuid,
+    pub user_id: Uuid,
+    pub metric_date: Date,
+    /// One of: `twitter`, `linkedin`, `instagram`, `overall`.
+    pub platform: String,
+    pub drafts_generated: Option<i32>,
+    pub drafts_accepted: Option<i32>,
+    pub drafts_rejected: Option<i32>,
+    pub content_published: Option<i32>,
+    #[sea_orm(column_type = "Decimal(Some((8, 2)))")]
+    pub avg_review_time_minutes: Option<Decimal>,
+    pub total_impressions: Option<i64>,
+    pub total_engagements: Option<i64>,
+    pub follower_count: Option<i32>,
+    #[sea_orm(column_type = "Decimal(Some((5, 4)))")]
+    pub engagement_rate: Option<Decimal>,
+    #[sea_orm(column_type = "Decimal(Some((3, 2)))")]
+    pub voice_confidence_avg: Option<Decimal>,
+    #[sea_orm(column_type = "Decimal(Some((3, 2)))")]
+    pub trend_utilization_rate: Option<Decimal>,
+    #[sea_orm(column_type = "JsonBinary")]
+    pub baseline_comparison: Option<Json>,
+    pub created_at: Option<DateTimeUtc>,
+    pub updated_at: Option<DateTimeUtc>,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {
+    #[sea_orm(belongs_to = "super::users::Entity", from = "Column::UserId", to = "super::users::Column::Id", on_delete = "Cascade")]
+    Users,
+}
+
+impl Related<super::users::Entity> for Entity {
+    fn to() -> RelationDef {
+        Relation::Users.def()
+    }
+}
+
+impl ActiveModelBehavior for ActiveModel {}

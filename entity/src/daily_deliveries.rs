@@ -1,0 +1,39 @@
+//! `daily_deliveries`: Daily draft deliveries (seed 5.2); one per user and day.
+use sea_orm::entity::prelude::*;
+use serde::{Deserialize, Serialize};
+
+#[derive(Clone, Debug, PartialEq, DeriveEntityModel, Serialize, Deserialize, async_graphql::SimpleObject)]
+#[sea_orm(table_name = "daily_deliveries")]
+#[graphql(name = "DailyDelivery")]
+pub struct Model {
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub id: Uuid,
+    pub user_id: Uuid,
+    pub delivery_date: Date,
+    /// One of: `pending`, `delivered`, `failed`, `skipped`.
+    pub delivery_status: Option<String>,
+    #[sea_orm(column_type = "JsonBinary")]
+    pub content_draft_ids: Option<Json>,
+    #[sea_orm(column_type = "JsonBinary")]
+    pub trend_insight_ids: Option<Json>,
+    /// One of: `email`, `whatsapp`, `push`.
+    pub delivery_channel: Option<String>,
+    pub delivered_at: Option<DateTimeUtc>,
+    pub opened_at: Option<DateTimeUtc>,
+    pub error_message: Option<String>,
+    pub created_at: Option<DateTimeUtc>,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {
+    #[sea_orm(belongs_to = "super::users::Entity", from = "Column::UserId", to = "super::users::Column::Id", on_delete = "Cascade")]
+    Users,
+}
+
+impl Related<super::users::Entity> for Entity {
+    fn to() -> RelationDef {
+        Relation::Users.def()
+    }
+}
+
+impl ActiveModelBehavior for ActiveModel {}

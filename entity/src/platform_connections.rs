@@ -1,0 +1,56 @@
+//! `platform_connections`: Connected social accounts (seed 2.2); tokens are sealed at rest and never exposed.
+use sea_orm::entity::prelude::*;
+use serde::{Deserialize, Serialize};
+
+#[derive(Clone, Debug, PartialEq, DeriveEntityModel, Serialize, Deserialize, async_graphql::SimpleObject)]
+#[sea_orm(table_name = "platform_connections")]
+#[graphql(name = "PlatformConnection", complex)]
+pub struct Model {
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub id: Uuid,
+    pub user_id: Uuid,
+    /// One of: `twitter`, `linkedin`, `instagram`.
+    pub platform: String,
+    pub platform_user_id: String,
+    pub platform_username: String,
+    /// Sealed at rest (`v1:<key id>:<base64>`); never exposed through the API.
+    #[graphql(skip)]
+    pub access_token: Option<String>,
+    /// Sealed at rest (`v1:<key id>:<base64>`); never exposed through the API.
+    #[graphql(skip)]
+    pub refresh_token: Option<String>,
+    pub token_expires_at: Option<DateTimeUtc>,
+    #[sea_orm(column_type = "JsonBinary")]
+    pub platform_data: Option<Json>,
+    pub is_active: Option<bool>,
+    pub last_sync_at: Option<DateTimeUtc>,
+    pub created_at: Option<DateTimeUtc>,
+    pub updated_at: Option<DateTimeUtc>,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {
+    #[sea_orm(belongs_to = "super::users::Entity", from = "Column::UserId", to = "super::users::Column::Id", on_delete = "Cascade")]
+    Users,
+}
+
+impl Related<super::users::Entity> for Entity {
+    fn to() -> RelationDef {
+        Relation::Users.def()
+    }
+}
+
+impl ActiveModelBehavior for ActiveModel {}
+
+#[async_graphql::ComplexObject]
+impl Model {
+    /// Whether an access token is stored (its value is never readable).
+    async fn has_access_token(&self) -> bool {
+        self.access_token.is_some()
+    }
+
+    /// Whether a refresh token is stored (its value is never readable).
+    async fn has_refresh_token(&self) -> bool {
+        self.refresh_token.is_some()
+    }
+}

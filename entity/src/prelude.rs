@@ -1,0 +1,21 @@
+//! Every entity under its table's name.
+pub use super::agency_clients::Entity as AgencyClients;
+pub use super::ai_processing_logs::Entity as AiProcessingLogs;
+pub use super::content_drafts::Entity as ContentDrafts;
+pub use super::content_performance::Entity as ContentPerformance;
+pub use super::content_sources::Entity as ContentSources;
+pub use super::creator_analytics::Entity as CreatorAnalytics;
+pub use super::creator_profiles::Entity as CreatorProfiles;
+pub use super::daily_deliveries::Entity as DailyDeliveries;
+pub use super::delivery_preferences::Entity as DeliveryPreferences;
+pub use super::platform_connections::Entity as PlatformConnections;
+pub use super::refresh_tokens::Entity as RefreshTokens;
+pub use super::sessions::Entity as Sessions;
+pub use super::subscription_billing::Entity as SubscriptionBilling;
+pub use super::system_health_metrics::Entity as SystemHealthMetrics;
+pub use super::trend_content_mapping::Entity as TrendContentMapping;
+pub use super::trend_insights::Entity as TrendInsights;
+pub use super::usage_tracking::Entity as UsageTracking;
+pub use super::users::Entity as Users;
+pub use super::voice_models::Entity as VoiceModels;
+pub use super::voice_training_data::Entity as VoiceTrainingData;

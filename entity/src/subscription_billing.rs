@@ -1,0 +1,44 @@
+//! `subscription_billing`: Subscription, credit balance and allowance (seed 7.2); one per user.
+use sea_orm::entity::prelude::*;
+use serde::{Deserialize, Serialize};
+
+#[derive(Clone, Debug, PartialEq, DeriveEntityModel, Serialize, Deserialize, async_graphql::SimpleObject)]
+#[sea_orm(table_name = "subscription_billing")]
+#[graphql(name = "SubscriptionBilling")]
+pub struct Model {
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub id: Uuid,
+    pub user_id: Uuid,
+    #[sea_orm(unique)]
+    pub stripe_customer_id: Option<String>,
+    #[sea_orm(unique)]
+    pub stripe_subscription_id: Option<String>,
+    /// One of: `active`, `past_due`, `canceled`, `unpaid`, `trialing`.
+    pub subscription_status: String,
+    pub current_period_start: Option<DateTimeUtc>,
+    pub current_period_end: Option<DateTimeUtc>,
+    #[sea_orm(column_type = "Decimal(Some((10, 2)))")]
+    pub credit_balance: Option<Decimal>,
+    #[sea_orm(column_type = "Decimal(Some((10, 2)))")]
+    pub monthly_credit_limit: Option<Decimal>,
+    #[sea_orm(column_type = "Decimal(Some((6, 4)))")]
+    pub overage_rate: Option<Decimal>,
+    #[sea_orm(column_type = "JsonBinary")]
+    pub billing_metadata: Option<Json>,
+    pub created_at: Option<DateTimeUtc>,
+    pub updated_at: Option<DateTimeUtc>,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {
+    #[sea_orm(belongs_to = "super::users::Entity", from = "Column::UserId", to = "super::users::Column::Id", on_delete = "Cascade")]
+    Users,
+}
+
+impl Related<super::users::Entity> for Entity {
+    fn to() -> RelationDef {
+        Relation::Users.def()
+    }
+}
+
+impl ActiveModelBehavior for ActiveModel {}

@@ -1,0 +1,24 @@
+//! `system_health_metrics`: Operational metrics (seed 9.2).
+use sea_orm::entity::prelude::*;
+use serde::{Deserialize, Serialize};
+
+#[derive(Clone, Debug, PartialEq, DeriveEntityModel, Serialize, Deserialize, async_graphql::SimpleObject)]
+#[sea_orm(table_name = "system_health_metrics")]
+#[graphql(name = "SystemHealthMetric")]
+pub struct Model {
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub id: Uuid,
+    pub metric_name: String,
+    #[sea_orm(column_type = "Decimal(Some((12, 4)))")]
+    pub metric_value: Decimal,
+    pub metric_unit: Option<String>,
+    #[sea_orm(column_type = "JsonBinary")]
+    pub tags: Option<Json>,
+    pub recorded_at: Option<DateTimeUtc>,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {
+}
+
+impl ActiveModelBehavior for ActiveModel {}

@@ -1,0 +1,36 @@
+//! `usage_tracking`: Credits consumed per action (seed 7.1).
+use sea_orm::entity::prelude::*;
+use serde::{Deserialize, Serialize};
+
+#[derive(Clone, Debug, PartialEq, DeriveEntityModel, Serialize, Deserialize, async_graphql::SimpleObject)]
+#[sea_orm(table_name = "usage_tracking")]
+#[graphql(name = "UsageTracking")]
+pub struct Model {
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub id: Uuid,
+    pub user_id: Uuid,
+    pub usage_date: Date,
+    /// One of: `draft_generated`, `draft_accepted`, `draft_rejected`, `trend_analyzed`, `voice_training`.
+    pub action_type: String,
+    /// One of: `twitter`, `linkedin`, `instagram`.
+    pub platform: Option<String>,
+    #[sea_orm(column_type = "Decimal(Some((8, 2)))")]
+    pub credits_consumed: Option<Decimal>,
+    #[sea_orm(column_type = "JsonBinary")]
+    pub metadata: Option<Json>,
+    pub created_at: Option<DateTimeUtc>,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {
+    #[sea_orm(belongs_to = "super::users::Entity", from = "Column::UserId", to = "super::users::Column::Id", on_delete = "Cascade")]
+    Users,
+}
+
+impl Related<super::users::Entity> for Entity {
+    fn to() -> RelationDef {
+        Relation::Users.def()
+    }
+}
+
+impl ActiveModelBehavior for ActiveModel {}

@@ -1,0 +1,36 @@
+//! `voice_models`: Trained voice models; at most one active per user (seed 4.3).
+use sea_orm::entity::prelude::*;
+use serde::{Deserialize, Serialize};
+
+#[derive(Clone, Debug, PartialEq, DeriveEntityModel, Serialize, Deserialize, async_graphql::SimpleObject)]
+#[sea_orm(table_name = "voice_models")]
+#[graphql(name = "VoiceModel")]
+pub struct Model {
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub id: Uuid,
+    pub user_id: Uuid,
+    pub model_version: String,
+    #[sea_orm(column_type = "JsonBinary")]
+    pub model_config: Json,
+    pub training_data_count: i32,
+    #[sea_orm(column_type = "Decimal(Some((5, 4)))")]
+    pub validation_score: Option<Decimal>,
+    pub is_active: Option<bool>,
+    pub training_started_at: Option<DateTimeUtc>,
+    pub training_completed_at: Option<DateTimeUtc>,
+    pub created_at: Option<DateTimeUtc>,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {
+    #[sea_orm(belongs_to = "super::users::Entity", from = "Column::UserId", to = "super::users::Column::Id", on_delete = "Cascade")]
+    Users,
+}
+
+impl Related<super::users::Entity> for Entity {
+    fn to() -> RelationDef {
+        Relation::Users.def()
+    }
+}
+
+impl ActiveModelBehavior for ActiveModel {}

@@ -1,0 +1,36 @@
+//! `voice_training_data`: Samples of the creator's own writing (seed 4.2).
+use sea_orm::entity::prelude::*;
+use serde::{Deserialize, Serialize};
+
+#[derive(Clone, Debug, PartialEq, DeriveEntityModel, Serialize, Deserialize, async_graphql::SimpleObject)]
+#[sea_orm(table_name = "voice_training_data")]
+#[graphql(name = "VoiceTrainingSample")]
+pub struct Model {
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub id: Uuid,
+    pub user_id: Uuid,
+    pub sample_content: String,
+    /// One of: `twitter`, `linkedin`, `instagram`.
+    pub platform: String,
+    #[sea_orm(column_type = "JsonBinary")]
+    pub engagement_metrics: Option<Json>,
+    #[sea_orm(column_type = "JsonBinary")]
+    pub content_features: Option<Json>,
+    pub is_training_sample: Option<bool>,
+    pub sample_rank: Option<i32>,
+    pub created_at: Option<DateTimeUtc>,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {
+    #[sea_orm(belongs_to = "super::users::Entity", from = "Column::UserId", to = "super::users::Column::Id", on_delete = "Cascade")]
+    Users,
+}
+
+impl Related<super::users::Entity> for Entity {
+    fn to() -> RelationDef {
+        Relation::Users.def()
+    }
+}
+
+impl ActiveModelBehavior for ActiveModel {}

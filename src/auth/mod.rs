@@ -1,0 +1,42 @@
+//! Who is calling: tokens, passwords, sessions, and the policy that decides who may touch what.
+pub mod jwt;
+pub mod password;
+pub mod policy;
+pub mod session;
+
+use uuid::Uuid;
+
+use crate::error::{AppError, AppResult};
+
+/// The caller of a request, decided once at the transport from its token.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Viewer {
+    /// No token: may sign up, sign in, refresh a session and read the schema.
+    Anonymous,
+    /// A signed-in user (`role = authenticated`).
+    User { id: Uuid, session_id: Option<Uuid> },
+    /// The service role: may read and write every row, naming the user it acts for.
+    Service,
+}
+
+impl Viewer {
+    /// The signed-in user's id, or `UNAUTHENTICATED`.
+    pub fn user_id(&self) -> AppResult<Uuid> {
+        match self {
+            Self::User { id, .. } => Ok(*id),
+            _ => Err(AppError::Unauthenticated),
+        }
+    }
+
+    pub fn is_service(&self) -> bool {
+        matches!(self, Self::Service)
+    }
+
+    /// Refuses the anonymous caller.
+    pub fn require_signed_in(&self) -> AppResult<()> {
+        match self {
+            Self::Anonymous => Err(AppError::Unauthenticated),
+            _ => Ok(()),
+        }
+    }
+}

@@ -1,0 +1,196 @@
+//! The one place that decides who may touch which row (the access matrix of `POLICY.md`).
+//!
+//! Resolvers never call `Entity::find()`: they ask [`scope`] for a select already narrowed to the
+//! rows the viewer may see for an operation. A table not implementing [`Guarded`] cannot be read.
+use sea_orm::sea_query::IntoCondition;
+use sea_orm::{ColumnTrait, Condition, EntityTrait, QueryFilter, Select};
+use uuid::Uuid;
+
+use super::Viewer;
+use crate::error::{AppError, AppResult};
+
+/// Who an operation is granted to (the service role always is).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Grant {
+    /// The user named by the row's owner column.
+    Owner,
+    /// The owner, or the user named by the table's client column (agency clients read).
+    OwnerOrClient,
+    /// Only the service role.
+    Service,
+}
+
+/// What the matrix grants for each operation on a table.
+#[derive(Debug, Clone, Copy)]
+pub struct Access {
+    pub create: Grant,
+    pub read: Grant,
+    pub update: Grant,
+    pub delete: Grant,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Op {
+    Create,
+    Read,
+    Update,
+    Delete,
+}
+
+/// A table under the access matrix.
+pub trait Guarded: EntityTrait {
+    /// The table's entry in the matrix.
+    const ACCESS: Access;
+    /// The singular name used in messages, e.g. `content draft`.
+    const NAME: &'static str;
+    /// The primary key column.
+    fn id_column() -> Self::Column;
+    /// The column naming the owning user (`user_id`; `agency_user_id` for agencies); `None` for
+    /// tables no user owns.
+    fn owner_column() -> Option<Self::Column>;
+    /// The column naming a second user who may read (the agency's client).
+    fn client_column() -> Option<Self::Column> {
+        None
+    }
+    /// The primary key of a row.
+    fn id_of(model: &Self::Model) -> Uuid;
+}
+
+fn grant<E: Guarded>(op: Op) -> Grant {
+    match op {
+        Op::Create => E::ACCESS.create,
+        Op::Read => E::ACCESS.read,
+        Op::Update => E::ACCESS.update,
+        Op::Delete => E::ACCESS.delete,
+    }
+}
+
+/// The rows of `E` the viewer may see for `op`, as a condition; `None` means every row.
+///
+/// Refusals happen before any row is looked at, so they never depend on which rows exist.
+pub fn condition<E: Guarded>(viewer: &Viewer, op: Op) -> AppResult<Option<Condition>> {
+    match viewer {
+        Viewer::Service => Ok(None),
+        Viewer::Anonymous => Err(AppError::Unauthenticated),
+        Viewer::User { id, .. } => match grant::<E>(op) {
+            Grant::Service => Err(AppError::Forbidden),
+            Grant::Owner => Ok(Some(E::owner_column().ok_or(AppError::Forbidden)?.eq(*id).into_condition())),
+            Grant::OwnerOrClient => {
+                let mut any = Condition::any().add(E::owner_column().ok_or(AppError::Forbidden)?.eq(*id));
+                if let Some(client) = E::client_column() {
+                    any = any.add(client.eq(*id));
+                }
+                Ok(Some(any))
+            }
+        },
+    }
+}
+
+/// A select of the rows of `E` the viewer may see for `op`.
+pub fn scope<E: Guarded>(viewer: &Viewer, op: Op) -> AppResult<Select<E>> {
+    let select = E::find();
+    Ok(match condition::<E>(viewer, op)? {
+        Some(cond) => select.filter(cond),
+        None => select,
+    })
+}
+
+/// A select of the one row `id`, if the viewer may see it for `op`.
+pub fn scope_one<E: Guarded>(viewer: &Viewer, op: Op, id: Uuid) -> AppResult<Select<E>> {
+    Ok(scope::<E>(viewer, op)?.filter(E::id_column().eq(id)))
+}
+
+/// The user a new row belongs to. Users create only their own rows and never name another;
+/// the service role names the user it acts for (`None` only where a row may have no user).
+pub fn owner_for_create<E: Guarded>(viewer: &Viewer, requested: Option<Uuid>) -> AppResult<Option<Uuid>> {
+    condition::<E>(viewer, Op::Create)?;
+    match (viewer, requested) {
+        (Viewer::Service, requested) => Ok(requested),
+        (Viewer::User { id, .. }, None) => Ok(Some(*id)),
+        (Viewer::User { id, .. }, Some(user)) if user == *id => Ok(Some(*id)),
+        (Viewer::User { .. }, Some(_)) => Err(AppError::bad_input("userId", "only the service role may set it")),
+        (Viewer::Anonymous, _) => Err(AppError::Unauthenticated),
+    }
+}
+
+/// The owner a row must have: the service role has to name it.
+pub fn required_owner(owner: Option<Uuid>, field: &str) -> AppResult<Uuid> {
+    owner.ok_or_else(|| AppError::bad_input(field, "the service role must name the user"))
+}
+
+/// A referenced row: it must exist, be readable by the viewer, and belong to `owner` (the
+/// referencing row's user); otherwise it is `NOT_FOUND`, as if it did not exist.
+pub fn reference<E: Guarded>(viewer: &Viewer, id: Uuid, owner: Uuid) -> AppResult<Select<E>> {
+    let column = E::owner_column().ok_or(AppError::NotFound(E::NAME))?;
+    Ok(scope_one::<E>(viewer, Op::Read, id)?.filter(column.eq(owner)))
+}
+
+/// Declares a table's row of the access matrix.
+macro_rules! matrix {
+    ($($table:ident, $name:literal, owner: $owner:expr, client: $client:expr,
+       create: $c:ident, read: $r:ident, update: $u:ident, delete: $d:ident;)*) => {$(
+        impl Guarded for entity::$table::Entity {
+            const ACCESS: Access = Access { create: Grant::$c, read: Grant::$r, update: Grant::$u, delete: Grant::$d };
+            const NAME: &'static str = $name;
+            fn id_column() -> Self::Column {
+                entity::$table::Column::Id
+            }
+            #[allow(unused_imports)]
+            fn owner_column() -> Option<Self::Column> {
+                use entity::$table::Column::*;
+                $owner
+            }
+            #[allow(unused_imports)]
+            fn client_column() -> Option<Self::Column> {
+                use entity::$table::Column::*;
+                $client
+            }
+            fn id_of(model: &Self::Model) -> Uuid {
+                model.id
+            }
+        }
+    )*};
+}
+
+// The access matrix (POLICY.md). The service role is granted everything everywhere.
+matrix! {
+    creator_profiles, "creator profile", owner: Some(UserId), client: None,
+        create: Owner, read: Owner, update: Owner, delete: Service;
+    platform_connections, "platform connection", owner: Some(UserId), client: None,
+        create: Owner, read: Owner, update: Owner, delete: Owner;
+    content_drafts, "content draft", owner: Some(UserId), client: None,
+        create: Owner, read: Owner, update: Owner, delete: Owner;
+    voice_training_data, "voice training sample", owner: Some(UserId), client: None,
+        create: Owner, read: Owner, update: Owner, delete: Owner;
+    voice_models, "voice model", owner: Some(UserId), client: None,
+        create: Service, read: Owner, update: Service, delete: Service;
+    content_sources, "content source", owner: Some(UserId), client: None,
+        create: Owner, read: Owner, update: Owner, delete: Owner;
+    trend_insights, "trend insight", owner: Some(UserId), client: None,
+        create: Service, read: Owner, update: Service, delete: Service;
+    trend_content_mapping, "trend content mapping", owner: Some(UserId), client: None,
+        create: Service, read: Owner, update: Service, delete: Service;
+    delivery_preferences, "delivery preferences", owner: Some(UserId), client: None,
+        create: Owner, read: Owner, update: Owner, delete: Service;
+    daily_deliveries, "daily delivery", owner: Some(UserId), client: None,
+        create: Service, read: Owner, update: Service, delete: Service;
+    creator_analytics, "creator analytics", owner: Some(UserId), client: None,
+        create: Service, read: Owner, update: Service, delete: Service;
+    content_performance, "content performance", owner: Some(UserId), client: None,
+        create: Service, read: Owner, update: Service, delete: Service;
+    usage_tracking, "usage record", owner: Some(UserId), client: None,
+        create: Service, read: Owner, update: Service, delete: Service;
+    subscription_billing, "subscription", owner: Some(UserId), client: None,
+        create: Service, read: Owner, update: Service, delete: Service;
+    agency_clients, "agency client", owner: Some(AgencyUserId), client: Some(ClientUserId),
+        create: Owner, read: OwnerOrClient, update: Owner, delete: Owner;
+    ai_processing_logs, "AI processing log", owner: Some(UserId), client: None,
+        create: Service, read: Service, update: Service, delete: Service;
+    system_health_metrics, "system health metric", owner: None, client: None,
+        create: Service, read: Service, update: Service, delete: Service;
+}
+
+/// Whether a user account exists (agencies name their clients by user id).
+pub async fn user_exists(db: &impl sea_orm::ConnectionTrait, id: Uuid) -> AppResult<bool> {
+    Ok(entity::users::Entity::find_by_id(id).one(db).await?.is_some())
+}

@@ -1,0 +1,181 @@
+//! Accounts: sign-up, sign-in, session refresh and sign-out, and `me`.
+use async_graphql::{Context, Object, SimpleObject};
+use chrono::{DateTime, Months, TimeZone, Utc};
+use entity::{creator_profiles, delivery_preferences, subscription_billing, users};
+use rust_decimal::Decimal;
+use sea_orm::sea_query::{Expr, ExprTrait, Func};
+use sea_orm::{ActiveModelTrait, ActiveValue::NotSet, ColumnTrait, EntityTrait, QueryFilter, Set, TransactionTrait};
+use uuid::Uuid;
+
+use super::crud::{db, state, viewer};
+use crate::auth::session::{IssuedSession, revoke};
+use crate::auth::{Viewer, password};
+use crate::error::AppError;
+
+/// Credits a free-tier subscription receives each month.
+pub const FREE_TIER_MONTHLY_CREDITS: i64 = 50;
+
+/// A signed-in session.
+#[derive(SimpleObject)]
+pub struct Session {
+    /// A JWT for the `Authorization: Bearer` header.
+    pub access_token: String,
+    /// Opaque; exchange it once with `refreshSession` for a new pair.
+    pub refresh_token: String,
+    /// When the access token expires.
+    pub expires_at: DateTime<Utc>,
+    /// The signed-in user.
+    pub user: users::Model,
+}
+
+impl From<IssuedSession> for Session {
+    fn from(issued: IssuedSession) -> Self {
+        Self {
+            access_token: issued.access_token,
+            refresh_token: issued.refresh_token,
+            expires_at: Utc.timestamp_opt(issued.expires_at, 0).single().unwrap_or_else(Utc::now),
+            user: issued.user,
+        }
+    }
+}
+
+/// The caller and the entry to their data.
+#[derive(SimpleObject)]
+pub struct Me {
+    pub user: users::Model,
+    pub profile: Option<creator_profiles::Model>,
+}
+
+fn invalid_credentials() -> AppError {
+    AppError::Unauthenticated
+}
+
+#[derive(Default)]
+pub struct AccountQuery;
+
+#[Object]
+impl AccountQuery {
+    /// The signed-in user and their profile.
+    async fn me(&self, ctx: &Context<'_>) -> async_graphql::Result<Me> {
+        let user_id = match viewer(ctx)? {
+            Viewer::User { id, .. } => *id,
+            Viewer::Service => return Err(AppError::bad_input("me", "the service role is not a user").into()),
+            Viewer::Anonymous => return Err(AppError::Unauthenticated.into()),
+        };
+        let db = db(ctx)?;
+        let user = users::Entity::find_by_id(user_id).one(db).await.map_err(AppError::from)?.ok_or(AppError::Unauthenticated)?;
+        let profile = creator_profiles::Entity::find()
+            .filter(creator_profiles::Column::UserId.eq(user_id))
+            .one(db)
+            .await
+            .map_err(AppError::from)?;
+        Ok(Me { user, profile })
+    }
+}
+
+#[derive(Default)]
+pub struct AccountMutation;
+
+#[Object]
+impl AccountMutation {
+    /// Creates an account with its profile, delivery preferences and a free-tier subscription,
+    /// all or nothing, and signs it in.
+    async fn sign_up(&self, ctx: &Context<'_>, email: String, password: String) -> async_graphql::Result<Session> {
+        let email = password::normalize_email(&email)?;
+        password::check_strength(&password, &email)?;
+        let hash = password::hash(password).await?;
+        let state = state(ctx)?;
+        let txn = state.db.begin().await.map_err(AppError::from)?;
+        let now = Utc::now();
+        let user = users::ActiveModel {
+            id: Set(Uuid::new_v4()),
+            email: Set(email.clone()),
+            password_hash: Set(Some(hash)),
+            role: Set("authenticated".into()),
+            created_at: Set(now),
+            updated_at: Set(now),
+            last_sign_in_at: Set(Some(now)),
+        }
+        .insert(&txn)
+        .await
+        .map_err(|err| match AppError::from(err) {
+            AppError::Conflict(_) => AppError::Conflict("email: an account with this email exists".into()),
+            other => other,
+        })?;
+        creator_profiles::ActiveModel {
+            id: Set(Uuid::new_v4()),
+            user_id: Set(user.id),
+            email: Set(email),
+            ..Default::default()
+        }
+        .insert(&txn)
+        .await
+        .map_err(AppError::from)?;
+        delivery_preferences::ActiveModel { id: Set(Uuid::new_v4()), user_id: Set(user.id), ..Default::default() }
+            .insert(&txn)
+            .await
+            .map_err(AppError::from)?;
+        let allowance = Decimal::from(FREE_TIER_MONTHLY_CREDITS);
+        subscription_billing::ActiveModel {
+            id: Set(Uuid::new_v4()),
+            user_id: Set(user.id),
+            subscription_status: Set("active".into()),
+            current_period_start: Set(Some(now)),
+            current_period_end: Set(now.checked_add_months(Months::new(1))),
+            credit_balance: Set(Some(allowance)),
+            monthly_credit_limit: Set(Some(allowance)),
+            ..Default::default()
+        }
+        .insert(&txn)
+        .await
+        .map_err(AppError::from)?;
+        let session = state.auth.start_session(&txn, user).await?;
+        txn.commit().await.map_err(AppError::from)?;
+        Ok(session.into())
+    }
+
+    /// Signs in with email and password. A wrong email and a wrong password answer alike.
+    async fn sign_in(&self, ctx: &Context<'_>, email: String, password: String) -> async_graphql::Result<Session> {
+        let state = state(ctx)?;
+        let user = match password::normalize_email(&email) {
+            Ok(email) => users::Entity::find()
+                .filter(Expr::expr(Func::lower(Expr::col(users::Column::Email))).eq(email))
+                .one(&state.db)
+                .await
+                .map_err(AppError::from)?,
+            Err(_) => None,
+        };
+        let hash = user.as_ref().and_then(|u| u.password_hash.clone());
+        if !password::verify(password, hash).await {
+            return Err(invalid_credentials().into());
+        }
+        let user = user.ok_or_else(invalid_credentials)?;
+        let txn = state.db.begin().await.map_err(AppError::from)?;
+        let mut signed_in: users::ActiveModel = user.clone().into();
+        signed_in.last_sign_in_at = Set(Some(Utc::now()));
+        signed_in.updated_at = NotSet;
+        let user = signed_in.update(&txn).await.map_err(AppError::from)?;
+        let session = state.auth.start_session(&txn, user).await?;
+        txn.commit().await.map_err(AppError::from)?;
+        Ok(session.into())
+    }
+
+    /// Exchanges a refresh token for a new session pair. The old token stops working; using it
+    /// again revokes the session.
+    async fn refresh_session(&self, ctx: &Context<'_>, refresh_token: String) -> async_graphql::Result<Session> {
+        let state = state(ctx)?;
+        Ok(state.auth.refresh(&state.db, &refresh_token).await?.into())
+    }
+
+    /// Revokes the caller's session: its refresh token no longer works.
+    async fn sign_out(&self, ctx: &Context<'_>) -> async_graphql::Result<bool> {
+        match viewer(ctx)? {
+            Viewer::User { session_id: Some(session_id), .. } => {
+                revoke(db(ctx)?, *session_id).await?;
+                Ok(true)
+            }
+            Viewer::User { session_id: None, .. } => Err(AppError::bad_input("token", "carries no session").into()),
+            _ => Err(AppError::Unauthenticated.into()),
+        }
+    }
+}

@@ -1,0 +1,312 @@
+//! GraphQL for `usage_tracking`, `subscription_billing`: types, inputs that mirror the CHECKs, and resolvers
+//! that go through the policy.
+use async_graphql::{Context, InputObject, MaybeUndefined, Object};
+use chrono::{DateTime, NaiveDate, Utc};
+use entity::{subscription_billing, usage_tracking};
+use rust_decimal::Decimal;
+use sea_orm::ActiveValue::{NotSet, Set};
+use serde_json::Value as Json;
+use uuid::Uuid;
+
+use super::check;
+use super::crud::{self, Page};
+use crate::auth::policy;
+use crate::error::AppResult;
+
+/// A new usage tracking.
+#[derive(InputObject)]
+pub struct CreateUsageTrackingInput {
+    /// The user the row belongs to: only the service role names it; a user's rows are their own.
+    pub user_id: Option<Uuid>,
+    /// `usage_date`.
+    pub usage_date: NaiveDate,
+    /// One of: `draft_generated`, `draft_accepted`, `draft_rejected`, `trend_analyzed`, `voice_training`.
+    pub action_type: String,
+    /// One of: `twitter`, `linkedin`, `instagram`.
+    pub platform: Option<String>,
+    /// `credits_consumed`.
+    pub credits_consumed: Option<Decimal>,
+    /// `metadata`.
+    pub metadata: Option<Json>,
+}
+
+/// Changes to a usage tracking: absent fields stay as they are; `null` clears a nullable field.
+#[derive(InputObject)]
+pub struct UpdateUsageTrackingInput {
+    /// `usage_date`.
+    pub usage_date: Option<NaiveDate>,
+    /// One of: `draft_generated`, `draft_accepted`, `draft_rejected`, `trend_analyzed`, `voice_training`.
+    pub action_type: Option<String>,
+    /// One of: `twitter`, `linkedin`, `instagram`.
+    pub platform: MaybeUndefined<String>,
+    /// `credits_consumed`.
+    pub credits_consumed: MaybeUndefined<Decimal>,
+    /// `metadata`.
+    pub metadata: MaybeUndefined<Json>,
+}
+
+impl CreateUsageTrackingInput {
+    fn validate(&self) -> AppResult<()> {
+        check::one_of("actionType", &self.action_type, &["draft_generated", "draft_accepted", "draft_rejected", "trend_analyzed", "voice_training"])?;
+        if let Some(v) = &self.platform {
+            check::one_of("platform", v, &["twitter", "linkedin", "instagram"])?;
+        }
+        if let Some(v) = &self.credits_consumed {
+            check::decimal("creditsConsumed", *v, 8, 2, None)?;
+        }
+        if let Some(v) = &self.metadata {
+            check::json_object("metadata", v)?;
+        }
+        Ok(())
+    }
+
+    fn into_row(self, owner: Uuid) -> AppResult<usage_tracking::ActiveModel> {
+        Ok(usage_tracking::ActiveModel {
+            id: Set(Uuid::new_v4()),
+            user_id: Set(owner),
+            usage_date: Set(self.usage_date),
+            action_type: Set(self.action_type),
+            platform: self.platform.map_or(NotSet, |v| Set(Some(v))),
+            credits_consumed: self.credits_consumed.map_or(NotSet, |v| Set(Some(v))),
+            metadata: self.metadata.map_or(NotSet, |v| Set(Some(v))),
+            ..Default::default()
+        })
+    }
+}
+
+impl UpdateUsageTrackingInput {
+    fn validate(&self) -> AppResult<()> {
+        if let Some(v) = &self.action_type {
+            check::one_of("actionType", v, &["draft_generated", "draft_accepted", "draft_rejected", "trend_analyzed", "voice_training"])?;
+        }
+        if let Some(v) = self.platform.value() {
+            check::one_of("platform", v, &["twitter", "linkedin", "instagram"])?;
+        }
+        if let Some(v) = self.credits_consumed.value() {
+            check::decimal("creditsConsumed", *v, 8, 2, None)?;
+        }
+        if let Some(v) = self.metadata.value() {
+            check::json_object("metadata", v)?;
+        }
+        Ok(())
+    }
+
+    fn apply(self, row: &mut usage_tracking::ActiveModel) -> AppResult<()> {
+        crud::set(&mut row.usage_date, self.usage_date);
+        crud::set(&mut row.action_type, self.action_type);
+        crud::patch(&mut row.platform, self.platform);
+        crud::patch(&mut row.credits_consumed, self.credits_consumed);
+        crud::patch(&mut row.metadata, self.metadata);
+        Ok(())
+    }
+}
+
+#[derive(Default)]
+pub struct UsageTrackingQuery;
+
+#[Object]
+impl UsageTrackingQuery {
+    /// One usage tracking by id; `NOT_FOUND` unless the caller may read it.
+    async fn usage_tracking(&self, ctx: &Context<'_>, id: Uuid) -> async_graphql::Result<usage_tracking::Model> {
+        Ok(crud::get::<usage_tracking::Entity>(ctx, id).await?)
+    }
+
+    /// The usage trackings the caller may read, a page at a time.
+    async fn usage_trackings(
+        &self,
+        ctx: &Context<'_>,
+        after: Option<String>,
+        first: Option<i32>,
+    ) -> async_graphql::Result<Page<usage_tracking::Model>> {
+        crud::list::<usage_tracking::Entity>(ctx, after, first).await
+    }
+}
+
+#[derive(Default)]
+pub struct UsageTrackingMutation;
+
+#[Object]
+impl UsageTrackingMutation {
+    /// Creates a usage tracking.
+    async fn create_usage_tracking(&self, ctx: &Context<'_>, input: CreateUsageTrackingInput) -> async_graphql::Result<usage_tracking::Model> {
+        input.validate()?;
+        let owner = policy::required_owner(policy::owner_for_create::<usage_tracking::Entity>(crud::viewer(ctx)?, input.user_id)?, "userId")?;
+        let row = input.into_row(owner)?;
+        Ok(crud::create::<usage_tracking::Entity>(ctx, row).await?)
+    }
+
+    /// Changes a usage tracking; `NOT_FOUND` unless the caller may change it.
+    async fn update_usage_tracking(&self, ctx: &Context<'_>, id: Uuid, input: UpdateUsageTrackingInput) -> async_graphql::Result<usage_tracking::Model> {
+        input.validate()?;
+        Ok(crud::update::<usage_tracking::Entity>(ctx, id, |row| input.apply(row)).await?)
+    }
+
+    /// Deletes a usage tracking; `NOT_FOUND` unless the caller may delete it.
+    async fn delete_usage_tracking(&self, ctx: &Context<'_>, id: Uuid) -> async_graphql::Result<Uuid> {
+        Ok(crud::delete::<usage_tracking::Entity>(ctx, id).await?)
+    }
+}
+
+/// A new subscription billing.
+#[derive(InputObject)]
+pub struct CreateSubscriptionBillingInput {
+    /// The user the row belongs to: only the service role names it; a user's rows are their own.
+    pub user_id: Option<Uuid>,
+    /// `stripe_customer_id`.
+    pub stripe_customer_id: Option<String>,
+    /// `stripe_subscription_id`.
+    pub stripe_subscription_id: Option<String>,
+    /// One of: `active`, `past_due`, `canceled`, `unpaid`, `trialing`.
+    pub subscription_status: String,
+    /// `current_period_start`.
+    pub current_period_start: Option<DateTime<Utc>>,
+    /// `current_period_end`.
+    pub current_period_end: Option<DateTime<Utc>>,
+    /// `credit_balance`.
+    pub credit_balance: Option<Decimal>,
+    /// `monthly_credit_limit`.
+    pub monthly_credit_limit: Option<Decimal>,
+    /// `overage_rate`.
+    pub overage_rate: Option<Decimal>,
+    /// `billing_metadata`.
+    pub billing_metadata: Option<Json>,
+}
+
+/// Changes to a subscription billing: absent fields stay as they are; `null` clears a nullable field.
+#[derive(InputObject)]
+pub struct UpdateSubscriptionBillingInput {
+    /// `stripe_customer_id`.
+    pub stripe_customer_id: MaybeUndefined<String>,
+    /// `stripe_subscription_id`.
+    pub stripe_subscription_id: MaybeUndefined<String>,
+    /// One of: `active`, `past_due`, `canceled`, `unpaid`, `trialing`.
+    pub subscription_status: Option<String>,
+    /// `current_period_start`.
+    pub current_period_start: MaybeUndefined<DateTime<Utc>>,
+    /// `current_period_end`.
+    pub current_period_end: MaybeUndefined<DateTime<Utc>>,
+    /// `credit_balance`.
+    pub credit_balance: MaybeUndefined<Decimal>,
+    /// `monthly_credit_limit`.
+    pub monthly_credit_limit: MaybeUndefined<Decimal>,
+    /// `overage_rate`.
+    pub overage_rate: MaybeUndefined<Decimal>,
+    /// `billing_metadata`.
+    pub billing_metadata: MaybeUndefined<Json>,
+}
+
+impl CreateSubscriptionBillingInput {
+    fn validate(&self) -> AppResult<()> {
+        check::one_of("subscriptionStatus", &self.subscription_status, &["active", "past_due", "canceled", "unpaid", "trialing"])?;
+        if let Some(v) = &self.credit_balance {
+            check::decimal("creditBalance", *v, 10, 2, None)?;
+        }
+        if let Some(v) = &self.monthly_credit_limit {
+            check::decimal("monthlyCreditLimit", *v, 10, 2, None)?;
+        }
+        if let Some(v) = &self.overage_rate {
+            check::decimal("overageRate", *v, 6, 4, None)?;
+        }
+        if let Some(v) = &self.billing_metadata {
+            check::json_object("billingMetadata", v)?;
+        }
+        Ok(())
+    }
+
+    fn into_row(self, owner: Uuid) -> AppResult<subscription_billing::ActiveModel> {
+        Ok(subscription_billing::ActiveModel {
+            id: Set(Uuid::new_v4()),
+            user_id: Set(owner),
+            stripe_customer_id: self.stripe_customer_id.map_or(NotSet, |v| Set(Some(v))),
+            stripe_subscription_id: self.stripe_subscription_id.map_or(NotSet, |v| Set(Some(v))),
+            subscription_status: Set(self.subscription_status),
+            current_period_start: self.current_period_start.map_or(NotSet, |v| Set(Some(v))),
+            current_period_end: self.current_period_end.map_or(NotSet, |v| Set(Some(v))),
+            credit_balance: self.credit_balance.map_or(NotSet, |v| Set(Some(v))),
+            monthly_credit_limit: self.monthly_credit_limit.map_or(NotSet, |v| Set(Some(v))),
+            overage_rate: self.overage_rate.map_or(NotSet, |v| Set(Some(v))),
+            billing_metadata: self.billing_metadata.map_or(NotSet, |v| Set(Some(v))),
+            ..Default::default()
+        })
+    }
+}
+
+impl UpdateSubscriptionBillingInput {
+    fn validate(&self) -> AppResult<()> {
+        if let Some(v) = &self.subscription_status {
+            check::one_of("subscriptionStatus", v, &["active", "past_due", "canceled", "unpaid", "trialing"])?;
+        }
+        if let Some(v) = self.credit_balance.value() {
+            check::decimal("creditBalance", *v, 10, 2, None)?;
+        }
+        if let Some(v) = self.monthly_credit_limit.value() {
+            check::decimal("monthlyCreditLimit", *v, 10, 2, None)?;
+        }
+        if let Some(v) = self.overage_rate.value() {
+            check::decimal("overageRate", *v, 6, 4, None)?;
+        }
+        if let Some(v) = self.billing_metadata.value() {
+            check::json_object("billingMetadata", v)?;
+        }
+        Ok(())
+    }
+
+    fn apply(self, row: &mut subscription_billing::ActiveModel) -> AppResult<()> {
+        crud::patch(&mut row.stripe_customer_id, self.stripe_customer_id);
+        crud::patch(&mut row.stripe_subscription_id, self.stripe_subscription_id);
+        crud::set(&mut row.subscription_status, self.subscription_status);
+        crud::patch(&mut row.current_period_start, self.current_period_start);
+        crud::patch(&mut row.current_period_end, self.current_period_end);
+        crud::patch(&mut row.credit_balance, self.credit_balance);
+        crud::patch(&mut row.monthly_credit_limit, self.monthly_credit_limit);
+        crud::patch(&mut row.overage_rate, self.overage_rate);
+        crud::patch(&mut row.billing_metadata, self.billing_metadata);
+        Ok(())
+    }
+}
+
+#[derive(Default)]
+pub struct SubscriptionBillingQuery;
+
+#[Object]
+impl SubscriptionBillingQuery {
+    /// One subscription billing by id; `NOT_FOUND` unless the caller may read it.
+    async fn subscription_billing(&self, ctx: &Context<'_>, id: Uuid) -> async_graphql::Result<subscription_billing::Model> {
+        Ok(crud::get::<subscription_billing::Entity>(ctx, id).await?)
+    }
+
+    /// The subscription billings the caller may read, a page at a time.
+    async fn subscription_billings(
+        &self,
+        ctx: &Context<'_>,
+        after: Option<String>,
+        first: Option<i32>,
+    ) -> async_graphql::Result<Page<subscription_billing::Model>> {
+        crud::list::<subscription_billing::Entity>(ctx, after, first).await
+    }
+}
+
+#[derive(Default)]
+pub struct SubscriptionBillingMutation;
+
+#[Object]
+impl SubscriptionBillingMutation {
+    /// Creates a subscription billing.
+    async fn create_subscription_billing(&self, ctx: &Context<'_>, input: CreateSubscriptionBillingInput) -> async_graphql::Result<subscription_billing::Model> {
+        input.validate()?;
+        let owner = policy::required_owner(policy::owner_for_create::<subscription_billing::Entity>(crud::viewer(ctx)?, input.user_id)?, "userId")?;
+        let row = input.into_row(owner)?;
+        Ok(crud::create::<subscription_billing::Entity>(ctx, row).await?)
+    }
+
+    /// Changes a subscription billing; `NOT_FOUND` unless the caller may change it.
+    async fn update_subscription_billing(&self, ctx: &Context<'_>, id: Uuid, input: UpdateSubscriptionBillingInput) -> async_graphql::Result<subscription_billing::Model> {
+        input.validate()?;
+        Ok(crud::update::<subscription_billing::Entity>(ctx, id, |row| input.apply(row)).await?)
+    }
+
+    /// Deletes a subscription billing; `NOT_FOUND` unless the caller may delete it.
+    async fn delete_subscription_billing(&self, ctx: &Context<'_>, id: Uuid) -> async_graphql::Result<Uuid> {
+        Ok(crud::delete::<subscription_billing::Entity>(ctx, id).await?)
+    }
+}

@@ -1,0 +1,186 @@
+//! The generic read and write paths every table goes through, always via the policy.
+use async_graphql::connection::{Connection, EmptyFields, OpaqueCursor};
+use async_graphql::{Context, OutputType, SimpleObject};
+use sea_orm::{
+    ActiveModelBehavior, ActiveModelTrait, ColumnTrait, DatabaseConnection, IntoActiveModel,
+    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, TransactionTrait,
+};
+use uuid::Uuid;
+
+use crate::app::AppState;
+use crate::auth::Viewer;
+use crate::auth::policy::{self, Guarded, Op};
+use crate::error::{AppError, AppResult};
+
+/// Page size when `first` is not given.
+pub const DEFAULT_PAGE_SIZE: usize = 20;
+/// The largest page a client may ask for; larger requests are refused.
+pub const MAX_PAGE_SIZE: usize = 100;
+
+/// Extra fields of every connection.
+#[derive(SimpleObject)]
+pub struct ConnectionTotals {
+    /// How many rows match in all; computed only when selected.
+    pub total_count: Option<u64>,
+}
+
+pub type Page<T> = Connection<OpaqueCursor<Uuid>, T, ConnectionTotals, EmptyFields>;
+
+pub fn viewer<'a>(ctx: &'a Context<'_>) -> AppResult<&'a Viewer> {
+    ctx.data::<Viewer>().map_err(|_| AppError::Unauthenticated)
+}
+
+pub fn state<'a>(ctx: &'a Context<'_>) -> AppResult<&'a AppState> {
+    ctx.data::<AppState>().map_err(|_| AppError::Internal)
+}
+
+pub fn db<'a>(ctx: &'a Context<'_>) -> AppResult<&'a DatabaseConnection> {
+    Ok(&state(ctx)?.db)
+}
+
+/// One row by id, or `NOT_FOUND` (the same for a row that exists but is not the viewer's).
+pub async fn get<E: Guarded>(ctx: &Context<'_>, id: Uuid) -> AppResult<E::Model> {
+    policy::scope_one::<E>(viewer(ctx)?, Op::Read, id)?.one(db(ctx)?).await?.ok_or(AppError::NotFound(E::NAME))
+}
+
+/// Checks that `id` names a row of `E` the viewer may read and that belongs to `owner`.
+pub async fn ensure_reference<E: Guarded>(ctx: &Context<'_>, id: Uuid, owner: Uuid) -> AppResult<()> {
+    match policy::reference::<E>(viewer(ctx)?, id, owner)?.one(db(ctx)?).await? {
+        Some(_) => Ok(()),
+        None => Err(AppError::NotFound(E::NAME)),
+    }
+}
+
+/// A page of the rows the viewer may read, in id order.
+pub async fn list<E>(ctx: &Context<'_>, after: Option<String>, first: Option<i32>) -> async_graphql::Result<Page<E::Model>>
+where
+    E: Guarded,
+    E::Model: OutputType + Sync,
+{
+    let select = policy::scope::<E>(viewer(ctx)?, Op::Read)?;
+    let db = db(ctx)?;
+    let limit = match first {
+        None => DEFAULT_PAGE_SIZE,
+        Some(n) if n < 0 => return Err(AppError::bad_input("first", "must not be negative").into()),
+        Some(n) if n as usize > MAX_PAGE_SIZE => {
+            return Err(AppError::bad_input("first", format!("must be at most {MAX_PAGE_SIZE}")).into());
+        }
+        Some(n) => n as usize,
+    };
+    let after = match after {
+        None => None,
+        Some(cursor) => Some(
+            <OpaqueCursor<Uuid> as async_graphql::connection::CursorType>::decode_cursor(&cursor)
+                .map_err(|_| AppError::bad_input("after", "is not a valid cursor"))?
+                .0,
+        ),
+    };
+    let total_count = if ctx.look_ahead().field("totalCount").exists() {
+        Some(select.clone().count(db).await.map_err(AppError::from)?)
+    } else {
+        None
+    };
+    let mut page = select.order_by_asc(E::id_column());
+    if let Some(after) = after {
+        page = page.filter(E::id_column().gt(after));
+    }
+    let mut rows = page.limit(limit as u64 + 1).all(db).await.map_err(AppError::from)?;
+    let has_next = rows.len() > limit;
+    rows.truncate(limit);
+    let mut connection = Connection::with_additional_fields(after.is_some(), has_next, ConnectionTotals { total_count });
+    connection.edges.extend(rows.into_iter().map(|row| async_graphql::connection::Edge::new(OpaqueCursor(E::id_of(&row)), row)));
+    Ok(connection)
+}
+
+/// Inserts a row the policy allows the viewer to create.
+pub async fn create<E>(ctx: &Context<'_>, row: E::ActiveModel) -> AppResult<E::Model>
+where
+    E: Guarded,
+    E::Model: IntoActiveModel<E::ActiveModel>,
+    E::ActiveModel: ActiveModelBehavior + Send,
+{
+    policy::condition::<E>(viewer(ctx)?, Op::Create)?;
+    let model = row.insert(db(ctx)?).await?;
+    // Re-read: database triggers may have changed the row after the insert.
+    get_any::<E>(ctx, E::id_of(&model)).await
+}
+
+/// The owner of a row the viewer may update, for checking the references of a patch.
+pub async fn owner_for_update<E: Guarded>(ctx: &Context<'_>, id: Uuid, owner_of: impl Fn(&E::Model) -> Uuid) -> AppResult<Uuid> {
+    let row = policy::scope_one::<E>(viewer(ctx)?, Op::Update, id)?.one(db(ctx)?).await?.ok_or(AppError::NotFound(E::NAME))?;
+    Ok(owner_of(&row))
+}
+
+/// Applies `patch` to a row the viewer may update, in one transaction.
+pub async fn update<E>(ctx: &Context<'_>, id: Uuid, patch: impl FnOnce(&mut E::ActiveModel) -> AppResult<()>) -> AppResult<E::Model>
+where
+    E: Guarded,
+    E::Model: IntoActiveModel<E::ActiveModel>,
+    E::ActiveModel: ActiveModelBehavior + Send,
+{
+    let select = policy::scope_one::<E>(viewer(ctx)?, Op::Update, id)?;
+    let txn = db(ctx)?.begin().await?;
+    let row = select.one(&txn).await?.ok_or(AppError::NotFound(E::NAME))?;
+    let mut active = row.into_active_model();
+    patch(&mut active)?;
+    if active.is_changed() {
+        active.update(&txn).await?;
+    }
+    txn.commit().await?;
+    get_any::<E>(ctx, id).await
+}
+
+/// Deletes a row the viewer may delete; `NOT_FOUND` otherwise.
+pub async fn delete<E: Guarded>(ctx: &Context<'_>, id: Uuid) -> AppResult<Uuid> {
+    let mut delete = E::delete_many().filter(E::id_column().eq(id));
+    if let Some(cond) = policy::condition::<E>(viewer(ctx)?, Op::Delete)? {
+        delete = delete.filter(cond);
+    }
+    match delete.exec(db(ctx)?).await?.rows_affected {
+        0 => Err(AppError::NotFound(E::NAME)),
+        _ => Ok(id),
+    }
+}
+
+/// Reads back a row just written by this request.
+async fn get_any<E: Guarded>(ctx: &Context<'_>, id: Uuid) -> AppResult<E::Model> {
+    policy::scope_one::<E>(&Viewer::Service, Op::Read, id)?.one(db(ctx)?).await?.ok_or(AppError::NotFound(E::NAME))
+}
+
+/// Sets a NOT NULL column when the patch names it.
+pub fn set<T: Into<sea_orm::Value>>(slot: &mut sea_orm::ActiveValue<T>, value: Option<T>) {
+    if let Some(value) = value {
+        *slot = sea_orm::ActiveValue::Set(value);
+    }
+}
+
+/// Sets or clears a nullable column when the patch names it.
+pub fn patch<T>(slot: &mut sea_orm::ActiveValue<Option<T>>, value: async_graphql::MaybeUndefined<T>)
+where
+    Option<T>: Into<sea_orm::Value>,
+{
+    match value {
+        async_graphql::MaybeUndefined::Value(v) => *slot = sea_orm::ActiveValue::Set(Some(v)),
+        async_graphql::MaybeUndefined::Null => *slot = sea_orm::ActiveValue::Set(None),
+        async_graphql::MaybeUndefined::Undefined => {}
+    }
+}
+
+/// Checks every id of a JSON id array (e.g. a delivery's drafts) like [`ensure_reference`].
+pub async fn ensure_references<E: Guarded>(ctx: &Context<'_>, field: &str, ids: &serde_json::Value, owner: Uuid) -> AppResult<()> {
+    for id in super::check::json_ids(field, ids)? {
+        ensure_reference::<E>(ctx, id, owner).await?;
+    }
+    Ok(())
+}
+
+/// An agency's client must be another existing user.
+pub async fn ensure_client(ctx: &Context<'_>, client: Uuid, agency: Uuid) -> AppResult<()> {
+    if client == agency {
+        return Err(AppError::bad_input("clientUserId", "an agency cannot be its own client"));
+    }
+    match policy::user_exists(db(ctx)?, client).await? {
+        true => Ok(()),
+        false => Err(AppError::NotFound("user")),
+    }
+}

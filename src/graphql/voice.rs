@@ -1,0 +1,296 @@
+//! GraphQL for `voice_training_data`, `voice_models`: types, inputs that mirror the CHECKs, and resolvers
+//! that go through the policy.
+use async_graphql::{Context, InputObject, MaybeUndefined, Object};
+use chrono::{DateTime, Utc};
+use entity::{voice_models, voice_training_data};
+use rust_decimal::Decimal;
+use sea_orm::ActiveValue::{NotSet, Set};
+use serde_json::Value as Json;
+use uuid::Uuid;
+
+use super::check;
+use super::crud::{self, Page};
+use crate::auth::policy;
+use crate::error::AppResult;
+
+/// A new voice training sample.
+#[derive(InputObject)]
+pub struct CreateVoiceTrainingSampleInput {
+    /// The user the row belongs to: only the service role names it; a user's rows are their own.
+    pub user_id: Option<Uuid>,
+    /// `sample_content`.
+    pub sample_content: String,
+    /// One of: `twitter`, `linkedin`, `instagram`.
+    pub platform: String,
+    /// `engagement_metrics`.
+    pub engagement_metrics: Option<Json>,
+    /// `content_features`.
+    pub content_features: Option<Json>,
+    /// `is_training_sample`.
+    pub is_training_sample: Option<bool>,
+    /// `sample_rank`.
+    pub sample_rank: Option<i32>,
+}
+
+/// Changes to a voice training sample: absent fields stay as they are; `null` clears a nullable field.
+#[derive(InputObject)]
+pub struct UpdateVoiceTrainingSampleInput {
+    /// `sample_content`.
+    pub sample_content: Option<String>,
+    /// One of: `twitter`, `linkedin`, `instagram`.
+    pub platform: Option<String>,
+    /// `engagement_metrics`.
+    pub engagement_metrics: MaybeUndefined<Json>,
+    /// `content_features`.
+    pub content_features: MaybeUndefined<Json>,
+    /// `is_training_sample`.
+    pub is_training_sample: MaybeUndefined<bool>,
+    /// `sample_rank`.
+    pub sample_rank: MaybeUndefined<i32>,
+}
+
+impl CreateVoiceTrainingSampleInput {
+    fn validate(&self) -> AppResult<()> {
+        check::not_blank("sampleContent", &self.sample_content)?;
+        check::one_of("platform", &self.platform, &["twitter", "linkedin", "instagram"])?;
+        if let Some(v) = &self.engagement_metrics {
+            check::json_object("engagementMetrics", v)?;
+        }
+        if let Some(v) = &self.content_features {
+            check::json_object("contentFeatures", v)?;
+        }
+        if let Some(v) = &self.sample_rank {
+            check::range_i64("sampleRank", i64::from(*v), 0, i64::MAX)?;
+        }
+        Ok(())
+    }
+
+    fn into_row(self, owner: Uuid) -> AppResult<voice_training_data::ActiveModel> {
+        Ok(voice_training_data::ActiveModel {
+            id: Set(Uuid::new_v4()),
+            user_id: Set(owner),
+            sample_content: Set(self.sample_content),
+            platform: Set(self.platform),
+            engagement_metrics: self.engagement_metrics.map_or(NotSet, |v| Set(Some(v))),
+            content_features: self.content_features.map_or(NotSet, |v| Set(Some(v))),
+            is_training_sample: self.is_training_sample.map_or(NotSet, |v| Set(Some(v))),
+            sample_rank: self.sample_rank.map_or(NotSet, |v| Set(Some(v))),
+            ..Default::default()
+        })
+    }
+}
+
+impl UpdateVoiceTrainingSampleInput {
+    fn validate(&self) -> AppResult<()> {
+        if let Some(v) = &self.sample_content {
+            check::not_blank("sampleContent", v)?;
+        }
+        if let Some(v) = &self.platform {
+            check::one_of("platform", v, &["twitter", "linkedin", "instagram"])?;
+        }
+        if let Some(v) = self.engagement_metrics.value() {
+            check::json_object("engagementMetrics", v)?;
+        }
+        if let Some(v) = self.content_features.value() {
+            check::json_object("contentFeatures", v)?;
+        }
+        if let Some(v) = self.sample_rank.value() {
+            check::range_i64("sampleRank", i64::from(*v), 0, i64::MAX)?;
+        }
+        Ok(())
+    }
+
+    fn apply(self, row: &mut voice_training_data::ActiveModel) -> AppResult<()> {
+        crud::set(&mut row.sample_content, self.sample_content);
+        crud::set(&mut row.platform, self.platform);
+        crud::patch(&mut row.engagement_metrics, self.engagement_metrics);
+        crud::patch(&mut row.content_features, self.content_features);
+        crud::patch(&mut row.is_training_sample, self.is_training_sample);
+        crud::patch(&mut row.sample_rank, self.sample_rank);
+        Ok(())
+    }
+}
+
+#[derive(Default)]
+pub struct VoiceTrainingSampleQuery;
+
+#[Object]
+impl VoiceTrainingSampleQuery {
+    /// One voice training sample by id; `NOT_FOUND` unless the caller may read it.
+    async fn voice_training_sample(&self, ctx: &Context<'_>, id: Uuid) -> async_graphql::Result<voice_training_data::Model> {
+        Ok(crud::get::<voice_training_data::Entity>(ctx, id).await?)
+    }
+
+    /// The voice training samples the caller may read, a page at a time.
+    async fn voice_training_samples(
+        &self,
+        ctx: &Context<'_>,
+        after: Option<String>,
+        first: Option<i32>,
+    ) -> async_graphql::Result<Page<voice_training_data::Model>> {
+        crud::list::<voice_training_data::Entity>(ctx, after, first).await
+    }
+}
+
+#[derive(Default)]
+pub struct VoiceTrainingSampleMutation;
+
+#[Object]
+impl VoiceTrainingSampleMutation {
+    /// Creates a voice training sample.
+    async fn create_voice_training_sample(&self, ctx: &Context<'_>, input: CreateVoiceTrainingSampleInput) -> async_graphql::Result<voice_training_data::Model> {
+        input.validate()?;
+        let owner = policy::required_owner(policy::owner_for_create::<voice_training_data::Entity>(crud::viewer(ctx)?, input.user_id)?, "userId")?;
+        let row = input.into_row(owner)?;
+        Ok(crud::create::<voice_training_data::Entity>(ctx, row).await?)
+    }
+
+    /// Changes a voice training sample; `NOT_FOUND` unless the caller may change it.
+    async fn update_voice_training_sample(&self, ctx: &Context<'_>, id: Uuid, input: UpdateVoiceTrainingSampleInput) -> async_graphql::Result<voice_training_data::Model> {
+        input.validate()?;
+        Ok(crud::update::<voice_training_data::Entity>(ctx, id, |row| input.apply(row)).await?)
+    }
+
+    /// Deletes a voice training sample; `NOT_FOUND` unless the caller may delete it.
+    async fn delete_voice_training_sample(&self, ctx: &Context<'_>, id: Uuid) -> async_graphql::Result<Uuid> {
+        Ok(crud::delete::<voice_training_data::Entity>(ctx, id).await?)
+    }
+}
+
+/// A new voice model.
+#[derive(InputObject)]
+pub struct CreateVoiceModelInput {
+    /// The user the row belongs to: only the service role names it; a user's rows are their own.
+    pub user_id: Option<Uuid>,
+    /// `model_version`.
+    pub model_version: String,
+    /// `model_config`.
+    pub model_config: Json,
+    /// `training_data_count`.
+    pub training_data_count: i32,
+    /// `validation_score`.
+    pub validation_score: Option<Decimal>,
+    /// `is_active`.
+    pub is_active: Option<bool>,
+    /// `training_started_at`.
+    pub training_started_at: Option<DateTime<Utc>>,
+    /// `training_completed_at`.
+    pub training_completed_at: Option<DateTime<Utc>>,
+}
+
+/// Changes to a voice model: absent fields stay as they are; `null` clears a nullable field.
+#[derive(InputObject)]
+pub struct UpdateVoiceModelInput {
+    /// `model_version`.
+    pub model_version: Option<String>,
+    /// `model_config`.
+    pub model_config: Option<Json>,
+    /// `training_data_count`.
+    pub training_data_count: Option<i32>,
+    /// `validation_score`.
+    pub validation_score: MaybeUndefined<Decimal>,
+    /// `is_active`.
+    pub is_active: MaybeUndefined<bool>,
+    /// `training_started_at`.
+    pub training_started_at: MaybeUndefined<DateTime<Utc>>,
+    /// `training_completed_at`.
+    pub training_completed_at: MaybeUndefined<DateTime<Utc>>,
+}
+
+impl CreateVoiceModelInput {
+    fn validate(&self) -> AppResult<()> {
+        check::not_blank("modelVersion", &self.model_version)?;
+        check::range_i64("trainingDataCount", i64::from(self.training_data_count), 0, i64::MAX)?;
+        if let Some(v) = &self.validation_score {
+            check::decimal("validationScore", *v, 5, 4, Some((0, 1)))?;
+        }
+        Ok(())
+    }
+
+    fn into_row(self, owner: Uuid) -> AppResult<voice_models::ActiveModel> {
+        Ok(voice_models::ActiveModel {
+            id: Set(Uuid::new_v4()),
+            user_id: Set(owner),
+            model_version: Set(self.model_version),
+            model_config: Set(self.model_config),
+            training_data_count: Set(self.training_data_count),
+            validation_score: self.validation_score.map_or(NotSet, |v| Set(Some(v))),
+            is_active: self.is_active.map_or(NotSet, |v| Set(Some(v))),
+            training_started_at: self.training_started_at.map_or(NotSet, |v| Set(Some(v))),
+            training_completed_at: self.training_completed_at.map_or(NotSet, |v| Set(Some(v))),
+            ..Default::default()
+        })
+    }
+}
+
+impl UpdateVoiceModelInput {
+    fn validate(&self) -> AppResult<()> {
+        if let Some(v) = &self.model_version {
+            check::not_blank("modelVersion", v)?;
+        }
+        if let Some(v) = &self.training_data_count {
+            check::range_i64("trainingDataCount", i64::from(*v), 0, i64::MAX)?;
+        }
+        if let Some(v) = self.validation_score.value() {
+            check::decimal("validationScore", *v, 5, 4, Some((0, 1)))?;
+        }
+        Ok(())
+    }
+
+    fn apply(self, row: &mut voice_models::ActiveModel) -> AppResult<()> {
+        crud::set(&mut row.model_version, self.model_version);
+        crud::set(&mut row.model_config, self.model_config);
+        crud::set(&mut row.training_data_count, self.training_data_count);
+        crud::patch(&mut row.validation_score, self.validation_score);
+        crud::patch(&mut row.is_active, self.is_active);
+        crud::patch(&mut row.training_started_at, self.training_started_at);
+        crud::patch(&mut row.training_completed_at, self.training_completed_at);
+        Ok(())
+    }
+}
+
+#[derive(Default)]
+pub struct VoiceModelQuery;
+
+#[Object]
+impl VoiceModelQuery {
+    /// One voice model by id; `NOT_FOUND` unless the caller may read it.
+    async fn voice_model(&self, ctx: &Context<'_>, id: Uuid) -> async_graphql::Result<voice_models::Model> {
+        Ok(crud::get::<voice_models::Entity>(ctx, id).await?)
+    }
+
+    /// The voice models the caller may read, a page at a time.
+    async fn voice_models(
+        &self,
+        ctx: &Context<'_>,
+        after: Option<String>,
+        first: Option<i32>,
+    ) -> async_graphql::Result<Page<voice_models::Model>> {
+        crud::list::<voice_models::Entity>(ctx, after, first).await
+    }
+}
+
+#[derive(Default)]
+pub struct VoiceModelMutation;
+
+#[Object]
+impl VoiceModelMutation {
+    /// Creates a voice model.
+    async fn create_voice_model(&self, ctx: &Context<'_>, input: CreateVoiceModelInput) -> async_graphql::Result<voice_models::Model> {
+        input.validate()?;
+        let owner = policy::required_owner(policy::owner_for_create::<voice_models::Entity>(crud::viewer(ctx)?, input.user_id)?, "userId")?;
+        let row = input.into_row(owner)?;
+        Ok(crud::create::<voice_models::Entity>(ctx, row).await?)
+    }
+
+    /// Changes a voice model; `NOT_FOUND` unless the caller may change it.
+    async fn update_voice_model(&self, ctx: &Context<'_>, id: Uuid, input: UpdateVoiceModelInput) -> async_graphql::Result<voice_models::Model> {
+        input.validate()?;
+        Ok(crud::update::<voice_models::Entity>(ctx, id, |row| input.apply(row)).await?)
+    }
+
+    /// Deletes a voice model; `NOT_FOUND` unless the caller may delete it.
+    async fn delete_voice_model(&self, ctx: &Context<'_>, id: Uuid) -> async_graphql::Result<Uuid> {
+        Ok(crud::delete::<voice_models::Entity>(ctx, id).await?)
+    }
+}
