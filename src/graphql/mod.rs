@@ -8,6 +8,7 @@ pub mod crud;
 pub mod delivery;
 pub mod drafts;
 pub mod profiles;
+pub mod rules;
 pub mod system;
 pub mod trends;
 pub mod voice;
@@ -22,6 +23,7 @@ use crate::db::DatabaseKind;
 pub struct Query(
     ServerQuery,
     accounts::AccountQuery,
+    rules::RulesQuery,
     profiles::CreatorProfileQuery,
     profiles::PlatformConnectionQuery,
     trends::ContentSourceQuery,
@@ -45,6 +47,7 @@ pub struct Query(
 #[derive(MergedObject, Default)]
 pub struct Mutation(
     accounts::AccountMutation,
+    rules::RulesMutation,
     profiles::CreatorProfileMutation,
     profiles::PlatformConnectionMutation,
     trends::ContentSourceMutation,

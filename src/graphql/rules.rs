@@ -1,0 +1,71 @@
+//! Operations that are rules of the data rather than plain writes: activating a voice model and
+//! the seed's `calculate_daily_credits`.
+use async_graphql::{Context, Object};
+use chrono::NaiveDate;
+use entity::voice_models;
+use rust_decimal::Decimal;
+use sea_orm::{ColumnTrait, DbBackend, EntityTrait, QueryFilter, QueryOrder, QuerySelect, TransactionTrait};
+use uuid::Uuid;
+
+use super::crud;
+use crate::auth::Viewer;
+use crate::auth::policy::{self, Op};
+use crate::error::AppError;
+use crate::usage;
+
+#[derive(Default)]
+pub struct RulesQuery;
+
+#[Object]
+impl RulesQuery {
+    /// Credits consumed on `date` (the seed's `calculate_daily_credits`): the caller's own, or,
+    /// for the service role, those of `userId`.
+    async fn daily_credits(&self, ctx: &Context<'_>, date: NaiveDate, user_id: Option<Uuid>) -> async_graphql::Result<Decimal> {
+        let user = match (crud::viewer(ctx)?, user_id) {
+            (Viewer::Service, Some(user)) => user,
+            (Viewer::Service, None) => return Err(AppError::bad_input("userId", "the service role must name the user").into()),
+            (Viewer::User { id, .. }, None) => *id,
+            (Viewer::User { id, .. }, Some(user)) if user == *id => *id,
+            (Viewer::User { .. }, Some(_)) => return Err(AppError::bad_input("userId", "only the service role may set it").into()),
+            (Viewer::Anonymous, _) => return Err(AppError::Unauthenticated.into()),
+        };
+        Ok(usage::daily_credits(crud::db(ctx)?, user, date).await.map_err(AppError::from)?)
+    }
+}
+
+#[derive(Default)]
+pub struct RulesMutation;
+
+#[Object]
+impl RulesMutation {
+    /// Makes a voice model its user's only active one (service role).
+    async fn activate_voice_model(&self, ctx: &Context<'_>, id: Uuid) -> async_graphql::Result<voice_models::Model> {
+        let viewer = crud::viewer(ctx)?;
+        let db = crud::db(ctx)?;
+        let txn = db.begin().await.map_err(AppError::from)?;
+        let model = policy::scope_one::<voice_models::Entity>(viewer, Op::Update, id)?
+            .one(&txn)
+            .await
+            .map_err(AppError::from)?
+            .ok_or(AppError::NotFound("voice model"))?;
+        if db.get_database_backend() == DbBackend::Postgres {
+            // Concurrent activations for one user queue here, locking the user's models in one
+            // order, instead of deadlocking inside the trigger.
+            policy::scope::<voice_models::Entity>(viewer, Op::Update)?
+                .filter(voice_models::Column::UserId.eq(model.user_id))
+                .order_by_asc(voice_models::Column::Id)
+                .lock_exclusive()
+                .all(&txn)
+                .await
+                .map_err(AppError::from)?;
+        }
+        voice_models::Entity::update_many()
+            .col_expr(voice_models::Column::IsActive, true.into())
+            .filter(voice_models::Column::Id.eq(id))
+            .exec(&txn)
+            .await
+            .map_err(AppError::from)?;
+        txn.commit().await.map_err(AppError::from)?;
+        Ok(crud::get::<voice_models::Entity>(ctx, id).await?)
+    }
+}
