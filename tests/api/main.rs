@@ -1,5 +1,6 @@
 //! The integration suite: one binary, a fresh database per test.
 //! Runs on SQLite by default and on PostgreSQL when `TEST_DATABASE_URL` is set.
+mod accounts;
 mod cli;
 mod database;
 mod helpers;
