@@ -49,6 +49,8 @@ impl From<DbErr> for AppError {
     fn from(err: DbErr) -> Self {
         match err.sql_err() {
             Some(SqlErr::UniqueConstraintViolation(_)) => Self::Conflict("already exists".into()),
+            // A referenced row vanished or never existed: the same answer as any missing row.
+            Some(SqlErr::ForeignKeyConstraintViolation(_)) => Self::NotFound("referenced row"),
             _ => {
                 tracing::error!(error = %err, "database error");
                 Self::Internal

@@ -54,32 +54,72 @@ async fn active_models(test: &TestDb, user: Uuid) -> i64 {
 #[tokio::test]
 async fn updated_at_moves_on_every_update_of_every_table_that_has_it() {
     let test = TestDb::migrated().await;
-    let user = test.user().await;
-    let profile = Uuid::new_v4();
-    test.insert(
-        "creator_profiles",
-        &[
-            ("id", profile.into()),
-            ("user_id", user.into()),
-            ("creator_handle", "ann".into()),
-            ("email", "ann@example.com".into()),
-        ],
-    )
-    .await
-    .expect("insert profile");
-    let past = "2000-01-01T00:00:00+00:00";
-    let cases = [("users", user, "email = email"), ("creator_profiles", profile, "full_name = 'Ann'")];
+    let (user, other) = (test.user().await, test.user().await);
+    let past = chrono::DateTime::parse_from_rfc3339("2000-01-01T00:00:00+00:00").expect("time").with_timezone(&chrono::Utc);
+    let day = NaiveDate::from_ymd_opt(2026, 11, 24).expect("date");
+    let u = || -> (&'static str, Value) { ("user_id", user.into()) };
+    // Each table's smallest valid row, and a column to change.
+    let rows: Vec<(&str, Vec<(&str, Value)>, &str)> = vec![
+        ("sessions", vec![u(), ("expires_at", past.into())], "revoked_at = expires_at"),
+        ("creator_profiles", vec![u(), ("email", "a@example.com".into())], "full_name = 'Ann'"),
+        (
+            "platform_connections",
+            vec![u(), ("platform", "twitter".into()), ("platform_user_id", "1".into()), ("platform_username", "ann".into())],
+            "platform_username = 'anne'",
+        ),
+        (
+            "content_sources",
+            vec![u(), ("source_type", "newsletter_rss".into()), ("source_identifier", "x".into()), ("source_name", "X".into())],
+            "source_name = 'Y'",
+        ),
+        (
+            "trend_insights",
+            vec![u(), ("trend_topic", "t".into()), ("trend_description", "d".into()), ("confidence_score", dec("0.5").into()), ("source_count", 1i32.into())],
+            "trend_topic = 'u'",
+        ),
+        (
+            "content_drafts",
+            vec![u(), ("platform", "twitter".into()), ("content_type", "single_tweet".into()), ("content", "hi".into())],
+            "content = 'hello'",
+        ),
+        ("delivery_preferences", vec![u()], "email_enabled = false"),
+        ("creator_analytics", vec![u(), ("metric_date", day.into()), ("platform", "overall".into())], "drafts_generated = 3"),
+        ("subscription_billing", vec![u(), ("subscription_status", "active".into())], "subscription_status = 'past_due'"),
+        (
+            "agency_clients",
+            vec![("agency_user_id", user.into()), ("client_user_id", other.into()), ("client_name", "C".into())],
+            "client_name = 'D'",
+        ),
+    ];
+    let mut covered = vec!["users"];
+    test.exec("UPDATE users SET updated_at = $1 WHERE id = $2", vec![past.into(), user.into()]).await.expect("backdate");
+    // PostgreSQL's BEFORE trigger overrides even an explicit value, so rows start in the past
+    // by insertion, which fires no update trigger.
+    let users_start = text_at(&test, "SELECT updated_at FROM users WHERE id = $1", user).await;
 
-    for (table, id, change) in cases {
-        let old = chrono::DateTime::parse_from_rfc3339(past).expect("time").with_timezone(&chrono::Utc);
-        test.exec(&format!("UPDATE {table} SET updated_at = $1 WHERE id = $2"), vec![old.into(), id.into()])
-            .await
-            .expect("backdate");
+    for (table, mut row, change) in rows {
+        let id = Uuid::new_v4();
+        row.push(("id", id.into()));
+        row.push(("updated_at", past.into()));
+        test.insert(table, &row).await.unwrap_or_else(|e| panic!("insert into {table}: {e}"));
+        let before = text_at(&test, &format!("SELECT updated_at FROM {table} WHERE id = $1"), id).await;
+
         test.exec(&format!("UPDATE {table} SET {change} WHERE id = $1"), vec![id.into()]).await.expect("update");
 
-        let now = text_at(&test, &format!("SELECT updated_at FROM {table} WHERE id = $1"), id).await;
-        assert!(now.as_str() > "2020", "{table}.updated_at moved on update: {now}");
+        let after = text_at(&test, &format!("SELECT updated_at FROM {table} WHERE id = $1"), id).await;
+        assert!(before.starts_with("2000-01-01"), "{table} starts in the past: {before}");
+        assert!(after.as_str() > "2020", "{table}.updated_at moved on update: {after}");
+        covered.push(table);
     }
+    test.exec("UPDATE users SET email = email WHERE id = $1", vec![user.into()]).await.expect("update user");
+    let users_after = text_at(&test, "SELECT updated_at FROM users WHERE id = $1", user).await;
+    assert!(users_after.as_str() > "2020", "users.updated_at moved: {users_start} -> {users_after}");
+    let with_column = if test.is_postgres() {
+        "SELECT COUNT(*) FROM information_schema.columns WHERE column_name = 'updated_at' AND table_schema = current_schema()"
+    } else {
+        "SELECT COUNT(*) FROM sqlite_master m, pragma_table_info(m.name) p WHERE m.type = 'table' AND p.name = 'updated_at'"
+    };
+    assert_eq!(test.count(with_column, vec![]).await, covered.len() as i64, "every table with updated_at is covered");
 }
 
 #[tokio::test]
