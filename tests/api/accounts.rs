@@ -239,3 +239,32 @@ async fn the_cli_mints_service_and_user_tokens_the_server_accepts() {
     assert!(all["data"]["contentDrafts"]["totalCount"].is_number(), "{all}");
     assert_eq!(me["data"]["me"]["user"]["id"], user.id.to_string(), "{me}");
 }
+
+const PUBLIC_PEM: &str = include_str!("../fixtures/es256-public.pem");
+const PRIVATE_PEM: &str = include_str!("../fixtures/es256-private.pem");
+
+#[tokio::test]
+async fn a_configured_public_key_verifies_es256_tokens_and_cannot_be_used_as_an_hmac_secret() {
+    let app = TestApp::spawn_with(|c| c.jwt_public_key = Some(creatorpulse::config::Secret::new(PUBLIC_PEM))).await;
+    let user = app.sign_up(&email()).await;
+    let claims = json!({ "sub": user.id.to_string(), "role": "authenticated", "aud": "authenticated", "exp": now() + 600, "iat": now() });
+    let es256 = jsonwebtoken::encode(
+        &jsonwebtoken::Header::new(jsonwebtoken::Algorithm::ES256),
+        &claims,
+        &jsonwebtoken::EncodingKey::from_ec_pem(PRIVATE_PEM.as_bytes()).expect("key"),
+    )
+    .expect("sign");
+    // The algorithm-confusion attack: HS256 keyed with the public key's PEM text.
+    let confused = jsonwebtoken::encode(
+        &jsonwebtoken::Header::new(jsonwebtoken::Algorithm::HS256),
+        &claims,
+        &jsonwebtoken::EncodingKey::from_secret(PUBLIC_PEM.as_bytes()),
+    )
+    .expect("sign");
+
+    let accepted = app.gql_as(Some(&es256), ME, json!({})).await;
+    let refused = with_token(&app, &confused).await;
+
+    assert_eq!(accepted["data"]["me"]["user"]["id"], user.id.to_string(), "{accepted}");
+    assert_eq!(refused.status(), reqwest::StatusCode::UNAUTHORIZED);
+}
