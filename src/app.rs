@@ -23,6 +23,7 @@ use crate::auth::jwt::JwtKeys;
 use crate::auth::session::Auth;
 use crate::config::Config;
 use crate::crypto::Cipher;
+use crate::error::{AppError, AppResult};
 use crate::graphql::{AppSchema, build_schema};
 
 /// What every request handler and resolver may reach.
@@ -250,12 +251,12 @@ async fn graphql_post(State(app): State<App>, headers: HeaderMap, body: Bytes) -
 
 /// The caller, from the `Authorization` header: no header is anonymous; a header that does not
 /// carry a valid token is refused, never downgraded to anonymous.
-pub fn viewer_from_headers(auth: &Auth, headers: &HeaderMap) -> Result<Viewer, ()> {
+pub fn viewer_from_headers(auth: &Auth, headers: &HeaderMap) -> AppResult<Viewer> {
     let Some(value) = headers.get(header::AUTHORIZATION) else {
         return Ok(Viewer::Anonymous);
     };
     let token = value.to_str().ok().and_then(|v| v.strip_prefix("Bearer ").or_else(|| v.strip_prefix("bearer ")));
-    token.ok_or(()).and_then(|t| auth.keys.verify(t.trim()).map_err(|_| ()))
+    auth.keys.verify(token.ok_or(AppError::Unauthenticated)?.trim())
 }
 
 /// Whether the operation the request selects is a mutation (GET may not run one).
@@ -275,7 +276,8 @@ fn is_mutation(request: &async_graphql::Request) -> bool {
 async fn execute(app: &App, media: MediaType, request: async_graphql::Request, headers: &HeaderMap) -> Response {
     let Ok(viewer) = viewer_from_headers(&app.state.auth, headers) else {
         let body = serde_json::json!({ "errors": [{ "message": "invalid or expired token", "extensions": { "code": "UNAUTHENTICATED" } }] });
-        let mut response = (StatusCode::UNAUTHORIZED, [(header::CONTENT_TYPE, media.header())], body.to_string()).into_response();
+        let mut response =
+            (StatusCode::UNAUTHORIZED, [(header::CONTENT_TYPE, media.header())], body.to_string()).into_response();
         response.headers_mut().insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
         return response;
     };

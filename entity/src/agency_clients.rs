@@ -23,9 +23,19 @@ pub struct Model {
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
 pub enum Relation {
-    #[sea_orm(belongs_to = "super::users::Entity", from = "Column::AgencyUserId", to = "super::users::Column::Id", on_delete = "Cascade")]
+    #[sea_orm(
+        belongs_to = "super::users::Entity",
+        from = "Column::AgencyUserId",
+        to = "super::users::Column::Id",
+        on_delete = "Cascade"
+    )]
     AgencyUser,
-    #[sea_orm(belongs_to = "super::users::Entity", from = "Column::ClientUserId", to = "super::users::Column::Id", on_delete = "Cascade")]
+    #[sea_orm(
+        belongs_to = "super::users::Entity",
+        from = "Column::ClientUserId",
+        to = "super::users::Column::Id",
+        on_delete = "Cascade"
+    )]
     ClientUser,
 }
 

@@ -40,9 +40,18 @@ pub struct Model {
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
 pub enum Relation {
-    #[sea_orm(belongs_to = "super::users::Entity", from = "Column::UserId", to = "super::users::Column::Id", on_delete = "Cascade")]
+    #[sea_orm(
+        belongs_to = "super::users::Entity",
+        from = "Column::UserId",
+        to = "super::users::Column::Id",
+        on_delete = "Cascade"
+    )]
     Users,
-    #[sea_orm(belongs_to = "super::trend_insights::Entity", from = "Column::TrendSourceId", to = "super::trend_insights::Column::Id")]
+    #[sea_orm(
+        belongs_to = "super::trend_insights::Entity",
+        from = "Column::TrendSourceId",
+        to = "super::trend_insights::Column::Id"
+    )]
     TrendInsights,
 }
 

@@ -18,11 +18,26 @@ pub struct Model {
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
 pub enum Relation {
-    #[sea_orm(belongs_to = "super::users::Entity", from = "Column::UserId", to = "super::users::Column::Id", on_delete = "Cascade")]
+    #[sea_orm(
+        belongs_to = "super::users::Entity",
+        from = "Column::UserId",
+        to = "super::users::Column::Id",
+        on_delete = "Cascade"
+    )]
     Users,
-    #[sea_orm(belongs_to = "super::trend_insights::Entity", from = "Column::TrendId", to = "super::trend_insights::Column::Id", on_delete = "Cascade")]
+    #[sea_orm(
+        belongs_to = "super::trend_insights::Entity",
+        from = "Column::TrendId",
+        to = "super::trend_insights::Column::Id",
+        on_delete = "Cascade"
+    )]
     TrendInsights,
-    #[sea_orm(belongs_to = "super::content_drafts::Entity", from = "Column::ContentDraftId", to = "super::content_drafts::Column::Id", on_delete = "Cascade")]
+    #[sea_orm(
+        belongs_to = "super::content_drafts::Entity",
+        from = "Column::ContentDraftId",
+        to = "super::content_drafts::Column::Id",
+        on_delete = "Cascade"
+    )]
     ContentDrafts,
 }
 

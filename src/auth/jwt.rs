@@ -89,9 +89,8 @@ impl JwtKeys {
         validation.leeway = LEEWAY_SECS;
         validation.validate_aud = false;
         validation.set_required_spec_claims(&["exp"]);
-        let claims = jsonwebtoken::decode::<Claims>(token, key, &validation)
-            .map_err(|_| AppError::Unauthenticated)?
-            .claims;
+        let claims =
+            jsonwebtoken::decode::<Claims>(token, key, &validation).map_err(|_| AppError::Unauthenticated)?.claims;
         let audience_ok = |aud: &serde_json::Value| match aud {
             serde_json::Value::String(s) => s == AUDIENCE,
             serde_json::Value::Array(items) => items.iter().any(|a| a == AUDIENCE),
@@ -102,7 +101,8 @@ impl JwtKeys {
                 if !claims.aud.as_ref().is_some_and(audience_ok) {
                     return Err(AppError::Unauthenticated);
                 }
-                let id = claims.sub.as_deref().and_then(|s| Uuid::parse_str(s).ok()).ok_or(AppError::Unauthenticated)?;
+                let id =
+                    claims.sub.as_deref().and_then(|s| Uuid::parse_str(s).ok()).ok_or(AppError::Unauthenticated)?;
                 let session_id = claims.session_id.as_deref().and_then(|s| Uuid::parse_str(s).ok());
                 Ok(Viewer::User { id, session_id })
             }

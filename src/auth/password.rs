@@ -1,11 +1,12 @@
 //! Passwords (argon2id) and email addresses.
-use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString, rand_core::OsRng};
 use argon2::Argon2;
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString, rand_core::OsRng};
 
 use crate::error::{AppError, AppResult};
 
 /// A hash verified when the email is unknown, so that both failures take the same time.
-const DUMMY_HASH: &str = "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$V0OcWQjmUuzJOhbZ6ZFrX5UUuJcPKJxpq5HkkgM55Ug";
+const DUMMY_HASH: &str =
+    "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$V0OcWQjmUuzJOhbZ6ZFrX5UUuJcPKJxpq5HkkgM55Ug";
 
 /// Lower-cases and checks an email address.
 pub fn normalize_email(email: &str) -> AppResult<String> {
@@ -57,7 +58,8 @@ pub async fn verify(password: String, hash: Option<String>) -> bool {
     tokio::task::spawn_blocking(move || {
         let known = hash.is_some();
         let hash = hash.unwrap_or_else(|| DUMMY_HASH.to_owned());
-        let ok = PasswordHash::new(&hash).is_ok_and(|h| Argon2::default().verify_password(password.as_bytes(), &h).is_ok());
+        let ok =
+            PasswordHash::new(&hash).is_ok_and(|h| Argon2::default().verify_password(password.as_bytes(), &h).is_ok());
         known && ok
     })
     .await

@@ -75,7 +75,8 @@ impl Auth {
         .insert(db)
         .await?;
         let refresh_token = issue_refresh_token(db, session.id).await?;
-        let (access_token, expires_at) = self.keys.user_token(user.id, &user.email, session.id, self.access_ttl_secs)?;
+        let (access_token, expires_at) =
+            self.keys.user_token(user.id, &user.email, session.id, self.access_ttl_secs)?;
         Ok(IssuedSession { access_token, refresh_token, expires_at, user })
     }
 
@@ -109,7 +110,8 @@ impl Auth {
             .ok_or(AppError::Unauthenticated)?;
         let user = users::Entity::find_by_id(session.user_id).one(&txn).await?.ok_or(AppError::Unauthenticated)?;
         let refresh_token = issue_refresh_token(&txn, session.id).await?;
-        let (access_token, expires_at) = self.keys.user_token(user.id, &user.email, session.id, self.access_ttl_secs)?;
+        let (access_token, expires_at) =
+            self.keys.user_token(user.id, &user.email, session.id, self.access_ttl_secs)?;
         txn.commit().await?;
         Ok(IssuedSession { access_token, refresh_token, expires_at, user })
     }

@@ -63,7 +63,11 @@ impl AccountQuery {
             Viewer::Anonymous => return Err(AppError::Unauthenticated.into()),
         };
         let db = db(ctx)?;
-        let user = users::Entity::find_by_id(user_id).one(db).await.map_err(AppError::from)?.ok_or(AppError::Unauthenticated)?;
+        let user = users::Entity::find_by_id(user_id)
+            .one(db)
+            .await
+            .map_err(AppError::from)?
+            .ok_or(AppError::Unauthenticated)?;
         let profile = creator_profiles::Entity::find()
             .filter(creator_profiles::Column::UserId.eq(user_id))
             .one(db)

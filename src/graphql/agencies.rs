@@ -127,16 +127,28 @@ pub struct AgencyClientMutation;
 #[Object]
 impl AgencyClientMutation {
     /// Creates a agency client.
-    async fn create_agency_client(&self, ctx: &Context<'_>, input: CreateAgencyClientInput) -> async_graphql::Result<agency_clients::Model> {
+    async fn create_agency_client(
+        &self,
+        ctx: &Context<'_>,
+        input: CreateAgencyClientInput,
+    ) -> async_graphql::Result<agency_clients::Model> {
         input.validate()?;
-        let owner = policy::required_owner(policy::owner_for_create::<agency_clients::Entity>(crud::viewer(ctx)?, input.agency_user_id)?, "agencyUserId")?;
+        let owner = policy::required_owner(
+            policy::owner_for_create::<agency_clients::Entity>(crud::viewer(ctx)?, input.agency_user_id)?,
+            "agencyUserId",
+        )?;
         crud::ensure_client(ctx, input.client_user_id, owner).await?;
         let row = input.into_row(owner)?;
         Ok(crud::create::<agency_clients::Entity>(ctx, row).await?)
     }
 
     /// Changes a agency client; `NOT_FOUND` unless the caller may change it.
-    async fn update_agency_client(&self, ctx: &Context<'_>, id: Uuid, input: UpdateAgencyClientInput) -> async_graphql::Result<agency_clients::Model> {
+    async fn update_agency_client(
+        &self,
+        ctx: &Context<'_>,
+        id: Uuid,
+        input: UpdateAgencyClientInput,
+    ) -> async_graphql::Result<agency_clients::Model> {
         input.validate()?;
         let owner = crud::owner_for_update::<agency_clients::Entity>(ctx, id, |row| row.agency_user_id).await?;
         if let Some(client) = input.client_user_id {

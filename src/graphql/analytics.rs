@@ -85,28 +85,28 @@ impl CreateCreatorAnalyticInput {
     fn validate(&self) -> AppResult<()> {
         check::one_of("platform", &self.platform, &["twitter", "linkedin", "instagram", "overall"])?;
         if let Some(v) = &self.drafts_generated {
-            check::range_i64("draftsGenerated", i64::from(*v), 0, i64::MAX)?;
+            check::range_i64("draftsGenerated", *v, 0, i64::MAX)?;
         }
         if let Some(v) = &self.drafts_accepted {
-            check::range_i64("draftsAccepted", i64::from(*v), 0, i64::MAX)?;
+            check::range_i64("draftsAccepted", *v, 0, i64::MAX)?;
         }
         if let Some(v) = &self.drafts_rejected {
-            check::range_i64("draftsRejected", i64::from(*v), 0, i64::MAX)?;
+            check::range_i64("draftsRejected", *v, 0, i64::MAX)?;
         }
         if let Some(v) = &self.content_published {
-            check::range_i64("contentPublished", i64::from(*v), 0, i64::MAX)?;
+            check::range_i64("contentPublished", *v, 0, i64::MAX)?;
         }
         if let Some(v) = &self.avg_review_time_minutes {
             check::decimal("avgReviewTimeMinutes", *v, 8, 2, None)?;
         }
         if let Some(v) = &self.total_impressions {
-            check::range_i64("totalImpressions", i64::from(*v), 0, i64::MAX)?;
+            check::range_i64("totalImpressions", *v, 0, i64::MAX)?;
         }
         if let Some(v) = &self.total_engagements {
-            check::range_i64("totalEngagements", i64::from(*v), 0, i64::MAX)?;
+            check::range_i64("totalEngagements", *v, 0, i64::MAX)?;
         }
         if let Some(v) = &self.follower_count {
-            check::range_i64("followerCount", i64::from(*v), 0, i64::MAX)?;
+            check::range_i64("followerCount", *v, 0, i64::MAX)?;
         }
         if let Some(v) = &self.engagement_rate {
             check::decimal("engagementRate", *v, 5, 4, Some((0, 1)))?;
@@ -152,28 +152,28 @@ impl UpdateCreatorAnalyticInput {
             check::one_of("platform", v, &["twitter", "linkedin", "instagram", "overall"])?;
         }
         if let Some(v) = self.drafts_generated.value() {
-            check::range_i64("draftsGenerated", i64::from(*v), 0, i64::MAX)?;
+            check::range_i64("draftsGenerated", *v, 0, i64::MAX)?;
         }
         if let Some(v) = self.drafts_accepted.value() {
-            check::range_i64("draftsAccepted", i64::from(*v), 0, i64::MAX)?;
+            check::range_i64("draftsAccepted", *v, 0, i64::MAX)?;
         }
         if let Some(v) = self.drafts_rejected.value() {
-            check::range_i64("draftsRejected", i64::from(*v), 0, i64::MAX)?;
+            check::range_i64("draftsRejected", *v, 0, i64::MAX)?;
         }
         if let Some(v) = self.content_published.value() {
-            check::range_i64("contentPublished", i64::from(*v), 0, i64::MAX)?;
+            check::range_i64("contentPublished", *v, 0, i64::MAX)?;
         }
         if let Some(v) = self.avg_review_time_minutes.value() {
             check::decimal("avgReviewTimeMinutes", *v, 8, 2, None)?;
         }
         if let Some(v) = self.total_impressions.value() {
-            check::range_i64("totalImpressions", i64::from(*v), 0, i64::MAX)?;
+            check::range_i64("totalImpressions", *v, 0, i64::MAX)?;
         }
         if let Some(v) = self.total_engagements.value() {
-            check::range_i64("totalEngagements", i64::from(*v), 0, i64::MAX)?;
+            check::range_i64("totalEngagements", *v, 0, i64::MAX)?;
         }
         if let Some(v) = self.follower_count.value() {
-            check::range_i64("followerCount", i64::from(*v), 0, i64::MAX)?;
+            check::range_i64("followerCount", *v, 0, i64::MAX)?;
         }
         if let Some(v) = self.engagement_rate.value() {
             check::decimal("engagementRate", *v, 5, 4, Some((0, 1)))?;
@@ -236,15 +236,27 @@ pub struct CreatorAnalyticMutation;
 #[Object]
 impl CreatorAnalyticMutation {
     /// Creates a creator analytic.
-    async fn create_creator_analytic(&self, ctx: &Context<'_>, input: CreateCreatorAnalyticInput) -> async_graphql::Result<creator_analytics::Model> {
+    async fn create_creator_analytic(
+        &self,
+        ctx: &Context<'_>,
+        input: CreateCreatorAnalyticInput,
+    ) -> async_graphql::Result<creator_analytics::Model> {
         input.validate()?;
-        let owner = policy::required_owner(policy::owner_for_create::<creator_analytics::Entity>(crud::viewer(ctx)?, input.user_id)?, "userId")?;
+        let owner = policy::required_owner(
+            policy::owner_for_create::<creator_analytics::Entity>(crud::viewer(ctx)?, input.user_id)?,
+            "userId",
+        )?;
         let row = input.into_row(owner)?;
         Ok(crud::create::<creator_analytics::Entity>(ctx, row).await?)
     }
 
     /// Changes a creator analytic; `NOT_FOUND` unless the caller may change it.
-    async fn update_creator_analytic(&self, ctx: &Context<'_>, id: Uuid, input: UpdateCreatorAnalyticInput) -> async_graphql::Result<creator_analytics::Model> {
+    async fn update_creator_analytic(
+        &self,
+        ctx: &Context<'_>,
+        id: Uuid,
+        input: UpdateCreatorAnalyticInput,
+    ) -> async_graphql::Result<creator_analytics::Model> {
         input.validate()?;
         Ok(crud::update::<creator_analytics::Entity>(ctx, id, |row| input.apply(row)).await?)
     }
@@ -326,31 +338,31 @@ pub struct UpdateContentPerformanceInput {
 impl CreateContentPerformanceInput {
     fn validate(&self) -> AppResult<()> {
         if let Some(v) = &self.impressions {
-            check::range_i64("impressions", i64::from(*v), 0, i64::MAX)?;
+            check::range_i64("impressions", *v, 0, i64::MAX)?;
         }
         if let Some(v) = &self.likes {
-            check::range_i64("likes", i64::from(*v), 0, i64::MAX)?;
+            check::range_i64("likes", *v, 0, i64::MAX)?;
         }
         if let Some(v) = &self.shares {
-            check::range_i64("shares", i64::from(*v), 0, i64::MAX)?;
+            check::range_i64("shares", *v, 0, i64::MAX)?;
         }
         if let Some(v) = &self.comments {
-            check::range_i64("comments", i64::from(*v), 0, i64::MAX)?;
+            check::range_i64("comments", *v, 0, i64::MAX)?;
         }
         if let Some(v) = &self.clicks {
-            check::range_i64("clicks", i64::from(*v), 0, i64::MAX)?;
+            check::range_i64("clicks", *v, 0, i64::MAX)?;
         }
         if let Some(v) = &self.saves {
-            check::range_i64("saves", i64::from(*v), 0, i64::MAX)?;
+            check::range_i64("saves", *v, 0, i64::MAX)?;
         }
         if let Some(v) = &self.engagement_rate {
             check::decimal("engagementRate", *v, 5, 4, Some((0, 1)))?;
         }
         if let Some(v) = &self.reach {
-            check::range_i64("reach", i64::from(*v), 0, i64::MAX)?;
+            check::range_i64("reach", *v, 0, i64::MAX)?;
         }
         if let Some(v) = &self.video_views {
-            check::range_i64("videoViews", i64::from(*v), 0, i64::MAX)?;
+            check::range_i64("videoViews", *v, 0, i64::MAX)?;
         }
         if let Some(v) = &self.performance_score {
             check::decimal("performanceScore", *v, 5, 2, None)?;
@@ -387,31 +399,31 @@ impl CreateContentPerformanceInput {
 impl UpdateContentPerformanceInput {
     fn validate(&self) -> AppResult<()> {
         if let Some(v) = self.impressions.value() {
-            check::range_i64("impressions", i64::from(*v), 0, i64::MAX)?;
+            check::range_i64("impressions", *v, 0, i64::MAX)?;
         }
         if let Some(v) = self.likes.value() {
-            check::range_i64("likes", i64::from(*v), 0, i64::MAX)?;
+            check::range_i64("likes", *v, 0, i64::MAX)?;
         }
         if let Some(v) = self.shares.value() {
-            check::range_i64("shares", i64::from(*v), 0, i64::MAX)?;
+            check::range_i64("shares", *v, 0, i64::MAX)?;
         }
         if let Some(v) = self.comments.value() {
-            check::range_i64("comments", i64::from(*v), 0, i64::MAX)?;
+            check::range_i64("comments", *v, 0, i64::MAX)?;
         }
         if let Some(v) = self.clicks.value() {
-            check::range_i64("clicks", i64::from(*v), 0, i64::MAX)?;
+            check::range_i64("clicks", *v, 0, i64::MAX)?;
         }
         if let Some(v) = self.saves.value() {
-            check::range_i64("saves", i64::from(*v), 0, i64::MAX)?;
+            check::range_i64("saves", *v, 0, i64::MAX)?;
         }
         if let Some(v) = self.engagement_rate.value() {
             check::decimal("engagementRate", *v, 5, 4, Some((0, 1)))?;
         }
         if let Some(v) = self.reach.value() {
-            check::range_i64("reach", i64::from(*v), 0, i64::MAX)?;
+            check::range_i64("reach", *v, 0, i64::MAX)?;
         }
         if let Some(v) = self.video_views.value() {
-            check::range_i64("videoViews", i64::from(*v), 0, i64::MAX)?;
+            check::range_i64("videoViews", *v, 0, i64::MAX)?;
         }
         if let Some(v) = self.performance_score.value() {
             check::decimal("performanceScore", *v, 5, 2, None)?;
@@ -447,7 +459,11 @@ pub struct ContentPerformanceQuery;
 #[Object]
 impl ContentPerformanceQuery {
     /// One content performance by id; `NOT_FOUND` unless the caller may read it.
-    async fn content_performance(&self, ctx: &Context<'_>, id: Uuid) -> async_graphql::Result<content_performance::Model> {
+    async fn content_performance(
+        &self,
+        ctx: &Context<'_>,
+        id: Uuid,
+    ) -> async_graphql::Result<content_performance::Model> {
         Ok(crud::get::<content_performance::Entity>(ctx, id).await?)
     }
 
@@ -468,16 +484,28 @@ pub struct ContentPerformanceMutation;
 #[Object]
 impl ContentPerformanceMutation {
     /// Creates a content performance.
-    async fn create_content_performance(&self, ctx: &Context<'_>, input: CreateContentPerformanceInput) -> async_graphql::Result<content_performance::Model> {
+    async fn create_content_performance(
+        &self,
+        ctx: &Context<'_>,
+        input: CreateContentPerformanceInput,
+    ) -> async_graphql::Result<content_performance::Model> {
         input.validate()?;
-        let owner = policy::required_owner(policy::owner_for_create::<content_performance::Entity>(crud::viewer(ctx)?, input.user_id)?, "userId")?;
+        let owner = policy::required_owner(
+            policy::owner_for_create::<content_performance::Entity>(crud::viewer(ctx)?, input.user_id)?,
+            "userId",
+        )?;
         crud::ensure_reference::<content_drafts::Entity>(ctx, input.content_draft_id, owner).await?;
         let row = input.into_row(owner)?;
         Ok(crud::create::<content_performance::Entity>(ctx, row).await?)
     }
 
     /// Changes a content performance; `NOT_FOUND` unless the caller may change it.
-    async fn update_content_performance(&self, ctx: &Context<'_>, id: Uuid, input: UpdateContentPerformanceInput) -> async_graphql::Result<content_performance::Model> {
+    async fn update_content_performance(
+        &self,
+        ctx: &Context<'_>,
+        id: Uuid,
+        input: UpdateContentPerformanceInput,
+    ) -> async_graphql::Result<content_performance::Model> {
         input.validate()?;
         let owner = crud::owner_for_update::<content_performance::Entity>(ctx, id, |row| row.user_id).await?;
         if let Some(target) = input.content_draft_id {

@@ -47,7 +47,11 @@ pub struct UpdateUsageTrackingInput {
 
 impl CreateUsageTrackingInput {
     fn validate(&self) -> AppResult<()> {
-        check::one_of("actionType", &self.action_type, &["draft_generated", "draft_accepted", "draft_rejected", "trend_analyzed", "voice_training"])?;
+        check::one_of(
+            "actionType",
+            &self.action_type,
+            &["draft_generated", "draft_accepted", "draft_rejected", "trend_analyzed", "voice_training"],
+        )?;
         if let Some(v) = &self.platform {
             check::one_of("platform", v, &["twitter", "linkedin", "instagram"])?;
         }
@@ -77,7 +81,11 @@ impl CreateUsageTrackingInput {
 impl UpdateUsageTrackingInput {
     fn validate(&self) -> AppResult<()> {
         if let Some(v) = &self.action_type {
-            check::one_of("actionType", v, &["draft_generated", "draft_accepted", "draft_rejected", "trend_analyzed", "voice_training"])?;
+            check::one_of(
+                "actionType",
+                v,
+                &["draft_generated", "draft_accepted", "draft_rejected", "trend_analyzed", "voice_training"],
+            )?;
         }
         if let Some(v) = self.platform.value() {
             check::one_of("platform", v, &["twitter", "linkedin", "instagram"])?;
@@ -128,15 +136,27 @@ pub struct UsageTrackingMutation;
 #[Object]
 impl UsageTrackingMutation {
     /// Creates a usage tracking.
-    async fn create_usage_tracking(&self, ctx: &Context<'_>, input: CreateUsageTrackingInput) -> async_graphql::Result<usage_tracking::Model> {
+    async fn create_usage_tracking(
+        &self,
+        ctx: &Context<'_>,
+        input: CreateUsageTrackingInput,
+    ) -> async_graphql::Result<usage_tracking::Model> {
         input.validate()?;
-        let owner = policy::required_owner(policy::owner_for_create::<usage_tracking::Entity>(crud::viewer(ctx)?, input.user_id)?, "userId")?;
+        let owner = policy::required_owner(
+            policy::owner_for_create::<usage_tracking::Entity>(crud::viewer(ctx)?, input.user_id)?,
+            "userId",
+        )?;
         let row = input.into_row(owner)?;
         Ok(crud::create::<usage_tracking::Entity>(ctx, row).await?)
     }
 
     /// Changes a usage tracking; `NOT_FOUND` unless the caller may change it.
-    async fn update_usage_tracking(&self, ctx: &Context<'_>, id: Uuid, input: UpdateUsageTrackingInput) -> async_graphql::Result<usage_tracking::Model> {
+    async fn update_usage_tracking(
+        &self,
+        ctx: &Context<'_>,
+        id: Uuid,
+        input: UpdateUsageTrackingInput,
+    ) -> async_graphql::Result<usage_tracking::Model> {
         input.validate()?;
         Ok(crud::update::<usage_tracking::Entity>(ctx, id, |row| input.apply(row)).await?)
     }
@@ -197,7 +217,11 @@ pub struct UpdateSubscriptionBillingInput {
 
 impl CreateSubscriptionBillingInput {
     fn validate(&self) -> AppResult<()> {
-        check::one_of("subscriptionStatus", &self.subscription_status, &["active", "past_due", "canceled", "unpaid", "trialing"])?;
+        check::one_of(
+            "subscriptionStatus",
+            &self.subscription_status,
+            &["active", "past_due", "canceled", "unpaid", "trialing"],
+        )?;
         if let Some(v) = &self.credit_balance {
             check::decimal("creditBalance", *v, 10, 2, None)?;
         }
@@ -271,7 +295,11 @@ pub struct SubscriptionBillingQuery;
 #[Object]
 impl SubscriptionBillingQuery {
     /// One subscription billing by id; `NOT_FOUND` unless the caller may read it.
-    async fn subscription_billing(&self, ctx: &Context<'_>, id: Uuid) -> async_graphql::Result<subscription_billing::Model> {
+    async fn subscription_billing(
+        &self,
+        ctx: &Context<'_>,
+        id: Uuid,
+    ) -> async_graphql::Result<subscription_billing::Model> {
         Ok(crud::get::<subscription_billing::Entity>(ctx, id).await?)
     }
 
@@ -292,15 +320,27 @@ pub struct SubscriptionBillingMutation;
 #[Object]
 impl SubscriptionBillingMutation {
     /// Creates a subscription billing.
-    async fn create_subscription_billing(&self, ctx: &Context<'_>, input: CreateSubscriptionBillingInput) -> async_graphql::Result<subscription_billing::Model> {
+    async fn create_subscription_billing(
+        &self,
+        ctx: &Context<'_>,
+        input: CreateSubscriptionBillingInput,
+    ) -> async_graphql::Result<subscription_billing::Model> {
         input.validate()?;
-        let owner = policy::required_owner(policy::owner_for_create::<subscription_billing::Entity>(crud::viewer(ctx)?, input.user_id)?, "userId")?;
+        let owner = policy::required_owner(
+            policy::owner_for_create::<subscription_billing::Entity>(crud::viewer(ctx)?, input.user_id)?,
+            "userId",
+        )?;
         let row = input.into_row(owner)?;
         Ok(crud::create::<subscription_billing::Entity>(ctx, row).await?)
     }
 
     /// Changes a subscription billing; `NOT_FOUND` unless the caller may change it.
-    async fn update_subscription_billing(&self, ctx: &Context<'_>, id: Uuid, input: UpdateSubscriptionBillingInput) -> async_graphql::Result<subscription_billing::Model> {
+    async fn update_subscription_billing(
+        &self,
+        ctx: &Context<'_>,
+        id: Uuid,
+        input: UpdateSubscriptionBillingInput,
+    ) -> async_graphql::Result<subscription_billing::Model> {
         input.validate()?;
         Ok(crud::update::<subscription_billing::Entity>(ctx, id, |row| input.apply(row)).await?)
     }

@@ -14,7 +14,8 @@ pub fn one_of(field: &str, value: &str, allowed: &[&str]) -> AppResult<()> {
     }
 }
 
-pub fn range_i64(field: &str, value: i64, min: i64, max: i64) -> AppResult<()> {
+pub fn range_i64(field: &str, value: impl Into<i64>, min: i64, max: i64) -> AppResult<()> {
+    let value = value.into();
     if (min..=max).contains(&value) {
         Ok(())
     } else if max == i64::MAX {
@@ -64,7 +65,9 @@ pub fn json_ids(field: &str, value: &Json) -> AppResult<Vec<Uuid>> {
 }
 
 pub fn email(field: &str, value: &str) -> AppResult<()> {
-    crate::auth::password::normalize_email(value).map(|_| ()).map_err(|_| AppError::bad_input(field, "is not a valid email address"))
+    crate::auth::password::normalize_email(value)
+        .map(|_| ())
+        .map_err(|_| AppError::bad_input(field, "is not a valid email address"))
 }
 
 #[cfg(test)]

@@ -2,8 +2,8 @@
 use async_graphql::connection::{Connection, EmptyFields, OpaqueCursor};
 use async_graphql::{Context, OutputType, SimpleObject};
 use sea_orm::{
-    ActiveModelBehavior, ActiveModelTrait, ColumnTrait, DatabaseConnection, IntoActiveModel,
-    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, TransactionTrait,
+    ActiveModelBehavior, ActiveModelTrait, ColumnTrait, DatabaseConnection, IntoActiveModel, PaginatorTrait,
+    QueryFilter, QueryOrder, QuerySelect, TransactionTrait,
 };
 use uuid::Uuid;
 
@@ -52,7 +52,11 @@ pub async fn ensure_reference<E: Guarded>(ctx: &Context<'_>, id: Uuid, owner: Uu
 }
 
 /// A page of the rows the viewer may read, in id order.
-pub async fn list<E>(ctx: &Context<'_>, after: Option<String>, first: Option<i32>) -> async_graphql::Result<Page<E::Model>>
+pub async fn list<E>(
+    ctx: &Context<'_>,
+    after: Option<String>,
+    first: Option<i32>,
+) -> async_graphql::Result<Page<E::Model>>
 where
     E: Guarded,
     E::Model: OutputType + Sync,
@@ -87,8 +91,11 @@ where
     let mut rows = page.limit(limit as u64 + 1).all(db).await.map_err(AppError::from)?;
     let has_next = rows.len() > limit;
     rows.truncate(limit);
-    let mut connection = Connection::with_additional_fields(after.is_some(), has_next, ConnectionTotals { total_count });
-    connection.edges.extend(rows.into_iter().map(|row| async_graphql::connection::Edge::new(OpaqueCursor(E::id_of(&row)), row)));
+    let mut connection =
+        Connection::with_additional_fields(after.is_some(), has_next, ConnectionTotals { total_count });
+    connection
+        .edges
+        .extend(rows.into_iter().map(|row| async_graphql::connection::Edge::new(OpaqueCursor(E::id_of(&row)), row)));
     Ok(connection)
 }
 
@@ -106,13 +113,24 @@ where
 }
 
 /// The owner of a row the viewer may update, for checking the references of a patch.
-pub async fn owner_for_update<E: Guarded>(ctx: &Context<'_>, id: Uuid, owner_of: impl Fn(&E::Model) -> Uuid) -> AppResult<Uuid> {
-    let row = policy::scope_one::<E>(viewer(ctx)?, Op::Update, id)?.one(db(ctx)?).await?.ok_or(AppError::NotFound(E::NAME))?;
+pub async fn owner_for_update<E: Guarded>(
+    ctx: &Context<'_>,
+    id: Uuid,
+    owner_of: impl Fn(&E::Model) -> Uuid,
+) -> AppResult<Uuid> {
+    let row = policy::scope_one::<E>(viewer(ctx)?, Op::Update, id)?
+        .one(db(ctx)?)
+        .await?
+        .ok_or(AppError::NotFound(E::NAME))?;
     Ok(owner_of(&row))
 }
 
 /// Applies `patch` to a row the viewer may update, in one transaction.
-pub async fn update<E>(ctx: &Context<'_>, id: Uuid, patch: impl FnOnce(&mut E::ActiveModel) -> AppResult<()>) -> AppResult<E::Model>
+pub async fn update<E>(
+    ctx: &Context<'_>,
+    id: Uuid,
+    patch: impl FnOnce(&mut E::ActiveModel) -> AppResult<()>,
+) -> AppResult<E::Model>
 where
     E: Guarded,
     E::Model: IntoActiveModel<E::ActiveModel>,
@@ -167,7 +185,12 @@ where
 }
 
 /// Checks every id of a JSON id array (e.g. a delivery's drafts) like [`ensure_reference`].
-pub async fn ensure_references<E: Guarded>(ctx: &Context<'_>, field: &str, ids: &serde_json::Value, owner: Uuid) -> AppResult<()> {
+pub async fn ensure_references<E: Guarded>(
+    ctx: &Context<'_>,
+    field: &str,
+    ids: &serde_json::Value,
+    owner: Uuid,
+) -> AppResult<()> {
     for id in super::check::json_ids(field, ids)? {
         ensure_reference::<E>(ctx, id, owner).await?;
     }

@@ -76,7 +76,7 @@ impl CreateDeliveryPreferenceInput {
             check::json_array("platforms", v)?;
         }
         if let Some(v) = &self.max_drafts_per_delivery {
-            check::range_i64("maxDraftsPerDelivery", i64::from(*v), 1, 100)?;
+            check::range_i64("maxDraftsPerDelivery", *v, 1, 100)?;
         }
         Ok(())
     }
@@ -112,7 +112,7 @@ impl UpdateDeliveryPreferenceInput {
             check::json_array("platforms", v)?;
         }
         if let Some(v) = self.max_drafts_per_delivery.value() {
-            check::range_i64("maxDraftsPerDelivery", i64::from(*v), 1, 100)?;
+            check::range_i64("maxDraftsPerDelivery", *v, 1, 100)?;
         }
         Ok(())
     }
@@ -138,7 +138,11 @@ pub struct DeliveryPreferenceQuery;
 #[Object]
 impl DeliveryPreferenceQuery {
     /// One delivery preference by id; `NOT_FOUND` unless the caller may read it.
-    async fn delivery_preference(&self, ctx: &Context<'_>, id: Uuid) -> async_graphql::Result<delivery_preferences::Model> {
+    async fn delivery_preference(
+        &self,
+        ctx: &Context<'_>,
+        id: Uuid,
+    ) -> async_graphql::Result<delivery_preferences::Model> {
         Ok(crud::get::<delivery_preferences::Entity>(ctx, id).await?)
     }
 
@@ -159,15 +163,27 @@ pub struct DeliveryPreferenceMutation;
 #[Object]
 impl DeliveryPreferenceMutation {
     /// Creates a delivery preference.
-    async fn create_delivery_preference(&self, ctx: &Context<'_>, input: CreateDeliveryPreferenceInput) -> async_graphql::Result<delivery_preferences::Model> {
+    async fn create_delivery_preference(
+        &self,
+        ctx: &Context<'_>,
+        input: CreateDeliveryPreferenceInput,
+    ) -> async_graphql::Result<delivery_preferences::Model> {
         input.validate()?;
-        let owner = policy::required_owner(policy::owner_for_create::<delivery_preferences::Entity>(crud::viewer(ctx)?, input.user_id)?, "userId")?;
+        let owner = policy::required_owner(
+            policy::owner_for_create::<delivery_preferences::Entity>(crud::viewer(ctx)?, input.user_id)?,
+            "userId",
+        )?;
         let row = input.into_row(owner)?;
         Ok(crud::create::<delivery_preferences::Entity>(ctx, row).await?)
     }
 
     /// Changes a delivery preference; `NOT_FOUND` unless the caller may change it.
-    async fn update_delivery_preference(&self, ctx: &Context<'_>, id: Uuid, input: UpdateDeliveryPreferenceInput) -> async_graphql::Result<delivery_preferences::Model> {
+    async fn update_delivery_preference(
+        &self,
+        ctx: &Context<'_>,
+        id: Uuid,
+        input: UpdateDeliveryPreferenceInput,
+    ) -> async_graphql::Result<delivery_preferences::Model> {
         input.validate()?;
         Ok(crud::update::<delivery_preferences::Entity>(ctx, id, |row| input.apply(row)).await?)
     }
@@ -313,9 +329,16 @@ pub struct DailyDeliveryMutation;
 #[Object]
 impl DailyDeliveryMutation {
     /// Creates a daily delivery.
-    async fn create_daily_delivery(&self, ctx: &Context<'_>, input: CreateDailyDeliveryInput) -> async_graphql::Result<daily_deliveries::Model> {
+    async fn create_daily_delivery(
+        &self,
+        ctx: &Context<'_>,
+        input: CreateDailyDeliveryInput,
+    ) -> async_graphql::Result<daily_deliveries::Model> {
         input.validate()?;
-        let owner = policy::required_owner(policy::owner_for_create::<daily_deliveries::Entity>(crud::viewer(ctx)?, input.user_id)?, "userId")?;
+        let owner = policy::required_owner(
+            policy::owner_for_create::<daily_deliveries::Entity>(crud::viewer(ctx)?, input.user_id)?,
+            "userId",
+        )?;
         if let Some(ids) = &input.content_draft_ids {
             crud::ensure_references::<content_drafts::Entity>(ctx, "contentDraftIds", ids, owner).await?;
         }
@@ -327,7 +350,12 @@ impl DailyDeliveryMutation {
     }
 
     /// Changes a daily delivery; `NOT_FOUND` unless the caller may change it.
-    async fn update_daily_delivery(&self, ctx: &Context<'_>, id: Uuid, input: UpdateDailyDeliveryInput) -> async_graphql::Result<daily_deliveries::Model> {
+    async fn update_daily_delivery(
+        &self,
+        ctx: &Context<'_>,
+        id: Uuid,
+        input: UpdateDailyDeliveryInput,
+    ) -> async_graphql::Result<daily_deliveries::Model> {
         input.validate()?;
         let owner = crud::owner_for_update::<daily_deliveries::Entity>(ctx, id, |row| row.user_id).await?;
         if let Some(ids) = input.content_draft_ids.value() {

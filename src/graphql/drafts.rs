@@ -92,7 +92,20 @@ pub struct UpdateContentDraftInput {
 impl CreateContentDraftInput {
     fn validate(&self) -> AppResult<()> {
         check::one_of("platform", &self.platform, &["twitter", "linkedin", "instagram"])?;
-        check::one_of("contentType", &self.content_type, &["single_tweet", "thread", "quote_tweet", "linkedin_short", "linkedin_long", "linkedin_carousel", "instagram_reel", "instagram_carousel"])?;
+        check::one_of(
+            "contentType",
+            &self.content_type,
+            &[
+                "single_tweet",
+                "thread",
+                "quote_tweet",
+                "linkedin_short",
+                "linkedin_long",
+                "linkedin_carousel",
+                "instagram_reel",
+                "instagram_carousel",
+            ],
+        )?;
         check::not_blank("content", &self.content)?;
         if let Some(v) = &self.hashtags {
             check::json_array("hashtags", v)?;
@@ -113,7 +126,7 @@ impl CreateContentDraftInput {
             check::one_of("status", v, &["pending", "approved", "rejected", "published", "archived"])?;
         }
         if let Some(v) = &self.feedback_score {
-            check::range_i64("feedbackScore", i64::from(*v), -1, 1)?;
+            check::range_i64("feedbackScore", *v, -1, 1)?;
         }
         if let Some(v) = &self.actual_performance {
             check::json_object("actualPerformance", v)?;
@@ -152,7 +165,20 @@ impl UpdateContentDraftInput {
             check::one_of("platform", v, &["twitter", "linkedin", "instagram"])?;
         }
         if let Some(v) = &self.content_type {
-            check::one_of("contentType", v, &["single_tweet", "thread", "quote_tweet", "linkedin_short", "linkedin_long", "linkedin_carousel", "instagram_reel", "instagram_carousel"])?;
+            check::one_of(
+                "contentType",
+                v,
+                &[
+                    "single_tweet",
+                    "thread",
+                    "quote_tweet",
+                    "linkedin_short",
+                    "linkedin_long",
+                    "linkedin_carousel",
+                    "instagram_reel",
+                    "instagram_carousel",
+                ],
+            )?;
         }
         if let Some(v) = &self.content {
             check::not_blank("content", v)?;
@@ -176,7 +202,7 @@ impl UpdateContentDraftInput {
             check::one_of("status", v, &["pending", "approved", "rejected", "published", "archived"])?;
         }
         if let Some(v) = self.feedback_score.value() {
-            check::range_i64("feedbackScore", i64::from(*v), -1, 1)?;
+            check::range_i64("feedbackScore", *v, -1, 1)?;
         }
         if let Some(v) = self.actual_performance.value() {
             check::json_object("actualPerformance", v)?;
@@ -232,9 +258,16 @@ pub struct ContentDraftMutation;
 #[Object]
 impl ContentDraftMutation {
     /// Creates a content draft.
-    async fn create_content_draft(&self, ctx: &Context<'_>, input: CreateContentDraftInput) -> async_graphql::Result<content_drafts::Model> {
+    async fn create_content_draft(
+        &self,
+        ctx: &Context<'_>,
+        input: CreateContentDraftInput,
+    ) -> async_graphql::Result<content_drafts::Model> {
         input.validate()?;
-        let owner = policy::required_owner(policy::owner_for_create::<content_drafts::Entity>(crud::viewer(ctx)?, input.user_id)?, "userId")?;
+        let owner = policy::required_owner(
+            policy::owner_for_create::<content_drafts::Entity>(crud::viewer(ctx)?, input.user_id)?,
+            "userId",
+        )?;
         if let Some(id) = input.trend_source_id {
             crud::ensure_reference::<trend_insights::Entity>(ctx, id, owner).await?;
         }
@@ -243,7 +276,12 @@ impl ContentDraftMutation {
     }
 
     /// Changes a content draft; `NOT_FOUND` unless the caller may change it.
-    async fn update_content_draft(&self, ctx: &Context<'_>, id: Uuid, input: UpdateContentDraftInput) -> async_graphql::Result<content_drafts::Model> {
+    async fn update_content_draft(
+        &self,
+        ctx: &Context<'_>,
+        id: Uuid,
+        input: UpdateContentDraftInput,
+    ) -> async_graphql::Result<content_drafts::Model> {
         input.validate()?;
         let owner = crud::owner_for_update::<content_drafts::Entity>(ctx, id, |row| row.user_id).await?;
         if let Some(target) = input.trend_source_id.value().copied() {

@@ -160,15 +160,27 @@ pub struct CreatorProfileMutation;
 #[Object]
 impl CreatorProfileMutation {
     /// Creates a creator profile.
-    async fn create_creator_profile(&self, ctx: &Context<'_>, input: CreateCreatorProfileInput) -> async_graphql::Result<creator_profiles::Model> {
+    async fn create_creator_profile(
+        &self,
+        ctx: &Context<'_>,
+        input: CreateCreatorProfileInput,
+    ) -> async_graphql::Result<creator_profiles::Model> {
         input.validate()?;
-        let owner = policy::required_owner(policy::owner_for_create::<creator_profiles::Entity>(crud::viewer(ctx)?, input.user_id)?, "userId")?;
+        let owner = policy::required_owner(
+            policy::owner_for_create::<creator_profiles::Entity>(crud::viewer(ctx)?, input.user_id)?,
+            "userId",
+        )?;
         let row = input.into_row(owner)?;
         Ok(crud::create::<creator_profiles::Entity>(ctx, row).await?)
     }
 
     /// Changes a creator profile; `NOT_FOUND` unless the caller may change it.
-    async fn update_creator_profile(&self, ctx: &Context<'_>, id: Uuid, input: UpdateCreatorProfileInput) -> async_graphql::Result<creator_profiles::Model> {
+    async fn update_creator_profile(
+        &self,
+        ctx: &Context<'_>,
+        id: Uuid,
+        input: UpdateCreatorProfileInput,
+    ) -> async_graphql::Result<creator_profiles::Model> {
         input.validate()?;
         Ok(crud::update::<creator_profiles::Entity>(ctx, id, |row| input.apply(row)).await?)
     }
@@ -293,7 +305,11 @@ pub struct PlatformConnectionQuery;
 #[Object]
 impl PlatformConnectionQuery {
     /// One platform connection by id; `NOT_FOUND` unless the caller may read it.
-    async fn platform_connection(&self, ctx: &Context<'_>, id: Uuid) -> async_graphql::Result<platform_connections::Model> {
+    async fn platform_connection(
+        &self,
+        ctx: &Context<'_>,
+        id: Uuid,
+    ) -> async_graphql::Result<platform_connections::Model> {
         Ok(crud::get::<platform_connections::Entity>(ctx, id).await?)
     }
 
@@ -314,15 +330,27 @@ pub struct PlatformConnectionMutation;
 #[Object]
 impl PlatformConnectionMutation {
     /// Creates a platform connection.
-    async fn create_platform_connection(&self, ctx: &Context<'_>, input: CreatePlatformConnectionInput) -> async_graphql::Result<platform_connections::Model> {
+    async fn create_platform_connection(
+        &self,
+        ctx: &Context<'_>,
+        input: CreatePlatformConnectionInput,
+    ) -> async_graphql::Result<platform_connections::Model> {
         input.validate()?;
-        let owner = policy::required_owner(policy::owner_for_create::<platform_connections::Entity>(crud::viewer(ctx)?, input.user_id)?, "userId")?;
+        let owner = policy::required_owner(
+            policy::owner_for_create::<platform_connections::Entity>(crud::viewer(ctx)?, input.user_id)?,
+            "userId",
+        )?;
         let row = input.into_row(owner, &crud::state(ctx)?.cipher)?;
         Ok(crud::create::<platform_connections::Entity>(ctx, row).await?)
     }
 
     /// Changes a platform connection; `NOT_FOUND` unless the caller may change it.
-    async fn update_platform_connection(&self, ctx: &Context<'_>, id: Uuid, input: UpdatePlatformConnectionInput) -> async_graphql::Result<platform_connections::Model> {
+    async fn update_platform_connection(
+        &self,
+        ctx: &Context<'_>,
+        id: Uuid,
+        input: UpdatePlatformConnectionInput,
+    ) -> async_graphql::Result<platform_connections::Model> {
         input.validate()?;
         let cipher = crud::state(ctx)?.cipher.clone();
         Ok(crud::update::<platform_connections::Entity>(ctx, id, |row| input.apply(row, &cipher)).await?)

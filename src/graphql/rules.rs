@@ -20,13 +20,22 @@ pub struct RulesQuery;
 impl RulesQuery {
     /// Credits consumed on `date` (the seed's `calculate_daily_credits`): the caller's own, or,
     /// for the service role, those of `userId`.
-    async fn daily_credits(&self, ctx: &Context<'_>, date: NaiveDate, user_id: Option<Uuid>) -> async_graphql::Result<Decimal> {
+    async fn daily_credits(
+        &self,
+        ctx: &Context<'_>,
+        date: NaiveDate,
+        user_id: Option<Uuid>,
+    ) -> async_graphql::Result<Decimal> {
         let user = match (crud::viewer(ctx)?, user_id) {
             (Viewer::Service, Some(user)) => user,
-            (Viewer::Service, None) => return Err(AppError::bad_input("userId", "the service role must name the user").into()),
+            (Viewer::Service, None) => {
+                return Err(AppError::bad_input("userId", "the service role must name the user").into());
+            }
             (Viewer::User { id, .. }, None) => *id,
             (Viewer::User { id, .. }, Some(user)) if user == *id => *id,
-            (Viewer::User { .. }, Some(_)) => return Err(AppError::bad_input("userId", "only the service role may set it").into()),
+            (Viewer::User { .. }, Some(_)) => {
+                return Err(AppError::bad_input("userId", "only the service role may set it").into());
+            }
             (Viewer::Anonymous, _) => return Err(AppError::Unauthenticated.into()),
         };
         Ok(usage::daily_credits(crud::db(ctx)?, user, date).await.map_err(AppError::from)?)

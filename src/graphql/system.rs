@@ -67,12 +67,16 @@ pub struct UpdateAiProcessingLogInput {
 
 impl CreateAiProcessingLogInput {
     fn validate(&self) -> AppResult<()> {
-        check::one_of("processingType", &self.processing_type, &["content_generation", "trend_analysis", "voice_training", "performance_prediction"])?;
+        check::one_of(
+            "processingType",
+            &self.processing_type,
+            &["content_generation", "trend_analysis", "voice_training", "performance_prediction"],
+        )?;
         if let Some(v) = &self.processing_time_ms {
-            check::range_i64("processingTimeMs", i64::from(*v), 0, i64::MAX)?;
+            check::range_i64("processingTimeMs", *v, 0, i64::MAX)?;
         }
         if let Some(v) = &self.tokens_consumed {
-            check::range_i64("tokensConsumed", i64::from(*v), 0, i64::MAX)?;
+            check::range_i64("tokensConsumed", *v, 0, i64::MAX)?;
         }
         if let Some(v) = &self.status {
             check::one_of("status", v, &["pending", "completed", "failed", "timeout"])?;
@@ -102,13 +106,17 @@ impl CreateAiProcessingLogInput {
 impl UpdateAiProcessingLogInput {
     fn validate(&self) -> AppResult<()> {
         if let Some(v) = &self.processing_type {
-            check::one_of("processingType", v, &["content_generation", "trend_analysis", "voice_training", "performance_prediction"])?;
+            check::one_of(
+                "processingType",
+                v,
+                &["content_generation", "trend_analysis", "voice_training", "performance_prediction"],
+            )?;
         }
         if let Some(v) = self.processing_time_ms.value() {
-            check::range_i64("processingTimeMs", i64::from(*v), 0, i64::MAX)?;
+            check::range_i64("processingTimeMs", *v, 0, i64::MAX)?;
         }
         if let Some(v) = self.tokens_consumed.value() {
-            check::range_i64("tokensConsumed", i64::from(*v), 0, i64::MAX)?;
+            check::range_i64("tokensConsumed", *v, 0, i64::MAX)?;
         }
         if let Some(v) = self.status.value() {
             check::one_of("status", v, &["pending", "completed", "failed", "timeout"])?;
@@ -158,7 +166,11 @@ pub struct AiProcessingLogMutation;
 #[Object]
 impl AiProcessingLogMutation {
     /// Creates a ai processing log.
-    async fn create_ai_processing_log(&self, ctx: &Context<'_>, input: CreateAiProcessingLogInput) -> async_graphql::Result<ai_processing_logs::Model> {
+    async fn create_ai_processing_log(
+        &self,
+        ctx: &Context<'_>,
+        input: CreateAiProcessingLogInput,
+    ) -> async_graphql::Result<ai_processing_logs::Model> {
         input.validate()?;
         let owner = policy::owner_for_create::<ai_processing_logs::Entity>(crud::viewer(ctx)?, input.user_id)?;
         let row = input.into_row(owner)?;
@@ -166,7 +178,12 @@ impl AiProcessingLogMutation {
     }
 
     /// Changes a ai processing log; `NOT_FOUND` unless the caller may change it.
-    async fn update_ai_processing_log(&self, ctx: &Context<'_>, id: Uuid, input: UpdateAiProcessingLogInput) -> async_graphql::Result<ai_processing_logs::Model> {
+    async fn update_ai_processing_log(
+        &self,
+        ctx: &Context<'_>,
+        id: Uuid,
+        input: UpdateAiProcessingLogInput,
+    ) -> async_graphql::Result<ai_processing_logs::Model> {
         input.validate()?;
         Ok(crud::update::<ai_processing_logs::Entity>(ctx, id, |row| input.apply(row)).await?)
     }
@@ -225,7 +242,6 @@ impl CreateSystemHealthMetricInput {
             metric_unit: self.metric_unit.map_or(NotSet, |v| Set(Some(v))),
             tags: self.tags.map_or(NotSet, |v| Set(Some(v))),
             recorded_at: self.recorded_at.map_or(NotSet, |v| Set(Some(v))),
-            ..Default::default()
         })
     }
 }
@@ -260,7 +276,11 @@ pub struct SystemHealthMetricQuery;
 #[Object]
 impl SystemHealthMetricQuery {
     /// One system health metric by id; `NOT_FOUND` unless the caller may read it.
-    async fn system_health_metric(&self, ctx: &Context<'_>, id: Uuid) -> async_graphql::Result<system_health_metrics::Model> {
+    async fn system_health_metric(
+        &self,
+        ctx: &Context<'_>,
+        id: Uuid,
+    ) -> async_graphql::Result<system_health_metrics::Model> {
         Ok(crud::get::<system_health_metrics::Entity>(ctx, id).await?)
     }
 
@@ -281,7 +301,11 @@ pub struct SystemHealthMetricMutation;
 #[Object]
 impl SystemHealthMetricMutation {
     /// Creates a system health metric.
-    async fn create_system_health_metric(&self, ctx: &Context<'_>, input: CreateSystemHealthMetricInput) -> async_graphql::Result<system_health_metrics::Model> {
+    async fn create_system_health_metric(
+        &self,
+        ctx: &Context<'_>,
+        input: CreateSystemHealthMetricInput,
+    ) -> async_graphql::Result<system_health_metrics::Model> {
         input.validate()?;
         policy::owner_for_create::<system_health_metrics::Entity>(crud::viewer(ctx)?, None)?;
         let row = input.into_row()?;
@@ -289,7 +313,12 @@ impl SystemHealthMetricMutation {
     }
 
     /// Changes a system health metric; `NOT_FOUND` unless the caller may change it.
-    async fn update_system_health_metric(&self, ctx: &Context<'_>, id: Uuid, input: UpdateSystemHealthMetricInput) -> async_graphql::Result<system_health_metrics::Model> {
+    async fn update_system_health_metric(
+        &self,
+        ctx: &Context<'_>,
+        id: Uuid,
+        input: UpdateSystemHealthMetricInput,
+    ) -> async_graphql::Result<system_health_metrics::Model> {
         input.validate()?;
         Ok(crud::update::<system_health_metrics::Entity>(ctx, id, |row| input.apply(row)).await?)
     }

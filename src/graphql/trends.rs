@@ -63,14 +63,25 @@ pub struct UpdateContentSourceInput {
 
 impl CreateContentSourceInput {
     fn validate(&self) -> AppResult<()> {
-        check::one_of("sourceType", &self.source_type, &["twitter_handle", "twitter_hashtag", "linkedin_profile", "youtube_channel", "newsletter_rss", "instagram_account"])?;
+        check::one_of(
+            "sourceType",
+            &self.source_type,
+            &[
+                "twitter_handle",
+                "twitter_hashtag",
+                "linkedin_profile",
+                "youtube_channel",
+                "newsletter_rss",
+                "instagram_account",
+            ],
+        )?;
         check::not_blank("sourceIdentifier", &self.source_identifier)?;
         check::not_blank("sourceName", &self.source_name)?;
         if let Some(v) = &self.priority_level {
-            check::range_i64("priorityLevel", i64::from(*v), 1, 10)?;
+            check::range_i64("priorityLevel", *v, 1, 10)?;
         }
         if let Some(v) = &self.crawl_frequency {
-            check::range_i64("crawlFrequency", i64::from(*v), 1, i64::MAX)?;
+            check::range_i64("crawlFrequency", *v, 1, i64::MAX)?;
         }
         if let Some(v) = &self.source_metadata {
             check::json_object("sourceMetadata", v)?;
@@ -99,7 +110,18 @@ impl CreateContentSourceInput {
 impl UpdateContentSourceInput {
     fn validate(&self) -> AppResult<()> {
         if let Some(v) = &self.source_type {
-            check::one_of("sourceType", v, &["twitter_handle", "twitter_hashtag", "linkedin_profile", "youtube_channel", "newsletter_rss", "instagram_account"])?;
+            check::one_of(
+                "sourceType",
+                v,
+                &[
+                    "twitter_handle",
+                    "twitter_hashtag",
+                    "linkedin_profile",
+                    "youtube_channel",
+                    "newsletter_rss",
+                    "instagram_account",
+                ],
+            )?;
         }
         if let Some(v) = &self.source_identifier {
             check::not_blank("sourceIdentifier", v)?;
@@ -108,10 +130,10 @@ impl UpdateContentSourceInput {
             check::not_blank("sourceName", v)?;
         }
         if let Some(v) = self.priority_level.value() {
-            check::range_i64("priorityLevel", i64::from(*v), 1, 10)?;
+            check::range_i64("priorityLevel", *v, 1, 10)?;
         }
         if let Some(v) = self.crawl_frequency.value() {
-            check::range_i64("crawlFrequency", i64::from(*v), 1, i64::MAX)?;
+            check::range_i64("crawlFrequency", *v, 1, i64::MAX)?;
         }
         if let Some(v) = self.source_metadata.value() {
             check::json_object("sourceMetadata", v)?;
@@ -160,15 +182,27 @@ pub struct ContentSourceMutation;
 #[Object]
 impl ContentSourceMutation {
     /// Creates a content source.
-    async fn create_content_source(&self, ctx: &Context<'_>, input: CreateContentSourceInput) -> async_graphql::Result<content_sources::Model> {
+    async fn create_content_source(
+        &self,
+        ctx: &Context<'_>,
+        input: CreateContentSourceInput,
+    ) -> async_graphql::Result<content_sources::Model> {
         input.validate()?;
-        let owner = policy::required_owner(policy::owner_for_create::<content_sources::Entity>(crud::viewer(ctx)?, input.user_id)?, "userId")?;
+        let owner = policy::required_owner(
+            policy::owner_for_create::<content_sources::Entity>(crud::viewer(ctx)?, input.user_id)?,
+            "userId",
+        )?;
         let row = input.into_row(owner)?;
         Ok(crud::create::<content_sources::Entity>(ctx, row).await?)
     }
 
     /// Changes a content source; `NOT_FOUND` unless the caller may change it.
-    async fn update_content_source(&self, ctx: &Context<'_>, id: Uuid, input: UpdateContentSourceInput) -> async_graphql::Result<content_sources::Model> {
+    async fn update_content_source(
+        &self,
+        ctx: &Context<'_>,
+        id: Uuid,
+        input: UpdateContentSourceInput,
+    ) -> async_graphql::Result<content_sources::Model> {
         input.validate()?;
         Ok(crud::update::<content_sources::Entity>(ctx, id, |row| input.apply(row)).await?)
     }
@@ -251,7 +285,7 @@ impl CreateTrendInsightInput {
         if let Some(v) = &self.momentum_score {
             check::decimal("momentumScore", *v, 5, 2, None)?;
         }
-        check::range_i64("sourceCount", i64::from(self.source_count), 0, i64::MAX)?;
+        check::range_i64("sourceCount", self.source_count, 0, i64::MAX)?;
         if let Some(v) = &self.relevant_keywords {
             check::json_array("relevantKeywords", v)?;
         }
@@ -307,7 +341,7 @@ impl UpdateTrendInsightInput {
             check::decimal("momentumScore", *v, 5, 2, None)?;
         }
         if let Some(v) = &self.source_count {
-            check::range_i64("sourceCount", i64::from(*v), 0, i64::MAX)?;
+            check::range_i64("sourceCount", *v, 0, i64::MAX)?;
         }
         if let Some(v) = self.relevant_keywords.value() {
             check::json_array("relevantKeywords", v)?;
@@ -372,15 +406,27 @@ pub struct TrendInsightMutation;
 #[Object]
 impl TrendInsightMutation {
     /// Creates a trend insight.
-    async fn create_trend_insight(&self, ctx: &Context<'_>, input: CreateTrendInsightInput) -> async_graphql::Result<trend_insights::Model> {
+    async fn create_trend_insight(
+        &self,
+        ctx: &Context<'_>,
+        input: CreateTrendInsightInput,
+    ) -> async_graphql::Result<trend_insights::Model> {
         input.validate()?;
-        let owner = policy::required_owner(policy::owner_for_create::<trend_insights::Entity>(crud::viewer(ctx)?, input.user_id)?, "userId")?;
+        let owner = policy::required_owner(
+            policy::owner_for_create::<trend_insights::Entity>(crud::viewer(ctx)?, input.user_id)?,
+            "userId",
+        )?;
         let row = input.into_row(owner)?;
         Ok(crud::create::<trend_insights::Entity>(ctx, row).await?)
     }
 
     /// Changes a trend insight; `NOT_FOUND` unless the caller may change it.
-    async fn update_trend_insight(&self, ctx: &Context<'_>, id: Uuid, input: UpdateTrendInsightInput) -> async_graphql::Result<trend_insights::Model> {
+    async fn update_trend_insight(
+        &self,
+        ctx: &Context<'_>,
+        id: Uuid,
+        input: UpdateTrendInsightInput,
+    ) -> async_graphql::Result<trend_insights::Model> {
         input.validate()?;
         Ok(crud::update::<trend_insights::Entity>(ctx, id, |row| input.apply(row)).await?)
     }
@@ -457,7 +503,11 @@ pub struct TrendContentMappingQuery;
 #[Object]
 impl TrendContentMappingQuery {
     /// One trend content mapping by id; `NOT_FOUND` unless the caller may read it.
-    async fn trend_content_mapping(&self, ctx: &Context<'_>, id: Uuid) -> async_graphql::Result<trend_content_mapping::Model> {
+    async fn trend_content_mapping(
+        &self,
+        ctx: &Context<'_>,
+        id: Uuid,
+    ) -> async_graphql::Result<trend_content_mapping::Model> {
         Ok(crud::get::<trend_content_mapping::Entity>(ctx, id).await?)
     }
 
@@ -478,9 +528,16 @@ pub struct TrendContentMappingMutation;
 #[Object]
 impl TrendContentMappingMutation {
     /// Creates a trend content mapping.
-    async fn create_trend_content_mapping(&self, ctx: &Context<'_>, input: CreateTrendContentMappingInput) -> async_graphql::Result<trend_content_mapping::Model> {
+    async fn create_trend_content_mapping(
+        &self,
+        ctx: &Context<'_>,
+        input: CreateTrendContentMappingInput,
+    ) -> async_graphql::Result<trend_content_mapping::Model> {
         input.validate()?;
-        let owner = policy::required_owner(policy::owner_for_create::<trend_content_mapping::Entity>(crud::viewer(ctx)?, input.user_id)?, "userId")?;
+        let owner = policy::required_owner(
+            policy::owner_for_create::<trend_content_mapping::Entity>(crud::viewer(ctx)?, input.user_id)?,
+            "userId",
+        )?;
         crud::ensure_reference::<trend_insights::Entity>(ctx, input.trend_id, owner).await?;
         crud::ensure_reference::<content_drafts::Entity>(ctx, input.content_draft_id, owner).await?;
         let row = input.into_row(owner)?;
@@ -488,7 +545,12 @@ impl TrendContentMappingMutation {
     }
 
     /// Changes a trend content mapping; `NOT_FOUND` unless the caller may change it.
-    async fn update_trend_content_mapping(&self, ctx: &Context<'_>, id: Uuid, input: UpdateTrendContentMappingInput) -> async_graphql::Result<trend_content_mapping::Model> {
+    async fn update_trend_content_mapping(
+        &self,
+        ctx: &Context<'_>,
+        id: Uuid,
+        input: UpdateTrendContentMappingInput,
+    ) -> async_graphql::Result<trend_content_mapping::Model> {
         input.validate()?;
         let owner = crud::owner_for_update::<trend_content_mapping::Entity>(ctx, id, |row| row.user_id).await?;
         if let Some(target) = input.trend_id {

@@ -60,7 +60,7 @@ impl CreateVoiceTrainingSampleInput {
             check::json_object("contentFeatures", v)?;
         }
         if let Some(v) = &self.sample_rank {
-            check::range_i64("sampleRank", i64::from(*v), 0, i64::MAX)?;
+            check::range_i64("sampleRank", *v, 0, i64::MAX)?;
         }
         Ok(())
     }
@@ -95,7 +95,7 @@ impl UpdateVoiceTrainingSampleInput {
             check::json_object("contentFeatures", v)?;
         }
         if let Some(v) = self.sample_rank.value() {
-            check::range_i64("sampleRank", i64::from(*v), 0, i64::MAX)?;
+            check::range_i64("sampleRank", *v, 0, i64::MAX)?;
         }
         Ok(())
     }
@@ -117,7 +117,11 @@ pub struct VoiceTrainingSampleQuery;
 #[Object]
 impl VoiceTrainingSampleQuery {
     /// One voice training sample by id; `NOT_FOUND` unless the caller may read it.
-    async fn voice_training_sample(&self, ctx: &Context<'_>, id: Uuid) -> async_graphql::Result<voice_training_data::Model> {
+    async fn voice_training_sample(
+        &self,
+        ctx: &Context<'_>,
+        id: Uuid,
+    ) -> async_graphql::Result<voice_training_data::Model> {
         Ok(crud::get::<voice_training_data::Entity>(ctx, id).await?)
     }
 
@@ -138,15 +142,27 @@ pub struct VoiceTrainingSampleMutation;
 #[Object]
 impl VoiceTrainingSampleMutation {
     /// Creates a voice training sample.
-    async fn create_voice_training_sample(&self, ctx: &Context<'_>, input: CreateVoiceTrainingSampleInput) -> async_graphql::Result<voice_training_data::Model> {
+    async fn create_voice_training_sample(
+        &self,
+        ctx: &Context<'_>,
+        input: CreateVoiceTrainingSampleInput,
+    ) -> async_graphql::Result<voice_training_data::Model> {
         input.validate()?;
-        let owner = policy::required_owner(policy::owner_for_create::<voice_training_data::Entity>(crud::viewer(ctx)?, input.user_id)?, "userId")?;
+        let owner = policy::required_owner(
+            policy::owner_for_create::<voice_training_data::Entity>(crud::viewer(ctx)?, input.user_id)?,
+            "userId",
+        )?;
         let row = input.into_row(owner)?;
         Ok(crud::create::<voice_training_data::Entity>(ctx, row).await?)
     }
 
     /// Changes a voice training sample; `NOT_FOUND` unless the caller may change it.
-    async fn update_voice_training_sample(&self, ctx: &Context<'_>, id: Uuid, input: UpdateVoiceTrainingSampleInput) -> async_graphql::Result<voice_training_data::Model> {
+    async fn update_voice_training_sample(
+        &self,
+        ctx: &Context<'_>,
+        id: Uuid,
+        input: UpdateVoiceTrainingSampleInput,
+    ) -> async_graphql::Result<voice_training_data::Model> {
         input.validate()?;
         Ok(crud::update::<voice_training_data::Entity>(ctx, id, |row| input.apply(row)).await?)
     }
@@ -200,7 +216,7 @@ pub struct UpdateVoiceModelInput {
 impl CreateVoiceModelInput {
     fn validate(&self) -> AppResult<()> {
         check::not_blank("modelVersion", &self.model_version)?;
-        check::range_i64("trainingDataCount", i64::from(self.training_data_count), 0, i64::MAX)?;
+        check::range_i64("trainingDataCount", self.training_data_count, 0, i64::MAX)?;
         if let Some(v) = &self.validation_score {
             check::decimal("validationScore", *v, 5, 4, Some((0, 1)))?;
         }
@@ -229,7 +245,7 @@ impl UpdateVoiceModelInput {
             check::not_blank("modelVersion", v)?;
         }
         if let Some(v) = &self.training_data_count {
-            check::range_i64("trainingDataCount", i64::from(*v), 0, i64::MAX)?;
+            check::range_i64("trainingDataCount", *v, 0, i64::MAX)?;
         }
         if let Some(v) = self.validation_score.value() {
             check::decimal("validationScore", *v, 5, 4, Some((0, 1)))?;
@@ -276,15 +292,27 @@ pub struct VoiceModelMutation;
 #[Object]
 impl VoiceModelMutation {
     /// Creates a voice model.
-    async fn create_voice_model(&self, ctx: &Context<'_>, input: CreateVoiceModelInput) -> async_graphql::Result<voice_models::Model> {
+    async fn create_voice_model(
+        &self,
+        ctx: &Context<'_>,
+        input: CreateVoiceModelInput,
+    ) -> async_graphql::Result<voice_models::Model> {
         input.validate()?;
-        let owner = policy::required_owner(policy::owner_for_create::<voice_models::Entity>(crud::viewer(ctx)?, input.user_id)?, "userId")?;
+        let owner = policy::required_owner(
+            policy::owner_for_create::<voice_models::Entity>(crud::viewer(ctx)?, input.user_id)?,
+            "userId",
+        )?;
         let row = input.into_row(owner)?;
         Ok(crud::create::<voice_models::Entity>(ctx, row).await?)
     }
 
     /// Changes a voice model; `NOT_FOUND` unless the caller may change it.
-    async fn update_voice_model(&self, ctx: &Context<'_>, id: Uuid, input: UpdateVoiceModelInput) -> async_graphql::Result<voice_models::Model> {
+    async fn update_voice_model(
+        &self,
+        ctx: &Context<'_>,
+        id: Uuid,
+        input: UpdateVoiceModelInput,
+    ) -> async_graphql::Result<voice_models::Model> {
         input.validate()?;
         Ok(crud::update::<voice_models::Entity>(ctx, id, |row| input.apply(row)).await?)
     }

@@ -4,8 +4,10 @@ use uuid::Uuid;
 
 use crate::helpers::{PASSWORD, TestApp, now, sign};
 
-const SIGN_UP: &str = "mutation($e: String!, $p: String!) { signUp(email: $e, password: $p) { accessToken user { id email } } }";
-const SIGN_IN: &str = "mutation($e: String!, $p: String!) { signIn(email: $e, password: $p) { accessToken refreshToken } }";
+const SIGN_UP: &str =
+    "mutation($e: String!, $p: String!) { signUp(email: $e, password: $p) { accessToken user { id email } } }";
+const SIGN_IN: &str =
+    "mutation($e: String!, $p: String!) { signIn(email: $e, password: $p) { accessToken refreshToken } }";
 const REFRESH: &str = "mutation($t: String!) { refreshSession(refreshToken: $t) { accessToken refreshToken } }";
 const ME: &str = "{ me { user { id email } profile { email subscriptionTier } } }";
 
@@ -34,11 +36,16 @@ async fn sign_up_creates_the_user_profile_preferences_and_a_free_subscription() 
         assert_eq!(rows_of(&app, table, user.id).await, 1, "{table}");
     }
     let billing = app
-        .gql_as(Some(&user.token), "{ subscriptionBillings { edges { node { creditBalance monthlyCreditLimit subscriptionStatus } } } }", json!({}))
+        .gql_as(
+            Some(&user.token),
+            "{ subscriptionBillings { edges { node { creditBalance monthlyCreditLimit subscriptionStatus } } } }",
+            json!({}),
+        )
         .await;
     let node = &billing["data"]["subscriptionBillings"]["edges"][0]["node"];
     assert_eq!(node["subscriptionStatus"], "active", "{billing}");
-    let decimal = |v: &Value| v.as_str().and_then(|s| s.parse::<rust_decimal::Decimal>().ok()).expect("a decimal string");
+    let decimal =
+        |v: &Value| v.as_str().and_then(|s| s.parse::<rust_decimal::Decimal>().ok()).expect("a decimal string");
     assert_eq!(decimal(&node["creditBalance"]), decimal(&node["monthlyCreditLimit"]));
     assert_eq!(decimal(&node["monthlyCreditLimit"]), rust_decimal::Decimal::from(50));
 }
@@ -100,7 +107,10 @@ async fn a_refresh_token_works_once_and_its_reuse_revokes_the_session() {
     assert_ne!(second_token, user.refresh_token);
     assert_eq!(code(&reused), "UNAUTHENTICATED");
     assert_eq!(code(&after_reuse), "UNAUTHENTICATED", "the whole session is revoked: {after_reuse}");
-    let stored = app.test_db.count("SELECT COUNT(*) FROM refresh_tokens WHERE token_hash = $1", vec![user.refresh_token.into()]).await;
+    let stored = app
+        .test_db
+        .count("SELECT COUNT(*) FROM refresh_tokens WHERE token_hash = $1", vec![user.refresh_token.into()])
+        .await;
     assert_eq!(stored, 0, "only hashes are stored");
 }
 
@@ -137,9 +147,7 @@ async fn with_token(app: &TestApp, token: &str) -> reqwest::Response {
 async fn every_bad_token_is_unauthenticated_never_anonymous() {
     let app = TestApp::spawn().await;
     let user = app.sign_up(&email()).await;
-    let claims = |exp: i64, aud: &str, role: &str| {
-        json!({ "sub": user.id.to_string(), "role": role, "aud": aud, "exp": exp, "iat": now() })
-    };
+    let claims = |exp: i64, aud: &str, role: &str| json!({ "sub": user.id.to_string(), "role": role, "aud": aud, "exp": exp, "iat": now() });
     let expired = sign(&claims(now() - 120, "authenticated", "authenticated"));
     let wrong_audience = sign(&claims(now() + 600, "somebody-else", "authenticated"));
     let wrong_signature = jsonwebtoken::encode(
@@ -152,12 +160,17 @@ async fn every_bad_token_is_unauthenticated_never_anonymous() {
         use base64::Engine as _;
         base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(v.to_string())
     };
-    let alg_none = format!("{}.{}.", b64(&json!({ "alg": "none", "typ": "JWT" })), b64(&claims(now() + 600, "authenticated", "service_role")));
+    let alg_none = format!(
+        "{}.{}.",
+        b64(&json!({ "alg": "none", "typ": "JWT" })),
+        b64(&claims(now() + 600, "authenticated", "service_role"))
+    );
     // A user's real token with its role edited to service_role, signature kept.
     let parts: Vec<&str> = user.token.split('.').collect();
     let mut payload: Value = {
         use base64::Engine as _;
-        serde_json::from_slice(&base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(parts[1]).expect("b64")).expect("json")
+        serde_json::from_slice(&base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(parts[1]).expect("b64"))
+            .expect("json")
     };
     payload["role"] = json!("service_role");
     let escalated = format!("{}.{}.{}", parts[0], b64(&payload), parts[2]);
@@ -190,7 +203,8 @@ async fn a_supabase_minted_token_with_the_same_secret_works_unchanged() {
         "user_metadata": {}, "role": "authenticated", "aal": "aal1", "amr": [{ "method": "password", "timestamp": now() }],
         "session_id": Uuid::new_v4().to_string(), "is_anonymous": false
     }));
-    let service_key = sign(&json!({ "iss": "supabase", "ref": "project", "role": "service_role", "iat": now(), "exp": now() + 600 }));
+    let service_key =
+        sign(&json!({ "iss": "supabase", "ref": "project", "role": "service_role", "iat": now(), "exp": now() + 600 }));
 
     let me = app.gql_as(Some(&supabase), ME, json!({})).await;
     let all = app.gql_as(Some(&service_key), "{ contentDrafts { totalCount } }", json!({})).await;
@@ -203,7 +217,9 @@ async fn a_supabase_minted_token_with_the_same_secret_works_unchanged() {
 async fn a_token_expired_within_the_leeway_still_works() {
     let app = TestApp::spawn().await;
     let user = app.sign_up(&email()).await;
-    let token = sign(&json!({ "sub": user.id.to_string(), "role": "authenticated", "aud": "authenticated", "exp": now() - 5, "iat": now() - 60 }));
+    let token = sign(
+        &json!({ "sub": user.id.to_string(), "role": "authenticated", "aud": "authenticated", "exp": now() - 5, "iat": now() - 60 }),
+    );
 
     let me = app.gql_as(Some(&token), ME, json!({})).await;
 

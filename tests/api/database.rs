@@ -12,6 +12,9 @@ use uuid::Uuid;
 
 use crate::helpers::TestDb;
 
+/// A row as `(column, value)` pairs.
+type Row = Vec<(&'static str, Value)>;
+
 fn dec(s: &str) -> Decimal {
     Decimal::from_str(s).expect("a decimal literal")
 }
@@ -55,36 +58,66 @@ async fn active_models(test: &TestDb, user: Uuid) -> i64 {
 async fn updated_at_moves_on_every_update_of_every_table_that_has_it() {
     let test = TestDb::migrated().await;
     let (user, other) = (test.user().await, test.user().await);
-    let past = chrono::DateTime::parse_from_rfc3339("2000-01-01T00:00:00+00:00").expect("time").with_timezone(&chrono::Utc);
+    let past =
+        chrono::DateTime::parse_from_rfc3339("2000-01-01T00:00:00+00:00").expect("time").with_timezone(&chrono::Utc);
     let day = NaiveDate::from_ymd_opt(2026, 11, 24).expect("date");
     let u = || -> (&'static str, Value) { ("user_id", user.into()) };
     // Each table's smallest valid row, and a column to change.
-    let rows: Vec<(&str, Vec<(&str, Value)>, &str)> = vec![
+    let rows: Vec<(&str, Row, &str)> = vec![
         ("sessions", vec![u(), ("expires_at", past.into())], "revoked_at = expires_at"),
         ("creator_profiles", vec![u(), ("email", "a@example.com".into())], "full_name = 'Ann'"),
         (
             "platform_connections",
-            vec![u(), ("platform", "twitter".into()), ("platform_user_id", "1".into()), ("platform_username", "ann".into())],
+            vec![
+                u(),
+                ("platform", "twitter".into()),
+                ("platform_user_id", "1".into()),
+                ("platform_username", "ann".into()),
+            ],
             "platform_username = 'anne'",
         ),
         (
             "content_sources",
-            vec![u(), ("source_type", "newsletter_rss".into()), ("source_identifier", "x".into()), ("source_name", "X".into())],
+            vec![
+                u(),
+                ("source_type", "newsletter_rss".into()),
+                ("source_identifier", "x".into()),
+                ("source_name", "X".into()),
+            ],
             "source_name = 'Y'",
         ),
         (
             "trend_insights",
-            vec![u(), ("trend_topic", "t".into()), ("trend_description", "d".into()), ("confidence_score", dec("0.5").into()), ("source_count", 1i32.into())],
+            vec![
+                u(),
+                ("trend_topic", "t".into()),
+                ("trend_description", "d".into()),
+                ("confidence_score", dec("0.5").into()),
+                ("source_count", 1i32.into()),
+            ],
             "trend_topic = 'u'",
         ),
         (
             "content_drafts",
-            vec![u(), ("platform", "twitter".into()), ("content_type", "single_tweet".into()), ("content", "hi".into())],
+            vec![
+                u(),
+                ("platform", "twitter".into()),
+                ("content_type", "single_tweet".into()),
+                ("content", "hi".into()),
+            ],
             "content = 'hello'",
         ),
         ("delivery_preferences", vec![u()], "email_enabled = false"),
-        ("creator_analytics", vec![u(), ("metric_date", day.into()), ("platform", "overall".into())], "drafts_generated = 3"),
-        ("subscription_billing", vec![u(), ("subscription_status", "active".into())], "subscription_status = 'past_due'"),
+        (
+            "creator_analytics",
+            vec![u(), ("metric_date", day.into()), ("platform", "overall".into())],
+            "drafts_generated = 3",
+        ),
+        (
+            "subscription_billing",
+            vec![u(), ("subscription_status", "active".into())],
+            "subscription_status = 'past_due'",
+        ),
         (
             "agency_clients",
             vec![("agency_user_id", user.into()), ("client_user_id", other.into()), ("client_name", "C".into())],
@@ -92,7 +125,9 @@ async fn updated_at_moves_on_every_update_of_every_table_that_has_it() {
         ),
     ];
     let mut covered = vec!["users"];
-    test.exec("UPDATE users SET updated_at = $1 WHERE id = $2", vec![past.into(), user.into()]).await.expect("backdate");
+    test.exec("UPDATE users SET updated_at = $1 WHERE id = $2", vec![past.into(), user.into()])
+        .await
+        .expect("backdate");
     // PostgreSQL's BEFORE trigger overrides even an explicit value, so rows start in the past
     // by insertion, which fires no update trigger.
     let users_start = text_at(&test, "SELECT updated_at FROM users WHERE id = $1", user).await;

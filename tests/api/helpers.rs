@@ -227,7 +227,8 @@ impl TestApp {
 
     /// POSTs a GraphQL request with an optional bearer token and returns the JSON body.
     pub async fn gql_as(&self, token: Option<&str>, query: &str, variables: Json) -> Json {
-        let mut request = self.client.post(self.url("/graphql")).json(&json!({ "query": query, "variables": variables }));
+        let mut request =
+            self.client.post(self.url("/graphql")).json(&json!({ "query": query, "variables": variables }));
         if let Some(token) = token {
             request = request.bearer_auth(token);
         }
