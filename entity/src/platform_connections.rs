@@ -2,9 +2,8 @@
 use sea_orm::entity::prelude::*;
 use serde::{Deserialize, Serialize};
 
-#[derive(Clone, Debug, PartialEq, DeriveEntityModel, Serialize, Deserialize, async_graphql::SimpleObject)]
+#[derive(Clone, Debug, PartialEq, DeriveEntityModel, Serialize, Deserialize)]
 #[sea_orm(table_name = "platform_connections")]
-#[graphql(name = "PlatformConnection", complex)]
 pub struct Model {
     #[sea_orm(primary_key, auto_increment = false)]
     pub id: Uuid,
@@ -14,10 +13,8 @@ pub struct Model {
     pub platform_user_id: String,
     pub platform_username: String,
     /// Sealed at rest (`v1:<key id>:<base64>`); never exposed through the API.
-    #[graphql(skip)]
     pub access_token: Option<String>,
     /// Sealed at rest (`v1:<key id>:<base64>`); never exposed through the API.
-    #[graphql(skip)]
     pub refresh_token: Option<String>,
     pub token_expires_at: Option<DateTimeUtc>,
     #[sea_orm(column_type = "JsonBinary")]
@@ -46,16 +43,3 @@ impl Related<super::users::Entity> for Entity {
 }
 
 impl ActiveModelBehavior for ActiveModel {}
-
-#[async_graphql::ComplexObject]
-impl Model {
-    /// Whether an access token is stored (its value is never readable).
-    async fn has_access_token(&self) -> bool {
-        self.access_token.is_some()
-    }
-
-    /// Whether a refresh token is stored (its value is never readable).
-    async fn has_refresh_token(&self) -> bool {
-        self.refresh_token.is_some()
-    }
-}

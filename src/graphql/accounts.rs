@@ -8,6 +8,7 @@ use sea_orm::{ActiveModelTrait, ActiveValue::NotSet, ColumnTrait, EntityTrait, Q
 use uuid::Uuid;
 
 use super::crud::{db, state, viewer};
+use super::profiles::CreatorProfile;
 use crate::auth::session::{IssuedSession, revoke};
 use crate::auth::{Viewer, password};
 use crate::error::AppError;
@@ -25,7 +26,43 @@ pub struct Session {
     /// When the access token expires.
     pub expires_at: DateTime<Utc>,
     /// The signed-in user.
-    pub user: users::Model,
+    pub user: User,
+}
+
+/// An account.
+pub struct User(pub users::Model);
+
+#[Object]
+impl User {
+    /// The user's id (the `sub` of their tokens).
+    async fn id(&self) -> Uuid {
+        self.0.id
+    }
+
+    /// The sign-in email, lower-case.
+    async fn email(&self) -> &str {
+        &self.0.email
+    }
+
+    /// `authenticated` or `service_role`.
+    async fn role(&self) -> &str {
+        &self.0.role
+    }
+
+    /// When the account was created.
+    async fn created_at(&self) -> DateTime<Utc> {
+        self.0.created_at
+    }
+
+    /// When the account last changed.
+    async fn updated_at(&self) -> DateTime<Utc> {
+        self.0.updated_at
+    }
+
+    /// When the user last signed in.
+    async fn last_sign_in_at(&self) -> Option<DateTime<Utc>> {
+        self.0.last_sign_in_at
+    }
 }
 
 impl From<IssuedSession> for Session {
@@ -34,7 +71,7 @@ impl From<IssuedSession> for Session {
             access_token: issued.access_token,
             refresh_token: issued.refresh_token,
             expires_at: Utc.timestamp_opt(issued.expires_at, 0).single().unwrap_or_else(Utc::now),
-            user: issued.user,
+            user: User(issued.user),
         }
     }
 }
@@ -42,8 +79,10 @@ impl From<IssuedSession> for Session {
 /// The caller and the entry to their data.
 #[derive(SimpleObject)]
 pub struct Me {
-    pub user: users::Model,
-    pub profile: Option<creator_profiles::Model>,
+    /// The caller's account.
+    pub user: User,
+    /// The caller's creator profile.
+    pub profile: Option<CreatorProfile>,
 }
 
 fn invalid_credentials() -> AppError {
@@ -73,7 +112,7 @@ impl AccountQuery {
             .one(db)
             .await
             .map_err(AppError::from)?;
-        Ok(Me { user, profile })
+        Ok(Me { user: User(user), profile: profile.map(CreatorProfile) })
     }
 }
 

@@ -1,14 +1,17 @@
 //! GraphQL for `agency_clients`: types, inputs that mirror the CHECKs, and resolvers
 //! that go through the policy.
-use async_graphql::{Context, InputObject, MaybeUndefined, Object};
+use async_graphql::{Context, Enum, InputObject, MaybeUndefined, Object};
+use chrono::{DateTime, Utc};
 use entity::agency_clients;
 use rust_decimal::Decimal;
 use sea_orm::ActiveValue::{NotSet, Set};
+use sea_orm::{Condition, DbBackend};
 use serde_json::Value as Json;
 use uuid::Uuid;
 
 use super::check;
-use super::crud::{self, Page};
+use super::crud::{self, OrderDirection, Page, PageArgs, TableFilter, TableOrder};
+use super::filter::{self, BooleanFilter, DateTimeFilter, DecimalFilter, JsonFilter, StringFilter, UuidFilter};
 use crate::auth::policy;
 use crate::error::AppResult;
 
@@ -100,24 +103,189 @@ impl UpdateAgencyClientInput {
     }
 }
 
+/// Agencies managing client creators (seed 8.1).
+#[derive(Clone)]
+pub struct AgencyClient(pub agency_clients::Model);
+
+impl From<agency_clients::Model> for AgencyClient {
+    fn from(row: agency_clients::Model) -> Self {
+        Self(row)
+    }
+}
+
+#[Object]
+impl AgencyClient {
+    /// The row's id.
+    async fn id(&self) -> Uuid {
+        self.0.id
+    }
+
+    /// `agency_user_id`.
+    async fn agency_user_id(&self) -> Uuid {
+        self.0.agency_user_id
+    }
+
+    /// `client_user_id`.
+    async fn client_user_id(&self) -> Uuid {
+        self.0.client_user_id
+    }
+
+    /// `client_name`.
+    async fn client_name(&self) -> &str {
+        &self.0.client_name
+    }
+
+    /// `client_brand`.
+    async fn client_brand(&self) -> Option<&str> {
+        self.0.client_brand.as_deref()
+    }
+
+    /// `permissions`.
+    async fn permissions(&self) -> Option<&Json> {
+        self.0.permissions.as_ref()
+    }
+
+    /// `billing_allocation`.
+    async fn billing_allocation(&self) -> Option<Decimal> {
+        self.0.billing_allocation
+    }
+
+    /// `is_active`.
+    async fn is_active(&self) -> Option<bool> {
+        self.0.is_active
+    }
+
+    /// When the row was created.
+    async fn created_at(&self) -> Option<DateTime<Utc>> {
+        self.0.created_at
+    }
+
+    /// When the row last changed (kept by the database).
+    async fn updated_at(&self) -> Option<DateTime<Utc>> {
+        self.0.updated_at
+    }
+}
+
+/// Conditions on agency clients; fields combine with AND.
+#[derive(InputObject, Default)]
+pub struct AgencyClientFilter {
+    pub id: Option<UuidFilter>,
+    pub agency_user_id: Option<UuidFilter>,
+    pub client_user_id: Option<UuidFilter>,
+    pub client_name: Option<StringFilter>,
+    pub client_brand: Option<StringFilter>,
+    pub permissions: Option<JsonFilter>,
+    pub billing_allocation: Option<DecimalFilter>,
+    pub is_active: Option<BooleanFilter>,
+    pub created_at: Option<DateTimeFilter>,
+    pub updated_at: Option<DateTimeFilter>,
+    /// Every one of these holds.
+    pub and: Option<Vec<AgencyClientFilter>>,
+    /// At least one of these holds.
+    pub or: Option<Vec<AgencyClientFilter>>,
+    /// This does not hold.
+    pub not: Option<Box<AgencyClientFilter>>,
+}
+
+impl TableFilter for AgencyClientFilter {
+    fn condition(&self, backend: DbBackend) -> AppResult<Condition> {
+        let mut all = Condition::all();
+        if let Some(f) = &self.id {
+            all = all.add(f.condition("id", agency_clients::Column::Id)?);
+        }
+        if let Some(f) = &self.agency_user_id {
+            all = all.add(f.condition("agencyUserId", agency_clients::Column::AgencyUserId)?);
+        }
+        if let Some(f) = &self.client_user_id {
+            all = all.add(f.condition("clientUserId", agency_clients::Column::ClientUserId)?);
+        }
+        if let Some(f) = &self.client_name {
+            all = all.add(f.condition("clientName", agency_clients::Column::ClientName, backend)?);
+        }
+        if let Some(f) = &self.client_brand {
+            all = all.add(f.condition("clientBrand", agency_clients::Column::ClientBrand, backend)?);
+        }
+        if let Some(f) = &self.permissions {
+            all = all.add(f.condition("permissions", agency_clients::Column::Permissions, backend)?);
+        }
+        if let Some(f) = &self.billing_allocation {
+            all = all.add(f.condition("billingAllocation", agency_clients::Column::BillingAllocation)?);
+        }
+        if let Some(f) = &self.is_active {
+            all = all.add(f.condition("isActive", agency_clients::Column::IsActive)?);
+        }
+        if let Some(f) = &self.created_at {
+            all = all.add(f.condition("createdAt", agency_clients::Column::CreatedAt)?);
+        }
+        if let Some(f) = &self.updated_at {
+            all = all.add(f.condition("updatedAt", agency_clients::Column::UpdatedAt)?);
+        }
+        filter::combine(all, &self.and, &self.or, &self.not, backend)
+    }
+}
+
+/// A column agency clients can be ordered by.
+#[derive(Enum, Clone, Copy, PartialEq, Eq)]
+pub enum AgencyClientOrderField {
+    Id,
+    AgencyUserId,
+    ClientUserId,
+    ClientName,
+    ClientBrand,
+    BillingAllocation,
+    IsActive,
+    CreatedAt,
+    UpdatedAt,
+}
+
+/// One sort key of agency clients; ties are broken by id.
+#[derive(InputObject)]
+pub struct AgencyClientOrder {
+    pub field: AgencyClientOrderField,
+    #[graphql(default)]
+    pub direction: OrderDirection,
+}
+
+impl TableOrder<agency_clients::Entity> for AgencyClientOrder {
+    fn key(&self) -> (agency_clients::Column, OrderDirection) {
+        let column = match self.field {
+            AgencyClientOrderField::Id => agency_clients::Column::Id,
+            AgencyClientOrderField::AgencyUserId => agency_clients::Column::AgencyUserId,
+            AgencyClientOrderField::ClientUserId => agency_clients::Column::ClientUserId,
+            AgencyClientOrderField::ClientName => agency_clients::Column::ClientName,
+            AgencyClientOrderField::ClientBrand => agency_clients::Column::ClientBrand,
+            AgencyClientOrderField::BillingAllocation => agency_clients::Column::BillingAllocation,
+            AgencyClientOrderField::IsActive => agency_clients::Column::IsActive,
+            AgencyClientOrderField::CreatedAt => agency_clients::Column::CreatedAt,
+            AgencyClientOrderField::UpdatedAt => agency_clients::Column::UpdatedAt,
+        };
+        (column, self.direction)
+    }
+}
+
 #[derive(Default)]
 pub struct AgencyClientQuery;
 
 #[Object]
 impl AgencyClientQuery {
     /// One agency client by id; `NOT_FOUND` unless the caller may read it.
-    async fn agency_client(&self, ctx: &Context<'_>, id: Uuid) -> async_graphql::Result<agency_clients::Model> {
-        Ok(crud::get::<agency_clients::Entity>(ctx, id).await?)
+    async fn agency_client(&self, ctx: &Context<'_>, id: Uuid) -> async_graphql::Result<AgencyClient> {
+        Ok(crud::get::<agency_clients::Entity>(ctx, id).await?.into())
     }
 
     /// The agency clients the caller may read, a page at a time.
     async fn agency_clients(
         &self,
         ctx: &Context<'_>,
-        after: Option<String>,
+        filter: Option<AgencyClientFilter>,
+        order_by: Option<Vec<AgencyClientOrder>>,
         first: Option<i32>,
-    ) -> async_graphql::Result<Page<agency_clients::Model>> {
-        crud::list::<agency_clients::Entity>(ctx, after, first).await
+        after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
+    ) -> async_graphql::Result<Page<AgencyClient>> {
+        let args = PageArgs { first, after, last, before };
+        crud::list::<agency_clients::Entity, AgencyClient, _, _>(ctx, filter, order_by, args).await
     }
 }
 
@@ -131,7 +299,7 @@ impl AgencyClientMutation {
         &self,
         ctx: &Context<'_>,
         input: CreateAgencyClientInput,
-    ) -> async_graphql::Result<agency_clients::Model> {
+    ) -> async_graphql::Result<AgencyClient> {
         input.validate()?;
         let owner = policy::required_owner(
             policy::owner_for_create::<agency_clients::Entity>(crud::viewer(ctx)?, input.agency_user_id)?,
@@ -139,7 +307,7 @@ impl AgencyClientMutation {
         )?;
         crud::ensure_client(ctx, input.client_user_id, owner).await?;
         let row = input.into_row(owner)?;
-        Ok(crud::create::<agency_clients::Entity>(ctx, row).await?)
+        Ok(crud::create::<agency_clients::Entity>(ctx, row).await?.into())
     }
 
     /// Changes a agency client; `NOT_FOUND` unless the caller may change it.
@@ -148,13 +316,13 @@ impl AgencyClientMutation {
         ctx: &Context<'_>,
         id: Uuid,
         input: UpdateAgencyClientInput,
-    ) -> async_graphql::Result<agency_clients::Model> {
+    ) -> async_graphql::Result<AgencyClient> {
         input.validate()?;
         let owner = crud::owner_for_update::<agency_clients::Entity>(ctx, id, |row| row.agency_user_id).await?;
         if let Some(client) = input.client_user_id {
             crud::ensure_client(ctx, client, owner).await?;
         }
-        Ok(crud::update::<agency_clients::Entity>(ctx, id, |row| input.apply(row)).await?)
+        Ok(crud::update::<agency_clients::Entity>(ctx, id, |row| input.apply(row)).await?.into())
     }
 
     /// Deletes a agency client; `NOT_FOUND` unless the caller may delete it.

@@ -1,15 +1,19 @@
 //! GraphQL for `creator_analytics`, `content_performance`: types, inputs that mirror the CHECKs, and resolvers
 //! that go through the policy.
-use async_graphql::{Context, InputObject, MaybeUndefined, Object};
+use async_graphql::{Context, Enum, InputObject, MaybeUndefined, Object};
 use chrono::{DateTime, NaiveDate, Utc};
 use entity::{content_drafts, content_performance, creator_analytics};
 use rust_decimal::Decimal;
 use sea_orm::ActiveValue::{NotSet, Set};
+use sea_orm::{Condition, DbBackend};
 use serde_json::Value as Json;
 use uuid::Uuid;
 
 use super::check;
-use super::crud::{self, Page};
+use super::crud::{self, OrderDirection, Page, PageArgs, TableFilter, TableOrder};
+use super::filter::{
+    self, BigIntFilter, DateFilter, DateTimeFilter, DecimalFilter, IntFilter, JsonFilter, StringFilter, UuidFilter,
+};
 use crate::auth::policy;
 use crate::error::AppResult;
 
@@ -209,24 +213,277 @@ impl UpdateCreatorAnalyticInput {
     }
 }
 
+/// Daily analytics per platform (seed 6.1).
+#[derive(Clone)]
+pub struct CreatorAnalytic(pub creator_analytics::Model);
+
+impl From<creator_analytics::Model> for CreatorAnalytic {
+    fn from(row: creator_analytics::Model) -> Self {
+        Self(row)
+    }
+}
+
+#[Object]
+impl CreatorAnalytic {
+    /// The row's id.
+    async fn id(&self) -> Uuid {
+        self.0.id
+    }
+
+    /// The user the row belongs to.
+    async fn user_id(&self) -> Uuid {
+        self.0.user_id
+    }
+
+    /// `metric_date`.
+    async fn metric_date(&self) -> NaiveDate {
+        self.0.metric_date
+    }
+
+    /// One of: `twitter`, `linkedin`, `instagram`, `overall`.
+    async fn platform(&self) -> &str {
+        &self.0.platform
+    }
+
+    /// `drafts_generated`.
+    async fn drafts_generated(&self) -> Option<i32> {
+        self.0.drafts_generated
+    }
+
+    /// `drafts_accepted`.
+    async fn drafts_accepted(&self) -> Option<i32> {
+        self.0.drafts_accepted
+    }
+
+    /// `drafts_rejected`.
+    async fn drafts_rejected(&self) -> Option<i32> {
+        self.0.drafts_rejected
+    }
+
+    /// `content_published`.
+    async fn content_published(&self) -> Option<i32> {
+        self.0.content_published
+    }
+
+    /// `avg_review_time_minutes`.
+    async fn avg_review_time_minutes(&self) -> Option<Decimal> {
+        self.0.avg_review_time_minutes
+    }
+
+    /// `total_impressions`.
+    async fn total_impressions(&self) -> Option<i64> {
+        self.0.total_impressions
+    }
+
+    /// `total_engagements`.
+    async fn total_engagements(&self) -> Option<i64> {
+        self.0.total_engagements
+    }
+
+    /// `follower_count`.
+    async fn follower_count(&self) -> Option<i32> {
+        self.0.follower_count
+    }
+
+    /// `engagement_rate`.
+    async fn engagement_rate(&self) -> Option<Decimal> {
+        self.0.engagement_rate
+    }
+
+    /// `voice_confidence_avg`.
+    async fn voice_confidence_avg(&self) -> Option<Decimal> {
+        self.0.voice_confidence_avg
+    }
+
+    /// `trend_utilization_rate`.
+    async fn trend_utilization_rate(&self) -> Option<Decimal> {
+        self.0.trend_utilization_rate
+    }
+
+    /// `baseline_comparison`.
+    async fn baseline_comparison(&self) -> Option<&Json> {
+        self.0.baseline_comparison.as_ref()
+    }
+
+    /// When the row was created.
+    async fn created_at(&self) -> Option<DateTime<Utc>> {
+        self.0.created_at
+    }
+
+    /// When the row last changed (kept by the database).
+    async fn updated_at(&self) -> Option<DateTime<Utc>> {
+        self.0.updated_at
+    }
+}
+
+/// Conditions on creator analytics; fields combine with AND.
+#[derive(InputObject, Default)]
+pub struct CreatorAnalyticFilter {
+    pub id: Option<UuidFilter>,
+    pub user_id: Option<UuidFilter>,
+    pub metric_date: Option<DateFilter>,
+    pub platform: Option<StringFilter>,
+    pub drafts_generated: Option<IntFilter>,
+    pub drafts_accepted: Option<IntFilter>,
+    pub drafts_rejected: Option<IntFilter>,
+    pub content_published: Option<IntFilter>,
+    pub avg_review_time_minutes: Option<DecimalFilter>,
+    pub total_impressions: Option<BigIntFilter>,
+    pub total_engagements: Option<BigIntFilter>,
+    pub follower_count: Option<IntFilter>,
+    pub engagement_rate: Option<DecimalFilter>,
+    pub voice_confidence_avg: Option<DecimalFilter>,
+    pub trend_utilization_rate: Option<DecimalFilter>,
+    pub baseline_comparison: Option<JsonFilter>,
+    pub created_at: Option<DateTimeFilter>,
+    pub updated_at: Option<DateTimeFilter>,
+    /// Every one of these holds.
+    pub and: Option<Vec<CreatorAnalyticFilter>>,
+    /// At least one of these holds.
+    pub or: Option<Vec<CreatorAnalyticFilter>>,
+    /// This does not hold.
+    pub not: Option<Box<CreatorAnalyticFilter>>,
+}
+
+impl TableFilter for CreatorAnalyticFilter {
+    fn condition(&self, backend: DbBackend) -> AppResult<Condition> {
+        let mut all = Condition::all();
+        if let Some(f) = &self.id {
+            all = all.add(f.condition("id", creator_analytics::Column::Id)?);
+        }
+        if let Some(f) = &self.user_id {
+            all = all.add(f.condition("userId", creator_analytics::Column::UserId)?);
+        }
+        if let Some(f) = &self.metric_date {
+            all = all.add(f.condition("metricDate", creator_analytics::Column::MetricDate)?);
+        }
+        if let Some(f) = &self.platform {
+            all = all.add(f.condition("platform", creator_analytics::Column::Platform, backend)?);
+        }
+        if let Some(f) = &self.drafts_generated {
+            all = all.add(f.condition("draftsGenerated", creator_analytics::Column::DraftsGenerated)?);
+        }
+        if let Some(f) = &self.drafts_accepted {
+            all = all.add(f.condition("draftsAccepted", creator_analytics::Column::DraftsAccepted)?);
+        }
+        if let Some(f) = &self.drafts_rejected {
+            all = all.add(f.condition("draftsRejected", creator_analytics::Column::DraftsRejected)?);
+        }
+        if let Some(f) = &self.content_published {
+            all = all.add(f.condition("contentPublished", creator_analytics::Column::ContentPublished)?);
+        }
+        if let Some(f) = &self.avg_review_time_minutes {
+            all = all.add(f.condition("avgReviewTimeMinutes", creator_analytics::Column::AvgReviewTimeMinutes)?);
+        }
+        if let Some(f) = &self.total_impressions {
+            all = all.add(f.condition("totalImpressions", creator_analytics::Column::TotalImpressions)?);
+        }
+        if let Some(f) = &self.total_engagements {
+            all = all.add(f.condition("totalEngagements", creator_analytics::Column::TotalEngagements)?);
+        }
+        if let Some(f) = &self.follower_count {
+            all = all.add(f.condition("followerCount", creator_analytics::Column::FollowerCount)?);
+        }
+        if let Some(f) = &self.engagement_rate {
+            all = all.add(f.condition("engagementRate", creator_analytics::Column::EngagementRate)?);
+        }
+        if let Some(f) = &self.voice_confidence_avg {
+            all = all.add(f.condition("voiceConfidenceAvg", creator_analytics::Column::VoiceConfidenceAvg)?);
+        }
+        if let Some(f) = &self.trend_utilization_rate {
+            all = all.add(f.condition("trendUtilizationRate", creator_analytics::Column::TrendUtilizationRate)?);
+        }
+        if let Some(f) = &self.baseline_comparison {
+            all = all.add(f.condition("baselineComparison", creator_analytics::Column::BaselineComparison, backend)?);
+        }
+        if let Some(f) = &self.created_at {
+            all = all.add(f.condition("createdAt", creator_analytics::Column::CreatedAt)?);
+        }
+        if let Some(f) = &self.updated_at {
+            all = all.add(f.condition("updatedAt", creator_analytics::Column::UpdatedAt)?);
+        }
+        filter::combine(all, &self.and, &self.or, &self.not, backend)
+    }
+}
+
+/// A column creator analytics can be ordered by.
+#[derive(Enum, Clone, Copy, PartialEq, Eq)]
+pub enum CreatorAnalyticOrderField {
+    Id,
+    UserId,
+    MetricDate,
+    Platform,
+    DraftsGenerated,
+    DraftsAccepted,
+    DraftsRejected,
+    ContentPublished,
+    AvgReviewTimeMinutes,
+    TotalImpressions,
+    TotalEngagements,
+    FollowerCount,
+    EngagementRate,
+    VoiceConfidenceAvg,
+    TrendUtilizationRate,
+    CreatedAt,
+    UpdatedAt,
+}
+
+/// One sort key of creator analytics; ties are broken by id.
+#[derive(InputObject)]
+pub struct CreatorAnalyticOrder {
+    pub field: CreatorAnalyticOrderField,
+    #[graphql(default)]
+    pub direction: OrderDirection,
+}
+
+impl TableOrder<creator_analytics::Entity> for CreatorAnalyticOrder {
+    fn key(&self) -> (creator_analytics::Column, OrderDirection) {
+        let column = match self.field {
+            CreatorAnalyticOrderField::Id => creator_analytics::Column::Id,
+            CreatorAnalyticOrderField::UserId => creator_analytics::Column::UserId,
+            CreatorAnalyticOrderField::MetricDate => creator_analytics::Column::MetricDate,
+            CreatorAnalyticOrderField::Platform => creator_analytics::Column::Platform,
+            CreatorAnalyticOrderField::DraftsGenerated => creator_analytics::Column::DraftsGenerated,
+            CreatorAnalyticOrderField::DraftsAccepted => creator_analytics::Column::DraftsAccepted,
+            CreatorAnalyticOrderField::DraftsRejected => creator_analytics::Column::DraftsRejected,
+            CreatorAnalyticOrderField::ContentPublished => creator_analytics::Column::ContentPublished,
+            CreatorAnalyticOrderField::AvgReviewTimeMinutes => creator_analytics::Column::AvgReviewTimeMinutes,
+            CreatorAnalyticOrderField::TotalImpressions => creator_analytics::Column::TotalImpressions,
+            CreatorAnalyticOrderField::TotalEngagements => creator_analytics::Column::TotalEngagements,
+            CreatorAnalyticOrderField::FollowerCount => creator_analytics::Column::FollowerCount,
+            CreatorAnalyticOrderField::EngagementRate => creator_analytics::Column::EngagementRate,
+            CreatorAnalyticOrderField::VoiceConfidenceAvg => creator_analytics::Column::VoiceConfidenceAvg,
+            CreatorAnalyticOrderField::TrendUtilizationRate => creator_analytics::Column::TrendUtilizationRate,
+            CreatorAnalyticOrderField::CreatedAt => creator_analytics::Column::CreatedAt,
+            CreatorAnalyticOrderField::UpdatedAt => creator_analytics::Column::UpdatedAt,
+        };
+        (column, self.direction)
+    }
+}
+
 #[derive(Default)]
 pub struct CreatorAnalyticQuery;
 
 #[Object]
 impl CreatorAnalyticQuery {
     /// One creator analytic by id; `NOT_FOUND` unless the caller may read it.
-    async fn creator_analytic(&self, ctx: &Context<'_>, id: Uuid) -> async_graphql::Result<creator_analytics::Model> {
-        Ok(crud::get::<creator_analytics::Entity>(ctx, id).await?)
+    async fn creator_analytic(&self, ctx: &Context<'_>, id: Uuid) -> async_graphql::Result<CreatorAnalytic> {
+        Ok(crud::get::<creator_analytics::Entity>(ctx, id).await?.into())
     }
 
     /// The creator analytics the caller may read, a page at a time.
     async fn creator_analytics(
         &self,
         ctx: &Context<'_>,
-        after: Option<String>,
+        filter: Option<CreatorAnalyticFilter>,
+        order_by: Option<Vec<CreatorAnalyticOrder>>,
         first: Option<i32>,
-    ) -> async_graphql::Result<Page<creator_analytics::Model>> {
-        crud::list::<creator_analytics::Entity>(ctx, after, first).await
+        after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
+    ) -> async_graphql::Result<Page<CreatorAnalytic>> {
+        let args = PageArgs { first, after, last, before };
+        crud::list::<creator_analytics::Entity, CreatorAnalytic, _, _>(ctx, filter, order_by, args).await
     }
 }
 
@@ -240,14 +497,14 @@ impl CreatorAnalyticMutation {
         &self,
         ctx: &Context<'_>,
         input: CreateCreatorAnalyticInput,
-    ) -> async_graphql::Result<creator_analytics::Model> {
+    ) -> async_graphql::Result<CreatorAnalytic> {
         input.validate()?;
         let owner = policy::required_owner(
             policy::owner_for_create::<creator_analytics::Entity>(crud::viewer(ctx)?, input.user_id)?,
             "userId",
         )?;
         let row = input.into_row(owner)?;
-        Ok(crud::create::<creator_analytics::Entity>(ctx, row).await?)
+        Ok(crud::create::<creator_analytics::Entity>(ctx, row).await?.into())
     }
 
     /// Changes a creator analytic; `NOT_FOUND` unless the caller may change it.
@@ -256,9 +513,9 @@ impl CreatorAnalyticMutation {
         ctx: &Context<'_>,
         id: Uuid,
         input: UpdateCreatorAnalyticInput,
-    ) -> async_graphql::Result<creator_analytics::Model> {
+    ) -> async_graphql::Result<CreatorAnalytic> {
         input.validate()?;
-        Ok(crud::update::<creator_analytics::Entity>(ctx, id, |row| input.apply(row)).await?)
+        Ok(crud::update::<creator_analytics::Entity>(ctx, id, |row| input.apply(row)).await?.into())
     }
 
     /// Deletes a creator analytic; `NOT_FOUND` unless the caller may delete it.
@@ -453,28 +710,268 @@ impl UpdateContentPerformanceInput {
     }
 }
 
+/// How published drafts performed (seed 6.2).
+#[derive(Clone)]
+pub struct ContentPerformance(pub content_performance::Model);
+
+impl From<content_performance::Model> for ContentPerformance {
+    fn from(row: content_performance::Model) -> Self {
+        Self(row)
+    }
+}
+
+#[Object]
+impl ContentPerformance {
+    /// The row's id.
+    async fn id(&self) -> Uuid {
+        self.0.id
+    }
+
+    /// The user the row belongs to.
+    async fn user_id(&self) -> Uuid {
+        self.0.user_id
+    }
+
+    /// `content_draft_id`.
+    async fn content_draft_id(&self) -> Uuid {
+        self.0.content_draft_id
+    }
+
+    /// `platform_post_id`.
+    async fn platform_post_id(&self) -> Option<&str> {
+        self.0.platform_post_id.as_deref()
+    }
+
+    /// `impressions`.
+    async fn impressions(&self) -> Option<i64> {
+        self.0.impressions
+    }
+
+    /// `likes`.
+    async fn likes(&self) -> Option<i32> {
+        self.0.likes
+    }
+
+    /// `shares`.
+    async fn shares(&self) -> Option<i32> {
+        self.0.shares
+    }
+
+    /// `comments`.
+    async fn comments(&self) -> Option<i32> {
+        self.0.comments
+    }
+
+    /// `clicks`.
+    async fn clicks(&self) -> Option<i32> {
+        self.0.clicks
+    }
+
+    /// `saves`.
+    async fn saves(&self) -> Option<i32> {
+        self.0.saves
+    }
+
+    /// `engagement_rate`.
+    async fn engagement_rate(&self) -> Option<Decimal> {
+        self.0.engagement_rate
+    }
+
+    /// `reach`.
+    async fn reach(&self) -> Option<i64> {
+        self.0.reach
+    }
+
+    /// `video_views`.
+    async fn video_views(&self) -> Option<i64> {
+        self.0.video_views
+    }
+
+    /// `performance_score`.
+    async fn performance_score(&self) -> Option<Decimal> {
+        self.0.performance_score
+    }
+
+    /// `vs_prediction_accuracy`.
+    async fn vs_prediction_accuracy(&self) -> Option<Decimal> {
+        self.0.vs_prediction_accuracy
+    }
+
+    /// `last_updated_at`.
+    async fn last_updated_at(&self) -> Option<DateTime<Utc>> {
+        self.0.last_updated_at
+    }
+
+    /// When the row was created.
+    async fn created_at(&self) -> Option<DateTime<Utc>> {
+        self.0.created_at
+    }
+}
+
+/// Conditions on content performances; fields combine with AND.
+#[derive(InputObject, Default)]
+pub struct ContentPerformanceFilter {
+    pub id: Option<UuidFilter>,
+    pub user_id: Option<UuidFilter>,
+    pub content_draft_id: Option<UuidFilter>,
+    pub platform_post_id: Option<StringFilter>,
+    pub impressions: Option<BigIntFilter>,
+    pub likes: Option<IntFilter>,
+    pub shares: Option<IntFilter>,
+    pub comments: Option<IntFilter>,
+    pub clicks: Option<IntFilter>,
+    pub saves: Option<IntFilter>,
+    pub engagement_rate: Option<DecimalFilter>,
+    pub reach: Option<BigIntFilter>,
+    pub video_views: Option<BigIntFilter>,
+    pub performance_score: Option<DecimalFilter>,
+    pub vs_prediction_accuracy: Option<DecimalFilter>,
+    pub last_updated_at: Option<DateTimeFilter>,
+    pub created_at: Option<DateTimeFilter>,
+    /// Every one of these holds.
+    pub and: Option<Vec<ContentPerformanceFilter>>,
+    /// At least one of these holds.
+    pub or: Option<Vec<ContentPerformanceFilter>>,
+    /// This does not hold.
+    pub not: Option<Box<ContentPerformanceFilter>>,
+}
+
+impl TableFilter for ContentPerformanceFilter {
+    fn condition(&self, backend: DbBackend) -> AppResult<Condition> {
+        let mut all = Condition::all();
+        if let Some(f) = &self.id {
+            all = all.add(f.condition("id", content_performance::Column::Id)?);
+        }
+        if let Some(f) = &self.user_id {
+            all = all.add(f.condition("userId", content_performance::Column::UserId)?);
+        }
+        if let Some(f) = &self.content_draft_id {
+            all = all.add(f.condition("contentDraftId", content_performance::Column::ContentDraftId)?);
+        }
+        if let Some(f) = &self.platform_post_id {
+            all = all.add(f.condition("platformPostId", content_performance::Column::PlatformPostId, backend)?);
+        }
+        if let Some(f) = &self.impressions {
+            all = all.add(f.condition("impressions", content_performance::Column::Impressions)?);
+        }
+        if let Some(f) = &self.likes {
+            all = all.add(f.condition("likes", content_performance::Column::Likes)?);
+        }
+        if let Some(f) = &self.shares {
+            all = all.add(f.condition("shares", content_performance::Column::Shares)?);
+        }
+        if let Some(f) = &self.comments {
+            all = all.add(f.condition("comments", content_performance::Column::Comments)?);
+        }
+        if let Some(f) = &self.clicks {
+            all = all.add(f.condition("clicks", content_performance::Column::Clicks)?);
+        }
+        if let Some(f) = &self.saves {
+            all = all.add(f.condition("saves", content_performance::Column::Saves)?);
+        }
+        if let Some(f) = &self.engagement_rate {
+            all = all.add(f.condition("engagementRate", content_performance::Column::EngagementRate)?);
+        }
+        if let Some(f) = &self.reach {
+            all = all.add(f.condition("reach", content_performance::Column::Reach)?);
+        }
+        if let Some(f) = &self.video_views {
+            all = all.add(f.condition("videoViews", content_performance::Column::VideoViews)?);
+        }
+        if let Some(f) = &self.performance_score {
+            all = all.add(f.condition("performanceScore", content_performance::Column::PerformanceScore)?);
+        }
+        if let Some(f) = &self.vs_prediction_accuracy {
+            all = all.add(f.condition("vsPredictionAccuracy", content_performance::Column::VsPredictionAccuracy)?);
+        }
+        if let Some(f) = &self.last_updated_at {
+            all = all.add(f.condition("lastUpdatedAt", content_performance::Column::LastUpdatedAt)?);
+        }
+        if let Some(f) = &self.created_at {
+            all = all.add(f.condition("createdAt", content_performance::Column::CreatedAt)?);
+        }
+        filter::combine(all, &self.and, &self.or, &self.not, backend)
+    }
+}
+
+/// A column content performances can be ordered by.
+#[derive(Enum, Clone, Copy, PartialEq, Eq)]
+pub enum ContentPerformanceOrderField {
+    Id,
+    UserId,
+    ContentDraftId,
+    PlatformPostId,
+    Impressions,
+    Likes,
+    Shares,
+    Comments,
+    Clicks,
+    Saves,
+    EngagementRate,
+    Reach,
+    VideoViews,
+    PerformanceScore,
+    VsPredictionAccuracy,
+    LastUpdatedAt,
+    CreatedAt,
+}
+
+/// One sort key of content performances; ties are broken by id.
+#[derive(InputObject)]
+pub struct ContentPerformanceOrder {
+    pub field: ContentPerformanceOrderField,
+    #[graphql(default)]
+    pub direction: OrderDirection,
+}
+
+impl TableOrder<content_performance::Entity> for ContentPerformanceOrder {
+    fn key(&self) -> (content_performance::Column, OrderDirection) {
+        let column = match self.field {
+            ContentPerformanceOrderField::Id => content_performance::Column::Id,
+            ContentPerformanceOrderField::UserId => content_performance::Column::UserId,
+            ContentPerformanceOrderField::ContentDraftId => content_performance::Column::ContentDraftId,
+            ContentPerformanceOrderField::PlatformPostId => content_performance::Column::PlatformPostId,
+            ContentPerformanceOrderField::Impressions => content_performance::Column::Impressions,
+            ContentPerformanceOrderField::Likes => content_performance::Column::Likes,
+            ContentPerformanceOrderField::Shares => content_performance::Column::Shares,
+            ContentPerformanceOrderField::Comments => content_performance::Column::Comments,
+            ContentPerformanceOrderField::Clicks => content_performance::Column::Clicks,
+            ContentPerformanceOrderField::Saves => content_performance::Column::Saves,
+            ContentPerformanceOrderField::EngagementRate => content_performance::Column::EngagementRate,
+            ContentPerformanceOrderField::Reach => content_performance::Column::Reach,
+            ContentPerformanceOrderField::VideoViews => content_performance::Column::VideoViews,
+            ContentPerformanceOrderField::PerformanceScore => content_performance::Column::PerformanceScore,
+            ContentPerformanceOrderField::VsPredictionAccuracy => content_performance::Column::VsPredictionAccuracy,
+            ContentPerformanceOrderField::LastUpdatedAt => content_performance::Column::LastUpdatedAt,
+            ContentPerformanceOrderField::CreatedAt => content_performance::Column::CreatedAt,
+        };
+        (column, self.direction)
+    }
+}
+
 #[derive(Default)]
 pub struct ContentPerformanceQuery;
 
 #[Object]
 impl ContentPerformanceQuery {
     /// One content performance by id; `NOT_FOUND` unless the caller may read it.
-    async fn content_performance(
-        &self,
-        ctx: &Context<'_>,
-        id: Uuid,
-    ) -> async_graphql::Result<content_performance::Model> {
-        Ok(crud::get::<content_performance::Entity>(ctx, id).await?)
+    async fn content_performance(&self, ctx: &Context<'_>, id: Uuid) -> async_graphql::Result<ContentPerformance> {
+        Ok(crud::get::<content_performance::Entity>(ctx, id).await?.into())
     }
 
     /// The content performances the caller may read, a page at a time.
     async fn content_performances(
         &self,
         ctx: &Context<'_>,
-        after: Option<String>,
+        filter: Option<ContentPerformanceFilter>,
+        order_by: Option<Vec<ContentPerformanceOrder>>,
         first: Option<i32>,
-    ) -> async_graphql::Result<Page<content_performance::Model>> {
-        crud::list::<content_performance::Entity>(ctx, after, first).await
+        after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
+    ) -> async_graphql::Result<Page<ContentPerformance>> {
+        let args = PageArgs { first, after, last, before };
+        crud::list::<content_performance::Entity, ContentPerformance, _, _>(ctx, filter, order_by, args).await
     }
 }
 
@@ -488,7 +985,7 @@ impl ContentPerformanceMutation {
         &self,
         ctx: &Context<'_>,
         input: CreateContentPerformanceInput,
-    ) -> async_graphql::Result<content_performance::Model> {
+    ) -> async_graphql::Result<ContentPerformance> {
         input.validate()?;
         let owner = policy::required_owner(
             policy::owner_for_create::<content_performance::Entity>(crud::viewer(ctx)?, input.user_id)?,
@@ -496,7 +993,7 @@ impl ContentPerformanceMutation {
         )?;
         crud::ensure_reference::<content_drafts::Entity>(ctx, input.content_draft_id, owner).await?;
         let row = input.into_row(owner)?;
-        Ok(crud::create::<content_performance::Entity>(ctx, row).await?)
+        Ok(crud::create::<content_performance::Entity>(ctx, row).await?.into())
     }
 
     /// Changes a content performance; `NOT_FOUND` unless the caller may change it.
@@ -505,13 +1002,13 @@ impl ContentPerformanceMutation {
         ctx: &Context<'_>,
         id: Uuid,
         input: UpdateContentPerformanceInput,
-    ) -> async_graphql::Result<content_performance::Model> {
+    ) -> async_graphql::Result<ContentPerformance> {
         input.validate()?;
         let owner = crud::owner_for_update::<content_performance::Entity>(ctx, id, |row| row.user_id).await?;
         if let Some(target) = input.content_draft_id {
             crud::ensure_reference::<content_drafts::Entity>(ctx, target, owner).await?;
         }
-        Ok(crud::update::<content_performance::Entity>(ctx, id, |row| input.apply(row)).await?)
+        Ok(crud::update::<content_performance::Entity>(ctx, id, |row| input.apply(row)).await?.into())
     }
 
     /// Deletes a content performance; `NOT_FOUND` unless the caller may delete it.

@@ -1,15 +1,17 @@
 //! GraphQL for `usage_tracking`, `subscription_billing`: types, inputs that mirror the CHECKs, and resolvers
 //! that go through the policy.
-use async_graphql::{Context, InputObject, MaybeUndefined, Object};
+use async_graphql::{Context, Enum, InputObject, MaybeUndefined, Object};
 use chrono::{DateTime, NaiveDate, Utc};
 use entity::{subscription_billing, usage_tracking};
 use rust_decimal::Decimal;
 use sea_orm::ActiveValue::{NotSet, Set};
+use sea_orm::{Condition, DbBackend};
 use serde_json::Value as Json;
 use uuid::Uuid;
 
 use super::check;
-use super::crud::{self, Page};
+use super::crud::{self, OrderDirection, Page, PageArgs, TableFilter, TableOrder};
+use super::filter::{self, DateFilter, DateTimeFilter, DecimalFilter, JsonFilter, StringFilter, UuidFilter};
 use crate::auth::policy;
 use crate::error::AppResult;
 
@@ -109,24 +111,167 @@ impl UpdateUsageTrackingInput {
     }
 }
 
+/// Credits consumed per action (seed 7.1).
+#[derive(Clone)]
+pub struct UsageTracking(pub usage_tracking::Model);
+
+impl From<usage_tracking::Model> for UsageTracking {
+    fn from(row: usage_tracking::Model) -> Self {
+        Self(row)
+    }
+}
+
+#[Object]
+impl UsageTracking {
+    /// The row's id.
+    async fn id(&self) -> Uuid {
+        self.0.id
+    }
+
+    /// The user the row belongs to.
+    async fn user_id(&self) -> Uuid {
+        self.0.user_id
+    }
+
+    /// `usage_date`.
+    async fn usage_date(&self) -> NaiveDate {
+        self.0.usage_date
+    }
+
+    /// One of: `draft_generated`, `draft_accepted`, `draft_rejected`, `trend_analyzed`, `voice_training`.
+    async fn action_type(&self) -> &str {
+        &self.0.action_type
+    }
+
+    /// One of: `twitter`, `linkedin`, `instagram`.
+    async fn platform(&self) -> Option<&str> {
+        self.0.platform.as_deref()
+    }
+
+    /// `credits_consumed`.
+    async fn credits_consumed(&self) -> Option<Decimal> {
+        self.0.credits_consumed
+    }
+
+    /// `metadata`.
+    async fn metadata(&self) -> Option<&Json> {
+        self.0.metadata.as_ref()
+    }
+
+    /// When the row was created.
+    async fn created_at(&self) -> Option<DateTime<Utc>> {
+        self.0.created_at
+    }
+}
+
+/// Conditions on usage trackings; fields combine with AND.
+#[derive(InputObject, Default)]
+pub struct UsageTrackingFilter {
+    pub id: Option<UuidFilter>,
+    pub user_id: Option<UuidFilter>,
+    pub usage_date: Option<DateFilter>,
+    pub action_type: Option<StringFilter>,
+    pub platform: Option<StringFilter>,
+    pub credits_consumed: Option<DecimalFilter>,
+    pub metadata: Option<JsonFilter>,
+    pub created_at: Option<DateTimeFilter>,
+    /// Every one of these holds.
+    pub and: Option<Vec<UsageTrackingFilter>>,
+    /// At least one of these holds.
+    pub or: Option<Vec<UsageTrackingFilter>>,
+    /// This does not hold.
+    pub not: Option<Box<UsageTrackingFilter>>,
+}
+
+impl TableFilter for UsageTrackingFilter {
+    fn condition(&self, backend: DbBackend) -> AppResult<Condition> {
+        let mut all = Condition::all();
+        if let Some(f) = &self.id {
+            all = all.add(f.condition("id", usage_tracking::Column::Id)?);
+        }
+        if let Some(f) = &self.user_id {
+            all = all.add(f.condition("userId", usage_tracking::Column::UserId)?);
+        }
+        if let Some(f) = &self.usage_date {
+            all = all.add(f.condition("usageDate", usage_tracking::Column::UsageDate)?);
+        }
+        if let Some(f) = &self.action_type {
+            all = all.add(f.condition("actionType", usage_tracking::Column::ActionType, backend)?);
+        }
+        if let Some(f) = &self.platform {
+            all = all.add(f.condition("platform", usage_tracking::Column::Platform, backend)?);
+        }
+        if let Some(f) = &self.credits_consumed {
+            all = all.add(f.condition("creditsConsumed", usage_tracking::Column::CreditsConsumed)?);
+        }
+        if let Some(f) = &self.metadata {
+            all = all.add(f.condition("metadata", usage_tracking::Column::Metadata, backend)?);
+        }
+        if let Some(f) = &self.created_at {
+            all = all.add(f.condition("createdAt", usage_tracking::Column::CreatedAt)?);
+        }
+        filter::combine(all, &self.and, &self.or, &self.not, backend)
+    }
+}
+
+/// A column usage trackings can be ordered by.
+#[derive(Enum, Clone, Copy, PartialEq, Eq)]
+pub enum UsageTrackingOrderField {
+    Id,
+    UserId,
+    UsageDate,
+    ActionType,
+    Platform,
+    CreditsConsumed,
+    CreatedAt,
+}
+
+/// One sort key of usage trackings; ties are broken by id.
+#[derive(InputObject)]
+pub struct UsageTrackingOrder {
+    pub field: UsageTrackingOrderField,
+    #[graphql(default)]
+    pub direction: OrderDirection,
+}
+
+impl TableOrder<usage_tracking::Entity> for UsageTrackingOrder {
+    fn key(&self) -> (usage_tracking::Column, OrderDirection) {
+        let column = match self.field {
+            UsageTrackingOrderField::Id => usage_tracking::Column::Id,
+            UsageTrackingOrderField::UserId => usage_tracking::Column::UserId,
+            UsageTrackingOrderField::UsageDate => usage_tracking::Column::UsageDate,
+            UsageTrackingOrderField::ActionType => usage_tracking::Column::ActionType,
+            UsageTrackingOrderField::Platform => usage_tracking::Column::Platform,
+            UsageTrackingOrderField::CreditsConsumed => usage_tracking::Column::CreditsConsumed,
+            UsageTrackingOrderField::CreatedAt => usage_tracking::Column::CreatedAt,
+        };
+        (column, self.direction)
+    }
+}
+
 #[derive(Default)]
 pub struct UsageTrackingQuery;
 
 #[Object]
 impl UsageTrackingQuery {
     /// One usage tracking by id; `NOT_FOUND` unless the caller may read it.
-    async fn usage_tracking(&self, ctx: &Context<'_>, id: Uuid) -> async_graphql::Result<usage_tracking::Model> {
-        Ok(crud::get::<usage_tracking::Entity>(ctx, id).await?)
+    async fn usage_tracking(&self, ctx: &Context<'_>, id: Uuid) -> async_graphql::Result<UsageTracking> {
+        Ok(crud::get::<usage_tracking::Entity>(ctx, id).await?.into())
     }
 
     /// The usage trackings the caller may read, a page at a time.
     async fn usage_trackings(
         &self,
         ctx: &Context<'_>,
-        after: Option<String>,
+        filter: Option<UsageTrackingFilter>,
+        order_by: Option<Vec<UsageTrackingOrder>>,
         first: Option<i32>,
-    ) -> async_graphql::Result<Page<usage_tracking::Model>> {
-        crud::list::<usage_tracking::Entity>(ctx, after, first).await
+        after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
+    ) -> async_graphql::Result<Page<UsageTracking>> {
+        let args = PageArgs { first, after, last, before };
+        crud::list::<usage_tracking::Entity, UsageTracking, _, _>(ctx, filter, order_by, args).await
     }
 }
 
@@ -140,14 +285,14 @@ impl UsageTrackingMutation {
         &self,
         ctx: &Context<'_>,
         input: CreateUsageTrackingInput,
-    ) -> async_graphql::Result<usage_tracking::Model> {
+    ) -> async_graphql::Result<UsageTracking> {
         input.validate()?;
         let owner = policy::required_owner(
             policy::owner_for_create::<usage_tracking::Entity>(crud::viewer(ctx)?, input.user_id)?,
             "userId",
         )?;
         let row = input.into_row(owner)?;
-        Ok(crud::create::<usage_tracking::Entity>(ctx, row).await?)
+        Ok(crud::create::<usage_tracking::Entity>(ctx, row).await?.into())
     }
 
     /// Changes a usage tracking; `NOT_FOUND` unless the caller may change it.
@@ -156,9 +301,9 @@ impl UsageTrackingMutation {
         ctx: &Context<'_>,
         id: Uuid,
         input: UpdateUsageTrackingInput,
-    ) -> async_graphql::Result<usage_tracking::Model> {
+    ) -> async_graphql::Result<UsageTracking> {
         input.validate()?;
-        Ok(crud::update::<usage_tracking::Entity>(ctx, id, |row| input.apply(row)).await?)
+        Ok(crud::update::<usage_tracking::Entity>(ctx, id, |row| input.apply(row)).await?.into())
     }
 
     /// Deletes a usage tracking; `NOT_FOUND` unless the caller may delete it.
@@ -289,28 +434,230 @@ impl UpdateSubscriptionBillingInput {
     }
 }
 
+/// Subscription, credit balance and allowance (seed 7.2); one per user.
+#[derive(Clone)]
+pub struct SubscriptionBilling(pub subscription_billing::Model);
+
+impl From<subscription_billing::Model> for SubscriptionBilling {
+    fn from(row: subscription_billing::Model) -> Self {
+        Self(row)
+    }
+}
+
+#[Object]
+impl SubscriptionBilling {
+    /// The row's id.
+    async fn id(&self) -> Uuid {
+        self.0.id
+    }
+
+    /// The user the row belongs to.
+    async fn user_id(&self) -> Uuid {
+        self.0.user_id
+    }
+
+    /// `stripe_customer_id`.
+    async fn stripe_customer_id(&self) -> Option<&str> {
+        self.0.stripe_customer_id.as_deref()
+    }
+
+    /// `stripe_subscription_id`.
+    async fn stripe_subscription_id(&self) -> Option<&str> {
+        self.0.stripe_subscription_id.as_deref()
+    }
+
+    /// One of: `active`, `past_due`, `canceled`, `unpaid`, `trialing`.
+    async fn subscription_status(&self) -> &str {
+        &self.0.subscription_status
+    }
+
+    /// `current_period_start`.
+    async fn current_period_start(&self) -> Option<DateTime<Utc>> {
+        self.0.current_period_start
+    }
+
+    /// `current_period_end`.
+    async fn current_period_end(&self) -> Option<DateTime<Utc>> {
+        self.0.current_period_end
+    }
+
+    /// `credit_balance`.
+    async fn credit_balance(&self) -> Option<Decimal> {
+        self.0.credit_balance
+    }
+
+    /// `monthly_credit_limit`.
+    async fn monthly_credit_limit(&self) -> Option<Decimal> {
+        self.0.monthly_credit_limit
+    }
+
+    /// `overage_rate`.
+    async fn overage_rate(&self) -> Option<Decimal> {
+        self.0.overage_rate
+    }
+
+    /// `billing_metadata`.
+    async fn billing_metadata(&self) -> Option<&Json> {
+        self.0.billing_metadata.as_ref()
+    }
+
+    /// When the row was created.
+    async fn created_at(&self) -> Option<DateTime<Utc>> {
+        self.0.created_at
+    }
+
+    /// When the row last changed (kept by the database).
+    async fn updated_at(&self) -> Option<DateTime<Utc>> {
+        self.0.updated_at
+    }
+}
+
+/// Conditions on subscription billings; fields combine with AND.
+#[derive(InputObject, Default)]
+pub struct SubscriptionBillingFilter {
+    pub id: Option<UuidFilter>,
+    pub user_id: Option<UuidFilter>,
+    pub stripe_customer_id: Option<StringFilter>,
+    pub stripe_subscription_id: Option<StringFilter>,
+    pub subscription_status: Option<StringFilter>,
+    pub current_period_start: Option<DateTimeFilter>,
+    pub current_period_end: Option<DateTimeFilter>,
+    pub credit_balance: Option<DecimalFilter>,
+    pub monthly_credit_limit: Option<DecimalFilter>,
+    pub overage_rate: Option<DecimalFilter>,
+    pub billing_metadata: Option<JsonFilter>,
+    pub created_at: Option<DateTimeFilter>,
+    pub updated_at: Option<DateTimeFilter>,
+    /// Every one of these holds.
+    pub and: Option<Vec<SubscriptionBillingFilter>>,
+    /// At least one of these holds.
+    pub or: Option<Vec<SubscriptionBillingFilter>>,
+    /// This does not hold.
+    pub not: Option<Box<SubscriptionBillingFilter>>,
+}
+
+impl TableFilter for SubscriptionBillingFilter {
+    fn condition(&self, backend: DbBackend) -> AppResult<Condition> {
+        let mut all = Condition::all();
+        if let Some(f) = &self.id {
+            all = all.add(f.condition("id", subscription_billing::Column::Id)?);
+        }
+        if let Some(f) = &self.user_id {
+            all = all.add(f.condition("userId", subscription_billing::Column::UserId)?);
+        }
+        if let Some(f) = &self.stripe_customer_id {
+            all = all.add(f.condition("stripeCustomerId", subscription_billing::Column::StripeCustomerId, backend)?);
+        }
+        if let Some(f) = &self.stripe_subscription_id {
+            all = all.add(f.condition(
+                "stripeSubscriptionId",
+                subscription_billing::Column::StripeSubscriptionId,
+                backend,
+            )?);
+        }
+        if let Some(f) = &self.subscription_status {
+            all = all.add(f.condition(
+                "subscriptionStatus",
+                subscription_billing::Column::SubscriptionStatus,
+                backend,
+            )?);
+        }
+        if let Some(f) = &self.current_period_start {
+            all = all.add(f.condition("currentPeriodStart", subscription_billing::Column::CurrentPeriodStart)?);
+        }
+        if let Some(f) = &self.current_period_end {
+            all = all.add(f.condition("currentPeriodEnd", subscription_billing::Column::CurrentPeriodEnd)?);
+        }
+        if let Some(f) = &self.credit_balance {
+            all = all.add(f.condition("creditBalance", subscription_billing::Column::CreditBalance)?);
+        }
+        if let Some(f) = &self.monthly_credit_limit {
+            all = all.add(f.condition("monthlyCreditLimit", subscription_billing::Column::MonthlyCreditLimit)?);
+        }
+        if let Some(f) = &self.overage_rate {
+            all = all.add(f.condition("overageRate", subscription_billing::Column::OverageRate)?);
+        }
+        if let Some(f) = &self.billing_metadata {
+            all = all.add(f.condition("billingMetadata", subscription_billing::Column::BillingMetadata, backend)?);
+        }
+        if let Some(f) = &self.created_at {
+            all = all.add(f.condition("createdAt", subscription_billing::Column::CreatedAt)?);
+        }
+        if let Some(f) = &self.updated_at {
+            all = all.add(f.condition("updatedAt", subscription_billing::Column::UpdatedAt)?);
+        }
+        filter::combine(all, &self.and, &self.or, &self.not, backend)
+    }
+}
+
+/// A column subscription billings can be ordered by.
+#[derive(Enum, Clone, Copy, PartialEq, Eq)]
+pub enum SubscriptionBillingOrderField {
+    Id,
+    UserId,
+    StripeCustomerId,
+    StripeSubscriptionId,
+    SubscriptionStatus,
+    CurrentPeriodStart,
+    CurrentPeriodEnd,
+    CreditBalance,
+    MonthlyCreditLimit,
+    OverageRate,
+    CreatedAt,
+    UpdatedAt,
+}
+
+/// One sort key of subscription billings; ties are broken by id.
+#[derive(InputObject)]
+pub struct SubscriptionBillingOrder {
+    pub field: SubscriptionBillingOrderField,
+    #[graphql(default)]
+    pub direction: OrderDirection,
+}
+
+impl TableOrder<subscription_billing::Entity> for SubscriptionBillingOrder {
+    fn key(&self) -> (subscription_billing::Column, OrderDirection) {
+        let column = match self.field {
+            SubscriptionBillingOrderField::Id => subscription_billing::Column::Id,
+            SubscriptionBillingOrderField::UserId => subscription_billing::Column::UserId,
+            SubscriptionBillingOrderField::StripeCustomerId => subscription_billing::Column::StripeCustomerId,
+            SubscriptionBillingOrderField::StripeSubscriptionId => subscription_billing::Column::StripeSubscriptionId,
+            SubscriptionBillingOrderField::SubscriptionStatus => subscription_billing::Column::SubscriptionStatus,
+            SubscriptionBillingOrderField::CurrentPeriodStart => subscription_billing::Column::CurrentPeriodStart,
+            SubscriptionBillingOrderField::CurrentPeriodEnd => subscription_billing::Column::CurrentPeriodEnd,
+            SubscriptionBillingOrderField::CreditBalance => subscription_billing::Column::CreditBalance,
+            SubscriptionBillingOrderField::MonthlyCreditLimit => subscription_billing::Column::MonthlyCreditLimit,
+            SubscriptionBillingOrderField::OverageRate => subscription_billing::Column::OverageRate,
+            SubscriptionBillingOrderField::CreatedAt => subscription_billing::Column::CreatedAt,
+            SubscriptionBillingOrderField::UpdatedAt => subscription_billing::Column::UpdatedAt,
+        };
+        (column, self.direction)
+    }
+}
+
 #[derive(Default)]
 pub struct SubscriptionBillingQuery;
 
 #[Object]
 impl SubscriptionBillingQuery {
     /// One subscription billing by id; `NOT_FOUND` unless the caller may read it.
-    async fn subscription_billing(
-        &self,
-        ctx: &Context<'_>,
-        id: Uuid,
-    ) -> async_graphql::Result<subscription_billing::Model> {
-        Ok(crud::get::<subscription_billing::Entity>(ctx, id).await?)
+    async fn subscription_billing(&self, ctx: &Context<'_>, id: Uuid) -> async_graphql::Result<SubscriptionBilling> {
+        Ok(crud::get::<subscription_billing::Entity>(ctx, id).await?.into())
     }
 
     /// The subscription billings the caller may read, a page at a time.
     async fn subscription_billings(
         &self,
         ctx: &Context<'_>,
-        after: Option<String>,
+        filter: Option<SubscriptionBillingFilter>,
+        order_by: Option<Vec<SubscriptionBillingOrder>>,
         first: Option<i32>,
-    ) -> async_graphql::Result<Page<subscription_billing::Model>> {
-        crud::list::<subscription_billing::Entity>(ctx, after, first).await
+        after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
+    ) -> async_graphql::Result<Page<SubscriptionBilling>> {
+        let args = PageArgs { first, after, last, before };
+        crud::list::<subscription_billing::Entity, SubscriptionBilling, _, _>(ctx, filter, order_by, args).await
     }
 }
 
@@ -324,14 +671,14 @@ impl SubscriptionBillingMutation {
         &self,
         ctx: &Context<'_>,
         input: CreateSubscriptionBillingInput,
-    ) -> async_graphql::Result<subscription_billing::Model> {
+    ) -> async_graphql::Result<SubscriptionBilling> {
         input.validate()?;
         let owner = policy::required_owner(
             policy::owner_for_create::<subscription_billing::Entity>(crud::viewer(ctx)?, input.user_id)?,
             "userId",
         )?;
         let row = input.into_row(owner)?;
-        Ok(crud::create::<subscription_billing::Entity>(ctx, row).await?)
+        Ok(crud::create::<subscription_billing::Entity>(ctx, row).await?.into())
     }
 
     /// Changes a subscription billing; `NOT_FOUND` unless the caller may change it.
@@ -340,9 +687,9 @@ impl SubscriptionBillingMutation {
         ctx: &Context<'_>,
         id: Uuid,
         input: UpdateSubscriptionBillingInput,
-    ) -> async_graphql::Result<subscription_billing::Model> {
+    ) -> async_graphql::Result<SubscriptionBilling> {
         input.validate()?;
-        Ok(crud::update::<subscription_billing::Entity>(ctx, id, |row| input.apply(row)).await?)
+        Ok(crud::update::<subscription_billing::Entity>(ctx, id, |row| input.apply(row)).await?.into())
     }
 
     /// Deletes a subscription billing; `NOT_FOUND` unless the caller may delete it.

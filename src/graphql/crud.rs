@@ -1,12 +1,15 @@
 //! The generic read and write paths every table goes through, always via the policy.
-use async_graphql::connection::{Connection, EmptyFields, OpaqueCursor};
+use async_graphql::connection::{Connection, Edge, EmptyFields};
 use async_graphql::{Context, OutputType, SimpleObject};
+use sea_orm::sea_query::NullOrdering;
 use sea_orm::{
-    ActiveModelBehavior, ActiveModelTrait, ColumnTrait, DatabaseConnection, IntoActiveModel, PaginatorTrait,
-    QueryFilter, QueryOrder, QuerySelect, TransactionTrait,
+    ActiveModelBehavior, ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, IntoActiveModel, ModelTrait,
+    Order, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, TransactionTrait,
 };
 use uuid::Uuid;
 
+use super::cursor;
+pub use super::filter::TableFilter;
 use crate::app::AppState;
 use crate::auth::Viewer;
 use crate::auth::policy::{self, Guarded, Op};
@@ -24,7 +27,29 @@ pub struct ConnectionTotals {
     pub total_count: Option<u64>,
 }
 
-pub type Page<T> = Connection<OpaqueCursor<Uuid>, T, ConnectionTotals, EmptyFields>;
+pub type Page<T> = Connection<String, T, ConnectionTotals, EmptyFields>;
+
+/// Sort direction.
+#[derive(async_graphql::Enum, Clone, Copy, PartialEq, Eq, Default)]
+pub enum OrderDirection {
+    #[default]
+    Asc,
+    Desc,
+}
+
+/// A table's order input: one column and a direction.
+pub trait TableOrder<E: EntityTrait> {
+    fn key(&self) -> (E::Column, OrderDirection);
+}
+
+/// Relay paging arguments.
+#[derive(Default)]
+pub struct PageArgs {
+    pub first: Option<i32>,
+    pub after: Option<String>,
+    pub last: Option<i32>,
+    pub before: Option<String>,
+}
 
 pub fn viewer<'a>(ctx: &'a Context<'_>) -> AppResult<&'a Viewer> {
     ctx.data::<Viewer>().map_err(|_| AppError::Unauthenticated)
@@ -51,52 +76,100 @@ pub async fn ensure_reference<E: Guarded>(ctx: &Context<'_>, id: Uuid, owner: Uu
     }
 }
 
-/// A page of the rows the viewer may read, in id order.
-pub async fn list<E>(
+/// A page of the rows the viewer may read that match `filter`, in `order` then id order.
+pub async fn list<E, W, F, O>(
     ctx: &Context<'_>,
-    after: Option<String>,
-    first: Option<i32>,
-) -> async_graphql::Result<Page<E::Model>>
+    filter: Option<F>,
+    order: Option<Vec<O>>,
+    args: PageArgs,
+) -> async_graphql::Result<Page<W>>
 where
     E: Guarded,
-    E::Model: OutputType + Sync,
+    E::Model: Sync,
+    W: From<E::Model> + OutputType,
+    F: TableFilter,
+    O: TableOrder<E>,
 {
     let select = policy::scope::<E>(viewer(ctx)?, Op::Read)?;
+    page::<E, W, F, O>(ctx, select, filter, order, args).await
+}
+
+/// A page of an already scoped select (lists and nested relations share it).
+pub async fn page<E, W, F, O>(
+    ctx: &Context<'_>,
+    mut select: sea_orm::Select<E>,
+    filter: Option<F>,
+    order: Option<Vec<O>>,
+    args: PageArgs,
+) -> async_graphql::Result<Page<W>>
+where
+    E: Guarded,
+    E::Model: Sync,
+    W: From<E::Model> + OutputType,
+    F: TableFilter,
+    O: TableOrder<E>,
+{
     let db = db(ctx)?;
-    let limit = match first {
-        None => DEFAULT_PAGE_SIZE,
-        Some(n) if n < 0 => return Err(AppError::bad_input("first", "must not be negative").into()),
-        Some(n) if n as usize > MAX_PAGE_SIZE => {
-            return Err(AppError::bad_input("first", format!("must be at most {MAX_PAGE_SIZE}")).into());
-        }
-        Some(n) => n as usize,
-    };
-    let after = match after {
-        None => None,
-        Some(cursor) => Some(
-            <OpaqueCursor<Uuid> as async_graphql::connection::CursorType>::decode_cursor(&cursor)
-                .map_err(|_| AppError::bad_input("after", "is not a valid cursor"))?
-                .0,
-        ),
+    let backend = db.get_database_backend();
+    if let Some(filter) = filter {
+        select = select.filter(filter.condition(backend)?);
+    }
+    let mut keys: Vec<(E::Column, OrderDirection)> = order.unwrap_or_default().iter().map(TableOrder::key).collect();
+    if keys.len() > 5 {
+        return Err(AppError::bad_input("orderBy", "takes at most 5 keys").into());
+    }
+    keys.push((E::id_column(), OrderDirection::Asc));
+    let fingerprint = cursor::fingerprint::<E>(&keys);
+    let (limit, forward) = match (args.first, args.last) {
+        (Some(_), Some(_)) => return Err(AppError::bad_input("last", "cannot be combined with `first`").into()),
+        (Some(n), None) => (page_size("first", n)?, true),
+        (None, Some(n)) => (page_size("last", n)?, false),
+        (None, None) => (DEFAULT_PAGE_SIZE, args.before.is_none()),
     };
     let total_count = if ctx.look_ahead().field("totalCount").exists() {
         Some(select.clone().count(db).await.map_err(AppError::from)?)
     } else {
         None
     };
-    let mut page = select.order_by_asc(E::id_column());
-    if let Some(after) = after {
-        page = page.filter(E::id_column().gt(after));
+    let after = args.after.as_deref().map(|c| cursor::decode(c, &fingerprint, keys.len(), "after")).transpose()?;
+    let before = args.before.as_deref().map(|c| cursor::decode(c, &fingerprint, keys.len(), "before")).transpose()?;
+    if let Some(values) = &after {
+        select = select.filter(cursor::beyond(&keys, values, true));
     }
-    let mut rows = page.limit(limit as u64 + 1).all(db).await.map_err(AppError::from)?;
-    let has_next = rows.len() > limit;
+    if let Some(values) = &before {
+        select = select.filter(cursor::beyond(&keys, values, false));
+    }
+    for (col, dir) in &keys {
+        let ascending = (*dir == OrderDirection::Asc) == forward;
+        let (ord, nulls) = match (ascending, forward) {
+            (true, true) => (Order::Asc, NullOrdering::Last),
+            (false, true) => (Order::Desc, NullOrdering::Last),
+            (true, false) => (Order::Asc, NullOrdering::First),
+            (false, false) => (Order::Desc, NullOrdering::First),
+        };
+        select = select.order_by_with_nulls(*col, ord, nulls);
+    }
+    let mut rows = select.limit(limit as u64 + 1).all(db).await.map_err(AppError::from)?;
+    let more = rows.len() > limit;
     rows.truncate(limit);
-    let mut connection =
-        Connection::with_additional_fields(after.is_some(), has_next, ConnectionTotals { total_count });
-    connection
-        .edges
-        .extend(rows.into_iter().map(|row| async_graphql::connection::Edge::new(OpaqueCursor(E::id_of(&row)), row)));
+    if !forward {
+        rows.reverse();
+    }
+    let (has_previous, has_next) = if forward { (after.is_some(), more) } else { (more, before.is_some()) };
+    let mut connection = Connection::with_additional_fields(has_previous, has_next, ConnectionTotals { total_count });
+    for row in rows {
+        let values: Vec<sea_orm::Value> = keys.iter().map(|(col, _)| row.get(*col)).collect();
+        connection.edges.push(Edge::new(cursor::encode(&fingerprint, &values), W::from(row)));
+    }
     Ok(connection)
+}
+
+fn page_size(field: &str, n: i32) -> AppResult<usize> {
+    match usize::try_from(n) {
+        Err(_) => Err(AppError::bad_input(field, "must not be negative")),
+        Ok(n) if n > MAX_PAGE_SIZE => Err(AppError::bad_input(field, format!("must be at most {MAX_PAGE_SIZE}"))),
+        Ok(n) => Ok(n),
+    }
 }
 
 /// Inserts a row the policy allows the viewer to create.

@@ -1,14 +1,18 @@
 //! GraphQL for `delivery_preferences`, `daily_deliveries`: types, inputs that mirror the CHECKs, and resolvers
 //! that go through the policy.
-use async_graphql::{Context, InputObject, MaybeUndefined, Object};
+use async_graphql::{Context, Enum, InputObject, MaybeUndefined, Object};
 use chrono::{DateTime, NaiveDate, NaiveTime, Utc};
 use entity::{content_drafts, daily_deliveries, delivery_preferences, trend_insights};
 use sea_orm::ActiveValue::{NotSet, Set};
+use sea_orm::{Condition, DbBackend};
 use serde_json::Value as Json;
 use uuid::Uuid;
 
 use super::check;
-use super::crud::{self, Page};
+use super::crud::{self, OrderDirection, Page, PageArgs, TableFilter, TableOrder};
+use super::filter::{
+    self, BooleanFilter, DateFilter, DateTimeFilter, IntFilter, JsonFilter, StringFilter, TimeFilter, UuidFilter,
+};
 use crate::auth::policy;
 use crate::error::AppResult;
 
@@ -132,28 +136,232 @@ impl UpdateDeliveryPreferenceInput {
     }
 }
 
+/// How and when drafts are delivered (seed 5.1); one per user.
+#[derive(Clone)]
+pub struct DeliveryPreference(pub delivery_preferences::Model);
+
+impl From<delivery_preferences::Model> for DeliveryPreference {
+    fn from(row: delivery_preferences::Model) -> Self {
+        Self(row)
+    }
+}
+
+#[Object]
+impl DeliveryPreference {
+    /// The row's id.
+    async fn id(&self) -> Uuid {
+        self.0.id
+    }
+
+    /// The user the row belongs to.
+    async fn user_id(&self) -> Uuid {
+        self.0.user_id
+    }
+
+    /// `delivery_time`.
+    async fn delivery_time(&self) -> Option<NaiveTime> {
+        self.0.delivery_time
+    }
+
+    /// `delivery_days`.
+    async fn delivery_days(&self) -> Option<&Json> {
+        self.0.delivery_days.as_ref()
+    }
+
+    /// `email_enabled`.
+    async fn email_enabled(&self) -> Option<bool> {
+        self.0.email_enabled
+    }
+
+    /// `whatsapp_enabled`.
+    async fn whatsapp_enabled(&self) -> Option<bool> {
+        self.0.whatsapp_enabled
+    }
+
+    /// `whatsapp_number`.
+    async fn whatsapp_number(&self) -> Option<&str> {
+        self.0.whatsapp_number.as_deref()
+    }
+
+    /// `push_notifications_enabled`.
+    async fn push_notifications_enabled(&self) -> Option<bool> {
+        self.0.push_notifications_enabled
+    }
+
+    /// `content_formats`.
+    async fn content_formats(&self) -> Option<&Json> {
+        self.0.content_formats.as_ref()
+    }
+
+    /// `platforms`.
+    async fn platforms(&self) -> Option<&Json> {
+        self.0.platforms.as_ref()
+    }
+
+    /// `trend_alerts_enabled`.
+    async fn trend_alerts_enabled(&self) -> Option<bool> {
+        self.0.trend_alerts_enabled
+    }
+
+    /// `max_drafts_per_delivery`.
+    async fn max_drafts_per_delivery(&self) -> Option<i32> {
+        self.0.max_drafts_per_delivery
+    }
+
+    /// When the row was created.
+    async fn created_at(&self) -> Option<DateTime<Utc>> {
+        self.0.created_at
+    }
+
+    /// When the row last changed (kept by the database).
+    async fn updated_at(&self) -> Option<DateTime<Utc>> {
+        self.0.updated_at
+    }
+}
+
+/// Conditions on delivery preferences; fields combine with AND.
+#[derive(InputObject, Default)]
+pub struct DeliveryPreferenceFilter {
+    pub id: Option<UuidFilter>,
+    pub user_id: Option<UuidFilter>,
+    pub delivery_time: Option<TimeFilter>,
+    pub delivery_days: Option<JsonFilter>,
+    pub email_enabled: Option<BooleanFilter>,
+    pub whatsapp_enabled: Option<BooleanFilter>,
+    pub whatsapp_number: Option<StringFilter>,
+    pub push_notifications_enabled: Option<BooleanFilter>,
+    pub content_formats: Option<JsonFilter>,
+    pub platforms: Option<JsonFilter>,
+    pub trend_alerts_enabled: Option<BooleanFilter>,
+    pub max_drafts_per_delivery: Option<IntFilter>,
+    pub created_at: Option<DateTimeFilter>,
+    pub updated_at: Option<DateTimeFilter>,
+    /// Every one of these holds.
+    pub and: Option<Vec<DeliveryPreferenceFilter>>,
+    /// At least one of these holds.
+    pub or: Option<Vec<DeliveryPreferenceFilter>>,
+    /// This does not hold.
+    pub not: Option<Box<DeliveryPreferenceFilter>>,
+}
+
+impl TableFilter for DeliveryPreferenceFilter {
+    fn condition(&self, backend: DbBackend) -> AppResult<Condition> {
+        let mut all = Condition::all();
+        if let Some(f) = &self.id {
+            all = all.add(f.condition("id", delivery_preferences::Column::Id)?);
+        }
+        if let Some(f) = &self.user_id {
+            all = all.add(f.condition("userId", delivery_preferences::Column::UserId)?);
+        }
+        if let Some(f) = &self.delivery_time {
+            all = all.add(f.condition("deliveryTime", delivery_preferences::Column::DeliveryTime)?);
+        }
+        if let Some(f) = &self.delivery_days {
+            all = all.add(f.condition("deliveryDays", delivery_preferences::Column::DeliveryDays, backend)?);
+        }
+        if let Some(f) = &self.email_enabled {
+            all = all.add(f.condition("emailEnabled", delivery_preferences::Column::EmailEnabled)?);
+        }
+        if let Some(f) = &self.whatsapp_enabled {
+            all = all.add(f.condition("whatsappEnabled", delivery_preferences::Column::WhatsappEnabled)?);
+        }
+        if let Some(f) = &self.whatsapp_number {
+            all = all.add(f.condition("whatsappNumber", delivery_preferences::Column::WhatsappNumber, backend)?);
+        }
+        if let Some(f) = &self.push_notifications_enabled {
+            all = all
+                .add(f.condition("pushNotificationsEnabled", delivery_preferences::Column::PushNotificationsEnabled)?);
+        }
+        if let Some(f) = &self.content_formats {
+            all = all.add(f.condition("contentFormats", delivery_preferences::Column::ContentFormats, backend)?);
+        }
+        if let Some(f) = &self.platforms {
+            all = all.add(f.condition("platforms", delivery_preferences::Column::Platforms, backend)?);
+        }
+        if let Some(f) = &self.trend_alerts_enabled {
+            all = all.add(f.condition("trendAlertsEnabled", delivery_preferences::Column::TrendAlertsEnabled)?);
+        }
+        if let Some(f) = &self.max_drafts_per_delivery {
+            all = all.add(f.condition("maxDraftsPerDelivery", delivery_preferences::Column::MaxDraftsPerDelivery)?);
+        }
+        if let Some(f) = &self.created_at {
+            all = all.add(f.condition("createdAt", delivery_preferences::Column::CreatedAt)?);
+        }
+        if let Some(f) = &self.updated_at {
+            all = all.add(f.condition("updatedAt", delivery_preferences::Column::UpdatedAt)?);
+        }
+        filter::combine(all, &self.and, &self.or, &self.not, backend)
+    }
+}
+
+/// A column delivery preferences can be ordered by.
+#[derive(Enum, Clone, Copy, PartialEq, Eq)]
+pub enum DeliveryPreferenceOrderField {
+    Id,
+    UserId,
+    DeliveryTime,
+    EmailEnabled,
+    WhatsappEnabled,
+    WhatsappNumber,
+    PushNotificationsEnabled,
+    TrendAlertsEnabled,
+    MaxDraftsPerDelivery,
+    CreatedAt,
+    UpdatedAt,
+}
+
+/// One sort key of delivery preferences; ties are broken by id.
+#[derive(InputObject)]
+pub struct DeliveryPreferenceOrder {
+    pub field: DeliveryPreferenceOrderField,
+    #[graphql(default)]
+    pub direction: OrderDirection,
+}
+
+impl TableOrder<delivery_preferences::Entity> for DeliveryPreferenceOrder {
+    fn key(&self) -> (delivery_preferences::Column, OrderDirection) {
+        let column = match self.field {
+            DeliveryPreferenceOrderField::Id => delivery_preferences::Column::Id,
+            DeliveryPreferenceOrderField::UserId => delivery_preferences::Column::UserId,
+            DeliveryPreferenceOrderField::DeliveryTime => delivery_preferences::Column::DeliveryTime,
+            DeliveryPreferenceOrderField::EmailEnabled => delivery_preferences::Column::EmailEnabled,
+            DeliveryPreferenceOrderField::WhatsappEnabled => delivery_preferences::Column::WhatsappEnabled,
+            DeliveryPreferenceOrderField::WhatsappNumber => delivery_preferences::Column::WhatsappNumber,
+            DeliveryPreferenceOrderField::PushNotificationsEnabled => {
+                delivery_preferences::Column::PushNotificationsEnabled
+            }
+            DeliveryPreferenceOrderField::TrendAlertsEnabled => delivery_preferences::Column::TrendAlertsEnabled,
+            DeliveryPreferenceOrderField::MaxDraftsPerDelivery => delivery_preferences::Column::MaxDraftsPerDelivery,
+            DeliveryPreferenceOrderField::CreatedAt => delivery_preferences::Column::CreatedAt,
+            DeliveryPreferenceOrderField::UpdatedAt => delivery_preferences::Column::UpdatedAt,
+        };
+        (column, self.direction)
+    }
+}
+
 #[derive(Default)]
 pub struct DeliveryPreferenceQuery;
 
 #[Object]
 impl DeliveryPreferenceQuery {
     /// One delivery preference by id; `NOT_FOUND` unless the caller may read it.
-    async fn delivery_preference(
-        &self,
-        ctx: &Context<'_>,
-        id: Uuid,
-    ) -> async_graphql::Result<delivery_preferences::Model> {
-        Ok(crud::get::<delivery_preferences::Entity>(ctx, id).await?)
+    async fn delivery_preference(&self, ctx: &Context<'_>, id: Uuid) -> async_graphql::Result<DeliveryPreference> {
+        Ok(crud::get::<delivery_preferences::Entity>(ctx, id).await?.into())
     }
 
     /// The delivery preferences the caller may read, a page at a time.
     async fn delivery_preferences(
         &self,
         ctx: &Context<'_>,
-        after: Option<String>,
+        filter: Option<DeliveryPreferenceFilter>,
+        order_by: Option<Vec<DeliveryPreferenceOrder>>,
         first: Option<i32>,
-    ) -> async_graphql::Result<Page<delivery_preferences::Model>> {
-        crud::list::<delivery_preferences::Entity>(ctx, after, first).await
+        after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
+    ) -> async_graphql::Result<Page<DeliveryPreference>> {
+        let args = PageArgs { first, after, last, before };
+        crud::list::<delivery_preferences::Entity, DeliveryPreference, _, _>(ctx, filter, order_by, args).await
     }
 }
 
@@ -167,14 +375,14 @@ impl DeliveryPreferenceMutation {
         &self,
         ctx: &Context<'_>,
         input: CreateDeliveryPreferenceInput,
-    ) -> async_graphql::Result<delivery_preferences::Model> {
+    ) -> async_graphql::Result<DeliveryPreference> {
         input.validate()?;
         let owner = policy::required_owner(
             policy::owner_for_create::<delivery_preferences::Entity>(crud::viewer(ctx)?, input.user_id)?,
             "userId",
         )?;
         let row = input.into_row(owner)?;
-        Ok(crud::create::<delivery_preferences::Entity>(ctx, row).await?)
+        Ok(crud::create::<delivery_preferences::Entity>(ctx, row).await?.into())
     }
 
     /// Changes a delivery preference; `NOT_FOUND` unless the caller may change it.
@@ -183,9 +391,9 @@ impl DeliveryPreferenceMutation {
         ctx: &Context<'_>,
         id: Uuid,
         input: UpdateDeliveryPreferenceInput,
-    ) -> async_graphql::Result<delivery_preferences::Model> {
+    ) -> async_graphql::Result<DeliveryPreference> {
         input.validate()?;
-        Ok(crud::update::<delivery_preferences::Entity>(ctx, id, |row| input.apply(row)).await?)
+        Ok(crud::update::<delivery_preferences::Entity>(ctx, id, |row| input.apply(row)).await?.into())
     }
 
     /// Deletes a delivery preference; `NOT_FOUND` unless the caller may delete it.
@@ -302,24 +510,198 @@ impl UpdateDailyDeliveryInput {
     }
 }
 
+/// Daily draft deliveries (seed 5.2); one per user and day.
+#[derive(Clone)]
+pub struct DailyDelivery(pub daily_deliveries::Model);
+
+impl From<daily_deliveries::Model> for DailyDelivery {
+    fn from(row: daily_deliveries::Model) -> Self {
+        Self(row)
+    }
+}
+
+#[Object]
+impl DailyDelivery {
+    /// The row's id.
+    async fn id(&self) -> Uuid {
+        self.0.id
+    }
+
+    /// The user the row belongs to.
+    async fn user_id(&self) -> Uuid {
+        self.0.user_id
+    }
+
+    /// `delivery_date`.
+    async fn delivery_date(&self) -> NaiveDate {
+        self.0.delivery_date
+    }
+
+    /// One of: `pending`, `delivered`, `failed`, `skipped`.
+    async fn delivery_status(&self) -> Option<&str> {
+        self.0.delivery_status.as_deref()
+    }
+
+    /// `content_draft_ids`.
+    async fn content_draft_ids(&self) -> Option<&Json> {
+        self.0.content_draft_ids.as_ref()
+    }
+
+    /// `trend_insight_ids`.
+    async fn trend_insight_ids(&self) -> Option<&Json> {
+        self.0.trend_insight_ids.as_ref()
+    }
+
+    /// One of: `email`, `whatsapp`, `push`.
+    async fn delivery_channel(&self) -> Option<&str> {
+        self.0.delivery_channel.as_deref()
+    }
+
+    /// `delivered_at`.
+    async fn delivered_at(&self) -> Option<DateTime<Utc>> {
+        self.0.delivered_at
+    }
+
+    /// `opened_at`.
+    async fn opened_at(&self) -> Option<DateTime<Utc>> {
+        self.0.opened_at
+    }
+
+    /// `error_message`.
+    async fn error_message(&self) -> Option<&str> {
+        self.0.error_message.as_deref()
+    }
+
+    /// When the row was created.
+    async fn created_at(&self) -> Option<DateTime<Utc>> {
+        self.0.created_at
+    }
+}
+
+/// Conditions on daily deliveries; fields combine with AND.
+#[derive(InputObject, Default)]
+pub struct DailyDeliveryFilter {
+    pub id: Option<UuidFilter>,
+    pub user_id: Option<UuidFilter>,
+    pub delivery_date: Option<DateFilter>,
+    pub delivery_status: Option<StringFilter>,
+    pub content_draft_ids: Option<JsonFilter>,
+    pub trend_insight_ids: Option<JsonFilter>,
+    pub delivery_channel: Option<StringFilter>,
+    pub delivered_at: Option<DateTimeFilter>,
+    pub opened_at: Option<DateTimeFilter>,
+    pub error_message: Option<StringFilter>,
+    pub created_at: Option<DateTimeFilter>,
+    /// Every one of these holds.
+    pub and: Option<Vec<DailyDeliveryFilter>>,
+    /// At least one of these holds.
+    pub or: Option<Vec<DailyDeliveryFilter>>,
+    /// This does not hold.
+    pub not: Option<Box<DailyDeliveryFilter>>,
+}
+
+impl TableFilter for DailyDeliveryFilter {
+    fn condition(&self, backend: DbBackend) -> AppResult<Condition> {
+        let mut all = Condition::all();
+        if let Some(f) = &self.id {
+            all = all.add(f.condition("id", daily_deliveries::Column::Id)?);
+        }
+        if let Some(f) = &self.user_id {
+            all = all.add(f.condition("userId", daily_deliveries::Column::UserId)?);
+        }
+        if let Some(f) = &self.delivery_date {
+            all = all.add(f.condition("deliveryDate", daily_deliveries::Column::DeliveryDate)?);
+        }
+        if let Some(f) = &self.delivery_status {
+            all = all.add(f.condition("deliveryStatus", daily_deliveries::Column::DeliveryStatus, backend)?);
+        }
+        if let Some(f) = &self.content_draft_ids {
+            all = all.add(f.condition("contentDraftIds", daily_deliveries::Column::ContentDraftIds, backend)?);
+        }
+        if let Some(f) = &self.trend_insight_ids {
+            all = all.add(f.condition("trendInsightIds", daily_deliveries::Column::TrendInsightIds, backend)?);
+        }
+        if let Some(f) = &self.delivery_channel {
+            all = all.add(f.condition("deliveryChannel", daily_deliveries::Column::DeliveryChannel, backend)?);
+        }
+        if let Some(f) = &self.delivered_at {
+            all = all.add(f.condition("deliveredAt", daily_deliveries::Column::DeliveredAt)?);
+        }
+        if let Some(f) = &self.opened_at {
+            all = all.add(f.condition("openedAt", daily_deliveries::Column::OpenedAt)?);
+        }
+        if let Some(f) = &self.error_message {
+            all = all.add(f.condition("errorMessage", daily_deliveries::Column::ErrorMessage, backend)?);
+        }
+        if let Some(f) = &self.created_at {
+            all = all.add(f.condition("createdAt", daily_deliveries::Column::CreatedAt)?);
+        }
+        filter::combine(all, &self.and, &self.or, &self.not, backend)
+    }
+}
+
+/// A column daily deliveries can be ordered by.
+#[derive(Enum, Clone, Copy, PartialEq, Eq)]
+pub enum DailyDeliveryOrderField {
+    Id,
+    UserId,
+    DeliveryDate,
+    DeliveryStatus,
+    DeliveryChannel,
+    DeliveredAt,
+    OpenedAt,
+    ErrorMessage,
+    CreatedAt,
+}
+
+/// One sort key of daily deliveries; ties are broken by id.
+#[derive(InputObject)]
+pub struct DailyDeliveryOrder {
+    pub field: DailyDeliveryOrderField,
+    #[graphql(default)]
+    pub direction: OrderDirection,
+}
+
+impl TableOrder<daily_deliveries::Entity> for DailyDeliveryOrder {
+    fn key(&self) -> (daily_deliveries::Column, OrderDirection) {
+        let column = match self.field {
+            DailyDeliveryOrderField::Id => daily_deliveries::Column::Id,
+            DailyDeliveryOrderField::UserId => daily_deliveries::Column::UserId,
+            DailyDeliveryOrderField::DeliveryDate => daily_deliveries::Column::DeliveryDate,
+            DailyDeliveryOrderField::DeliveryStatus => daily_deliveries::Column::DeliveryStatus,
+            DailyDeliveryOrderField::DeliveryChannel => daily_deliveries::Column::DeliveryChannel,
+            DailyDeliveryOrderField::DeliveredAt => daily_deliveries::Column::DeliveredAt,
+            DailyDeliveryOrderField::OpenedAt => daily_deliveries::Column::OpenedAt,
+            DailyDeliveryOrderField::ErrorMessage => daily_deliveries::Column::ErrorMessage,
+            DailyDeliveryOrderField::CreatedAt => daily_deliveries::Column::CreatedAt,
+        };
+        (column, self.direction)
+    }
+}
+
 #[derive(Default)]
 pub struct DailyDeliveryQuery;
 
 #[Object]
 impl DailyDeliveryQuery {
     /// One daily delivery by id; `NOT_FOUND` unless the caller may read it.
-    async fn daily_delivery(&self, ctx: &Context<'_>, id: Uuid) -> async_graphql::Result<daily_deliveries::Model> {
-        Ok(crud::get::<daily_deliveries::Entity>(ctx, id).await?)
+    async fn daily_delivery(&self, ctx: &Context<'_>, id: Uuid) -> async_graphql::Result<DailyDelivery> {
+        Ok(crud::get::<daily_deliveries::Entity>(ctx, id).await?.into())
     }
 
     /// The daily deliveries the caller may read, a page at a time.
     async fn daily_deliveries(
         &self,
         ctx: &Context<'_>,
-        after: Option<String>,
+        filter: Option<DailyDeliveryFilter>,
+        order_by: Option<Vec<DailyDeliveryOrder>>,
         first: Option<i32>,
-    ) -> async_graphql::Result<Page<daily_deliveries::Model>> {
-        crud::list::<daily_deliveries::Entity>(ctx, after, first).await
+        after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
+    ) -> async_graphql::Result<Page<DailyDelivery>> {
+        let args = PageArgs { first, after, last, before };
+        crud::list::<daily_deliveries::Entity, DailyDelivery, _, _>(ctx, filter, order_by, args).await
     }
 }
 
@@ -333,7 +715,7 @@ impl DailyDeliveryMutation {
         &self,
         ctx: &Context<'_>,
         input: CreateDailyDeliveryInput,
-    ) -> async_graphql::Result<daily_deliveries::Model> {
+    ) -> async_graphql::Result<DailyDelivery> {
         input.validate()?;
         let owner = policy::required_owner(
             policy::owner_for_create::<daily_deliveries::Entity>(crud::viewer(ctx)?, input.user_id)?,
@@ -346,7 +728,7 @@ impl DailyDeliveryMutation {
             crud::ensure_references::<trend_insights::Entity>(ctx, "trendInsightIds", ids, owner).await?;
         }
         let row = input.into_row(owner)?;
-        Ok(crud::create::<daily_deliveries::Entity>(ctx, row).await?)
+        Ok(crud::create::<daily_deliveries::Entity>(ctx, row).await?.into())
     }
 
     /// Changes a daily delivery; `NOT_FOUND` unless the caller may change it.
@@ -355,7 +737,7 @@ impl DailyDeliveryMutation {
         ctx: &Context<'_>,
         id: Uuid,
         input: UpdateDailyDeliveryInput,
-    ) -> async_graphql::Result<daily_deliveries::Model> {
+    ) -> async_graphql::Result<DailyDelivery> {
         input.validate()?;
         let owner = crud::owner_for_update::<daily_deliveries::Entity>(ctx, id, |row| row.user_id).await?;
         if let Some(ids) = input.content_draft_ids.value() {
@@ -364,7 +746,7 @@ impl DailyDeliveryMutation {
         if let Some(ids) = input.trend_insight_ids.value() {
             crud::ensure_references::<trend_insights::Entity>(ctx, "trendInsightIds", ids, owner).await?;
         }
-        Ok(crud::update::<daily_deliveries::Entity>(ctx, id, |row| input.apply(row)).await?)
+        Ok(crud::update::<daily_deliveries::Entity>(ctx, id, |row| input.apply(row)).await?.into())
     }
 
     /// Deletes a daily delivery; `NOT_FOUND` unless the caller may delete it.

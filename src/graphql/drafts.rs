@@ -1,15 +1,17 @@
 //! GraphQL for `content_drafts`: types, inputs that mirror the CHECKs, and resolvers
 //! that go through the policy.
-use async_graphql::{Context, InputObject, MaybeUndefined, Object};
+use async_graphql::{Context, Enum, InputObject, MaybeUndefined, Object};
 use chrono::{DateTime, Utc};
 use entity::{content_drafts, trend_insights};
 use rust_decimal::Decimal;
 use sea_orm::ActiveValue::{NotSet, Set};
+use sea_orm::{Condition, DbBackend};
 use serde_json::Value as Json;
 use uuid::Uuid;
 
 use super::check;
-use super::crud::{self, Page};
+use super::crud::{self, OrderDirection, Page, PageArgs, TableFilter, TableOrder};
+use super::filter::{self, DateTimeFilter, DecimalFilter, IntFilter, JsonFilter, StringFilter, UuidFilter};
 use crate::auth::policy;
 use crate::error::AppResult;
 
@@ -231,24 +233,292 @@ impl UpdateContentDraftInput {
     }
 }
 
+/// AI-generated drafts in the creator's voice (seed 4.1).
+#[derive(Clone)]
+pub struct ContentDraft(pub content_drafts::Model);
+
+impl From<content_drafts::Model> for ContentDraft {
+    fn from(row: content_drafts::Model) -> Self {
+        Self(row)
+    }
+}
+
+#[Object]
+impl ContentDraft {
+    /// The row's id.
+    async fn id(&self) -> Uuid {
+        self.0.id
+    }
+
+    /// The user the row belongs to.
+    async fn user_id(&self) -> Uuid {
+        self.0.user_id
+    }
+
+    /// One of: `twitter`, `linkedin`, `instagram`.
+    async fn platform(&self) -> &str {
+        &self.0.platform
+    }
+
+    /// One of: `single_tweet`, `thread`, `quote_tweet`, `linkedin_short`, `linkedin_long`, `linkedin_carousel`, `instagram_reel`, `instagram_carousel`.
+    async fn content_type(&self) -> &str {
+        &self.0.content_type
+    }
+
+    /// `content`.
+    async fn content(&self) -> &str {
+        &self.0.content
+    }
+
+    /// `hook`.
+    async fn hook(&self) -> Option<&str> {
+        self.0.hook.as_deref()
+    }
+
+    /// `hashtags`.
+    async fn hashtags(&self) -> Option<&Json> {
+        self.0.hashtags.as_ref()
+    }
+
+    /// `mentions`.
+    async fn mentions(&self) -> Option<&Json> {
+        self.0.mentions.as_ref()
+    }
+
+    /// `media_urls`.
+    async fn media_urls(&self) -> Option<&Json> {
+        self.0.media_urls.as_ref()
+    }
+
+    /// `trend_source_id`.
+    async fn trend_source_id(&self) -> Option<Uuid> {
+        self.0.trend_source_id
+    }
+
+    /// `voice_confidence_score`.
+    async fn voice_confidence_score(&self) -> Option<Decimal> {
+        self.0.voice_confidence_score
+    }
+
+    /// `engagement_prediction`.
+    async fn engagement_prediction(&self) -> Option<&Json> {
+        self.0.engagement_prediction.as_ref()
+    }
+
+    /// One of: `pending`, `approved`, `rejected`, `published`, `archived`.
+    async fn status(&self) -> Option<&str> {
+        self.0.status.as_deref()
+    }
+
+    /// `feedback_score`.
+    async fn feedback_score(&self) -> Option<i32> {
+        self.0.feedback_score
+    }
+
+    /// `user_edits`.
+    async fn user_edits(&self) -> Option<&str> {
+        self.0.user_edits.as_deref()
+    }
+
+    /// `published_at`.
+    async fn published_at(&self) -> Option<DateTime<Utc>> {
+        self.0.published_at
+    }
+
+    /// `published_url`.
+    async fn published_url(&self) -> Option<&str> {
+        self.0.published_url.as_deref()
+    }
+
+    /// `actual_performance`.
+    async fn actual_performance(&self) -> Option<&Json> {
+        self.0.actual_performance.as_ref()
+    }
+
+    /// When the row was created.
+    async fn created_at(&self) -> Option<DateTime<Utc>> {
+        self.0.created_at
+    }
+
+    /// When the row last changed (kept by the database).
+    async fn updated_at(&self) -> Option<DateTime<Utc>> {
+        self.0.updated_at
+    }
+}
+
+/// Conditions on content drafts; fields combine with AND.
+#[derive(InputObject, Default)]
+pub struct ContentDraftFilter {
+    pub id: Option<UuidFilter>,
+    pub user_id: Option<UuidFilter>,
+    pub platform: Option<StringFilter>,
+    pub content_type: Option<StringFilter>,
+    pub content: Option<StringFilter>,
+    pub hook: Option<StringFilter>,
+    pub hashtags: Option<JsonFilter>,
+    pub mentions: Option<JsonFilter>,
+    pub media_urls: Option<JsonFilter>,
+    pub trend_source_id: Option<UuidFilter>,
+    pub voice_confidence_score: Option<DecimalFilter>,
+    pub engagement_prediction: Option<JsonFilter>,
+    pub status: Option<StringFilter>,
+    pub feedback_score: Option<IntFilter>,
+    pub user_edits: Option<StringFilter>,
+    pub published_at: Option<DateTimeFilter>,
+    pub published_url: Option<StringFilter>,
+    pub actual_performance: Option<JsonFilter>,
+    pub created_at: Option<DateTimeFilter>,
+    pub updated_at: Option<DateTimeFilter>,
+    /// Every one of these holds.
+    pub and: Option<Vec<ContentDraftFilter>>,
+    /// At least one of these holds.
+    pub or: Option<Vec<ContentDraftFilter>>,
+    /// This does not hold.
+    pub not: Option<Box<ContentDraftFilter>>,
+}
+
+impl TableFilter for ContentDraftFilter {
+    fn condition(&self, backend: DbBackend) -> AppResult<Condition> {
+        let mut all = Condition::all();
+        if let Some(f) = &self.id {
+            all = all.add(f.condition("id", content_drafts::Column::Id)?);
+        }
+        if let Some(f) = &self.user_id {
+            all = all.add(f.condition("userId", content_drafts::Column::UserId)?);
+        }
+        if let Some(f) = &self.platform {
+            all = all.add(f.condition("platform", content_drafts::Column::Platform, backend)?);
+        }
+        if let Some(f) = &self.content_type {
+            all = all.add(f.condition("contentType", content_drafts::Column::ContentType, backend)?);
+        }
+        if let Some(f) = &self.content {
+            all = all.add(f.condition("content", content_drafts::Column::Content, backend)?);
+        }
+        if let Some(f) = &self.hook {
+            all = all.add(f.condition("hook", content_drafts::Column::Hook, backend)?);
+        }
+        if let Some(f) = &self.hashtags {
+            all = all.add(f.condition("hashtags", content_drafts::Column::Hashtags, backend)?);
+        }
+        if let Some(f) = &self.mentions {
+            all = all.add(f.condition("mentions", content_drafts::Column::Mentions, backend)?);
+        }
+        if let Some(f) = &self.media_urls {
+            all = all.add(f.condition("mediaUrls", content_drafts::Column::MediaUrls, backend)?);
+        }
+        if let Some(f) = &self.trend_source_id {
+            all = all.add(f.condition("trendSourceId", content_drafts::Column::TrendSourceId)?);
+        }
+        if let Some(f) = &self.voice_confidence_score {
+            all = all.add(f.condition("voiceConfidenceScore", content_drafts::Column::VoiceConfidenceScore)?);
+        }
+        if let Some(f) = &self.engagement_prediction {
+            all =
+                all.add(f.condition("engagementPrediction", content_drafts::Column::EngagementPrediction, backend)?);
+        }
+        if let Some(f) = &self.status {
+            all = all.add(f.condition("status", content_drafts::Column::Status, backend)?);
+        }
+        if let Some(f) = &self.feedback_score {
+            all = all.add(f.condition("feedbackScore", content_drafts::Column::FeedbackScore)?);
+        }
+        if let Some(f) = &self.user_edits {
+            all = all.add(f.condition("userEdits", content_drafts::Column::UserEdits, backend)?);
+        }
+        if let Some(f) = &self.published_at {
+            all = all.add(f.condition("publishedAt", content_drafts::Column::PublishedAt)?);
+        }
+        if let Some(f) = &self.published_url {
+            all = all.add(f.condition("publishedUrl", content_drafts::Column::PublishedUrl, backend)?);
+        }
+        if let Some(f) = &self.actual_performance {
+            all = all.add(f.condition("actualPerformance", content_drafts::Column::ActualPerformance, backend)?);
+        }
+        if let Some(f) = &self.created_at {
+            all = all.add(f.condition("createdAt", content_drafts::Column::CreatedAt)?);
+        }
+        if let Some(f) = &self.updated_at {
+            all = all.add(f.condition("updatedAt", content_drafts::Column::UpdatedAt)?);
+        }
+        filter::combine(all, &self.and, &self.or, &self.not, backend)
+    }
+}
+
+/// A column content drafts can be ordered by.
+#[derive(Enum, Clone, Copy, PartialEq, Eq)]
+pub enum ContentDraftOrderField {
+    Id,
+    UserId,
+    Platform,
+    ContentType,
+    Content,
+    Hook,
+    TrendSourceId,
+    VoiceConfidenceScore,
+    Status,
+    FeedbackScore,
+    UserEdits,
+    PublishedAt,
+    PublishedUrl,
+    CreatedAt,
+    UpdatedAt,
+}
+
+/// One sort key of content drafts; ties are broken by id.
+#[derive(InputObject)]
+pub struct ContentDraftOrder {
+    pub field: ContentDraftOrderField,
+    #[graphql(default)]
+    pub direction: OrderDirection,
+}
+
+impl TableOrder<content_drafts::Entity> for ContentDraftOrder {
+    fn key(&self) -> (content_drafts::Column, OrderDirection) {
+        let column = match self.field {
+            ContentDraftOrderField::Id => content_drafts::Column::Id,
+            ContentDraftOrderField::UserId => content_drafts::Column::UserId,
+            ContentDraftOrderField::Platform => content_drafts::Column::Platform,
+            ContentDraftOrderField::ContentType => content_drafts::Column::ContentType,
+            ContentDraftOrderField::Content => content_drafts::Column::Content,
+            ContentDraftOrderField::Hook => content_drafts::Column::Hook,
+            ContentDraftOrderField::TrendSourceId => content_drafts::Column::TrendSourceId,
+            ContentDraftOrderField::VoiceConfidenceScore => content_drafts::Column::VoiceConfidenceScore,
+            ContentDraftOrderField::Status => content_drafts::Column::Status,
+            ContentDraftOrderField::FeedbackScore => content_drafts::Column::FeedbackScore,
+            ContentDraftOrderField::UserEdits => content_drafts::Column::UserEdits,
+            ContentDraftOrderField::PublishedAt => content_drafts::Column::PublishedAt,
+            ContentDraftOrderField::PublishedUrl => content_drafts::Column::PublishedUrl,
+            ContentDraftOrderField::CreatedAt => content_drafts::Column::CreatedAt,
+            ContentDraftOrderField::UpdatedAt => content_drafts::Column::UpdatedAt,
+        };
+        (column, self.direction)
+    }
+}
+
 #[derive(Default)]
 pub struct ContentDraftQuery;
 
 #[Object]
 impl ContentDraftQuery {
     /// One content draft by id; `NOT_FOUND` unless the caller may read it.
-    async fn content_draft(&self, ctx: &Context<'_>, id: Uuid) -> async_graphql::Result<content_drafts::Model> {
-        Ok(crud::get::<content_drafts::Entity>(ctx, id).await?)
+    async fn content_draft(&self, ctx: &Context<'_>, id: Uuid) -> async_graphql::Result<ContentDraft> {
+        Ok(crud::get::<content_drafts::Entity>(ctx, id).await?.into())
     }
 
     /// The content drafts the caller may read, a page at a time.
     async fn content_drafts(
         &self,
         ctx: &Context<'_>,
-        after: Option<String>,
+        filter: Option<ContentDraftFilter>,
+        order_by: Option<Vec<ContentDraftOrder>>,
         first: Option<i32>,
-    ) -> async_graphql::Result<Page<content_drafts::Model>> {
-        crud::list::<content_drafts::Entity>(ctx, after, first).await
+        after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
+    ) -> async_graphql::Result<Page<ContentDraft>> {
+        let args = PageArgs { first, after, last, before };
+        crud::list::<content_drafts::Entity, ContentDraft, _, _>(ctx, filter, order_by, args).await
     }
 }
 
@@ -262,7 +532,7 @@ impl ContentDraftMutation {
         &self,
         ctx: &Context<'_>,
         input: CreateContentDraftInput,
-    ) -> async_graphql::Result<content_drafts::Model> {
+    ) -> async_graphql::Result<ContentDraft> {
         input.validate()?;
         let owner = policy::required_owner(
             policy::owner_for_create::<content_drafts::Entity>(crud::viewer(ctx)?, input.user_id)?,
@@ -272,7 +542,7 @@ impl ContentDraftMutation {
             crud::ensure_reference::<trend_insights::Entity>(ctx, id, owner).await?;
         }
         let row = input.into_row(owner)?;
-        Ok(crud::create::<content_drafts::Entity>(ctx, row).await?)
+        Ok(crud::create::<content_drafts::Entity>(ctx, row).await?.into())
     }
 
     /// Changes a content draft; `NOT_FOUND` unless the caller may change it.
@@ -281,13 +551,13 @@ impl ContentDraftMutation {
         ctx: &Context<'_>,
         id: Uuid,
         input: UpdateContentDraftInput,
-    ) -> async_graphql::Result<content_drafts::Model> {
+    ) -> async_graphql::Result<ContentDraft> {
         input.validate()?;
         let owner = crud::owner_for_update::<content_drafts::Entity>(ctx, id, |row| row.user_id).await?;
         if let Some(target) = input.trend_source_id.value().copied() {
             crud::ensure_reference::<trend_insights::Entity>(ctx, target, owner).await?;
         }
-        Ok(crud::update::<content_drafts::Entity>(ctx, id, |row| input.apply(row)).await?)
+        Ok(crud::update::<content_drafts::Entity>(ctx, id, |row| input.apply(row)).await?.into())
     }
 
     /// Deletes a content draft; `NOT_FOUND` unless the caller may delete it.

@@ -1,14 +1,16 @@
 //! GraphQL for `creator_profiles`, `platform_connections`: types, inputs that mirror the CHECKs, and resolvers
 //! that go through the policy.
-use async_graphql::{Context, InputObject, MaybeUndefined, Object};
+use async_graphql::{Context, Enum, InputObject, MaybeUndefined, Object};
 use chrono::{DateTime, Utc};
 use entity::{creator_profiles, platform_connections};
 use sea_orm::ActiveValue::{NotSet, Set};
+use sea_orm::{Condition, DbBackend};
 use serde_json::Value as Json;
 use uuid::Uuid;
 
 use super::check;
-use super::crud::{self, Page};
+use super::crud::{self, OrderDirection, Page, PageArgs, TableFilter, TableOrder};
+use super::filter::{self, BooleanFilter, DateTimeFilter, JsonFilter, StringFilter, UuidFilter};
 use crate::auth::policy;
 use crate::crypto::Cipher;
 use crate::error::AppResult;
@@ -133,24 +135,234 @@ impl UpdateCreatorProfileInput {
     }
 }
 
+/// Creator profiles (seed 2.1): one per user.
+#[derive(Clone)]
+pub struct CreatorProfile(pub creator_profiles::Model);
+
+impl From<creator_profiles::Model> for CreatorProfile {
+    fn from(row: creator_profiles::Model) -> Self {
+        Self(row)
+    }
+}
+
+#[Object]
+impl CreatorProfile {
+    /// The row's id.
+    async fn id(&self) -> Uuid {
+        self.0.id
+    }
+
+    /// The user the row belongs to.
+    async fn user_id(&self) -> Uuid {
+        self.0.user_id
+    }
+
+    /// `email`.
+    async fn email(&self) -> &str {
+        &self.0.email
+    }
+
+    /// `full_name`.
+    async fn full_name(&self) -> Option<&str> {
+        self.0.full_name.as_deref()
+    }
+
+    /// `creator_handle`.
+    async fn creator_handle(&self) -> Option<&str> {
+        self.0.creator_handle.as_deref()
+    }
+
+    /// `bio`.
+    async fn bio(&self) -> Option<&str> {
+        self.0.bio.as_deref()
+    }
+
+    /// `avatar_url`.
+    async fn avatar_url(&self) -> Option<&str> {
+        self.0.avatar_url.as_deref()
+    }
+
+    /// `timezone`.
+    async fn timezone(&self) -> Option<&str> {
+        self.0.timezone.as_deref()
+    }
+
+    /// One of: `pending`, `training`, `completed`, `failed`.
+    async fn voice_training_status(&self) -> Option<&str> {
+        self.0.voice_training_status.as_deref()
+    }
+
+    /// One of: `free`, `creator`, `agency`, `enterprise`.
+    async fn subscription_tier(&self) -> Option<&str> {
+        self.0.subscription_tier.as_deref()
+    }
+
+    /// `onboarding_completed`.
+    async fn onboarding_completed(&self) -> Option<bool> {
+        self.0.onboarding_completed
+    }
+
+    /// `settings`.
+    async fn settings(&self) -> Option<&Json> {
+        self.0.settings.as_ref()
+    }
+
+    /// When the row was created.
+    async fn created_at(&self) -> Option<DateTime<Utc>> {
+        self.0.created_at
+    }
+
+    /// When the row last changed (kept by the database).
+    async fn updated_at(&self) -> Option<DateTime<Utc>> {
+        self.0.updated_at
+    }
+}
+
+/// Conditions on creator profiles; fields combine with AND.
+#[derive(InputObject, Default)]
+pub struct CreatorProfileFilter {
+    pub id: Option<UuidFilter>,
+    pub user_id: Option<UuidFilter>,
+    pub email: Option<StringFilter>,
+    pub full_name: Option<StringFilter>,
+    pub creator_handle: Option<StringFilter>,
+    pub bio: Option<StringFilter>,
+    pub avatar_url: Option<StringFilter>,
+    pub timezone: Option<StringFilter>,
+    pub voice_training_status: Option<StringFilter>,
+    pub subscription_tier: Option<StringFilter>,
+    pub onboarding_completed: Option<BooleanFilter>,
+    pub settings: Option<JsonFilter>,
+    pub created_at: Option<DateTimeFilter>,
+    pub updated_at: Option<DateTimeFilter>,
+    /// Every one of these holds.
+    pub and: Option<Vec<CreatorProfileFilter>>,
+    /// At least one of these holds.
+    pub or: Option<Vec<CreatorProfileFilter>>,
+    /// This does not hold.
+    pub not: Option<Box<CreatorProfileFilter>>,
+}
+
+impl TableFilter for CreatorProfileFilter {
+    fn condition(&self, backend: DbBackend) -> AppResult<Condition> {
+        let mut all = Condition::all();
+        if let Some(f) = &self.id {
+            all = all.add(f.condition("id", creator_profiles::Column::Id)?);
+        }
+        if let Some(f) = &self.user_id {
+            all = all.add(f.condition("userId", creator_profiles::Column::UserId)?);
+        }
+        if let Some(f) = &self.email {
+            all = all.add(f.condition("email", creator_profiles::Column::Email, backend)?);
+        }
+        if let Some(f) = &self.full_name {
+            all = all.add(f.condition("fullName", creator_profiles::Column::FullName, backend)?);
+        }
+        if let Some(f) = &self.creator_handle {
+            all = all.add(f.condition("creatorHandle", creator_profiles::Column::CreatorHandle, backend)?);
+        }
+        if let Some(f) = &self.bio {
+            all = all.add(f.condition("bio", creator_profiles::Column::Bio, backend)?);
+        }
+        if let Some(f) = &self.avatar_url {
+            all = all.add(f.condition("avatarUrl", creator_profiles::Column::AvatarUrl, backend)?);
+        }
+        if let Some(f) = &self.timezone {
+            all = all.add(f.condition("timezone", creator_profiles::Column::Timezone, backend)?);
+        }
+        if let Some(f) = &self.voice_training_status {
+            all =
+                all.add(f.condition("voiceTrainingStatus", creator_profiles::Column::VoiceTrainingStatus, backend)?);
+        }
+        if let Some(f) = &self.subscription_tier {
+            all = all.add(f.condition("subscriptionTier", creator_profiles::Column::SubscriptionTier, backend)?);
+        }
+        if let Some(f) = &self.onboarding_completed {
+            all = all.add(f.condition("onboardingCompleted", creator_profiles::Column::OnboardingCompleted)?);
+        }
+        if let Some(f) = &self.settings {
+            all = all.add(f.condition("settings", creator_profiles::Column::Settings, backend)?);
+        }
+        if let Some(f) = &self.created_at {
+            all = all.add(f.condition("createdAt", creator_profiles::Column::CreatedAt)?);
+        }
+        if let Some(f) = &self.updated_at {
+            all = all.add(f.condition("updatedAt", creator_profiles::Column::UpdatedAt)?);
+        }
+        filter::combine(all, &self.and, &self.or, &self.not, backend)
+    }
+}
+
+/// A column creator profiles can be ordered by.
+#[derive(Enum, Clone, Copy, PartialEq, Eq)]
+pub enum CreatorProfileOrderField {
+    Id,
+    UserId,
+    Email,
+    FullName,
+    CreatorHandle,
+    Bio,
+    AvatarUrl,
+    Timezone,
+    VoiceTrainingStatus,
+    SubscriptionTier,
+    OnboardingCompleted,
+    CreatedAt,
+    UpdatedAt,
+}
+
+/// One sort key of creator profiles; ties are broken by id.
+#[derive(InputObject)]
+pub struct CreatorProfileOrder {
+    pub field: CreatorProfileOrderField,
+    #[graphql(default)]
+    pub direction: OrderDirection,
+}
+
+impl TableOrder<creator_profiles::Entity> for CreatorProfileOrder {
+    fn key(&self) -> (creator_profiles::Column, OrderDirection) {
+        let column = match self.field {
+            CreatorProfileOrderField::Id => creator_profiles::Column::Id,
+            CreatorProfileOrderField::UserId => creator_profiles::Column::UserId,
+            CreatorProfileOrderField::Email => creator_profiles::Column::Email,
+            CreatorProfileOrderField::FullName => creator_profiles::Column::FullName,
+            CreatorProfileOrderField::CreatorHandle => creator_profiles::Column::CreatorHandle,
+            CreatorProfileOrderField::Bio => creator_profiles::Column::Bio,
+            CreatorProfileOrderField::AvatarUrl => creator_profiles::Column::AvatarUrl,
+            CreatorProfileOrderField::Timezone => creator_profiles::Column::Timezone,
+            CreatorProfileOrderField::VoiceTrainingStatus => creator_profiles::Column::VoiceTrainingStatus,
+            CreatorProfileOrderField::SubscriptionTier => creator_profiles::Column::SubscriptionTier,
+            CreatorProfileOrderField::OnboardingCompleted => creator_profiles::Column::OnboardingCompleted,
+            CreatorProfileOrderField::CreatedAt => creator_profiles::Column::CreatedAt,
+            CreatorProfileOrderField::UpdatedAt => creator_profiles::Column::UpdatedAt,
+        };
+        (column, self.direction)
+    }
+}
+
 #[derive(Default)]
 pub struct CreatorProfileQuery;
 
 #[Object]
 impl CreatorProfileQuery {
     /// One creator profile by id; `NOT_FOUND` unless the caller may read it.
-    async fn creator_profile(&self, ctx: &Context<'_>, id: Uuid) -> async_graphql::Result<creator_profiles::Model> {
-        Ok(crud::get::<creator_profiles::Entity>(ctx, id).await?)
+    async fn creator_profile(&self, ctx: &Context<'_>, id: Uuid) -> async_graphql::Result<CreatorProfile> {
+        Ok(crud::get::<creator_profiles::Entity>(ctx, id).await?.into())
     }
 
     /// The creator profiles the caller may read, a page at a time.
     async fn creator_profiles(
         &self,
         ctx: &Context<'_>,
-        after: Option<String>,
+        filter: Option<CreatorProfileFilter>,
+        order_by: Option<Vec<CreatorProfileOrder>>,
         first: Option<i32>,
-    ) -> async_graphql::Result<Page<creator_profiles::Model>> {
-        crud::list::<creator_profiles::Entity>(ctx, after, first).await
+        after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
+    ) -> async_graphql::Result<Page<CreatorProfile>> {
+        let args = PageArgs { first, after, last, before };
+        crud::list::<creator_profiles::Entity, CreatorProfile, _, _>(ctx, filter, order_by, args).await
     }
 }
 
@@ -164,14 +376,14 @@ impl CreatorProfileMutation {
         &self,
         ctx: &Context<'_>,
         input: CreateCreatorProfileInput,
-    ) -> async_graphql::Result<creator_profiles::Model> {
+    ) -> async_graphql::Result<CreatorProfile> {
         input.validate()?;
         let owner = policy::required_owner(
             policy::owner_for_create::<creator_profiles::Entity>(crud::viewer(ctx)?, input.user_id)?,
             "userId",
         )?;
         let row = input.into_row(owner)?;
-        Ok(crud::create::<creator_profiles::Entity>(ctx, row).await?)
+        Ok(crud::create::<creator_profiles::Entity>(ctx, row).await?.into())
     }
 
     /// Changes a creator profile; `NOT_FOUND` unless the caller may change it.
@@ -180,9 +392,9 @@ impl CreatorProfileMutation {
         ctx: &Context<'_>,
         id: Uuid,
         input: UpdateCreatorProfileInput,
-    ) -> async_graphql::Result<creator_profiles::Model> {
+    ) -> async_graphql::Result<CreatorProfile> {
         input.validate()?;
-        Ok(crud::update::<creator_profiles::Entity>(ctx, id, |row| input.apply(row)).await?)
+        Ok(crud::update::<creator_profiles::Entity>(ctx, id, |row| input.apply(row)).await?.into())
     }
 
     /// Deletes a creator profile; `NOT_FOUND` unless the caller may delete it.
@@ -299,28 +511,210 @@ impl UpdatePlatformConnectionInput {
     }
 }
 
+/// Connected social accounts (seed 2.2); tokens are sealed at rest and never exposed.
+#[derive(Clone)]
+pub struct PlatformConnection(pub platform_connections::Model);
+
+impl From<platform_connections::Model> for PlatformConnection {
+    fn from(row: platform_connections::Model) -> Self {
+        Self(row)
+    }
+}
+
+#[Object]
+impl PlatformConnection {
+    /// The row's id.
+    async fn id(&self) -> Uuid {
+        self.0.id
+    }
+
+    /// The user the row belongs to.
+    async fn user_id(&self) -> Uuid {
+        self.0.user_id
+    }
+
+    /// One of: `twitter`, `linkedin`, `instagram`.
+    async fn platform(&self) -> &str {
+        &self.0.platform
+    }
+
+    /// `platform_user_id`.
+    async fn platform_user_id(&self) -> &str {
+        &self.0.platform_user_id
+    }
+
+    /// `platform_username`.
+    async fn platform_username(&self) -> &str {
+        &self.0.platform_username
+    }
+
+    /// `token_expires_at`.
+    async fn token_expires_at(&self) -> Option<DateTime<Utc>> {
+        self.0.token_expires_at
+    }
+
+    /// `platform_data`.
+    async fn platform_data(&self) -> Option<&Json> {
+        self.0.platform_data.as_ref()
+    }
+
+    /// `is_active`.
+    async fn is_active(&self) -> Option<bool> {
+        self.0.is_active
+    }
+
+    /// `last_sync_at`.
+    async fn last_sync_at(&self) -> Option<DateTime<Utc>> {
+        self.0.last_sync_at
+    }
+
+    /// When the row was created.
+    async fn created_at(&self) -> Option<DateTime<Utc>> {
+        self.0.created_at
+    }
+
+    /// When the row last changed (kept by the database).
+    async fn updated_at(&self) -> Option<DateTime<Utc>> {
+        self.0.updated_at
+    }
+
+    /// Whether a access token is stored (its value is never readable).
+    async fn has_access_token(&self) -> bool {
+        self.0.access_token.is_some()
+    }
+
+    /// Whether a refresh token is stored (its value is never readable).
+    async fn has_refresh_token(&self) -> bool {
+        self.0.refresh_token.is_some()
+    }
+}
+
+/// Conditions on platform connections; fields combine with AND.
+#[derive(InputObject, Default)]
+pub struct PlatformConnectionFilter {
+    pub id: Option<UuidFilter>,
+    pub user_id: Option<UuidFilter>,
+    pub platform: Option<StringFilter>,
+    pub platform_user_id: Option<StringFilter>,
+    pub platform_username: Option<StringFilter>,
+    pub token_expires_at: Option<DateTimeFilter>,
+    pub platform_data: Option<JsonFilter>,
+    pub is_active: Option<BooleanFilter>,
+    pub last_sync_at: Option<DateTimeFilter>,
+    pub created_at: Option<DateTimeFilter>,
+    pub updated_at: Option<DateTimeFilter>,
+    /// Every one of these holds.
+    pub and: Option<Vec<PlatformConnectionFilter>>,
+    /// At least one of these holds.
+    pub or: Option<Vec<PlatformConnectionFilter>>,
+    /// This does not hold.
+    pub not: Option<Box<PlatformConnectionFilter>>,
+}
+
+impl TableFilter for PlatformConnectionFilter {
+    fn condition(&self, backend: DbBackend) -> AppResult<Condition> {
+        let mut all = Condition::all();
+        if let Some(f) = &self.id {
+            all = all.add(f.condition("id", platform_connections::Column::Id)?);
+        }
+        if let Some(f) = &self.user_id {
+            all = all.add(f.condition("userId", platform_connections::Column::UserId)?);
+        }
+        if let Some(f) = &self.platform {
+            all = all.add(f.condition("platform", platform_connections::Column::Platform, backend)?);
+        }
+        if let Some(f) = &self.platform_user_id {
+            all = all.add(f.condition("platformUserId", platform_connections::Column::PlatformUserId, backend)?);
+        }
+        if let Some(f) = &self.platform_username {
+            all = all.add(f.condition("platformUsername", platform_connections::Column::PlatformUsername, backend)?);
+        }
+        if let Some(f) = &self.token_expires_at {
+            all = all.add(f.condition("tokenExpiresAt", platform_connections::Column::TokenExpiresAt)?);
+        }
+        if let Some(f) = &self.platform_data {
+            all = all.add(f.condition("platformData", platform_connections::Column::PlatformData, backend)?);
+        }
+        if let Some(f) = &self.is_active {
+            all = all.add(f.condition("isActive", platform_connections::Column::IsActive)?);
+        }
+        if let Some(f) = &self.last_sync_at {
+            all = all.add(f.condition("lastSyncAt", platform_connections::Column::LastSyncAt)?);
+        }
+        if let Some(f) = &self.created_at {
+            all = all.add(f.condition("createdAt", platform_connections::Column::CreatedAt)?);
+        }
+        if let Some(f) = &self.updated_at {
+            all = all.add(f.condition("updatedAt", platform_connections::Column::UpdatedAt)?);
+        }
+        filter::combine(all, &self.and, &self.or, &self.not, backend)
+    }
+}
+
+/// A column platform connections can be ordered by.
+#[derive(Enum, Clone, Copy, PartialEq, Eq)]
+pub enum PlatformConnectionOrderField {
+    Id,
+    UserId,
+    Platform,
+    PlatformUserId,
+    PlatformUsername,
+    TokenExpiresAt,
+    IsActive,
+    LastSyncAt,
+    CreatedAt,
+    UpdatedAt,
+}
+
+/// One sort key of platform connections; ties are broken by id.
+#[derive(InputObject)]
+pub struct PlatformConnectionOrder {
+    pub field: PlatformConnectionOrderField,
+    #[graphql(default)]
+    pub direction: OrderDirection,
+}
+
+impl TableOrder<platform_connections::Entity> for PlatformConnectionOrder {
+    fn key(&self) -> (platform_connections::Column, OrderDirection) {
+        let column = match self.field {
+            PlatformConnectionOrderField::Id => platform_connections::Column::Id,
+            PlatformConnectionOrderField::UserId => platform_connections::Column::UserId,
+            PlatformConnectionOrderField::Platform => platform_connections::Column::Platform,
+            PlatformConnectionOrderField::PlatformUserId => platform_connections::Column::PlatformUserId,
+            PlatformConnectionOrderField::PlatformUsername => platform_connections::Column::PlatformUsername,
+            PlatformConnectionOrderField::TokenExpiresAt => platform_connections::Column::TokenExpiresAt,
+            PlatformConnectionOrderField::IsActive => platform_connections::Column::IsActive,
+            PlatformConnectionOrderField::LastSyncAt => platform_connections::Column::LastSyncAt,
+            PlatformConnectionOrderField::CreatedAt => platform_connections::Column::CreatedAt,
+            PlatformConnectionOrderField::UpdatedAt => platform_connections::Column::UpdatedAt,
+        };
+        (column, self.direction)
+    }
+}
+
 #[derive(Default)]
 pub struct PlatformConnectionQuery;
 
 #[Object]
 impl PlatformConnectionQuery {
     /// One platform connection by id; `NOT_FOUND` unless the caller may read it.
-    async fn platform_connection(
-        &self,
-        ctx: &Context<'_>,
-        id: Uuid,
-    ) -> async_graphql::Result<platform_connections::Model> {
-        Ok(crud::get::<platform_connections::Entity>(ctx, id).await?)
+    async fn platform_connection(&self, ctx: &Context<'_>, id: Uuid) -> async_graphql::Result<PlatformConnection> {
+        Ok(crud::get::<platform_connections::Entity>(ctx, id).await?.into())
     }
 
     /// The platform connections the caller may read, a page at a time.
     async fn platform_connections(
         &self,
         ctx: &Context<'_>,
-        after: Option<String>,
+        filter: Option<PlatformConnectionFilter>,
+        order_by: Option<Vec<PlatformConnectionOrder>>,
         first: Option<i32>,
-    ) -> async_graphql::Result<Page<platform_connections::Model>> {
-        crud::list::<platform_connections::Entity>(ctx, after, first).await
+        after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
+    ) -> async_graphql::Result<Page<PlatformConnection>> {
+        let args = PageArgs { first, after, last, before };
+        crud::list::<platform_connections::Entity, PlatformConnection, _, _>(ctx, filter, order_by, args).await
     }
 }
 
@@ -334,14 +728,14 @@ impl PlatformConnectionMutation {
         &self,
         ctx: &Context<'_>,
         input: CreatePlatformConnectionInput,
-    ) -> async_graphql::Result<platform_connections::Model> {
+    ) -> async_graphql::Result<PlatformConnection> {
         input.validate()?;
         let owner = policy::required_owner(
             policy::owner_for_create::<platform_connections::Entity>(crud::viewer(ctx)?, input.user_id)?,
             "userId",
         )?;
         let row = input.into_row(owner, &crud::state(ctx)?.cipher)?;
-        Ok(crud::create::<platform_connections::Entity>(ctx, row).await?)
+        Ok(crud::create::<platform_connections::Entity>(ctx, row).await?.into())
     }
 
     /// Changes a platform connection; `NOT_FOUND` unless the caller may change it.
@@ -350,10 +744,10 @@ impl PlatformConnectionMutation {
         ctx: &Context<'_>,
         id: Uuid,
         input: UpdatePlatformConnectionInput,
-    ) -> async_graphql::Result<platform_connections::Model> {
+    ) -> async_graphql::Result<PlatformConnection> {
         input.validate()?;
         let cipher = crud::state(ctx)?.cipher.clone();
-        Ok(crud::update::<platform_connections::Entity>(ctx, id, |row| input.apply(row, &cipher)).await?)
+        Ok(crud::update::<platform_connections::Entity>(ctx, id, |row| input.apply(row, &cipher)).await?.into())
     }
 
     /// Deletes a platform connection; `NOT_FOUND` unless the caller may delete it.

@@ -8,6 +8,7 @@ use sea_orm::{ColumnTrait, DbBackend, EntityTrait, QueryFilter, QueryOrder, Quer
 use uuid::Uuid;
 
 use super::crud;
+use super::voice::VoiceModel;
 use crate::auth::Viewer;
 use crate::auth::policy::{self, Op};
 use crate::error::AppError;
@@ -48,7 +49,7 @@ pub struct RulesMutation;
 #[Object]
 impl RulesMutation {
     /// Makes a voice model its user's only active one (service role).
-    async fn activate_voice_model(&self, ctx: &Context<'_>, id: Uuid) -> async_graphql::Result<voice_models::Model> {
+    async fn activate_voice_model(&self, ctx: &Context<'_>, id: Uuid) -> async_graphql::Result<VoiceModel> {
         let viewer = crud::viewer(ctx)?;
         let db = crud::db(ctx)?;
         let txn = db.begin().await.map_err(AppError::from)?;
@@ -75,6 +76,6 @@ impl RulesMutation {
             .await
             .map_err(AppError::from)?;
         txn.commit().await.map_err(AppError::from)?;
-        Ok(crud::get::<voice_models::Entity>(ctx, id).await?)
+        Ok(crud::get::<voice_models::Entity>(ctx, id).await?.into())
     }
 }

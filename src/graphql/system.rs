@@ -1,15 +1,17 @@
 //! GraphQL for `ai_processing_logs`, `system_health_metrics`: types, inputs that mirror the CHECKs, and resolvers
 //! that go through the policy.
-use async_graphql::{Context, InputObject, MaybeUndefined, Object};
+use async_graphql::{Context, Enum, InputObject, MaybeUndefined, Object};
 use chrono::{DateTime, Utc};
 use entity::{ai_processing_logs, system_health_metrics};
 use rust_decimal::Decimal;
 use sea_orm::ActiveValue::{NotSet, Set};
+use sea_orm::{Condition, DbBackend};
 use serde_json::Value as Json;
 use uuid::Uuid;
 
 use super::check;
-use super::crud::{self, Page};
+use super::crud::{self, OrderDirection, Page, PageArgs, TableFilter, TableOrder};
+use super::filter::{self, DateTimeFilter, DecimalFilter, IntFilter, JsonFilter, StringFilter, UuidFilter};
 use crate::auth::policy;
 use crate::error::AppResult;
 
@@ -139,24 +141,218 @@ impl UpdateAiProcessingLogInput {
     }
 }
 
+/// AI processing runs, for debugging and cost (seed 9.1).
+#[derive(Clone)]
+pub struct AiProcessingLog(pub ai_processing_logs::Model);
+
+impl From<ai_processing_logs::Model> for AiProcessingLog {
+    fn from(row: ai_processing_logs::Model) -> Self {
+        Self(row)
+    }
+}
+
+#[Object]
+impl AiProcessingLog {
+    /// The row's id.
+    async fn id(&self) -> Uuid {
+        self.0.id
+    }
+
+    /// The user the row belongs to.
+    async fn user_id(&self) -> Option<Uuid> {
+        self.0.user_id
+    }
+
+    /// One of: `content_generation`, `trend_analysis`, `voice_training`, `performance_prediction`.
+    async fn processing_type(&self) -> &str {
+        &self.0.processing_type
+    }
+
+    /// `input_data`.
+    async fn input_data(&self) -> &Json {
+        &self.0.input_data
+    }
+
+    /// `output_data`.
+    async fn output_data(&self) -> Option<&Json> {
+        self.0.output_data.as_ref()
+    }
+
+    /// `model_version`.
+    async fn model_version(&self) -> Option<&str> {
+        self.0.model_version.as_deref()
+    }
+
+    /// `processing_time_ms`.
+    async fn processing_time_ms(&self) -> Option<i32> {
+        self.0.processing_time_ms
+    }
+
+    /// `tokens_consumed`.
+    async fn tokens_consumed(&self) -> Option<i32> {
+        self.0.tokens_consumed
+    }
+
+    /// One of: `pending`, `completed`, `failed`, `timeout`.
+    async fn status(&self) -> Option<&str> {
+        self.0.status.as_deref()
+    }
+
+    /// `error_message`.
+    async fn error_message(&self) -> Option<&str> {
+        self.0.error_message.as_deref()
+    }
+
+    /// `webhook_response`.
+    async fn webhook_response(&self) -> Option<&Json> {
+        self.0.webhook_response.as_ref()
+    }
+
+    /// When the row was created.
+    async fn created_at(&self) -> Option<DateTime<Utc>> {
+        self.0.created_at
+    }
+
+    /// `completed_at`.
+    async fn completed_at(&self) -> Option<DateTime<Utc>> {
+        self.0.completed_at
+    }
+}
+
+/// Conditions on ai processing logs; fields combine with AND.
+#[derive(InputObject, Default)]
+pub struct AiProcessingLogFilter {
+    pub id: Option<UuidFilter>,
+    pub user_id: Option<UuidFilter>,
+    pub processing_type: Option<StringFilter>,
+    pub input_data: Option<JsonFilter>,
+    pub output_data: Option<JsonFilter>,
+    pub model_version: Option<StringFilter>,
+    pub processing_time_ms: Option<IntFilter>,
+    pub tokens_consumed: Option<IntFilter>,
+    pub status: Option<StringFilter>,
+    pub error_message: Option<StringFilter>,
+    pub webhook_response: Option<JsonFilter>,
+    pub created_at: Option<DateTimeFilter>,
+    pub completed_at: Option<DateTimeFilter>,
+    /// Every one of these holds.
+    pub and: Option<Vec<AiProcessingLogFilter>>,
+    /// At least one of these holds.
+    pub or: Option<Vec<AiProcessingLogFilter>>,
+    /// This does not hold.
+    pub not: Option<Box<AiProcessingLogFilter>>,
+}
+
+impl TableFilter for AiProcessingLogFilter {
+    fn condition(&self, backend: DbBackend) -> AppResult<Condition> {
+        let mut all = Condition::all();
+        if let Some(f) = &self.id {
+            all = all.add(f.condition("id", ai_processing_logs::Column::Id)?);
+        }
+        if let Some(f) = &self.user_id {
+            all = all.add(f.condition("userId", ai_processing_logs::Column::UserId)?);
+        }
+        if let Some(f) = &self.processing_type {
+            all = all.add(f.condition("processingType", ai_processing_logs::Column::ProcessingType, backend)?);
+        }
+        if let Some(f) = &self.input_data {
+            all = all.add(f.condition("inputData", ai_processing_logs::Column::InputData, backend)?);
+        }
+        if let Some(f) = &self.output_data {
+            all = all.add(f.condition("outputData", ai_processing_logs::Column::OutputData, backend)?);
+        }
+        if let Some(f) = &self.model_version {
+            all = all.add(f.condition("modelVersion", ai_processing_logs::Column::ModelVersion, backend)?);
+        }
+        if let Some(f) = &self.processing_time_ms {
+            all = all.add(f.condition("processingTimeMs", ai_processing_logs::Column::ProcessingTimeMs)?);
+        }
+        if let Some(f) = &self.tokens_consumed {
+            all = all.add(f.condition("tokensConsumed", ai_processing_logs::Column::TokensConsumed)?);
+        }
+        if let Some(f) = &self.status {
+            all = all.add(f.condition("status", ai_processing_logs::Column::Status, backend)?);
+        }
+        if let Some(f) = &self.error_message {
+            all = all.add(f.condition("errorMessage", ai_processing_logs::Column::ErrorMessage, backend)?);
+        }
+        if let Some(f) = &self.webhook_response {
+            all = all.add(f.condition("webhookResponse", ai_processing_logs::Column::WebhookResponse, backend)?);
+        }
+        if let Some(f) = &self.created_at {
+            all = all.add(f.condition("createdAt", ai_processing_logs::Column::CreatedAt)?);
+        }
+        if let Some(f) = &self.completed_at {
+            all = all.add(f.condition("completedAt", ai_processing_logs::Column::CompletedAt)?);
+        }
+        filter::combine(all, &self.and, &self.or, &self.not, backend)
+    }
+}
+
+/// A column ai processing logs can be ordered by.
+#[derive(Enum, Clone, Copy, PartialEq, Eq)]
+pub enum AiProcessingLogOrderField {
+    Id,
+    UserId,
+    ProcessingType,
+    ModelVersion,
+    ProcessingTimeMs,
+    TokensConsumed,
+    Status,
+    ErrorMessage,
+    CreatedAt,
+    CompletedAt,
+}
+
+/// One sort key of ai processing logs; ties are broken by id.
+#[derive(InputObject)]
+pub struct AiProcessingLogOrder {
+    pub field: AiProcessingLogOrderField,
+    #[graphql(default)]
+    pub direction: OrderDirection,
+}
+
+impl TableOrder<ai_processing_logs::Entity> for AiProcessingLogOrder {
+    fn key(&self) -> (ai_processing_logs::Column, OrderDirection) {
+        let column = match self.field {
+            AiProcessingLogOrderField::Id => ai_processing_logs::Column::Id,
+            AiProcessingLogOrderField::UserId => ai_processing_logs::Column::UserId,
+            AiProcessingLogOrderField::ProcessingType => ai_processing_logs::Column::ProcessingType,
+            AiProcessingLogOrderField::ModelVersion => ai_processing_logs::Column::ModelVersion,
+            AiProcessingLogOrderField::ProcessingTimeMs => ai_processing_logs::Column::ProcessingTimeMs,
+            AiProcessingLogOrderField::TokensConsumed => ai_processing_logs::Column::TokensConsumed,
+            AiProcessingLogOrderField::Status => ai_processing_logs::Column::Status,
+            AiProcessingLogOrderField::ErrorMessage => ai_processing_logs::Column::ErrorMessage,
+            AiProcessingLogOrderField::CreatedAt => ai_processing_logs::Column::CreatedAt,
+            AiProcessingLogOrderField::CompletedAt => ai_processing_logs::Column::CompletedAt,
+        };
+        (column, self.direction)
+    }
+}
+
 #[derive(Default)]
 pub struct AiProcessingLogQuery;
 
 #[Object]
 impl AiProcessingLogQuery {
     /// One ai processing log by id; `NOT_FOUND` unless the caller may read it.
-    async fn ai_processing_log(&self, ctx: &Context<'_>, id: Uuid) -> async_graphql::Result<ai_processing_logs::Model> {
-        Ok(crud::get::<ai_processing_logs::Entity>(ctx, id).await?)
+    async fn ai_processing_log(&self, ctx: &Context<'_>, id: Uuid) -> async_graphql::Result<AiProcessingLog> {
+        Ok(crud::get::<ai_processing_logs::Entity>(ctx, id).await?.into())
     }
 
     /// The ai processing logs the caller may read, a page at a time.
     async fn ai_processing_logs(
         &self,
         ctx: &Context<'_>,
-        after: Option<String>,
+        filter: Option<AiProcessingLogFilter>,
+        order_by: Option<Vec<AiProcessingLogOrder>>,
         first: Option<i32>,
-    ) -> async_graphql::Result<Page<ai_processing_logs::Model>> {
-        crud::list::<ai_processing_logs::Entity>(ctx, after, first).await
+        after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
+    ) -> async_graphql::Result<Page<AiProcessingLog>> {
+        let args = PageArgs { first, after, last, before };
+        crud::list::<ai_processing_logs::Entity, AiProcessingLog, _, _>(ctx, filter, order_by, args).await
     }
 }
 
@@ -170,11 +366,11 @@ impl AiProcessingLogMutation {
         &self,
         ctx: &Context<'_>,
         input: CreateAiProcessingLogInput,
-    ) -> async_graphql::Result<ai_processing_logs::Model> {
+    ) -> async_graphql::Result<AiProcessingLog> {
         input.validate()?;
         let owner = policy::owner_for_create::<ai_processing_logs::Entity>(crud::viewer(ctx)?, input.user_id)?;
         let row = input.into_row(owner)?;
-        Ok(crud::create::<ai_processing_logs::Entity>(ctx, row).await?)
+        Ok(crud::create::<ai_processing_logs::Entity>(ctx, row).await?.into())
     }
 
     /// Changes a ai processing log; `NOT_FOUND` unless the caller may change it.
@@ -183,9 +379,9 @@ impl AiProcessingLogMutation {
         ctx: &Context<'_>,
         id: Uuid,
         input: UpdateAiProcessingLogInput,
-    ) -> async_graphql::Result<ai_processing_logs::Model> {
+    ) -> async_graphql::Result<AiProcessingLog> {
         input.validate()?;
-        Ok(crud::update::<ai_processing_logs::Entity>(ctx, id, |row| input.apply(row)).await?)
+        Ok(crud::update::<ai_processing_logs::Entity>(ctx, id, |row| input.apply(row)).await?.into())
     }
 
     /// Deletes a ai processing log; `NOT_FOUND` unless the caller may delete it.
@@ -270,28 +466,145 @@ impl UpdateSystemHealthMetricInput {
     }
 }
 
+/// Operational metrics (seed 9.2).
+#[derive(Clone)]
+pub struct SystemHealthMetric(pub system_health_metrics::Model);
+
+impl From<system_health_metrics::Model> for SystemHealthMetric {
+    fn from(row: system_health_metrics::Model) -> Self {
+        Self(row)
+    }
+}
+
+#[Object]
+impl SystemHealthMetric {
+    /// The row's id.
+    async fn id(&self) -> Uuid {
+        self.0.id
+    }
+
+    /// `metric_name`.
+    async fn metric_name(&self) -> &str {
+        &self.0.metric_name
+    }
+
+    /// `metric_value`.
+    async fn metric_value(&self) -> Decimal {
+        self.0.metric_value
+    }
+
+    /// `metric_unit`.
+    async fn metric_unit(&self) -> Option<&str> {
+        self.0.metric_unit.as_deref()
+    }
+
+    /// `tags`.
+    async fn tags(&self) -> Option<&Json> {
+        self.0.tags.as_ref()
+    }
+
+    /// `recorded_at`.
+    async fn recorded_at(&self) -> Option<DateTime<Utc>> {
+        self.0.recorded_at
+    }
+}
+
+/// Conditions on system health metrics; fields combine with AND.
+#[derive(InputObject, Default)]
+pub struct SystemHealthMetricFilter {
+    pub id: Option<UuidFilter>,
+    pub metric_name: Option<StringFilter>,
+    pub metric_value: Option<DecimalFilter>,
+    pub metric_unit: Option<StringFilter>,
+    pub tags: Option<JsonFilter>,
+    pub recorded_at: Option<DateTimeFilter>,
+    /// Every one of these holds.
+    pub and: Option<Vec<SystemHealthMetricFilter>>,
+    /// At least one of these holds.
+    pub or: Option<Vec<SystemHealthMetricFilter>>,
+    /// This does not hold.
+    pub not: Option<Box<SystemHealthMetricFilter>>,
+}
+
+impl TableFilter for SystemHealthMetricFilter {
+    fn condition(&self, backend: DbBackend) -> AppResult<Condition> {
+        let mut all = Condition::all();
+        if let Some(f) = &self.id {
+            all = all.add(f.condition("id", system_health_metrics::Column::Id)?);
+        }
+        if let Some(f) = &self.metric_name {
+            all = all.add(f.condition("metricName", system_health_metrics::Column::MetricName, backend)?);
+        }
+        if let Some(f) = &self.metric_value {
+            all = all.add(f.condition("metricValue", system_health_metrics::Column::MetricValue)?);
+        }
+        if let Some(f) = &self.metric_unit {
+            all = all.add(f.condition("metricUnit", system_health_metrics::Column::MetricUnit, backend)?);
+        }
+        if let Some(f) = &self.tags {
+            all = all.add(f.condition("tags", system_health_metrics::Column::Tags, backend)?);
+        }
+        if let Some(f) = &self.recorded_at {
+            all = all.add(f.condition("recordedAt", system_health_metrics::Column::RecordedAt)?);
+        }
+        filter::combine(all, &self.and, &self.or, &self.not, backend)
+    }
+}
+
+/// A column system health metrics can be ordered by.
+#[derive(Enum, Clone, Copy, PartialEq, Eq)]
+pub enum SystemHealthMetricOrderField {
+    Id,
+    MetricName,
+    MetricValue,
+    MetricUnit,
+    RecordedAt,
+}
+
+/// One sort key of system health metrics; ties are broken by id.
+#[derive(InputObject)]
+pub struct SystemHealthMetricOrder {
+    pub field: SystemHealthMetricOrderField,
+    #[graphql(default)]
+    pub direction: OrderDirection,
+}
+
+impl TableOrder<system_health_metrics::Entity> for SystemHealthMetricOrder {
+    fn key(&self) -> (system_health_metrics::Column, OrderDirection) {
+        let column = match self.field {
+            SystemHealthMetricOrderField::Id => system_health_metrics::Column::Id,
+            SystemHealthMetricOrderField::MetricName => system_health_metrics::Column::MetricName,
+            SystemHealthMetricOrderField::MetricValue => system_health_metrics::Column::MetricValue,
+            SystemHealthMetricOrderField::MetricUnit => system_health_metrics::Column::MetricUnit,
+            SystemHealthMetricOrderField::RecordedAt => system_health_metrics::Column::RecordedAt,
+        };
+        (column, self.direction)
+    }
+}
+
 #[derive(Default)]
 pub struct SystemHealthMetricQuery;
 
 #[Object]
 impl SystemHealthMetricQuery {
     /// One system health metric by id; `NOT_FOUND` unless the caller may read it.
-    async fn system_health_metric(
-        &self,
-        ctx: &Context<'_>,
-        id: Uuid,
-    ) -> async_graphql::Result<system_health_metrics::Model> {
-        Ok(crud::get::<system_health_metrics::Entity>(ctx, id).await?)
+    async fn system_health_metric(&self, ctx: &Context<'_>, id: Uuid) -> async_graphql::Result<SystemHealthMetric> {
+        Ok(crud::get::<system_health_metrics::Entity>(ctx, id).await?.into())
     }
 
     /// The system health metrics the caller may read, a page at a time.
     async fn system_health_metrics(
         &self,
         ctx: &Context<'_>,
-        after: Option<String>,
+        filter: Option<SystemHealthMetricFilter>,
+        order_by: Option<Vec<SystemHealthMetricOrder>>,
         first: Option<i32>,
-    ) -> async_graphql::Result<Page<system_health_metrics::Model>> {
-        crud::list::<system_health_metrics::Entity>(ctx, after, first).await
+        after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
+    ) -> async_graphql::Result<Page<SystemHealthMetric>> {
+        let args = PageArgs { first, after, last, before };
+        crud::list::<system_health_metrics::Entity, SystemHealthMetric, _, _>(ctx, filter, order_by, args).await
     }
 }
 
@@ -305,11 +618,11 @@ impl SystemHealthMetricMutation {
         &self,
         ctx: &Context<'_>,
         input: CreateSystemHealthMetricInput,
-    ) -> async_graphql::Result<system_health_metrics::Model> {
+    ) -> async_graphql::Result<SystemHealthMetric> {
         input.validate()?;
         policy::owner_for_create::<system_health_metrics::Entity>(crud::viewer(ctx)?, None)?;
         let row = input.into_row()?;
-        Ok(crud::create::<system_health_metrics::Entity>(ctx, row).await?)
+        Ok(crud::create::<system_health_metrics::Entity>(ctx, row).await?.into())
     }
 
     /// Changes a system health metric; `NOT_FOUND` unless the caller may change it.
@@ -318,9 +631,9 @@ impl SystemHealthMetricMutation {
         ctx: &Context<'_>,
         id: Uuid,
         input: UpdateSystemHealthMetricInput,
-    ) -> async_graphql::Result<system_health_metrics::Model> {
+    ) -> async_graphql::Result<SystemHealthMetric> {
         input.validate()?;
-        Ok(crud::update::<system_health_metrics::Entity>(ctx, id, |row| input.apply(row)).await?)
+        Ok(crud::update::<system_health_metrics::Entity>(ctx, id, |row| input.apply(row)).await?.into())
     }
 
     /// Deletes a system health metric; `NOT_FOUND` unless the caller may delete it.

@@ -1,15 +1,19 @@
 //! GraphQL for `content_sources`, `trend_insights`, `trend_content_mapping`: types, inputs that mirror the CHECKs, and resolvers
 //! that go through the policy.
-use async_graphql::{Context, InputObject, MaybeUndefined, Object};
+use async_graphql::{Context, Enum, InputObject, MaybeUndefined, Object};
 use chrono::{DateTime, Utc};
 use entity::{content_drafts, content_sources, trend_content_mapping, trend_insights};
 use rust_decimal::Decimal;
 use sea_orm::ActiveValue::{NotSet, Set};
+use sea_orm::{Condition, DbBackend};
 use serde_json::Value as Json;
 use uuid::Uuid;
 
 use super::check;
-use super::crud::{self, Page};
+use super::crud::{self, OrderDirection, Page, PageArgs, TableFilter, TableOrder};
+use super::filter::{
+    self, BigIntFilter, BooleanFilter, DateTimeFilter, DecimalFilter, IntFilter, JsonFilter, StringFilter, UuidFilter,
+};
 use crate::auth::policy;
 use crate::error::AppResult;
 
@@ -155,24 +159,222 @@ impl UpdateContentSourceInput {
     }
 }
 
+/// Sources a creator follows for trends (seed 3.1).
+#[derive(Clone)]
+pub struct ContentSource(pub content_sources::Model);
+
+impl From<content_sources::Model> for ContentSource {
+    fn from(row: content_sources::Model) -> Self {
+        Self(row)
+    }
+}
+
+#[Object]
+impl ContentSource {
+    /// The row's id.
+    async fn id(&self) -> Uuid {
+        self.0.id
+    }
+
+    /// The user the row belongs to.
+    async fn user_id(&self) -> Uuid {
+        self.0.user_id
+    }
+
+    /// One of: `twitter_handle`, `twitter_hashtag`, `linkedin_profile`, `youtube_channel`, `newsletter_rss`, `instagram_account`.
+    async fn source_type(&self) -> &str {
+        &self.0.source_type
+    }
+
+    /// `source_identifier`.
+    async fn source_identifier(&self) -> &str {
+        &self.0.source_identifier
+    }
+
+    /// `source_name`.
+    async fn source_name(&self) -> &str {
+        &self.0.source_name
+    }
+
+    /// `source_url`.
+    async fn source_url(&self) -> Option<&str> {
+        self.0.source_url.as_deref()
+    }
+
+    /// `priority_level`.
+    async fn priority_level(&self) -> Option<i32> {
+        self.0.priority_level
+    }
+
+    /// `is_active`.
+    async fn is_active(&self) -> Option<bool> {
+        self.0.is_active
+    }
+
+    /// `last_crawled_at`.
+    async fn last_crawled_at(&self) -> Option<DateTime<Utc>> {
+        self.0.last_crawled_at
+    }
+
+    /// How often the source is crawled, in seconds.
+    async fn crawl_frequency(&self) -> Option<i64> {
+        self.0.crawl_frequency
+    }
+
+    /// `source_metadata`.
+    async fn source_metadata(&self) -> Option<&Json> {
+        self.0.source_metadata.as_ref()
+    }
+
+    /// When the row was created.
+    async fn created_at(&self) -> Option<DateTime<Utc>> {
+        self.0.created_at
+    }
+
+    /// When the row last changed (kept by the database).
+    async fn updated_at(&self) -> Option<DateTime<Utc>> {
+        self.0.updated_at
+    }
+}
+
+/// Conditions on content sources; fields combine with AND.
+#[derive(InputObject, Default)]
+pub struct ContentSourceFilter {
+    pub id: Option<UuidFilter>,
+    pub user_id: Option<UuidFilter>,
+    pub source_type: Option<StringFilter>,
+    pub source_identifier: Option<StringFilter>,
+    pub source_name: Option<StringFilter>,
+    pub source_url: Option<StringFilter>,
+    pub priority_level: Option<IntFilter>,
+    pub is_active: Option<BooleanFilter>,
+    pub last_crawled_at: Option<DateTimeFilter>,
+    pub crawl_frequency: Option<BigIntFilter>,
+    pub source_metadata: Option<JsonFilter>,
+    pub created_at: Option<DateTimeFilter>,
+    pub updated_at: Option<DateTimeFilter>,
+    /// Every one of these holds.
+    pub and: Option<Vec<ContentSourceFilter>>,
+    /// At least one of these holds.
+    pub or: Option<Vec<ContentSourceFilter>>,
+    /// This does not hold.
+    pub not: Option<Box<ContentSourceFilter>>,
+}
+
+impl TableFilter for ContentSourceFilter {
+    fn condition(&self, backend: DbBackend) -> AppResult<Condition> {
+        let mut all = Condition::all();
+        if let Some(f) = &self.id {
+            all = all.add(f.condition("id", content_sources::Column::Id)?);
+        }
+        if let Some(f) = &self.user_id {
+            all = all.add(f.condition("userId", content_sources::Column::UserId)?);
+        }
+        if let Some(f) = &self.source_type {
+            all = all.add(f.condition("sourceType", content_sources::Column::SourceType, backend)?);
+        }
+        if let Some(f) = &self.source_identifier {
+            all = all.add(f.condition("sourceIdentifier", content_sources::Column::SourceIdentifier, backend)?);
+        }
+        if let Some(f) = &self.source_name {
+            all = all.add(f.condition("sourceName", content_sources::Column::SourceName, backend)?);
+        }
+        if let Some(f) = &self.source_url {
+            all = all.add(f.condition("sourceUrl", content_sources::Column::SourceUrl, backend)?);
+        }
+        if let Some(f) = &self.priority_level {
+            all = all.add(f.condition("priorityLevel", content_sources::Column::PriorityLevel)?);
+        }
+        if let Some(f) = &self.is_active {
+            all = all.add(f.condition("isActive", content_sources::Column::IsActive)?);
+        }
+        if let Some(f) = &self.last_crawled_at {
+            all = all.add(f.condition("lastCrawledAt", content_sources::Column::LastCrawledAt)?);
+        }
+        if let Some(f) = &self.crawl_frequency {
+            all = all.add(f.condition("crawlFrequency", content_sources::Column::CrawlFrequency)?);
+        }
+        if let Some(f) = &self.source_metadata {
+            all = all.add(f.condition("sourceMetadata", content_sources::Column::SourceMetadata, backend)?);
+        }
+        if let Some(f) = &self.created_at {
+            all = all.add(f.condition("createdAt", content_sources::Column::CreatedAt)?);
+        }
+        if let Some(f) = &self.updated_at {
+            all = all.add(f.condition("updatedAt", content_sources::Column::UpdatedAt)?);
+        }
+        filter::combine(all, &self.and, &self.or, &self.not, backend)
+    }
+}
+
+/// A column content sources can be ordered by.
+#[derive(Enum, Clone, Copy, PartialEq, Eq)]
+pub enum ContentSourceOrderField {
+    Id,
+    UserId,
+    SourceType,
+    SourceIdentifier,
+    SourceName,
+    SourceUrl,
+    PriorityLevel,
+    IsActive,
+    LastCrawledAt,
+    CrawlFrequency,
+    CreatedAt,
+    UpdatedAt,
+}
+
+/// One sort key of content sources; ties are broken by id.
+#[derive(InputObject)]
+pub struct ContentSourceOrder {
+    pub field: ContentSourceOrderField,
+    #[graphql(default)]
+    pub direction: OrderDirection,
+}
+
+impl TableOrder<content_sources::Entity> for ContentSourceOrder {
+    fn key(&self) -> (content_sources::Column, OrderDirection) {
+        let column = match self.field {
+            ContentSourceOrderField::Id => content_sources::Column::Id,
+            ContentSourceOrderField::UserId => content_sources::Column::UserId,
+            ContentSourceOrderField::SourceType => content_sources::Column::SourceType,
+            ContentSourceOrderField::SourceIdentifier => content_sources::Column::SourceIdentifier,
+            ContentSourceOrderField::SourceName => content_sources::Column::SourceName,
+            ContentSourceOrderField::SourceUrl => content_sources::Column::SourceUrl,
+            ContentSourceOrderField::PriorityLevel => content_sources::Column::PriorityLevel,
+            ContentSourceOrderField::IsActive => content_sources::Column::IsActive,
+            ContentSourceOrderField::LastCrawledAt => content_sources::Column::LastCrawledAt,
+            ContentSourceOrderField::CrawlFrequency => content_sources::Column::CrawlFrequency,
+            ContentSourceOrderField::CreatedAt => content_sources::Column::CreatedAt,
+            ContentSourceOrderField::UpdatedAt => content_sources::Column::UpdatedAt,
+        };
+        (column, self.direction)
+    }
+}
+
 #[derive(Default)]
 pub struct ContentSourceQuery;
 
 #[Object]
 impl ContentSourceQuery {
     /// One content source by id; `NOT_FOUND` unless the caller may read it.
-    async fn content_source(&self, ctx: &Context<'_>, id: Uuid) -> async_graphql::Result<content_sources::Model> {
-        Ok(crud::get::<content_sources::Entity>(ctx, id).await?)
+    async fn content_source(&self, ctx: &Context<'_>, id: Uuid) -> async_graphql::Result<ContentSource> {
+        Ok(crud::get::<content_sources::Entity>(ctx, id).await?.into())
     }
 
     /// The content sources the caller may read, a page at a time.
     async fn content_sources(
         &self,
         ctx: &Context<'_>,
-        after: Option<String>,
+        filter: Option<ContentSourceFilter>,
+        order_by: Option<Vec<ContentSourceOrder>>,
         first: Option<i32>,
-    ) -> async_graphql::Result<Page<content_sources::Model>> {
-        crud::list::<content_sources::Entity>(ctx, after, first).await
+        after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
+    ) -> async_graphql::Result<Page<ContentSource>> {
+        let args = PageArgs { first, after, last, before };
+        crud::list::<content_sources::Entity, ContentSource, _, _>(ctx, filter, order_by, args).await
     }
 }
 
@@ -186,14 +388,14 @@ impl ContentSourceMutation {
         &self,
         ctx: &Context<'_>,
         input: CreateContentSourceInput,
-    ) -> async_graphql::Result<content_sources::Model> {
+    ) -> async_graphql::Result<ContentSource> {
         input.validate()?;
         let owner = policy::required_owner(
             policy::owner_for_create::<content_sources::Entity>(crud::viewer(ctx)?, input.user_id)?,
             "userId",
         )?;
         let row = input.into_row(owner)?;
-        Ok(crud::create::<content_sources::Entity>(ctx, row).await?)
+        Ok(crud::create::<content_sources::Entity>(ctx, row).await?.into())
     }
 
     /// Changes a content source; `NOT_FOUND` unless the caller may change it.
@@ -202,9 +404,9 @@ impl ContentSourceMutation {
         ctx: &Context<'_>,
         id: Uuid,
         input: UpdateContentSourceInput,
-    ) -> async_graphql::Result<content_sources::Model> {
+    ) -> async_graphql::Result<ContentSource> {
         input.validate()?;
-        Ok(crud::update::<content_sources::Entity>(ctx, id, |row| input.apply(row)).await?)
+        Ok(crud::update::<content_sources::Entity>(ctx, id, |row| input.apply(row)).await?.into())
     }
 
     /// Deletes a content source; `NOT_FOUND` unless the caller may delete it.
@@ -379,24 +581,261 @@ impl UpdateTrendInsightInput {
     }
 }
 
+/// Trends detected for a creator (seed 3.2).
+#[derive(Clone)]
+pub struct TrendInsight(pub trend_insights::Model);
+
+impl From<trend_insights::Model> for TrendInsight {
+    fn from(row: trend_insights::Model) -> Self {
+        Self(row)
+    }
+}
+
+#[Object]
+impl TrendInsight {
+    /// The row's id.
+    async fn id(&self) -> Uuid {
+        self.0.id
+    }
+
+    /// The user the row belongs to.
+    async fn user_id(&self) -> Uuid {
+        self.0.user_id
+    }
+
+    /// `trend_topic`.
+    async fn trend_topic(&self) -> &str {
+        &self.0.trend_topic
+    }
+
+    /// `trend_description`.
+    async fn trend_description(&self) -> &str {
+        &self.0.trend_description
+    }
+
+    /// `confidence_score`.
+    async fn confidence_score(&self) -> Decimal {
+        self.0.confidence_score
+    }
+
+    /// `momentum_score`.
+    async fn momentum_score(&self) -> Option<Decimal> {
+        self.0.momentum_score
+    }
+
+    /// `source_count`.
+    async fn source_count(&self) -> i32 {
+        self.0.source_count
+    }
+
+    /// `peak_prediction`.
+    async fn peak_prediction(&self) -> Option<DateTime<Utc>> {
+        self.0.peak_prediction
+    }
+
+    /// `relevant_keywords`.
+    async fn relevant_keywords(&self) -> Option<&Json> {
+        self.0.relevant_keywords.as_ref()
+    }
+
+    /// `source_evidence`.
+    async fn source_evidence(&self) -> Option<&Json> {
+        self.0.source_evidence.as_ref()
+    }
+
+    /// `content_opportunities`.
+    async fn content_opportunities(&self) -> Option<&Json> {
+        self.0.content_opportunities.as_ref()
+    }
+
+    /// `trend_category`.
+    async fn trend_category(&self) -> Option<&str> {
+        self.0.trend_category.as_deref()
+    }
+
+    /// `geographic_data`.
+    async fn geographic_data(&self) -> Option<&Json> {
+        self.0.geographic_data.as_ref()
+    }
+
+    /// One of: `active`, `declining`, `expired`.
+    async fn status(&self) -> Option<&str> {
+        self.0.status.as_deref()
+    }
+
+    /// `expires_at`.
+    async fn expires_at(&self) -> Option<DateTime<Utc>> {
+        self.0.expires_at
+    }
+
+    /// When the row was created.
+    async fn created_at(&self) -> Option<DateTime<Utc>> {
+        self.0.created_at
+    }
+
+    /// When the row last changed (kept by the database).
+    async fn updated_at(&self) -> Option<DateTime<Utc>> {
+        self.0.updated_at
+    }
+}
+
+/// Conditions on trend insights; fields combine with AND.
+#[derive(InputObject, Default)]
+pub struct TrendInsightFilter {
+    pub id: Option<UuidFilter>,
+    pub user_id: Option<UuidFilter>,
+    pub trend_topic: Option<StringFilter>,
+    pub trend_description: Option<StringFilter>,
+    pub confidence_score: Option<DecimalFilter>,
+    pub momentum_score: Option<DecimalFilter>,
+    pub source_count: Option<IntFilter>,
+    pub peak_prediction: Option<DateTimeFilter>,
+    pub relevant_keywords: Option<JsonFilter>,
+    pub source_evidence: Option<JsonFilter>,
+    pub content_opportunities: Option<JsonFilter>,
+    pub trend_category: Option<StringFilter>,
+    pub geographic_data: Option<JsonFilter>,
+    pub status: Option<StringFilter>,
+    pub expires_at: Option<DateTimeFilter>,
+    pub created_at: Option<DateTimeFilter>,
+    pub updated_at: Option<DateTimeFilter>,
+    /// Every one of these holds.
+    pub and: Option<Vec<TrendInsightFilter>>,
+    /// At least one of these holds.
+    pub or: Option<Vec<TrendInsightFilter>>,
+    /// This does not hold.
+    pub not: Option<Box<TrendInsightFilter>>,
+}
+
+impl TableFilter for TrendInsightFilter {
+    fn condition(&self, backend: DbBackend) -> AppResult<Condition> {
+        let mut all = Condition::all();
+        if let Some(f) = &self.id {
+            all = all.add(f.condition("id", trend_insights::Column::Id)?);
+        }
+        if let Some(f) = &self.user_id {
+            all = all.add(f.condition("userId", trend_insights::Column::UserId)?);
+        }
+        if let Some(f) = &self.trend_topic {
+            all = all.add(f.condition("trendTopic", trend_insights::Column::TrendTopic, backend)?);
+        }
+        if let Some(f) = &self.trend_description {
+            all = all.add(f.condition("trendDescription", trend_insights::Column::TrendDescription, backend)?);
+        }
+        if let Some(f) = &self.confidence_score {
+            all = all.add(f.condition("confidenceScore", trend_insights::Column::ConfidenceScore)?);
+        }
+        if let Some(f) = &self.momentum_score {
+            all = all.add(f.condition("momentumScore", trend_insights::Column::MomentumScore)?);
+        }
+        if let Some(f) = &self.source_count {
+            all = all.add(f.condition("sourceCount", trend_insights::Column::SourceCount)?);
+        }
+        if let Some(f) = &self.peak_prediction {
+            all = all.add(f.condition("peakPrediction", trend_insights::Column::PeakPrediction)?);
+        }
+        if let Some(f) = &self.relevant_keywords {
+            all = all.add(f.condition("relevantKeywords", trend_insights::Column::RelevantKeywords, backend)?);
+        }
+        if let Some(f) = &self.source_evidence {
+            all = all.add(f.condition("sourceEvidence", trend_insights::Column::SourceEvidence, backend)?);
+        }
+        if let Some(f) = &self.content_opportunities {
+            all =
+                all.add(f.condition("contentOpportunities", trend_insights::Column::ContentOpportunities, backend)?);
+        }
+        if let Some(f) = &self.trend_category {
+            all = all.add(f.condition("trendCategory", trend_insights::Column::TrendCategory, backend)?);
+        }
+        if let Some(f) = &self.geographic_data {
+            all = all.add(f.condition("geographicData", trend_insights::Column::GeographicData, backend)?);
+        }
+        if let Some(f) = &self.status {
+            all = all.add(f.condition("status", trend_insights::Column::Status, backend)?);
+        }
+        if let Some(f) = &self.expires_at {
+            all = all.add(f.condition("expiresAt", trend_insights::Column::ExpiresAt)?);
+        }
+        if let Some(f) = &self.created_at {
+            all = all.add(f.condition("createdAt", trend_insights::Column::CreatedAt)?);
+        }
+        if let Some(f) = &self.updated_at {
+            all = all.add(f.condition("updatedAt", trend_insights::Column::UpdatedAt)?);
+        }
+        filter::combine(all, &self.and, &self.or, &self.not, backend)
+    }
+}
+
+/// A column trend insights can be ordered by.
+#[derive(Enum, Clone, Copy, PartialEq, Eq)]
+pub enum TrendInsightOrderField {
+    Id,
+    UserId,
+    TrendTopic,
+    TrendDescription,
+    ConfidenceScore,
+    MomentumScore,
+    SourceCount,
+    PeakPrediction,
+    TrendCategory,
+    Status,
+    ExpiresAt,
+    CreatedAt,
+    UpdatedAt,
+}
+
+/// One sort key of trend insights; ties are broken by id.
+#[derive(InputObject)]
+pub struct TrendInsightOrder {
+    pub field: TrendInsightOrderField,
+    #[graphql(default)]
+    pub direction: OrderDirection,
+}
+
+impl TableOrder<trend_insights::Entity> for TrendInsightOrder {
+    fn key(&self) -> (trend_insights::Column, OrderDirection) {
+        let column = match self.field {
+            TrendInsightOrderField::Id => trend_insights::Column::Id,
+            TrendInsightOrderField::UserId => trend_insights::Column::UserId,
+            TrendInsightOrderField::TrendTopic => trend_insights::Column::TrendTopic,
+            TrendInsightOrderField::TrendDescription => trend_insights::Column::TrendDescription,
+            TrendInsightOrderField::ConfidenceScore => trend_insights::Column::ConfidenceScore,
+            TrendInsightOrderField::MomentumScore => trend_insights::Column::MomentumScore,
+            TrendInsightOrderField::SourceCount => trend_insights::Column::SourceCount,
+            TrendInsightOrderField::PeakPrediction => trend_insights::Column::PeakPrediction,
+            TrendInsightOrderField::TrendCategory => trend_insights::Column::TrendCategory,
+            TrendInsightOrderField::Status => trend_insights::Column::Status,
+            TrendInsightOrderField::ExpiresAt => trend_insights::Column::ExpiresAt,
+            TrendInsightOrderField::CreatedAt => trend_insights::Column::CreatedAt,
+            TrendInsightOrderField::UpdatedAt => trend_insights::Column::UpdatedAt,
+        };
+        (column, self.direction)
+    }
+}
+
 #[derive(Default)]
 pub struct TrendInsightQuery;
 
 #[Object]
 impl TrendInsightQuery {
     /// One trend insight by id; `NOT_FOUND` unless the caller may read it.
-    async fn trend_insight(&self, ctx: &Context<'_>, id: Uuid) -> async_graphql::Result<trend_insights::Model> {
-        Ok(crud::get::<trend_insights::Entity>(ctx, id).await?)
+    async fn trend_insight(&self, ctx: &Context<'_>, id: Uuid) -> async_graphql::Result<TrendInsight> {
+        Ok(crud::get::<trend_insights::Entity>(ctx, id).await?.into())
     }
 
     /// The trend insights the caller may read, a page at a time.
     async fn trend_insights(
         &self,
         ctx: &Context<'_>,
-        after: Option<String>,
+        filter: Option<TrendInsightFilter>,
+        order_by: Option<Vec<TrendInsightOrder>>,
         first: Option<i32>,
-    ) -> async_graphql::Result<Page<trend_insights::Model>> {
-        crud::list::<trend_insights::Entity>(ctx, after, first).await
+        after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
+    ) -> async_graphql::Result<Page<TrendInsight>> {
+        let args = PageArgs { first, after, last, before };
+        crud::list::<trend_insights::Entity, TrendInsight, _, _>(ctx, filter, order_by, args).await
     }
 }
 
@@ -410,14 +849,14 @@ impl TrendInsightMutation {
         &self,
         ctx: &Context<'_>,
         input: CreateTrendInsightInput,
-    ) -> async_graphql::Result<trend_insights::Model> {
+    ) -> async_graphql::Result<TrendInsight> {
         input.validate()?;
         let owner = policy::required_owner(
             policy::owner_for_create::<trend_insights::Entity>(crud::viewer(ctx)?, input.user_id)?,
             "userId",
         )?;
         let row = input.into_row(owner)?;
-        Ok(crud::create::<trend_insights::Entity>(ctx, row).await?)
+        Ok(crud::create::<trend_insights::Entity>(ctx, row).await?.into())
     }
 
     /// Changes a trend insight; `NOT_FOUND` unless the caller may change it.
@@ -426,9 +865,9 @@ impl TrendInsightMutation {
         ctx: &Context<'_>,
         id: Uuid,
         input: UpdateTrendInsightInput,
-    ) -> async_graphql::Result<trend_insights::Model> {
+    ) -> async_graphql::Result<TrendInsight> {
         input.validate()?;
-        Ok(crud::update::<trend_insights::Entity>(ctx, id, |row| input.apply(row)).await?)
+        Ok(crud::update::<trend_insights::Entity>(ctx, id, |row| input.apply(row)).await?.into())
     }
 
     /// Deletes a trend insight; `NOT_FOUND` unless the caller may delete it.
@@ -497,28 +936,147 @@ impl UpdateTrendContentMappingInput {
     }
 }
 
+/// Which trends inspired which drafts (seed 3.3).
+#[derive(Clone)]
+pub struct TrendContentMapping(pub trend_content_mapping::Model);
+
+impl From<trend_content_mapping::Model> for TrendContentMapping {
+    fn from(row: trend_content_mapping::Model) -> Self {
+        Self(row)
+    }
+}
+
+#[Object]
+impl TrendContentMapping {
+    /// The row's id.
+    async fn id(&self) -> Uuid {
+        self.0.id
+    }
+
+    /// The user the row belongs to.
+    async fn user_id(&self) -> Uuid {
+        self.0.user_id
+    }
+
+    /// `trend_id`.
+    async fn trend_id(&self) -> Uuid {
+        self.0.trend_id
+    }
+
+    /// `content_draft_id`.
+    async fn content_draft_id(&self) -> Uuid {
+        self.0.content_draft_id
+    }
+
+    /// `relevance_score`.
+    async fn relevance_score(&self) -> Option<Decimal> {
+        self.0.relevance_score
+    }
+
+    /// When the row was created.
+    async fn created_at(&self) -> Option<DateTime<Utc>> {
+        self.0.created_at
+    }
+}
+
+/// Conditions on trend content mappings; fields combine with AND.
+#[derive(InputObject, Default)]
+pub struct TrendContentMappingFilter {
+    pub id: Option<UuidFilter>,
+    pub user_id: Option<UuidFilter>,
+    pub trend_id: Option<UuidFilter>,
+    pub content_draft_id: Option<UuidFilter>,
+    pub relevance_score: Option<DecimalFilter>,
+    pub created_at: Option<DateTimeFilter>,
+    /// Every one of these holds.
+    pub and: Option<Vec<TrendContentMappingFilter>>,
+    /// At least one of these holds.
+    pub or: Option<Vec<TrendContentMappingFilter>>,
+    /// This does not hold.
+    pub not: Option<Box<TrendContentMappingFilter>>,
+}
+
+impl TableFilter for TrendContentMappingFilter {
+    fn condition(&self, backend: DbBackend) -> AppResult<Condition> {
+        let mut all = Condition::all();
+        if let Some(f) = &self.id {
+            all = all.add(f.condition("id", trend_content_mapping::Column::Id)?);
+        }
+        if let Some(f) = &self.user_id {
+            all = all.add(f.condition("userId", trend_content_mapping::Column::UserId)?);
+        }
+        if let Some(f) = &self.trend_id {
+            all = all.add(f.condition("trendId", trend_content_mapping::Column::TrendId)?);
+        }
+        if let Some(f) = &self.content_draft_id {
+            all = all.add(f.condition("contentDraftId", trend_content_mapping::Column::ContentDraftId)?);
+        }
+        if let Some(f) = &self.relevance_score {
+            all = all.add(f.condition("relevanceScore", trend_content_mapping::Column::RelevanceScore)?);
+        }
+        if let Some(f) = &self.created_at {
+            all = all.add(f.condition("createdAt", trend_content_mapping::Column::CreatedAt)?);
+        }
+        filter::combine(all, &self.and, &self.or, &self.not, backend)
+    }
+}
+
+/// A column trend content mappings can be ordered by.
+#[derive(Enum, Clone, Copy, PartialEq, Eq)]
+pub enum TrendContentMappingOrderField {
+    Id,
+    UserId,
+    TrendId,
+    ContentDraftId,
+    RelevanceScore,
+    CreatedAt,
+}
+
+/// One sort key of trend content mappings; ties are broken by id.
+#[derive(InputObject)]
+pub struct TrendContentMappingOrder {
+    pub field: TrendContentMappingOrderField,
+    #[graphql(default)]
+    pub direction: OrderDirection,
+}
+
+impl TableOrder<trend_content_mapping::Entity> for TrendContentMappingOrder {
+    fn key(&self) -> (trend_content_mapping::Column, OrderDirection) {
+        let column = match self.field {
+            TrendContentMappingOrderField::Id => trend_content_mapping::Column::Id,
+            TrendContentMappingOrderField::UserId => trend_content_mapping::Column::UserId,
+            TrendContentMappingOrderField::TrendId => trend_content_mapping::Column::TrendId,
+            TrendContentMappingOrderField::ContentDraftId => trend_content_mapping::Column::ContentDraftId,
+            TrendContentMappingOrderField::RelevanceScore => trend_content_mapping::Column::RelevanceScore,
+            TrendContentMappingOrderField::CreatedAt => trend_content_mapping::Column::CreatedAt,
+        };
+        (column, self.direction)
+    }
+}
+
 #[derive(Default)]
 pub struct TrendContentMappingQuery;
 
 #[Object]
 impl TrendContentMappingQuery {
     /// One trend content mapping by id; `NOT_FOUND` unless the caller may read it.
-    async fn trend_content_mapping(
-        &self,
-        ctx: &Context<'_>,
-        id: Uuid,
-    ) -> async_graphql::Result<trend_content_mapping::Model> {
-        Ok(crud::get::<trend_content_mapping::Entity>(ctx, id).await?)
+    async fn trend_content_mapping(&self, ctx: &Context<'_>, id: Uuid) -> async_graphql::Result<TrendContentMapping> {
+        Ok(crud::get::<trend_content_mapping::Entity>(ctx, id).await?.into())
     }
 
     /// The trend content mappings the caller may read, a page at a time.
     async fn trend_content_mappings(
         &self,
         ctx: &Context<'_>,
-        after: Option<String>,
+        filter: Option<TrendContentMappingFilter>,
+        order_by: Option<Vec<TrendContentMappingOrder>>,
         first: Option<i32>,
-    ) -> async_graphql::Result<Page<trend_content_mapping::Model>> {
-        crud::list::<trend_content_mapping::Entity>(ctx, after, first).await
+        after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
+    ) -> async_graphql::Result<Page<TrendContentMapping>> {
+        let args = PageArgs { first, after, last, before };
+        crud::list::<trend_content_mapping::Entity, TrendContentMapping, _, _>(ctx, filter, order_by, args).await
     }
 }
 
@@ -532,7 +1090,7 @@ impl TrendContentMappingMutation {
         &self,
         ctx: &Context<'_>,
         input: CreateTrendContentMappingInput,
-    ) -> async_graphql::Result<trend_content_mapping::Model> {
+    ) -> async_graphql::Result<TrendContentMapping> {
         input.validate()?;
         let owner = policy::required_owner(
             policy::owner_for_create::<trend_content_mapping::Entity>(crud::viewer(ctx)?, input.user_id)?,
@@ -541,7 +1099,7 @@ impl TrendContentMappingMutation {
         crud::ensure_reference::<trend_insights::Entity>(ctx, input.trend_id, owner).await?;
         crud::ensure_reference::<content_drafts::Entity>(ctx, input.content_draft_id, owner).await?;
         let row = input.into_row(owner)?;
-        Ok(crud::create::<trend_content_mapping::Entity>(ctx, row).await?)
+        Ok(crud::create::<trend_content_mapping::Entity>(ctx, row).await?.into())
     }
 
     /// Changes a trend content mapping; `NOT_FOUND` unless the caller may change it.
@@ -550,7 +1108,7 @@ impl TrendContentMappingMutation {
         ctx: &Context<'_>,
         id: Uuid,
         input: UpdateTrendContentMappingInput,
-    ) -> async_graphql::Result<trend_content_mapping::Model> {
+    ) -> async_graphql::Result<TrendContentMapping> {
         input.validate()?;
         let owner = crud::owner_for_update::<trend_content_mapping::Entity>(ctx, id, |row| row.user_id).await?;
         if let Some(target) = input.trend_id {
@@ -559,7 +1117,7 @@ impl TrendContentMappingMutation {
         if let Some(target) = input.content_draft_id {
             crud::ensure_reference::<content_drafts::Entity>(ctx, target, owner).await?;
         }
-        Ok(crud::update::<trend_content_mapping::Entity>(ctx, id, |row| input.apply(row)).await?)
+        Ok(crud::update::<trend_content_mapping::Entity>(ctx, id, |row| input.apply(row)).await?.into())
     }
 
     /// Deletes a trend content mapping; `NOT_FOUND` unless the caller may delete it.

@@ -1,15 +1,19 @@
 //! GraphQL for `voice_training_data`, `voice_models`: types, inputs that mirror the CHECKs, and resolvers
 //! that go through the policy.
-use async_graphql::{Context, InputObject, MaybeUndefined, Object};
+use async_graphql::{Context, Enum, InputObject, MaybeUndefined, Object};
 use chrono::{DateTime, Utc};
 use entity::{voice_models, voice_training_data};
 use rust_decimal::Decimal;
 use sea_orm::ActiveValue::{NotSet, Set};
+use sea_orm::{Condition, DbBackend};
 use serde_json::Value as Json;
 use uuid::Uuid;
 
 use super::check;
-use super::crud::{self, Page};
+use super::crud::{self, OrderDirection, Page, PageArgs, TableFilter, TableOrder};
+use super::filter::{
+    self, BooleanFilter, DateTimeFilter, DecimalFilter, IntFilter, JsonFilter, StringFilter, UuidFilter,
+};
 use crate::auth::policy;
 use crate::error::AppResult;
 
@@ -111,28 +115,176 @@ impl UpdateVoiceTrainingSampleInput {
     }
 }
 
+/// Samples of the creator's own writing (seed 4.2).
+#[derive(Clone)]
+pub struct VoiceTrainingSample(pub voice_training_data::Model);
+
+impl From<voice_training_data::Model> for VoiceTrainingSample {
+    fn from(row: voice_training_data::Model) -> Self {
+        Self(row)
+    }
+}
+
+#[Object]
+impl VoiceTrainingSample {
+    /// The row's id.
+    async fn id(&self) -> Uuid {
+        self.0.id
+    }
+
+    /// The user the row belongs to.
+    async fn user_id(&self) -> Uuid {
+        self.0.user_id
+    }
+
+    /// `sample_content`.
+    async fn sample_content(&self) -> &str {
+        &self.0.sample_content
+    }
+
+    /// One of: `twitter`, `linkedin`, `instagram`.
+    async fn platform(&self) -> &str {
+        &self.0.platform
+    }
+
+    /// `engagement_metrics`.
+    async fn engagement_metrics(&self) -> Option<&Json> {
+        self.0.engagement_metrics.as_ref()
+    }
+
+    /// `content_features`.
+    async fn content_features(&self) -> Option<&Json> {
+        self.0.content_features.as_ref()
+    }
+
+    /// `is_training_sample`.
+    async fn is_training_sample(&self) -> Option<bool> {
+        self.0.is_training_sample
+    }
+
+    /// `sample_rank`.
+    async fn sample_rank(&self) -> Option<i32> {
+        self.0.sample_rank
+    }
+
+    /// When the row was created.
+    async fn created_at(&self) -> Option<DateTime<Utc>> {
+        self.0.created_at
+    }
+}
+
+/// Conditions on voice training samples; fields combine with AND.
+#[derive(InputObject, Default)]
+pub struct VoiceTrainingSampleFilter {
+    pub id: Option<UuidFilter>,
+    pub user_id: Option<UuidFilter>,
+    pub sample_content: Option<StringFilter>,
+    pub platform: Option<StringFilter>,
+    pub engagement_metrics: Option<JsonFilter>,
+    pub content_features: Option<JsonFilter>,
+    pub is_training_sample: Option<BooleanFilter>,
+    pub sample_rank: Option<IntFilter>,
+    pub created_at: Option<DateTimeFilter>,
+    /// Every one of these holds.
+    pub and: Option<Vec<VoiceTrainingSampleFilter>>,
+    /// At least one of these holds.
+    pub or: Option<Vec<VoiceTrainingSampleFilter>>,
+    /// This does not hold.
+    pub not: Option<Box<VoiceTrainingSampleFilter>>,
+}
+
+impl TableFilter for VoiceTrainingSampleFilter {
+    fn condition(&self, backend: DbBackend) -> AppResult<Condition> {
+        let mut all = Condition::all();
+        if let Some(f) = &self.id {
+            all = all.add(f.condition("id", voice_training_data::Column::Id)?);
+        }
+        if let Some(f) = &self.user_id {
+            all = all.add(f.condition("userId", voice_training_data::Column::UserId)?);
+        }
+        if let Some(f) = &self.sample_content {
+            all = all.add(f.condition("sampleContent", voice_training_data::Column::SampleContent, backend)?);
+        }
+        if let Some(f) = &self.platform {
+            all = all.add(f.condition("platform", voice_training_data::Column::Platform, backend)?);
+        }
+        if let Some(f) = &self.engagement_metrics {
+            all = all.add(f.condition("engagementMetrics", voice_training_data::Column::EngagementMetrics, backend)?);
+        }
+        if let Some(f) = &self.content_features {
+            all = all.add(f.condition("contentFeatures", voice_training_data::Column::ContentFeatures, backend)?);
+        }
+        if let Some(f) = &self.is_training_sample {
+            all = all.add(f.condition("isTrainingSample", voice_training_data::Column::IsTrainingSample)?);
+        }
+        if let Some(f) = &self.sample_rank {
+            all = all.add(f.condition("sampleRank", voice_training_data::Column::SampleRank)?);
+        }
+        if let Some(f) = &self.created_at {
+            all = all.add(f.condition("createdAt", voice_training_data::Column::CreatedAt)?);
+        }
+        filter::combine(all, &self.and, &self.or, &self.not, backend)
+    }
+}
+
+/// A column voice training samples can be ordered by.
+#[derive(Enum, Clone, Copy, PartialEq, Eq)]
+pub enum VoiceTrainingSampleOrderField {
+    Id,
+    UserId,
+    SampleContent,
+    Platform,
+    IsTrainingSample,
+    SampleRank,
+    CreatedAt,
+}
+
+/// One sort key of voice training samples; ties are broken by id.
+#[derive(InputObject)]
+pub struct VoiceTrainingSampleOrder {
+    pub field: VoiceTrainingSampleOrderField,
+    #[graphql(default)]
+    pub direction: OrderDirection,
+}
+
+impl TableOrder<voice_training_data::Entity> for VoiceTrainingSampleOrder {
+    fn key(&self) -> (voice_training_data::Column, OrderDirection) {
+        let column = match self.field {
+            VoiceTrainingSampleOrderField::Id => voice_training_data::Column::Id,
+            VoiceTrainingSampleOrderField::UserId => voice_training_data::Column::UserId,
+            VoiceTrainingSampleOrderField::SampleContent => voice_training_data::Column::SampleContent,
+            VoiceTrainingSampleOrderField::Platform => voice_training_data::Column::Platform,
+            VoiceTrainingSampleOrderField::IsTrainingSample => voice_training_data::Column::IsTrainingSample,
+            VoiceTrainingSampleOrderField::SampleRank => voice_training_data::Column::SampleRank,
+            VoiceTrainingSampleOrderField::CreatedAt => voice_training_data::Column::CreatedAt,
+        };
+        (column, self.direction)
+    }
+}
+
 #[derive(Default)]
 pub struct VoiceTrainingSampleQuery;
 
 #[Object]
 impl VoiceTrainingSampleQuery {
     /// One voice training sample by id; `NOT_FOUND` unless the caller may read it.
-    async fn voice_training_sample(
-        &self,
-        ctx: &Context<'_>,
-        id: Uuid,
-    ) -> async_graphql::Result<voice_training_data::Model> {
-        Ok(crud::get::<voice_training_data::Entity>(ctx, id).await?)
+    async fn voice_training_sample(&self, ctx: &Context<'_>, id: Uuid) -> async_graphql::Result<VoiceTrainingSample> {
+        Ok(crud::get::<voice_training_data::Entity>(ctx, id).await?.into())
     }
 
     /// The voice training samples the caller may read, a page at a time.
     async fn voice_training_samples(
         &self,
         ctx: &Context<'_>,
-        after: Option<String>,
+        filter: Option<VoiceTrainingSampleFilter>,
+        order_by: Option<Vec<VoiceTrainingSampleOrder>>,
         first: Option<i32>,
-    ) -> async_graphql::Result<Page<voice_training_data::Model>> {
-        crud::list::<voice_training_data::Entity>(ctx, after, first).await
+        after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
+    ) -> async_graphql::Result<Page<VoiceTrainingSample>> {
+        let args = PageArgs { first, after, last, before };
+        crud::list::<voice_training_data::Entity, VoiceTrainingSample, _, _>(ctx, filter, order_by, args).await
     }
 }
 
@@ -146,14 +298,14 @@ impl VoiceTrainingSampleMutation {
         &self,
         ctx: &Context<'_>,
         input: CreateVoiceTrainingSampleInput,
-    ) -> async_graphql::Result<voice_training_data::Model> {
+    ) -> async_graphql::Result<VoiceTrainingSample> {
         input.validate()?;
         let owner = policy::required_owner(
             policy::owner_for_create::<voice_training_data::Entity>(crud::viewer(ctx)?, input.user_id)?,
             "userId",
         )?;
         let row = input.into_row(owner)?;
-        Ok(crud::create::<voice_training_data::Entity>(ctx, row).await?)
+        Ok(crud::create::<voice_training_data::Entity>(ctx, row).await?.into())
     }
 
     /// Changes a voice training sample; `NOT_FOUND` unless the caller may change it.
@@ -162,9 +314,9 @@ impl VoiceTrainingSampleMutation {
         ctx: &Context<'_>,
         id: Uuid,
         input: UpdateVoiceTrainingSampleInput,
-    ) -> async_graphql::Result<voice_training_data::Model> {
+    ) -> async_graphql::Result<VoiceTrainingSample> {
         input.validate()?;
-        Ok(crud::update::<voice_training_data::Entity>(ctx, id, |row| input.apply(row)).await?)
+        Ok(crud::update::<voice_training_data::Entity>(ctx, id, |row| input.apply(row)).await?.into())
     }
 
     /// Deletes a voice training sample; `NOT_FOUND` unless the caller may delete it.
@@ -265,24 +417,189 @@ impl UpdateVoiceModelInput {
     }
 }
 
+/// Trained voice models; at most one active per user (seed 4.3).
+#[derive(Clone)]
+pub struct VoiceModel(pub voice_models::Model);
+
+impl From<voice_models::Model> for VoiceModel {
+    fn from(row: voice_models::Model) -> Self {
+        Self(row)
+    }
+}
+
+#[Object]
+impl VoiceModel {
+    /// The row's id.
+    async fn id(&self) -> Uuid {
+        self.0.id
+    }
+
+    /// The user the row belongs to.
+    async fn user_id(&self) -> Uuid {
+        self.0.user_id
+    }
+
+    /// `model_version`.
+    async fn model_version(&self) -> &str {
+        &self.0.model_version
+    }
+
+    /// `model_config`.
+    async fn model_config(&self) -> &Json {
+        &self.0.model_config
+    }
+
+    /// `training_data_count`.
+    async fn training_data_count(&self) -> i32 {
+        self.0.training_data_count
+    }
+
+    /// `validation_score`.
+    async fn validation_score(&self) -> Option<Decimal> {
+        self.0.validation_score
+    }
+
+    /// `is_active`.
+    async fn is_active(&self) -> Option<bool> {
+        self.0.is_active
+    }
+
+    /// `training_started_at`.
+    async fn training_started_at(&self) -> Option<DateTime<Utc>> {
+        self.0.training_started_at
+    }
+
+    /// `training_completed_at`.
+    async fn training_completed_at(&self) -> Option<DateTime<Utc>> {
+        self.0.training_completed_at
+    }
+
+    /// When the row was created.
+    async fn created_at(&self) -> Option<DateTime<Utc>> {
+        self.0.created_at
+    }
+}
+
+/// Conditions on voice models; fields combine with AND.
+#[derive(InputObject, Default)]
+pub struct VoiceModelFilter {
+    pub id: Option<UuidFilter>,
+    pub user_id: Option<UuidFilter>,
+    pub model_version: Option<StringFilter>,
+    pub model_config: Option<JsonFilter>,
+    pub training_data_count: Option<IntFilter>,
+    pub validation_score: Option<DecimalFilter>,
+    pub is_active: Option<BooleanFilter>,
+    pub training_started_at: Option<DateTimeFilter>,
+    pub training_completed_at: Option<DateTimeFilter>,
+    pub created_at: Option<DateTimeFilter>,
+    /// Every one of these holds.
+    pub and: Option<Vec<VoiceModelFilter>>,
+    /// At least one of these holds.
+    pub or: Option<Vec<VoiceModelFilter>>,
+    /// This does not hold.
+    pub not: Option<Box<VoiceModelFilter>>,
+}
+
+impl TableFilter for VoiceModelFilter {
+    fn condition(&self, backend: DbBackend) -> AppResult<Condition> {
+        let mut all = Condition::all();
+        if let Some(f) = &self.id {
+            all = all.add(f.condition("id", voice_models::Column::Id)?);
+        }
+        if let Some(f) = &self.user_id {
+            all = all.add(f.condition("userId", voice_models::Column::UserId)?);
+        }
+        if let Some(f) = &self.model_version {
+            all = all.add(f.condition("modelVersion", voice_models::Column::ModelVersion, backend)?);
+        }
+        if let Some(f) = &self.model_config {
+            all = all.add(f.condition("modelConfig", voice_models::Column::ModelConfig, backend)?);
+        }
+        if let Some(f) = &self.training_data_count {
+            all = all.add(f.condition("trainingDataCount", voice_models::Column::TrainingDataCount)?);
+        }
+        if let Some(f) = &self.validation_score {
+            all = all.add(f.condition("validationScore", voice_models::Column::ValidationScore)?);
+        }
+        if let Some(f) = &self.is_active {
+            all = all.add(f.condition("isActive", voice_models::Column::IsActive)?);
+        }
+        if let Some(f) = &self.training_started_at {
+            all = all.add(f.condition("trainingStartedAt", voice_models::Column::TrainingStartedAt)?);
+        }
+        if let Some(f) = &self.training_completed_at {
+            all = all.add(f.condition("trainingCompletedAt", voice_models::Column::TrainingCompletedAt)?);
+        }
+        if let Some(f) = &self.created_at {
+            all = all.add(f.condition("createdAt", voice_models::Column::CreatedAt)?);
+        }
+        filter::combine(all, &self.and, &self.or, &self.not, backend)
+    }
+}
+
+/// A column voice models can be ordered by.
+#[derive(Enum, Clone, Copy, PartialEq, Eq)]
+pub enum VoiceModelOrderField {
+    Id,
+    UserId,
+    ModelVersion,
+    TrainingDataCount,
+    ValidationScore,
+    IsActive,
+    TrainingStartedAt,
+    TrainingCompletedAt,
+    CreatedAt,
+}
+
+/// One sort key of voice models; ties are broken by id.
+#[derive(InputObject)]
+pub struct VoiceModelOrder {
+    pub field: VoiceModelOrderField,
+    #[graphql(default)]
+    pub direction: OrderDirection,
+}
+
+impl TableOrder<voice_models::Entity> for VoiceModelOrder {
+    fn key(&self) -> (voice_models::Column, OrderDirection) {
+        let column = match self.field {
+            VoiceModelOrderField::Id => voice_models::Column::Id,
+            VoiceModelOrderField::UserId => voice_models::Column::UserId,
+            VoiceModelOrderField::ModelVersion => voice_models::Column::ModelVersion,
+            VoiceModelOrderField::TrainingDataCount => voice_models::Column::TrainingDataCount,
+            VoiceModelOrderField::ValidationScore => voice_models::Column::ValidationScore,
+            VoiceModelOrderField::IsActive => voice_models::Column::IsActive,
+            VoiceModelOrderField::TrainingStartedAt => voice_models::Column::TrainingStartedAt,
+            VoiceModelOrderField::TrainingCompletedAt => voice_models::Column::TrainingCompletedAt,
+            VoiceModelOrderField::CreatedAt => voice_models::Column::CreatedAt,
+        };
+        (column, self.direction)
+    }
+}
+
 #[derive(Default)]
 pub struct VoiceModelQuery;
 
 #[Object]
 impl VoiceModelQuery {
     /// One voice model by id; `NOT_FOUND` unless the caller may read it.
-    async fn voice_model(&self, ctx: &Context<'_>, id: Uuid) -> async_graphql::Result<voice_models::Model> {
-        Ok(crud::get::<voice_models::Entity>(ctx, id).await?)
+    async fn voice_model(&self, ctx: &Context<'_>, id: Uuid) -> async_graphql::Result<VoiceModel> {
+        Ok(crud::get::<voice_models::Entity>(ctx, id).await?.into())
     }
 
     /// The voice models the caller may read, a page at a time.
     async fn voice_models(
         &self,
         ctx: &Context<'_>,
-        after: Option<String>,
+        filter: Option<VoiceModelFilter>,
+        order_by: Option<Vec<VoiceModelOrder>>,
         first: Option<i32>,
-    ) -> async_graphql::Result<Page<voice_models::Model>> {
-        crud::list::<voice_models::Entity>(ctx, after, first).await
+        after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
+    ) -> async_graphql::Result<Page<VoiceModel>> {
+        let args = PageArgs { first, after, last, before };
+        crud::list::<voice_models::Entity, VoiceModel, _, _>(ctx, filter, order_by, args).await
     }
 }
 
@@ -296,14 +613,14 @@ impl VoiceModelMutation {
         &self,
         ctx: &Context<'_>,
         input: CreateVoiceModelInput,
-    ) -> async_graphql::Result<voice_models::Model> {
+    ) -> async_graphql::Result<VoiceModel> {
         input.validate()?;
         let owner = policy::required_owner(
             policy::owner_for_create::<voice_models::Entity>(crud::viewer(ctx)?, input.user_id)?,
             "userId",
         )?;
         let row = input.into_row(owner)?;
-        Ok(crud::create::<voice_models::Entity>(ctx, row).await?)
+        Ok(crud::create::<voice_models::Entity>(ctx, row).await?.into())
     }
 
     /// Changes a voice model; `NOT_FOUND` unless the caller may change it.
@@ -312,9 +629,9 @@ impl VoiceModelMutation {
         ctx: &Context<'_>,
         id: Uuid,
         input: UpdateVoiceModelInput,
-    ) -> async_graphql::Result<voice_models::Model> {
+    ) -> async_graphql::Result<VoiceModel> {
         input.validate()?;
-        Ok(crud::update::<voice_models::Entity>(ctx, id, |row| input.apply(row)).await?)
+        Ok(crud::update::<voice_models::Entity>(ctx, id, |row| input.apply(row)).await?.into())
     }
 
     /// Deletes a voice model; `NOT_FOUND` unless the caller may delete it.

@@ -1,0 +1,288 @@
+//! Typed list filters: one operator input per column type, turned into SQL conditions that mean
+//! the same on PostgreSQL and SQLite.
+use async_graphql::InputObject;
+use chrono::{DateTime, NaiveDate, NaiveTime, Utc};
+use rust_decimal::Decimal;
+use sea_orm::sea_query::{Expr, ExprTrait, Func, SimpleExpr};
+use sea_orm::{ColumnTrait, Condition, DbBackend, Value};
+use serde_json::Value as Json;
+use uuid::Uuid;
+
+use crate::error::{AppError, AppResult};
+
+/// The most values an `in` or `notIn` list may hold.
+const MAX_IN_VALUES: usize = 500;
+
+fn check_list<T>(field: &str, values: &[T]) -> AppResult<()> {
+    if values.len() > MAX_IN_VALUES {
+        return Err(AppError::bad_input(field, format!("`in` takes at most {MAX_IN_VALUES} values")));
+    }
+    Ok(())
+}
+
+macro_rules! ordered_filter {
+    ($(#[$doc:meta])* $name:ident, $ty:ty) => {
+        $(#[$doc])*
+        #[derive(InputObject, Default, Clone)]
+        pub struct $name {
+            /// Equal to.
+            pub eq: Option<$ty>,
+            /// Not equal to (rows where the column is null do not match).
+            pub ne: Option<$ty>,
+            /// One of.
+            #[graphql(name = "in")]
+            pub in_: Option<Vec<$ty>>,
+            /// None of.
+            pub not_in: Option<Vec<$ty>>,
+            /// Is (or, with `false`, is not) null.
+            pub is_null: Option<bool>,
+            /// Less than.
+            pub lt: Option<$ty>,
+            /// Less than or equal to.
+            pub lte: Option<$ty>,
+            /// Greater than.
+            pub gt: Option<$ty>,
+            /// Greater than or equal to.
+            pub gte: Option<$ty>,
+        }
+
+        impl $name {
+            pub fn condition(&self, field: &str, col: impl ColumnTrait) -> AppResult<Condition> {
+                let mut c = Condition::all();
+                if let Some(v) = &self.eq { c = c.add(col.eq(v.clone())); }
+                if let Some(v) = &self.ne { c = c.add(col.ne(v.clone())); }
+                if let Some(v) = &self.in_ { check_list(field, v)?; c = c.add(col.is_in(v.clone())); }
+                if let Some(v) = &self.not_in { check_list(field, v)?; c = c.add(col.is_not_in(v.clone())); }
+                if let Some(v) = self.is_null { c = c.add(if v { col.is_null() } else { col.is_not_null() }); }
+                if let Some(v) = &self.lt { c = c.add(col.lt(v.clone())); }
+                if let Some(v) = &self.lte { c = c.add(col.lte(v.clone())); }
+                if let Some(v) = &self.gt { c = c.add(col.gt(v.clone())); }
+                if let Some(v) = &self.gte { c = c.add(col.gte(v.clone())); }
+                Ok(c)
+            }
+        }
+    };
+}
+
+ordered_filter!(/// Conditions on an integer column.
+    IntFilter, i32);
+ordered_filter!(/// Conditions on a 64-bit integer column.
+    BigIntFilter, i64);
+ordered_filter!(/// Conditions on a decimal column.
+    DecimalFilter, Decimal);
+ordered_filter!(/// Conditions on a timestamp column.
+    DateTimeFilter, DateTime<Utc>);
+ordered_filter!(/// Conditions on a date column.
+    DateFilter, NaiveDate);
+ordered_filter!(/// Conditions on a time-of-day column.
+    TimeFilter, NaiveTime);
+
+/// Conditions on an id column.
+#[derive(InputObject, Default, Clone)]
+pub struct UuidFilter {
+    /// Equal to.
+    pub eq: Option<Uuid>,
+    /// Not equal to.
+    pub ne: Option<Uuid>,
+    /// One of.
+    #[graphql(name = "in")]
+    pub in_: Option<Vec<Uuid>>,
+    /// None of.
+    pub not_in: Option<Vec<Uuid>>,
+    /// Is (or, with `false`, is not) null.
+    pub is_null: Option<bool>,
+}
+
+impl UuidFilter {
+    pub fn condition(&self, field: &str, col: impl ColumnTrait) -> AppResult<Condition> {
+        let mut c = Condition::all();
+        if let Some(v) = self.eq {
+            c = c.add(col.eq(v));
+        }
+        if let Some(v) = self.ne {
+            c = c.add(col.ne(v));
+        }
+        if let Some(v) = &self.in_ {
+            check_list(field, v)?;
+            c = c.add(col.is_in(v.clone()));
+        }
+        if let Some(v) = &self.not_in {
+            check_list(field, v)?;
+            c = c.add(col.is_not_in(v.clone()));
+        }
+        if let Some(v) = self.is_null {
+            c = c.add(if v { col.is_null() } else { col.is_not_null() });
+        }
+        Ok(c)
+    }
+}
+
+/// Conditions on a boolean column.
+#[derive(InputObject, Default, Clone)]
+pub struct BooleanFilter {
+    /// Equal to.
+    pub eq: Option<bool>,
+    /// Is (or, with `false`, is not) null.
+    pub is_null: Option<bool>,
+}
+
+impl BooleanFilter {
+    pub fn condition(&self, _field: &str, col: impl ColumnTrait) -> AppResult<Condition> {
+        let mut c = Condition::all();
+        if let Some(v) = self.eq {
+            c = c.add(col.eq(v));
+        }
+        if let Some(v) = self.is_null {
+            c = c.add(if v { col.is_null() } else { col.is_not_null() });
+        }
+        Ok(c)
+    }
+}
+
+/// Conditions on a text column.
+#[derive(InputObject, Default, Clone)]
+pub struct StringFilter {
+    /// Equal to.
+    pub eq: Option<String>,
+    /// Not equal to.
+    pub ne: Option<String>,
+    /// One of.
+    #[graphql(name = "in")]
+    pub in_: Option<Vec<String>>,
+    /// None of.
+    pub not_in: Option<Vec<String>>,
+    /// Is (or, with `false`, is not) null.
+    pub is_null: Option<bool>,
+    /// Contains this text (case-sensitive).
+    pub contains: Option<String>,
+    /// Starts with this text (case-sensitive).
+    pub starts_with: Option<String>,
+    /// Matches this SQL `LIKE` pattern (`%` any run, `_` one character), ignoring case.
+    pub like: Option<String>,
+}
+
+impl StringFilter {
+    pub fn condition(&self, field: &str, col: impl ColumnTrait, backend: DbBackend) -> AppResult<Condition> {
+        let mut c = Condition::all();
+        if let Some(v) = &self.eq {
+            c = c.add(col.eq(v.clone()));
+        }
+        if let Some(v) = &self.ne {
+            c = c.add(col.ne(v.clone()));
+        }
+        if let Some(v) = &self.in_ {
+            check_list(field, v)?;
+            c = c.add(col.is_in(v.clone()));
+        }
+        if let Some(v) = &self.not_in {
+            check_list(field, v)?;
+            c = c.add(col.is_not_in(v.clone()));
+        }
+        if let Some(v) = self.is_null {
+            c = c.add(if v { col.is_null() } else { col.is_not_null() });
+        }
+        if let Some(v) = &self.contains {
+            // `LIKE` ignores case on SQLite, so containment is a position test on both.
+            let position = match backend {
+                DbBackend::Postgres => Func::cust("strpos").arg(Expr::col(col.as_column_ref())).arg(v.clone()),
+                _ => Func::cust("instr").arg(Expr::col(col.as_column_ref())).arg(v.clone()),
+            };
+            c = c.add(Expr::expr(position).gt(0));
+        }
+        if let Some(v) = &self.starts_with {
+            let len = v.chars().count() as i64;
+            let prefix = Func::cust("substr").arg(Expr::col(col.as_column_ref())).arg(1).arg(len);
+            c = c.add(Expr::expr(prefix).eq(v.clone()));
+        }
+        if let Some(v) = &self.like {
+            let lowered = Expr::expr(Func::lower(Expr::col(col.as_column_ref())));
+            c = c.add(lowered.like(v.to_lowercase()));
+        }
+        Ok(c)
+    }
+}
+
+/// Conditions on a JSON column.
+#[derive(InputObject, Default, Clone)]
+pub struct JsonFilter {
+    /// Is (or, with `false`, is not) null.
+    pub is_null: Option<bool>,
+    /// The column is a JSON array holding every one of these values (e.g. `["#ai"]`).
+    pub contains: Option<Json>,
+}
+
+impl JsonFilter {
+    pub fn condition(&self, field: &str, col: impl ColumnTrait, backend: DbBackend) -> AppResult<Condition> {
+        let mut c = Condition::all();
+        if let Some(v) = self.is_null {
+            c = c.add(if v { col.is_null() } else { col.is_not_null() });
+        }
+        if let Some(wanted) = &self.contains {
+            let items = wanted
+                .as_array()
+                .filter(|items| items.iter().all(|i| i.is_string() || i.is_number() || i.is_boolean()))
+                .ok_or_else(|| {
+                    AppError::bad_input(field, "`contains` takes an array of strings, numbers or booleans")
+                })?;
+            check_list(field, items)?;
+            for item in items {
+                c = c.add(json_array_holds(&col, item, backend));
+            }
+        }
+        Ok(c)
+    }
+}
+
+fn json_array_holds(col: &impl ColumnTrait, item: &Json, backend: DbBackend) -> SimpleExpr {
+    let column = col.as_column_ref();
+    match backend {
+        DbBackend::Postgres => Expr::cust_with_exprs(
+            "$1 @> $2::jsonb",
+            [Expr::col(column).into(), Expr::val(Json::Array(vec![item.clone()]).to_string()).into()],
+        ),
+        _ => {
+            let value: Value = match item {
+                Json::String(s) => s.clone().into(),
+                Json::Bool(b) => (*b).into(),
+                Json::Number(n) if n.is_i64() => n.as_i64().into(),
+                Json::Number(n) => n.as_f64().into(),
+                _ => Value::String(None),
+            };
+            Expr::cust_with_exprs(
+                "EXISTS (SELECT 1 FROM json_each($1) WHERE json_each.value = $2)",
+                [Expr::col(column).into(), Expr::val(value).into()],
+            )
+        }
+    }
+}
+
+/// A table's filter input.
+pub trait TableFilter {
+    fn condition(&self, backend: DbBackend) -> AppResult<Condition>;
+}
+
+/// A table filter's own conditions combined with its `and`, `or` and `not` parts.
+pub fn combine<F: TableFilter>(
+    mut all: Condition,
+    and: &Option<Vec<F>>,
+    or: &Option<Vec<F>>,
+    not: &Option<Box<F>>,
+    backend: DbBackend,
+) -> AppResult<Condition> {
+    if let Some(filters) = and {
+        for f in filters {
+            all = all.add(f.condition(backend)?);
+        }
+    }
+    if let Some(filters) = or {
+        let mut any = Condition::any();
+        for f in filters {
+            any = any.add(f.condition(backend)?);
+        }
+        all = all.add(any);
+    }
+    if let Some(f) = not {
+        all = all.add(f.condition(backend)?.not());
+    }
+    Ok(all)
+}
