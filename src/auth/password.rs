@@ -31,7 +31,7 @@ pub fn check_strength(password: &str, email: &str) -> AppResult<()> {
         Some("must be at most 128 bytes long")
     } else if !password.chars().any(char::is_alphabetic) || !password.chars().any(|c| !c.is_alphabetic()) {
         Some("must mix letters with digits or symbols")
-    } else if email.split('@').next().is_some_and(|local| password.to_lowercase().contains(local)) {
+    } else if email.split('@').next().is_some_and(|local| local.len() >= 3 && password.to_lowercase().contains(local)) {
         Some("must not contain the email address")
     } else {
         None

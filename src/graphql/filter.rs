@@ -190,7 +190,7 @@ impl StringFilter {
             c = c.add(Expr::expr(position).gt(0));
         }
         if let Some(v) = &self.starts_with {
-            let len = v.chars().count() as i64;
+            let len = i32::try_from(v.chars().count()).unwrap_or(i32::MAX);
             let prefix = Func::cust("substr").arg(Expr::col(col.as_column_ref())).arg(1).arg(len);
             c = c.add(Expr::expr(prefix).eq(v.clone()));
         }
@@ -249,7 +249,7 @@ fn json_array_holds(col: &impl ColumnTrait, item: &Json, backend: DbBackend) -> 
                 _ => Value::String(None),
             };
             Expr::cust_with_exprs(
-                "EXISTS (SELECT 1 FROM json_each($1) WHERE json_each.value = $2)",
+                "EXISTS (SELECT 1 FROM json_each(?) WHERE json_each.value = ?)",
                 [Expr::col(column).into(), Expr::val(value).into()],
             )
         }

@@ -202,6 +202,9 @@ impl TestApp {
 
     /// Spawns the server after `configure` adjusts its settings.
     pub async fn spawn_with(configure: impl FnOnce(&mut Config)) -> Self {
+        // Server logs show with a failing test's output (`TEST_LOG=debug` for more).
+        let level = std::env::var("TEST_LOG").unwrap_or_else(|_| "warn".into());
+        let _ = tracing_subscriber::fmt().with_env_filter(level).with_test_writer().try_init();
         let test_db = TestDb::migrated().await;
         let mut config = test_config(&test_db);
         config.bind = "127.0.0.1:0".parse().expect("address");

@@ -5,4 +5,5 @@ mod cli;
 mod database;
 mod helpers;
 mod http;
+mod lists;
 mod schema_sdl;
