@@ -24,6 +24,7 @@ use crate::auth::session::Auth;
 use crate::config::Config;
 use crate::crypto::Cipher;
 use crate::error::{AppError, AppResult};
+use crate::graphql::loaders::Loaders;
 use crate::graphql::{AppSchema, build_schema};
 
 /// What every request handler and resolver may reach.
@@ -281,7 +282,8 @@ async fn execute(app: &App, media: MediaType, request: async_graphql::Request, h
         response.headers_mut().insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
         return response;
     };
-    let response = app.schema.execute(request.data(viewer)).await;
+    let loaders = Loaders::new(app.state.db.clone(), viewer.clone());
+    let response = app.schema.execute(request.data(viewer).data(loaders)).await;
     // A document that failed to parse or validate never ran: it has no `data` entry and,
     // under application/graphql-response+json, a 400 status.
     let request_failed = response.data == async_graphql::Value::Null

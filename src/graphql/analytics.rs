@@ -11,9 +11,11 @@ use uuid::Uuid;
 
 use super::check;
 use super::crud::{self, OrderDirection, Page, PageArgs, TableFilter, TableOrder};
+use super::drafts::ContentDraft;
 use super::filter::{
     self, BigIntFilter, DateFilter, DateTimeFilter, DecimalFilter, IntFilter, JsonFilter, StringFilter, UuidFilter,
 };
+use super::loaders;
 use crate::auth::policy;
 use crate::error::AppResult;
 
@@ -805,6 +807,11 @@ impl ContentPerformance {
     /// When the row was created.
     async fn created_at(&self) -> Option<DateTime<Utc>> {
         self.0.created_at
+    }
+
+    /// The draft that performed.
+    async fn content_draft(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<ContentDraft>> {
+        loaders::one::<content_drafts::Entity, ContentDraft>(ctx, Some(self.0.content_draft_id)).await
     }
 }
 

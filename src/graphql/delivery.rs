@@ -10,9 +10,12 @@ use uuid::Uuid;
 
 use super::check;
 use super::crud::{self, OrderDirection, Page, PageArgs, TableFilter, TableOrder};
+use super::drafts::ContentDraft;
 use super::filter::{
     self, BooleanFilter, DateFilter, DateTimeFilter, IntFilter, JsonFilter, StringFilter, TimeFilter, UuidFilter,
 };
+use super::loaders;
+use super::trends::TrendInsight;
 use crate::auth::policy;
 use crate::error::AppResult;
 
@@ -575,6 +578,28 @@ impl DailyDelivery {
     /// When the row was created.
     async fn created_at(&self) -> Option<DateTime<Utc>> {
         self.0.created_at
+    }
+
+    /// The delivered drafts the caller may read, in delivery order.
+    async fn content_drafts(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<ContentDraft>> {
+        let ids = self
+            .0
+            .content_draft_ids
+            .as_ref()
+            .and_then(|ids| check::json_ids("content_draft_ids", ids).ok())
+            .unwrap_or_default();
+        loaders::many::<content_drafts::Entity, ContentDraft>(ctx, ids).await
+    }
+
+    /// The delivered trends the caller may read, in delivery order.
+    async fn trend_insights(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<TrendInsight>> {
+        let ids = self
+            .0
+            .trend_insight_ids
+            .as_ref()
+            .and_then(|ids| check::json_ids("trend_insight_ids", ids).ok())
+            .unwrap_or_default();
+        loaders::many::<trend_insights::Entity, TrendInsight>(ctx, ids).await
     }
 }
 

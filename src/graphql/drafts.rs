@@ -9,11 +9,15 @@ use sea_orm::{Condition, DbBackend};
 use serde_json::Value as Json;
 use uuid::Uuid;
 
+use super::analytics::{ContentPerformance, ContentPerformanceFilter, ContentPerformanceOrder};
 use super::check;
 use super::crud::{self, OrderDirection, Page, PageArgs, TableFilter, TableOrder};
 use super::filter::{self, DateTimeFilter, DecimalFilter, IntFilter, JsonFilter, StringFilter, UuidFilter};
+use super::loaders;
+use super::trends::{TrendContentMapping, TrendContentMappingFilter, TrendContentMappingOrder, TrendInsight};
 use crate::auth::policy;
 use crate::error::AppResult;
+use entity::{content_performance, trend_content_mapping};
 
 /// A new content draft.
 #[derive(InputObject)]
@@ -343,6 +347,49 @@ impl ContentDraft {
     /// When the row last changed (kept by the database).
     async fn updated_at(&self) -> Option<DateTime<Utc>> {
         self.0.updated_at
+    }
+
+    /// The trend this draft was written from.
+    async fn trend_source(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<TrendInsight>> {
+        loaders::one::<trend_insights::Entity, TrendInsight>(ctx, self.0.trend_source_id).await
+    }
+
+    /// The trends mapped to this draft.
+    async fn trend_mappings(
+        &self,
+        ctx: &Context<'_>,
+        filter: Option<TrendContentMappingFilter>,
+        order_by: Option<Vec<TrendContentMappingOrder>>,
+        first: Option<i32>,
+    ) -> async_graphql::Result<Page<TrendContentMapping>> {
+        loaders::children::<trend_content_mapping::Entity, TrendContentMapping, _, _>(
+            ctx,
+            trend_content_mapping::Column::ContentDraftId,
+            self.0.id,
+            filter,
+            order_by,
+            first,
+        )
+        .await
+    }
+
+    /// How this draft performed once published.
+    async fn performance(
+        &self,
+        ctx: &Context<'_>,
+        filter: Option<ContentPerformanceFilter>,
+        order_by: Option<Vec<ContentPerformanceOrder>>,
+        first: Option<i32>,
+    ) -> async_graphql::Result<Page<ContentPerformance>> {
+        loaders::children::<content_performance::Entity, ContentPerformance, _, _>(
+            ctx,
+            content_performance::Column::ContentDraftId,
+            self.0.id,
+            filter,
+            order_by,
+            first,
+        )
+        .await
     }
 }
 

@@ -9,6 +9,7 @@ mod cursor;
 pub mod delivery;
 pub mod drafts;
 pub mod filter;
+pub mod loaders;
 pub mod profiles;
 pub mod rules;
 pub mod system;

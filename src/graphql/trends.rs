@@ -11,9 +11,11 @@ use uuid::Uuid;
 
 use super::check;
 use super::crud::{self, OrderDirection, Page, PageArgs, TableFilter, TableOrder};
+use super::drafts::{ContentDraft, ContentDraftFilter, ContentDraftOrder};
 use super::filter::{
     self, BigIntFilter, BooleanFilter, DateTimeFilter, DecimalFilter, IntFilter, JsonFilter, StringFilter, UuidFilter,
 };
+use super::loaders;
 use crate::auth::policy;
 use crate::error::AppResult;
 
@@ -677,6 +679,57 @@ impl TrendInsight {
     async fn updated_at(&self) -> Option<DateTime<Utc>> {
         self.0.updated_at
     }
+
+    /// Drafts written from this trend.
+    async fn drafts(
+        &self,
+        ctx: &Context<'_>,
+        filter: Option<ContentDraftFilter>,
+        order_by: Option<Vec<ContentDraftOrder>>,
+        first: Option<i32>,
+    ) -> async_graphql::Result<Page<ContentDraft>> {
+        loaders::children::<content_drafts::Entity, ContentDraft, _, _>(
+            ctx,
+            content_drafts::Column::TrendSourceId,
+            self.0.id,
+            filter,
+            order_by,
+            first,
+        )
+        .await
+    }
+
+    /// The drafts mapped to this trend, with their relevance.
+    async fn mappings(
+        &self,
+        ctx: &Context<'_>,
+        filter: Option<TrendContentMappingFilter>,
+        order_by: Option<Vec<TrendContentMappingOrder>>,
+        first: Option<i32>,
+    ) -> async_graphql::Result<Page<TrendContentMapping>> {
+        loaders::children::<trend_content_mapping::Entity, TrendContentMapping, _, _>(
+            ctx,
+            trend_content_mapping::Column::TrendId,
+            self.0.id,
+            filter,
+            order_by,
+            first,
+        )
+        .await
+    }
+
+    /// The drafts mapped to this trend.
+    async fn mapped_drafts(&self, ctx: &Context<'_>, first: Option<i32>) -> async_graphql::Result<Vec<ContentDraft>> {
+        let mappings = loaders::children::<
+            trend_content_mapping::Entity,
+            TrendContentMapping,
+            TrendContentMappingFilter,
+            TrendContentMappingOrder,
+        >(ctx, trend_content_mapping::Column::TrendId, self.0.id, None, None, first)
+        .await?;
+        let ids = mappings.edges.iter().map(|edge| edge.node.0.content_draft_id).collect();
+        loaders::many::<content_drafts::Entity, ContentDraft>(ctx, ids).await
+    }
 }
 
 /// Conditions on trend insights; fields combine with AND.
@@ -976,6 +1029,16 @@ impl TrendContentMapping {
     /// When the row was created.
     async fn created_at(&self) -> Option<DateTime<Utc>> {
         self.0.created_at
+    }
+
+    /// The mapped trend.
+    async fn trend(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<TrendInsight>> {
+        loaders::one::<trend_insights::Entity, TrendInsight>(ctx, Some(self.0.trend_id)).await
+    }
+
+    /// The mapped draft.
+    async fn content_draft(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<ContentDraft>> {
+        loaders::one::<content_drafts::Entity, ContentDraft>(ctx, Some(self.0.content_draft_id)).await
     }
 }
 

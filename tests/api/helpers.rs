@@ -2,6 +2,8 @@
 //! `TEST_DATABASE_URL` is set), the server on port 0, and small GraphQL helpers.
 use std::net::SocketAddr;
 use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use creatorpulse::app::AppState;
 use creatorpulse::config::{Config, Secret};
@@ -201,7 +203,30 @@ impl TestApp {
     }
 
     /// Spawns the server after `configure` adjusts its settings.
+    /// Spawns the server counting every SQL statement it sends.
+    pub async fn spawn_counting_statements() -> (Self, Arc<AtomicUsize>) {
+        let counter = Arc::new(AtomicUsize::new(0));
+        let seen = counter.clone();
+        let app = Self::spawn_inner(
+            |_| {},
+            move |db| {
+                db.set_metric_callback(move |_| {
+                    seen.fetch_add(1, Ordering::SeqCst);
+                })
+            },
+        )
+        .await;
+        (app, counter)
+    }
+
     pub async fn spawn_with(configure: impl FnOnce(&mut Config)) -> Self {
+        Self::spawn_inner(configure, |_| {}).await
+    }
+
+    async fn spawn_inner(
+        configure: impl FnOnce(&mut Config),
+        instrument: impl FnOnce(&mut DatabaseConnection),
+    ) -> Self {
         // Server logs show with a failing test's output (`TEST_LOG=debug` for more).
         let level = std::env::var("TEST_LOG").unwrap_or_else(|_| "warn".into());
         let _ = tracing_subscriber::fmt().with_env_filter(level).with_test_writer().try_init();
@@ -209,7 +234,9 @@ impl TestApp {
         let mut config = test_config(&test_db);
         config.bind = "127.0.0.1:0".parse().expect("address");
         configure(&mut config);
-        let state = AppState::new(test_db.db.clone(), config).expect("valid settings");
+        let mut db = test_db.db.clone();
+        instrument(&mut db);
+        let state = AppState::new(db, config).expect("valid settings");
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind port 0");
         let addr = listener.local_addr().expect("local addr");
         let (tx, rx) = oneshot::channel::<()>();

@@ -6,4 +6,5 @@ mod database;
 mod helpers;
 mod http;
 mod lists;
+mod relations;
 mod schema_sdl;

@@ -1,0 +1,291 @@
+//! Per-request dataloaders: every relational lookup of a query is batched, so the number of SQL
+//! statements depends on the query's shape, not on how many rows it returns. Loaders read
+//! through the policy as the request's viewer, so a relation never reaches a row the viewer may
+//! not read.
+use std::any::Any;
+use std::collections::HashMap;
+use std::marker::PhantomData;
+use std::sync::{Arc, Mutex};
+
+use async_graphql::Context;
+use async_graphql::connection::{Connection, Edge};
+use dataloader::BatchFn;
+use dataloader::non_cached::Loader;
+use sea_orm::sea_query::{Expr, Func, NullOrdering};
+use sea_orm::{
+    ColumnTrait, Condition, DatabaseConnection, EntityTrait, IdenStatic, ModelTrait, Order, QueryFilter, QueryOrder,
+    QuerySelect, Value,
+};
+use uuid::Uuid;
+
+use super::crud::{ConnectionTotals, OrderDirection, Page, TableFilter, TableOrder};
+use super::cursor;
+use crate::auth::Viewer;
+use crate::auth::policy::{self, Guarded, Op};
+use crate::error::{AppError, AppResult};
+
+/// The most parents one batch loads for.
+const MAX_BATCH: usize = 500;
+/// The default and largest page of a nested connection.
+const NESTED_DEFAULT: usize = 20;
+const NESTED_MAX: usize = 100;
+
+/// A loader failure, shared by every key of the batch.
+#[derive(Clone, Debug)]
+pub struct LoadFailed;
+
+impl From<LoadFailed> for AppError {
+    fn from(_: LoadFailed) -> Self {
+        AppError::Internal
+    }
+}
+
+/// The loaders of one request, created on first use.
+pub struct Loaders {
+    db: DatabaseConnection,
+    viewer: Viewer,
+    loaders: Mutex<HashMap<String, Arc<dyn Any + Send + Sync>>>,
+}
+
+impl Loaders {
+    pub fn new(db: DatabaseConnection, viewer: Viewer) -> Self {
+        Self { db, viewer, loaders: Mutex::new(HashMap::new()) }
+    }
+
+    fn get_or_insert<L: Any + Send + Sync>(&self, key: String, make: impl FnOnce() -> L) -> AppResult<Arc<L>> {
+        let mut loaders = self.loaders.lock().map_err(|_| AppError::Internal)?;
+        let entry = loaders.entry(key).or_insert_with(|| Arc::new(make()));
+        entry.clone().downcast::<L>().map_err(|_| AppError::Internal)
+    }
+}
+
+fn loaders<'a>(ctx: &'a Context<'_>) -> AppResult<&'a Loaders> {
+    ctx.data::<Loaders>().map_err(|_| AppError::Internal)
+}
+
+/// Rows of `E` by id, as the viewer may read them.
+pub struct ById<E> {
+    db: DatabaseConnection,
+    viewer: Viewer,
+    _entity: PhantomData<fn() -> E>,
+}
+
+type ByIdLoader<E> = Loader<Uuid, Result<Option<<E as EntityTrait>::Model>, LoadFailed>, ById<E>>;
+
+impl<E> BatchFn<Uuid, Result<Option<E::Model>, LoadFailed>> for ById<E>
+where
+    E: Guarded,
+    E::Model: Clone,
+{
+    async fn load(&mut self, keys: &[Uuid]) -> HashMap<Uuid, Result<Option<E::Model>, LoadFailed>> {
+        let rows = match policy::scope::<E>(&self.viewer, Op::Read) {
+            Ok(select) => select.filter(E::id_column().is_in(keys.to_vec())).all(&self.db).await.map_err(|err| {
+                tracing::error!(error = %err, "batch load failed");
+                LoadFailed
+            }),
+            // The viewer may not read this table at all: nothing is visible.
+            Err(_) => Ok(Vec::new()),
+        };
+        match rows {
+            Ok(rows) => {
+                let mut found: HashMap<Uuid, Result<Option<E::Model>, LoadFailed>> =
+                    keys.iter().map(|k| (*k, Ok(None))).collect();
+                for row in rows {
+                    found.insert(E::id_of(&row), Ok(Some(row)));
+                }
+                found
+            }
+            Err(failed) => keys.iter().map(|k| (*k, Err(failed.clone()))).collect(),
+        }
+    }
+}
+
+fn by_id_loader<E>(ctx: &Context<'_>) -> AppResult<Arc<ByIdLoader<E>>>
+where
+    E: Guarded,
+    E::Model: Clone + Send + Sync,
+{
+    let loaders = loaders(ctx)?;
+    let key = format!("by-id:{}", E::default().table_name());
+    loaders.get_or_insert(key, || {
+        Loader::new(ById::<E> { db: loaders.db.clone(), viewer: loaders.viewer.clone(), _entity: PhantomData })
+            .with_max_batch_size(MAX_BATCH)
+    })
+}
+
+/// One row of `E` by id, batched; `None` when absent or not readable.
+pub async fn one<E, W>(ctx: &Context<'_>, id: Option<Uuid>) -> async_graphql::Result<Option<W>>
+where
+    E: Guarded,
+    E::Model: Clone + Send + Sync,
+    W: From<E::Model>,
+{
+    let Some(id) = id else { return Ok(None) };
+    let loader = by_id_loader::<E>(ctx)?;
+    let row = loader.try_load(id).await.map_err(|_| AppError::Internal)?.map_err(AppError::from)?;
+    Ok(row.map(W::from))
+}
+
+/// Several rows of `E` by id, batched, in the given order; unreadable ids are left out.
+pub async fn many<E, W>(ctx: &Context<'_>, ids: Vec<Uuid>) -> async_graphql::Result<Vec<W>>
+where
+    E: Guarded,
+    E::Model: Clone + Send + Sync,
+    W: From<E::Model>,
+{
+    let loader = by_id_loader::<E>(ctx)?;
+    let mut found = loader.try_load_many(ids.clone()).await.map_err(|_| AppError::Internal)?;
+    let mut rows = Vec::with_capacity(ids.len());
+    for id in ids {
+        if let Some(result) = found.remove(&id)
+            && let Some(row) = result.map_err(AppError::from)?
+        {
+            rows.push(W::from(row));
+        }
+    }
+    Ok(rows)
+}
+
+/// The children of many parents through one foreign key, filtered and ordered alike.
+pub struct Children<E: EntityTrait> {
+    db: DatabaseConnection,
+    viewer: Viewer,
+    foreign_key: E::Column,
+    condition: Condition,
+    keys: Vec<(E::Column, OrderDirection)>,
+    limit: usize,
+    count: bool,
+}
+
+/// A parent's first children, whether more exist, and (when asked) how many match in all.
+#[derive(Clone)]
+pub struct ChildPage<M> {
+    rows: Vec<M>,
+    more: bool,
+    total: Option<u64>,
+}
+
+type ChildrenLoader<E> = Loader<Uuid, Result<ChildPage<<E as EntityTrait>::Model>, LoadFailed>, Children<E>>;
+
+impl<E> Children<E>
+where
+    E: Guarded,
+    E::Model: Clone,
+{
+    async fn fetch(&self, parents: &[Uuid]) -> Result<HashMap<Uuid, ChildPage<E::Model>>, sea_orm::DbErr> {
+        let Ok(scoped) = policy::scope::<E>(&self.viewer, Op::Read) else {
+            return Ok(HashMap::new());
+        };
+        let select = scoped.filter(self.foreign_key.is_in(parents.to_vec())).filter(self.condition.clone());
+        let mut totals: HashMap<Uuid, u64> = HashMap::new();
+        if self.count {
+            let counted: Vec<(Option<Uuid>, i64)> = select
+                .clone()
+                .select_only()
+                .column(self.foreign_key)
+                .column_as(Expr::expr(Func::count(Expr::col(self.foreign_key))), "total")
+                .group_by(self.foreign_key)
+                .into_tuple()
+                .all(&self.db)
+                .await?;
+            totals = counted.into_iter().filter_map(|(k, n)| Some((k?, n as u64))).collect();
+        }
+        let mut ordered = select.order_by(self.foreign_key, Order::Asc);
+        for (col, dir) in &self.keys {
+            let ord = if *dir == OrderDirection::Asc { Order::Asc } else { Order::Desc };
+            ordered = ordered.order_by_with_nulls(*col, ord, NullOrdering::Last);
+        }
+        let mut pages: HashMap<Uuid, ChildPage<E::Model>> = HashMap::new();
+        for row in ordered.all(&self.db).await? {
+            let Value::Uuid(Some(parent)) = row.get(self.foreign_key) else { continue };
+            let page = pages.entry(parent).or_insert_with(|| ChildPage { rows: Vec::new(), more: false, total: None });
+            if page.rows.len() < self.limit {
+                page.rows.push(row);
+            } else {
+                page.more = true;
+            }
+        }
+        for parent in parents {
+            let page = pages.entry(*parent).or_insert_with(|| ChildPage { rows: Vec::new(), more: false, total: None });
+            if self.count {
+                page.total = Some(totals.get(parent).copied().unwrap_or(0));
+            }
+        }
+        Ok(pages)
+    }
+}
+
+impl<E> BatchFn<Uuid, Result<ChildPage<E::Model>, LoadFailed>> for Children<E>
+where
+    E: Guarded,
+    E::Model: Clone,
+{
+    async fn load(&mut self, parents: &[Uuid]) -> HashMap<Uuid, Result<ChildPage<E::Model>, LoadFailed>> {
+        match self.fetch(parents).await {
+            Ok(pages) => pages.into_iter().map(|(k, v)| (k, Ok(v))).collect(),
+            Err(err) => {
+                tracing::error!(error = %err, "batch load failed");
+                parents.iter().map(|k| (*k, Err(LoadFailed))).collect()
+            }
+        }
+    }
+}
+
+/// A parent's children through `foreign_key` as a connection: `filter`, `orderBy` and `first`
+/// apply per parent; all parents of one list are loaded by one statement.
+pub async fn children<E, W, F, O>(
+    ctx: &Context<'_>,
+    foreign_key: E::Column,
+    parent: Uuid,
+    filter: Option<F>,
+    order: Option<Vec<O>>,
+    first: Option<i32>,
+) -> async_graphql::Result<Page<W>>
+where
+    E: Guarded,
+    E::Model: Clone + Send + Sync,
+    W: From<E::Model> + async_graphql::OutputType,
+    F: TableFilter,
+    O: TableOrder<E>,
+{
+    let limit = match first {
+        None => NESTED_DEFAULT,
+        Some(n) => match usize::try_from(n) {
+            Ok(n) if n <= NESTED_MAX => n,
+            Ok(_) => return Err(AppError::bad_input("first", format!("must be at most {NESTED_MAX}")).into()),
+            Err(_) => return Err(AppError::bad_input("first", "must not be negative").into()),
+        },
+    };
+    let loaders = loaders(ctx)?;
+    let backend = loaders.db.get_database_backend();
+    let condition = match &filter {
+        Some(filter) => filter.condition(backend)?,
+        None => Condition::all(),
+    };
+    let mut keys: Vec<(E::Column, OrderDirection)> = order.unwrap_or_default().iter().map(TableOrder::key).collect();
+    keys.push((E::id_column(), OrderDirection::Asc));
+    let count = ctx.look_ahead().field("totalCount").exists();
+    // Every parent of one list asks with the same arguments: they share one loader.
+    let key = format!("children:{}:{}:{:?}", E::default().table_name(), foreign_key.as_str(), ctx.field().arguments()?);
+    let loader: Arc<ChildrenLoader<E>> = loaders.get_or_insert(key, || {
+        Loader::new(Children::<E> {
+            db: loaders.db.clone(),
+            viewer: loaders.viewer.clone(),
+            foreign_key,
+            condition,
+            keys: keys.clone(),
+            limit,
+            count,
+        })
+        .with_max_batch_size(MAX_BATCH)
+    })?;
+    let page = loader.try_load(parent).await.map_err(|_| AppError::Internal)?.map_err(AppError::from)?;
+    let fingerprint = cursor::fingerprint::<E>(&keys);
+    let mut connection =
+        Connection::with_additional_fields(false, page.more, ConnectionTotals { total_count: page.total });
+    for row in page.rows {
+        let values: Vec<Value> = keys.iter().map(|(col, _)| row.get(*col)).collect();
+        connection.edges.push(Edge::new(cursor::encode(&fingerprint, &values), W::from(row)));
+    }
+    Ok(connection)
+}

@@ -1,0 +1,197 @@
+//! Relations in both directions, batched by dataloaders and owner-checked at every hop.
+use std::sync::atomic::Ordering;
+
+use rust_decimal::Decimal;
+use sea_orm::Value;
+use serde_json::{Value as Json, json};
+use uuid::Uuid;
+
+use crate::helpers::{TestApp, TestUser};
+
+const NESTED: &str = "query($first: Int) {
+  contentDrafts(first: $first) {
+    edges { node { id trendSource { id trendTopic } performance { edges { node { likes } } } trendMappings { totalCount edges { node { relevanceScore } } } } }
+  }
+}";
+
+fn email() -> String {
+    format!("{}@example.com", Uuid::new_v4().simple())
+}
+
+/// A trend with `n` drafts written from it, each with a performance row and a mapping.
+async fn seed(app: &TestApp, user: &TestUser, n: usize) -> Uuid {
+    let db = &app.test_db;
+    let trend = Uuid::new_v4();
+    db.insert(
+        "trend_insights",
+        &[
+            ("id", trend.into()),
+            ("user_id", user.id.into()),
+            ("trend_topic", "AI agents".into()),
+            ("trend_description", "rising".into()),
+            ("confidence_score", Decimal::new(8, 1).into()),
+            ("source_count", 3i32.into()),
+        ],
+    )
+    .await
+    .expect("trend");
+    for i in 0..n {
+        let draft = Uuid::new_v4();
+        db.insert(
+            "content_drafts",
+            &[
+                ("id", draft.into()),
+                ("user_id", user.id.into()),
+                ("platform", "twitter".into()),
+                ("content_type", "single_tweet".into()),
+                ("content", format!("draft {i}").into()),
+                ("trend_source_id", trend.into()),
+            ],
+        )
+        .await
+        .expect("draft");
+        let common: [(&str, Value); 2] = [("user_id", user.id.into()), ("content_draft_id", draft.into())];
+        let mut performance = common.to_vec();
+        performance.push(("likes", (i as i32).into()));
+        db.insert("content_performance", &performance).await.expect("performance");
+        let mut mapping = common.to_vec();
+        mapping.push(("trend_id", trend.into()));
+        mapping.push(("relevance_score", Decimal::new(5, 1).into()));
+        db.insert("trend_content_mapping", &mapping).await.expect("mapping");
+    }
+    trend
+}
+
+#[tokio::test]
+async fn fifty_drafts_with_their_relations_cost_as_many_statements_as_five() {
+    let (app, statements) = TestApp::spawn_counting_statements().await;
+    let (ann, bob) = (app.sign_up(&email()).await, app.sign_up(&email()).await);
+    seed(&app, &ann, 5).await;
+    seed(&app, &bob, 50).await;
+
+    statements.store(0, Ordering::SeqCst);
+    let five = app.gql_as(Some(&ann.token), NESTED, json!({ "first": 100 })).await;
+    let for_five = statements.swap(0, Ordering::SeqCst);
+    let fifty = app.gql_as(Some(&bob.token), NESTED, json!({ "first": 100 })).await;
+    let for_fifty = statements.load(Ordering::SeqCst);
+
+    let edges = |body: &Json| body["data"]["contentDrafts"]["edges"].as_array().map(Vec::len).unwrap_or(0);
+    assert_eq!(edges(&five), 5, "{five}");
+    assert_eq!(edges(&fifty), 50);
+    let node = &fifty["data"]["contentDrafts"]["edges"][0]["node"];
+    assert_eq!(node["trendSource"]["trendTopic"], "AI agents", "{node}");
+    assert_eq!(node["performance"]["edges"].as_array().map(Vec::len), Some(1));
+    assert_eq!(node["trendMappings"]["totalCount"], 1);
+    assert_eq!(for_five, for_fifty, "statements depend on the query's shape only");
+    assert!(for_fifty <= 6, "one statement per level, not per row: {for_fifty}");
+}
+
+#[tokio::test]
+async fn relations_work_both_ways_and_never_cross_to_another_user() {
+    let app = TestApp::spawn().await;
+    let (ann, bob) = (app.sign_up(&email()).await, app.sign_up(&email()).await);
+    let anns_trend = seed(&app, &ann, 3).await;
+    seed(&app, &bob, 2).await;
+    // Bob's draft pointing at Ann's trend (written behind the API's back) must not reveal it.
+    let stray = Uuid::new_v4();
+    app.test_db
+        .insert(
+            "content_drafts",
+            &[
+                ("id", stray.into()),
+                ("user_id", bob.id.into()),
+                ("platform", "twitter".into()),
+                ("content_type", "single_tweet".into()),
+                ("content", "stray".into()),
+                ("trend_source_id", anns_trend.into()),
+            ],
+        )
+        .await
+        .expect("stray draft");
+
+    let trend = app
+        .gql_as(
+            Some(&ann.token),
+            "query($id: UUID!) { trendInsight(id: $id) { drafts(orderBy: [{ field: CONTENT, direction: DESC }], first: 2) { totalCount pageInfo { hasNextPage } edges { node { content } } } mappedDrafts { id } } }",
+            json!({ "id": anns_trend }),
+        )
+        .await;
+    let stray_view = app
+        .gql_as(
+            Some(&bob.token),
+            "query($id: UUID!) { contentDraft(id: $id) { content trendSource { id } } }",
+            json!({ "id": stray }),
+        )
+        .await;
+
+    let drafts = &trend["data"]["trendInsight"]["drafts"];
+    assert_eq!(drafts["totalCount"], 3, "Bob's stray draft is not Ann's: {trend}");
+    assert_eq!(drafts["pageInfo"]["hasNextPage"], true);
+    let contents: Vec<&str> = drafts["edges"]
+        .as_array()
+        .expect("edges")
+        .iter()
+        .map(|e| e["node"]["content"].as_str().unwrap_or(""))
+        .collect();
+    assert_eq!(contents, ["draft 2", "draft 1"]);
+    assert_eq!(trend["data"]["trendInsight"]["mappedDrafts"].as_array().map(Vec::len), Some(3));
+    assert_eq!(stray_view["data"]["contentDraft"]["content"], "stray", "{stray_view}");
+    assert!(stray_view["data"]["contentDraft"]["trendSource"].is_null(), "Ann's trend stays hidden: {stray_view}");
+}
+
+#[tokio::test]
+async fn a_delivery_lists_only_the_drafts_its_reader_may_read() {
+    let app = TestApp::spawn().await;
+    let (ann, bob) = (app.sign_up(&email()).await, app.sign_up(&email()).await);
+    seed(&app, &ann, 2).await;
+    seed(&app, &bob, 1).await;
+    let service = app.service_token();
+    let anns: Json = app
+        .gql_as(
+            Some(&service),
+            "query($f: ContentDraftFilter) { contentDrafts(filter: $f) { edges { node { id } } } }",
+            json!({ "f": { "userId": { "eq": ann.id } } }),
+        )
+        .await;
+    let bobs: Json = app
+        .gql_as(
+            Some(&service),
+            "query($f: ContentDraftFilter) { contentDrafts(filter: $f) { edges { node { id } } } }",
+            json!({ "f": { "userId": { "eq": bob.id } } }),
+        )
+        .await;
+    let id_of = |body: &Json, i: usize| body["data"]["contentDrafts"]["edges"][i]["node"]["id"].clone();
+    let delivery = Uuid::new_v4();
+    // Written directly: the API itself refuses another user's draft in a delivery.
+    app.test_db
+        .insert(
+            "daily_deliveries",
+            &[
+                ("id", delivery.into()),
+                ("user_id", ann.id.into()),
+                ("delivery_date", chrono::NaiveDate::from_ymd_opt(2026, 11, 24).expect("date").into()),
+                (
+                    "content_draft_ids",
+                    Value::Json(Some(Box::new(json!([id_of(&anns, 0), id_of(&bobs, 0), id_of(&anns, 1)])))),
+                ),
+            ],
+        )
+        .await
+        .expect("delivery");
+
+    let body = app
+        .gql_as(
+            Some(&ann.token),
+            "query($id: UUID!) { dailyDelivery(id: $id) { contentDrafts { id } } }",
+            json!({ "id": delivery }),
+        )
+        .await;
+
+    let got: Vec<Json> = body["data"]["dailyDelivery"]["contentDrafts"]
+        .as_array()
+        .expect("drafts")
+        .iter()
+        .map(|d| d["id"].clone())
+        .collect();
+    assert_eq!(got, [id_of(&anns, 0), id_of(&anns, 1)], "{body}");
+}
