@@ -4,11 +4,11 @@ use chrono::{DateTime, Months, TimeZone, Utc};
 use entity::{creator_profiles, delivery_preferences, subscription_billing, users};
 use rust_decimal::Decimal;
 use sea_orm::sea_query::{Expr, ExprTrait, Func};
-use sea_orm::{ActiveModelTrait, ActiveValue::NotSet, ColumnTrait, EntityTrait, QueryFilter, Set, TransactionTrait};
+use sea_orm::{ActiveModelTrait, ActiveValue::NotSet, EntityTrait, QueryFilter, Set, TransactionTrait};
 use uuid::Uuid;
 
 use super::crud::{db, state, viewer};
-use super::profiles::CreatorProfile;
+use super::me::Me;
 use crate::auth::session::{IssuedSession, revoke};
 use crate::auth::{Viewer, password};
 use crate::error::AppError;
@@ -76,15 +76,6 @@ impl From<IssuedSession> for Session {
     }
 }
 
-/// The caller and the entry to their data.
-#[derive(SimpleObject)]
-pub struct Me {
-    /// The caller's account.
-    pub user: User,
-    /// The caller's creator profile.
-    pub profile: Option<CreatorProfile>,
-}
-
 fn invalid_credentials() -> AppError {
     AppError::Unauthenticated
 }
@@ -94,7 +85,7 @@ pub struct AccountQuery;
 
 #[Object]
 impl AccountQuery {
-    /// The signed-in user and their profile.
+    /// The signed-in user and the entry to all of their data.
     async fn me(&self, ctx: &Context<'_>) -> async_graphql::Result<Me> {
         let user_id = match viewer(ctx)? {
             Viewer::User { id, .. } => *id,
@@ -107,12 +98,7 @@ impl AccountQuery {
             .await
             .map_err(AppError::from)?
             .ok_or(AppError::Unauthenticated)?;
-        let profile = creator_profiles::Entity::find()
-            .filter(creator_profiles::Column::UserId.eq(user_id))
-            .one(db)
-            .await
-            .map_err(AppError::from)?;
-        Ok(Me { user: User(user), profile: profile.map(CreatorProfile) })
+        Ok(Me(User(user)))
     }
 }
 

@@ -10,6 +10,7 @@ pub mod delivery;
 pub mod drafts;
 pub mod filter;
 pub mod loaders;
+pub mod me;
 pub mod profiles;
 pub mod rules;
 pub mod system;

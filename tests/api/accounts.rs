@@ -9,7 +9,7 @@ const SIGN_UP: &str =
 const SIGN_IN: &str =
     "mutation($e: String!, $p: String!) { signIn(email: $e, password: $p) { accessToken refreshToken } }";
 const REFRESH: &str = "mutation($t: String!) { refreshSession(refreshToken: $t) { accessToken refreshToken } }";
-const ME: &str = "{ me { user { id email } profile { email subscriptionTier } } }";
+const ME: &str = "{ me { user { id email } profile { email subscriptionTier } deliveryPreference { deliveryTime maxDraftsPerDelivery } subscription { subscriptionStatus } contentDrafts { totalCount } } }";
 
 fn code(body: &Value) -> &str {
     body["errors"][0]["extensions"]["code"].as_str().unwrap_or("<none>")
@@ -32,6 +32,10 @@ async fn sign_up_creates_the_user_profile_preferences_and_a_free_subscription() 
     let me = app.gql_as(Some(&user.token), ME, json!({})).await;
     assert_eq!(me["data"]["me"]["user"]["email"], "new.creator@example.com", "{me}");
     assert_eq!(me["data"]["me"]["profile"]["subscriptionTier"], "free");
+    assert_eq!(me["data"]["me"]["deliveryPreference"]["deliveryTime"], "08:00:00", "the seed's defaults: {me}");
+    assert_eq!(me["data"]["me"]["deliveryPreference"]["maxDraftsPerDelivery"], 5);
+    assert_eq!(me["data"]["me"]["subscription"]["subscriptionStatus"], "active");
+    assert_eq!(me["data"]["me"]["contentDrafts"]["totalCount"], 0);
     for table in ["creator_profiles", "delivery_preferences", "subscription_billing"] {
         assert_eq!(rows_of(&app, table, user.id).await, 1, "{table}");
     }
