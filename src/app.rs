@@ -201,7 +201,7 @@ async fn graphql_get(
     let Ok(Query(params)) = params else {
         return request_error(media, StatusCode::BAD_REQUEST, "malformed query string");
     };
-    let Some(query) = params.query else {
+    let Some(query) = params.query.or_else(|| params.extensions.as_ref().map(|_| String::new())) else {
         return request_error(media, StatusCode::BAD_REQUEST, "the `query` parameter is required");
     };
     let mut request = async_graphql::Request::new(query);
@@ -232,6 +232,10 @@ async fn graphql_post(State(app): State<App>, headers: HeaderMap, body: Bytes) -
     let Some(media) = MediaType::negotiate(&headers) else {
         return StatusCode::NOT_ACCEPTABLE.into_response();
     };
+    // Variables add to the document; the body as a whole may be a few times its limit.
+    if body.len() > app.state.config.max_document_bytes.saturating_mul(4) {
+        return request_error(media, StatusCode::PAYLOAD_TOO_LARGE, "the request body is too large");
+    }
     let json_body = headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
@@ -260,6 +264,42 @@ pub fn viewer_from_headers(auth: &Auth, headers: &HeaderMap) -> AppResult<Viewer
     auth.keys.verify(token.ok_or(AppError::Unauthenticated)?.trim())
 }
 
+/// Limits checked before a document runs: its size and its number of aliases (depth and
+/// complexity are checked by the schema).
+fn check_document(config: &Config, request: &async_graphql::Request) -> Result<(), String> {
+    if request.query.len() > config.max_document_bytes {
+        return Err(format!("the document is larger than {} bytes", config.max_document_bytes));
+    }
+    let Ok(document) = async_graphql::parser::parse_query(&request.query) else {
+        return Ok(()); // the schema reports the syntax error
+    };
+    let mut aliases = 0;
+    for (_, operation) in document.operations.iter() {
+        aliases += count_aliases(&operation.node.selection_set.node);
+    }
+    for fragment in document.fragments.values() {
+        aliases += count_aliases(&fragment.node.selection_set.node);
+    }
+    if aliases > config.max_query_aliases {
+        return Err(format!("the document uses {aliases} aliases; at most {} are allowed", config.max_query_aliases));
+    }
+    Ok(())
+}
+
+fn count_aliases(set: &async_graphql::parser::types::SelectionSet) -> usize {
+    use async_graphql::parser::types::Selection;
+    set.items
+        .iter()
+        .map(|item| match &item.node {
+            Selection::Field(field) => {
+                usize::from(field.node.alias.is_some()) + count_aliases(&field.node.selection_set.node)
+            }
+            Selection::InlineFragment(fragment) => count_aliases(&fragment.node.selection_set.node),
+            Selection::FragmentSpread(_) => 0,
+        })
+        .sum()
+}
+
 /// Whether the operation the request selects is a mutation (GET may not run one).
 fn is_mutation(request: &async_graphql::Request) -> bool {
     let Ok(document) = async_graphql::parser::parse_query(&request.query) else {
@@ -282,6 +322,12 @@ async fn execute(app: &App, media: MediaType, request: async_graphql::Request, h
         response.headers_mut().insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
         return response;
     };
+    if let Err(message) = check_document(&app.state.config, &request) {
+        let body =
+            serde_json::json!({ "errors": [{ "message": message, "extensions": { "code": "BAD_USER_INPUT" } }] });
+        let status = if media == MediaType::GraphqlResponseJson { StatusCode::BAD_REQUEST } else { StatusCode::OK };
+        return (status, [(header::CONTENT_TYPE, media.header())], body.to_string()).into_response();
+    }
     let loaders = Loaders::new(app.state.db.clone(), viewer.clone());
     let response = app.schema.execute(request.data(viewer).data(loaders)).await;
     // A document that failed to parse or validate never ran: it has no `data` entry and,
@@ -295,6 +341,14 @@ async fn execute(app: &App, media: MediaType, request: async_graphql::Request, h
     };
     if request_failed && let Some(obj) = body.as_object_mut() {
         obj.remove("data");
+        // Documents that do not parse, validate or stay within the limits are the client's to fix.
+        if let Some(errors) = obj.get_mut("errors").and_then(|e| e.as_array_mut()) {
+            for error in errors {
+                if error.pointer("/extensions/code").is_none() {
+                    error["extensions"]["code"] = serde_json::json!("BAD_USER_INPUT");
+                }
+            }
+        }
     }
     let status = if request_failed && media == MediaType::GraphqlResponseJson {
         StatusCode::BAD_REQUEST

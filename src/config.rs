@@ -129,6 +129,23 @@ pub struct Config {
     #[arg(long, env = "ENCRYPTION_KEYS", hide_env_values = true, global = true)]
     pub encryption_keys: Option<Secret>,
 
+    /// Deepest selection nesting a query may have.
+    #[arg(long, env = "MAX_QUERY_DEPTH", default_value_t = 15, global = true)]
+    pub max_query_depth: usize,
+
+    /// Largest query complexity (every field counts 1; a list counts its page size times its
+    /// selection).
+    #[arg(long, env = "MAX_QUERY_COMPLEXITY", default_value_t = 250_000, global = true)]
+    pub max_query_complexity: usize,
+
+    /// Most aliases one document may use.
+    #[arg(long, env = "MAX_QUERY_ALIASES", default_value_t = 100, global = true)]
+    pub max_query_aliases: usize,
+
+    /// Largest request body, in bytes.
+    #[arg(long, env = "MAX_DOCUMENT_BYTES", default_value_t = 100_000, global = true)]
+    pub max_document_bytes: usize,
+
     /// Seconds in-flight requests get to finish after SIGTERM or Ctrl-C.
     #[arg(long, env = "SHUTDOWN_TIMEOUT", default_value_t = 30, global = true)]
     pub shutdown_timeout: u64,

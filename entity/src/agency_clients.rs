@@ -1,20 +1,27 @@
-//! `agency_clients`: Agencies managing client creators (seed 8.1).
+//! `agency_clients` (seed 8.1): agency-client relationships and the agency's permissions; one per pair.
+//! Both foreign keys reference `users`, so there is no `Related<users::Entity>`: join through
+//! `Relation::AgencyUser` or `Relation::ClientUser`.
 use sea_orm::entity::prelude::*;
 use serde::{Deserialize, Serialize};
 
-#[derive(Clone, Debug, PartialEq, DeriveEntityModel, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, Serialize, Deserialize)]
 #[sea_orm(table_name = "agency_clients")]
 pub struct Model {
     #[sea_orm(primary_key, auto_increment = false)]
     pub id: Uuid,
+    /// The agency (`users.id`).
     pub agency_user_id: Uuid,
+    /// The client creator (`users.id`).
     pub client_user_id: Uuid,
     pub client_name: String,
     pub client_brand: Option<String>,
+    /// What agency can do for client. Defaults to `{}`.
     #[sea_orm(column_type = "JsonBinary")]
     pub permissions: Option<Json>,
+    /// Percentage of agency credits.
     #[sea_orm(column_type = "Decimal(Some((5, 2)))")]
     pub billing_allocation: Option<Decimal>,
+    /// Defaults to `true`.
     pub is_active: Option<bool>,
     pub created_at: Option<DateTimeUtc>,
     pub updated_at: Option<DateTimeUtc>,

@@ -1,12 +1,13 @@
-//! `ai_processing_logs`: AI processing runs, for debugging and cost (seed 9.1).
+//! `ai_processing_logs` (seed 9.1): AI processing requests and responses, for debugging and optimization.
 use sea_orm::entity::prelude::*;
 use serde::{Deserialize, Serialize};
 
-#[derive(Clone, Debug, PartialEq, DeriveEntityModel, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, Serialize, Deserialize)]
 #[sea_orm(table_name = "ai_processing_logs")]
 pub struct Model {
     #[sea_orm(primary_key, auto_increment = false)]
     pub id: Uuid,
+    /// Optional; a user's logs are still deleted with the user.
     pub user_id: Option<Uuid>,
     /// One of: `content_generation`, `trend_analysis`, `voice_training`, `performance_prediction`.
     pub processing_type: String,
@@ -17,9 +18,10 @@ pub struct Model {
     pub model_version: Option<String>,
     pub processing_time_ms: Option<i32>,
     pub tokens_consumed: Option<i32>,
-    /// One of: `pending`, `completed`, `failed`, `timeout`.
+    /// One of: `pending`, `completed`, `failed`, `timeout`. Defaults to `pending`.
     pub status: Option<String>,
     pub error_message: Option<String>,
+    /// Full webhook response for debugging.
     #[sea_orm(column_type = "JsonBinary")]
     pub webhook_response: Option<Json>,
     pub created_at: Option<DateTimeUtc>,

@@ -1,8 +1,8 @@
-//! `content_drafts`: AI-generated drafts in the creator's voice (seed 4.1).
+//! `content_drafts` (seed 3.1): AI-generated content drafts across all platforms.
 use sea_orm::entity::prelude::*;
 use serde::{Deserialize, Serialize};
 
-#[derive(Clone, Debug, PartialEq, DeriveEntityModel, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, Serialize, Deserialize)]
 #[sea_orm(table_name = "content_drafts")]
 pub struct Model {
     #[sea_orm(primary_key, auto_increment = false)]
@@ -14,23 +14,32 @@ pub struct Model {
     pub content_type: String,
     pub content: String,
     pub hook: Option<String>,
+    /// JSON array. Defaults to `[]`.
     #[sea_orm(column_type = "JsonBinary")]
     pub hashtags: Option<Json>,
+    /// JSON array. Defaults to `[]`.
     #[sea_orm(column_type = "JsonBinary")]
     pub mentions: Option<Json>,
+    /// JSON array. Defaults to `[]`.
     #[sea_orm(column_type = "JsonBinary")]
     pub media_urls: Option<Json>,
+    /// The trend this draft came from (`trend_insights.id`).
     pub trend_source_id: Option<Uuid>,
+    /// 0.0 to 1.0 confidence in voice matching. Defaults to 0.0.
     #[sea_orm(column_type = "Decimal(Some((3, 2)))")]
     pub voice_confidence_score: Option<Decimal>,
+    /// Predicted likes, shares, comments. Defaults to `{}`.
     #[sea_orm(column_type = "JsonBinary")]
     pub engagement_prediction: Option<Json>,
-    /// One of: `pending`, `approved`, `rejected`, `published`, `archived`.
+    /// One of: `pending`, `approved`, `rejected`, `published`, `archived`. Defaults to `pending`.
     pub status: Option<String>,
+    /// One of: -1 (thumbs down), 0 (neutral), 1 (thumbs up).
     pub feedback_score: Option<i32>,
+    /// User modifications to the original draft.
     pub user_edits: Option<String>,
     pub published_at: Option<DateTimeUtc>,
     pub published_url: Option<String>,
+    /// Actual engagement metrics after publishing. Defaults to `{}`.
     #[sea_orm(column_type = "JsonBinary")]
     pub actual_performance: Option<Json>,
     pub created_at: Option<DateTimeUtc>,
@@ -52,6 +61,10 @@ pub enum Relation {
         to = "super::trend_insights::Column::Id"
     )]
     TrendInsights,
+    #[sea_orm(has_many = "super::trend_content_mapping::Entity")]
+    TrendContentMapping,
+    #[sea_orm(has_many = "super::content_performance::Entity")]
+    ContentPerformance,
 }
 
 impl Related<super::users::Entity> for Entity {
@@ -63,6 +76,18 @@ impl Related<super::users::Entity> for Entity {
 impl Related<super::trend_insights::Entity> for Entity {
     fn to() -> RelationDef {
         Relation::TrendInsights.def()
+    }
+}
+
+impl Related<super::trend_content_mapping::Entity> for Entity {
+    fn to() -> RelationDef {
+        Relation::TrendContentMapping.def()
+    }
+}
+
+impl Related<super::content_performance::Entity> for Entity {
+    fn to() -> RelationDef {
+        Relation::ContentPerformance.def()
     }
 }
 

@@ -1,29 +1,40 @@
-//! `content_performance`: How published drafts performed (seed 6.2).
+//! `content_performance` (seed 6.2): performance of individual published content pieces.
 use sea_orm::entity::prelude::*;
 use serde::{Deserialize, Serialize};
 
-#[derive(Clone, Debug, PartialEq, DeriveEntityModel, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, Serialize, Deserialize)]
 #[sea_orm(table_name = "content_performance")]
 pub struct Model {
     #[sea_orm(primary_key, auto_increment = false)]
     pub id: Uuid,
     pub user_id: Uuid,
     pub content_draft_id: Uuid,
+    /// Platform-specific post ID.
     pub platform_post_id: Option<String>,
+    /// Defaults to 0.
     pub impressions: Option<i64>,
+    /// Defaults to 0.
     pub likes: Option<i32>,
+    /// Defaults to 0.
     pub shares: Option<i32>,
+    /// Defaults to 0.
     pub comments: Option<i32>,
+    /// Defaults to 0.
     pub clicks: Option<i32>,
+    /// Defaults to 0.
     pub saves: Option<i32>,
     #[sea_orm(column_type = "Decimal(Some((5, 4)))")]
     pub engagement_rate: Option<Decimal>,
     pub reach: Option<i64>,
+    /// For video content.
     pub video_views: Option<i64>,
+    /// Normalized performance score.
     #[sea_orm(column_type = "Decimal(Some((5, 2)))")]
     pub performance_score: Option<Decimal>,
+    /// How accurate the prediction was.
     #[sea_orm(column_type = "Decimal(Some((3, 2)))")]
     pub vs_prediction_accuracy: Option<Decimal>,
+    /// Defaults to now().
     pub last_updated_at: Option<DateTimeUtc>,
     pub created_at: Option<DateTimeUtc>,
 }

@@ -1,8 +1,8 @@
-//! `content_sources`: Sources a creator follows for trends (seed 3.1).
+//! `content_sources` (seed 4.1): content sources monitored for trend detection.
 use sea_orm::entity::prelude::*;
 use serde::{Deserialize, Serialize};
 
-#[derive(Clone, Debug, PartialEq, DeriveEntityModel, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, Serialize, Deserialize)]
 #[sea_orm(table_name = "content_sources")]
 pub struct Model {
     #[sea_orm(primary_key, auto_increment = false)]
@@ -10,14 +10,18 @@ pub struct Model {
     pub user_id: Uuid,
     /// One of: `twitter_handle`, `twitter_hashtag`, `linkedin_profile`, `youtube_channel`, `newsletter_rss`, `instagram_account`.
     pub source_type: String,
+    /// Handle, hashtag, URL, etc.
     pub source_identifier: String,
     pub source_name: String,
     pub source_url: Option<String>,
+    /// 1 to 10. Defaults to 5.
     pub priority_level: Option<i32>,
+    /// Defaults to `true`.
     pub is_active: Option<bool>,
     pub last_crawled_at: Option<DateTimeUtc>,
-    /// How often the source is crawled, in seconds (the seed's `interval`).
+    /// How often the source is crawled, in seconds (the seed's `interval`); positive, defaults to 3600 (1 hour).
     pub crawl_frequency: Option<i64>,
+    /// Platform-specific data. Defaults to `{}`.
     #[sea_orm(column_type = "JsonBinary")]
     pub source_metadata: Option<Json>,
     pub created_at: Option<DateTimeUtc>,

@@ -1,18 +1,20 @@
-//! `daily_deliveries`: Daily draft deliveries (seed 5.2); one per user and day.
+//! `daily_deliveries` (seed 5.2): daily content deliveries to users; one per user and day.
 use sea_orm::entity::prelude::*;
 use serde::{Deserialize, Serialize};
 
-#[derive(Clone, Debug, PartialEq, DeriveEntityModel, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, Serialize, Deserialize)]
 #[sea_orm(table_name = "daily_deliveries")]
 pub struct Model {
     #[sea_orm(primary_key, auto_increment = false)]
     pub id: Uuid,
     pub user_id: Uuid,
     pub delivery_date: Date,
-    /// One of: `pending`, `delivered`, `failed`, `skipped`.
+    /// One of: `pending`, `delivered`, `failed`, `skipped`. Defaults to `pending`.
     pub delivery_status: Option<String>,
+    /// Array of delivered draft IDs. Defaults to `[]`.
     #[sea_orm(column_type = "JsonBinary")]
     pub content_draft_ids: Option<Json>,
+    /// Array of included trend IDs. Defaults to `[]`.
     #[sea_orm(column_type = "JsonBinary")]
     pub trend_insight_ids: Option<Json>,
     /// One of: `email`, `whatsapp`, `push`.

@@ -1,25 +1,35 @@
-//! `delivery_preferences`: How and when drafts are delivered (seed 5.1); one per user.
+//! `delivery_preferences` (seed 5.1): how and when a user's content is delivered; one per user.
 use sea_orm::entity::prelude::*;
 use serde::{Deserialize, Serialize};
 
-#[derive(Clone, Debug, PartialEq, DeriveEntityModel, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, Serialize, Deserialize)]
 #[sea_orm(table_name = "delivery_preferences")]
 pub struct Model {
     #[sea_orm(primary_key, auto_increment = false)]
     pub id: Uuid,
+    #[sea_orm(unique)]
     pub user_id: Uuid,
+    /// Local delivery time. Defaults to 08:00:00.
     pub delivery_time: Option<Time>,
+    /// Days of week. Defaults to `["monday","tuesday","wednesday","thursday","friday"]`.
     #[sea_orm(column_type = "JsonBinary")]
     pub delivery_days: Option<Json>,
+    /// Defaults to `true`.
     pub email_enabled: Option<bool>,
+    /// Defaults to `false`.
     pub whatsapp_enabled: Option<bool>,
     pub whatsapp_number: Option<String>,
+    /// Defaults to `true`.
     pub push_notifications_enabled: Option<bool>,
+    /// Preferred content types. Defaults to `[]`.
     #[sea_orm(column_type = "JsonBinary")]
     pub content_formats: Option<Json>,
+    /// Enabled platforms. Defaults to `[]`.
     #[sea_orm(column_type = "JsonBinary")]
     pub platforms: Option<Json>,
+    /// Defaults to `true`.
     pub trend_alerts_enabled: Option<bool>,
+    /// Defaults to 5.
     pub max_drafts_per_delivery: Option<i32>,
     pub created_at: Option<DateTimeUtc>,
     pub updated_at: Option<DateTimeUtc>,

@@ -1,8 +1,8 @@
-//! `platform_connections`: Connected social accounts (seed 2.2); tokens are sealed at rest and never exposed.
+//! `platform_connections` (seed 2.2): social media platform connections and their authentication tokens.
 use sea_orm::entity::prelude::*;
 use serde::{Deserialize, Serialize};
 
-#[derive(Clone, Debug, PartialEq, DeriveEntityModel, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, Serialize, Deserialize)]
 #[sea_orm(table_name = "platform_connections")]
 pub struct Model {
     #[sea_orm(primary_key, auto_increment = false)]
@@ -12,13 +12,15 @@ pub struct Model {
     pub platform: String,
     pub platform_user_id: String,
     pub platform_username: String,
-    /// Sealed at rest (`v1:<key id>:<base64>`); never exposed through the API.
+    /// Encrypted access token: sealed at rest (`v1:<key id>:<base64>`); never exposed through the API.
     pub access_token: Option<String>,
-    /// Sealed at rest (`v1:<key id>:<base64>`); never exposed through the API.
+    /// Encrypted refresh token: sealed at rest (`v1:<key id>:<base64>`); never exposed through the API.
     pub refresh_token: Option<String>,
     pub token_expires_at: Option<DateTimeUtc>,
+    /// Platform-specific metadata. Defaults to `{}`.
     #[sea_orm(column_type = "JsonBinary")]
     pub platform_data: Option<Json>,
+    /// Defaults to `true`.
     pub is_active: Option<bool>,
     pub last_sync_at: Option<DateTimeUtc>,
     pub created_at: Option<DateTimeUtc>,

@@ -1,15 +1,18 @@
-//! `refresh_tokens`: Refresh tokens of a session, stored as SHA-256 hashes; each is used once.
+//! `refresh_tokens`: the refresh tokens a session was given, by hash only; each is used once.
 use sea_orm::entity::prelude::*;
 use serde::{Deserialize, Serialize};
 
-#[derive(Clone, Debug, PartialEq, DeriveEntityModel, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, Serialize, Deserialize)]
 #[sea_orm(table_name = "refresh_tokens")]
 pub struct Model {
     #[sea_orm(primary_key, auto_increment = false)]
     pub id: Uuid,
     pub session_id: Uuid,
+    /// Hex SHA-256 of the token; the token itself is never stored.
+    #[sea_orm(unique)]
     pub token_hash: String,
     pub created_at: DateTimeUtc,
+    /// Set when the token is used; presenting it again revokes the session.
     pub rotated_at: Option<DateTimeUtc>,
 }
 

@@ -1,12 +1,13 @@
-//! `subscription_billing`: Subscription, credit balance and allowance (seed 7.2); one per user.
+//! `subscription_billing` (seed 7.2): a user's subscription and billing information; one per user.
 use sea_orm::entity::prelude::*;
 use serde::{Deserialize, Serialize};
 
-#[derive(Clone, Debug, PartialEq, DeriveEntityModel, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, Serialize, Deserialize)]
 #[sea_orm(table_name = "subscription_billing")]
 pub struct Model {
     #[sea_orm(primary_key, auto_increment = false)]
     pub id: Uuid,
+    #[sea_orm(unique)]
     pub user_id: Uuid,
     #[sea_orm(unique)]
     pub stripe_customer_id: Option<String>,
@@ -16,12 +17,15 @@ pub struct Model {
     pub subscription_status: String,
     pub current_period_start: Option<DateTimeUtc>,
     pub current_period_end: Option<DateTimeUtc>,
+    /// Defaults to 0.0.
     #[sea_orm(column_type = "Decimal(Some((10, 2)))")]
     pub credit_balance: Option<Decimal>,
     #[sea_orm(column_type = "Decimal(Some((10, 2)))")]
     pub monthly_credit_limit: Option<Decimal>,
+    /// Cost per credit over limit.
     #[sea_orm(column_type = "Decimal(Some((6, 4)))")]
     pub overage_rate: Option<Decimal>,
+    /// Defaults to `{}`.
     #[sea_orm(column_type = "JsonBinary")]
     pub billing_metadata: Option<Json>,
     pub created_at: Option<DateTimeUtc>,

@@ -1,8 +1,8 @@
-//! `system_health_metrics`: Operational metrics (seed 9.2).
+//! `system_health_metrics` (seed 9.2): system performance and health indicators.
 use sea_orm::entity::prelude::*;
 use serde::{Deserialize, Serialize};
 
-#[derive(Clone, Debug, PartialEq, DeriveEntityModel, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, Serialize, Deserialize)]
 #[sea_orm(table_name = "system_health_metrics")]
 pub struct Model {
     #[sea_orm(primary_key, auto_increment = false)]
@@ -11,8 +11,10 @@ pub struct Model {
     #[sea_orm(column_type = "Decimal(Some((12, 4)))")]
     pub metric_value: Decimal,
     pub metric_unit: Option<String>,
+    /// Additional metric metadata. Defaults to `{}`.
     #[sea_orm(column_type = "JsonBinary")]
     pub tags: Option<Json>,
+    /// Defaults to now().
     pub recorded_at: Option<DateTimeUtc>,
 }
 

@@ -1,8 +1,8 @@
-//! `trend_content_mapping`: Which trends inspired which drafts (seed 3.3).
+//! `trend_content_mapping` (seed 4.3): links trends to generated content, to track effectiveness.
 use sea_orm::entity::prelude::*;
 use serde::{Deserialize, Serialize};
 
-#[derive(Clone, Debug, PartialEq, DeriveEntityModel, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, Serialize, Deserialize)]
 #[sea_orm(table_name = "trend_content_mapping")]
 pub struct Model {
     #[sea_orm(primary_key, auto_increment = false)]
@@ -10,6 +10,7 @@ pub struct Model {
     pub user_id: Uuid,
     pub trend_id: Uuid,
     pub content_draft_id: Uuid,
+    /// How well content matches trend.
     #[sea_orm(column_type = "Decimal(Some((3, 2)))")]
     pub relevance_score: Option<Decimal>,
     pub created_at: Option<DateTimeUtc>,

@@ -1,8 +1,8 @@
-//! `usage_tracking`: Credits consumed per action (seed 7.1).
+//! `usage_tracking` (seed 7.1): usage records for billing and analytics.
 use sea_orm::entity::prelude::*;
 use serde::{Deserialize, Serialize};
 
-#[derive(Clone, Debug, PartialEq, DeriveEntityModel, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, Serialize, Deserialize)]
 #[sea_orm(table_name = "usage_tracking")]
 pub struct Model {
     #[sea_orm(primary_key, auto_increment = false)]
@@ -13,8 +13,10 @@ pub struct Model {
     pub action_type: String,
     /// One of: `twitter`, `linkedin`, `instagram`.
     pub platform: Option<String>,
+    /// Defaults to 1.0.
     #[sea_orm(column_type = "Decimal(Some((8, 2)))")]
     pub credits_consumed: Option<Decimal>,
+    /// Additional usage context. Defaults to `{}`.
     #[sea_orm(column_type = "JsonBinary")]
     pub metadata: Option<Json>,
     pub created_at: Option<DateTimeUtc>,

@@ -1,15 +1,17 @@
-//! `users`: Accounts (the seed's `auth.users`): every `user_id` references a row here.
+//! `users`: accounts (the seed's `auth.users`); every `user_id` references a row here.
 use sea_orm::entity::prelude::*;
 use serde::{Deserialize, Serialize};
 
-#[derive(Clone, Debug, PartialEq, DeriveEntityModel, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, Serialize, Deserialize)]
 #[sea_orm(table_name = "users")]
 pub struct Model {
     #[sea_orm(primary_key, auto_increment = false)]
     pub id: Uuid,
+    /// Unique case-insensitively (`users_email_idx` on `lower(email)`).
     pub email: String,
+    /// Argon2 hash of the password; `None` when the account has no password.
     pub password_hash: Option<String>,
-    /// One of: `authenticated`, `service_role`.
+    /// One of: `authenticated`, `service_role`. Defaults to `authenticated`.
     pub role: String,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,

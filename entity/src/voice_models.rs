@@ -1,19 +1,22 @@
-//! `voice_models`: Trained voice models; at most one active per user (seed 4.3).
+//! `voice_models` (seed 3.3): AI voice model versions and their performance; at most one active per user.
 use sea_orm::entity::prelude::*;
 use serde::{Deserialize, Serialize};
 
-#[derive(Clone, Debug, PartialEq, DeriveEntityModel, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, Serialize, Deserialize)]
 #[sea_orm(table_name = "voice_models")]
 pub struct Model {
     #[sea_orm(primary_key, auto_increment = false)]
     pub id: Uuid,
     pub user_id: Uuid,
     pub model_version: String,
+    /// Model hyperparameters and settings.
     #[sea_orm(column_type = "JsonBinary")]
     pub model_config: Json,
     pub training_data_count: i32,
+    /// Model validation accuracy.
     #[sea_orm(column_type = "Decimal(Some((5, 4)))")]
     pub validation_score: Option<Decimal>,
+    /// Defaults to `false`. Activating a model deactivates the user's other models (trigger).
     pub is_active: Option<bool>,
     pub training_started_at: Option<DateTimeUtc>,
     pub training_completed_at: Option<DateTimeUtc>,

@@ -274,6 +274,7 @@ impl AgencyClientQuery {
     }
 
     /// The agency clients the caller may read, a page at a time.
+    #[graphql(complexity = "crud::page_complexity(first, last, child_complexity)")]
     async fn agency_clients(
         &self,
         ctx: &Context<'_>,

@@ -474,6 +474,7 @@ impl CreatorAnalyticQuery {
     }
 
     /// The creator analytics the caller may read, a page at a time.
+    #[graphql(complexity = "crud::page_complexity(first, last, child_complexity)")]
     async fn creator_analytics(
         &self,
         ctx: &Context<'_>,
@@ -967,6 +968,7 @@ impl ContentPerformanceQuery {
     }
 
     /// The content performances the caller may read, a page at a time.
+    #[graphql(complexity = "crud::page_complexity(first, last, child_complexity)")]
     async fn content_performances(
         &self,
         ctx: &Context<'_>,

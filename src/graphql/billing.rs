@@ -260,6 +260,7 @@ impl UsageTrackingQuery {
     }
 
     /// The usage trackings the caller may read, a page at a time.
+    #[graphql(complexity = "crud::page_complexity(first, last, child_complexity)")]
     async fn usage_trackings(
         &self,
         ctx: &Context<'_>,
@@ -646,6 +647,7 @@ impl SubscriptionBillingQuery {
     }
 
     /// The subscription billings the caller may read, a page at a time.
+    #[graphql(complexity = "crud::page_complexity(first, last, child_complexity)")]
     async fn subscription_billings(
         &self,
         ctx: &Context<'_>,

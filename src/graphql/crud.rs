@@ -164,6 +164,12 @@ where
     Ok(connection)
 }
 
+/// The complexity of a list field: its page size times the cost of one row.
+pub fn page_complexity(first: Option<i32>, last: Option<i32>, child_complexity: usize) -> usize {
+    let rows = first.or(last).map_or(DEFAULT_PAGE_SIZE, |n| usize::try_from(n).unwrap_or(0)).max(1);
+    rows.saturating_mul(child_complexity).saturating_add(1)
+}
+
 fn page_size(field: &str, n: i32) -> AppResult<usize> {
     match usize::try_from(n) {
         Err(_) => Err(AppError::bad_input(field, "must not be negative")),

@@ -353,6 +353,7 @@ impl DeliveryPreferenceQuery {
     }
 
     /// The delivery preferences the caller may read, a page at a time.
+    #[graphql(complexity = "crud::page_complexity(first, last, child_complexity)")]
     async fn delivery_preferences(
         &self,
         ctx: &Context<'_>,
@@ -715,6 +716,7 @@ impl DailyDeliveryQuery {
     }
 
     /// The daily deliveries the caller may read, a page at a time.
+    #[graphql(complexity = "crud::page_complexity(first, last, child_complexity)")]
     async fn daily_deliveries(
         &self,
         ctx: &Context<'_>,

@@ -355,6 +355,7 @@ impl ContentDraft {
     }
 
     /// The trends mapped to this draft.
+    #[graphql(complexity = "crud::page_complexity(first, None, child_complexity)")]
     async fn trend_mappings(
         &self,
         ctx: &Context<'_>,
@@ -374,6 +375,7 @@ impl ContentDraft {
     }
 
     /// How this draft performed once published.
+    #[graphql(complexity = "crud::page_complexity(first, None, child_complexity)")]
     async fn performance(
         &self,
         ctx: &Context<'_>,
@@ -554,6 +556,7 @@ impl ContentDraftQuery {
     }
 
     /// The content drafts the caller may read, a page at a time.
+    #[graphql(complexity = "crud::page_complexity(first, last, child_complexity)")]
     async fn content_drafts(
         &self,
         ctx: &Context<'_>,

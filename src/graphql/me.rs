@@ -45,6 +45,7 @@ impl Me {
 
     /// The caller's platform connections.
     #[allow(clippy::too_many_arguments)]
+    #[graphql(complexity = "crud::page_complexity(first, last, child_complexity)")]
     async fn platform_connections(
         &self,
         ctx: &Context<'_>,
@@ -66,6 +67,7 @@ impl Me {
 
     /// The caller's content sources.
     #[allow(clippy::too_many_arguments)]
+    #[graphql(complexity = "crud::page_complexity(first, last, child_complexity)")]
     async fn content_sources(
         &self,
         ctx: &Context<'_>,
@@ -87,6 +89,7 @@ impl Me {
 
     /// The caller's trend insights.
     #[allow(clippy::too_many_arguments)]
+    #[graphql(complexity = "crud::page_complexity(first, last, child_complexity)")]
     async fn trend_insights(
         &self,
         ctx: &Context<'_>,
@@ -108,6 +111,7 @@ impl Me {
 
     /// The caller's content drafts.
     #[allow(clippy::too_many_arguments)]
+    #[graphql(complexity = "crud::page_complexity(first, last, child_complexity)")]
     async fn content_drafts(
         &self,
         ctx: &Context<'_>,
@@ -129,6 +133,7 @@ impl Me {
 
     /// The caller's voice training samples.
     #[allow(clippy::too_many_arguments)]
+    #[graphql(complexity = "crud::page_complexity(first, last, child_complexity)")]
     async fn voice_training_samples(
         &self,
         ctx: &Context<'_>,
@@ -150,6 +155,7 @@ impl Me {
 
     /// The caller's voice models.
     #[allow(clippy::too_many_arguments)]
+    #[graphql(complexity = "crud::page_complexity(first, last, child_complexity)")]
     async fn voice_models(
         &self,
         ctx: &Context<'_>,
@@ -171,6 +177,7 @@ impl Me {
 
     /// The caller's daily deliveries.
     #[allow(clippy::too_many_arguments)]
+    #[graphql(complexity = "crud::page_complexity(first, last, child_complexity)")]
     async fn daily_deliveries(
         &self,
         ctx: &Context<'_>,
@@ -192,6 +199,7 @@ impl Me {
 
     /// The caller's creator analytics.
     #[allow(clippy::too_many_arguments)]
+    #[graphql(complexity = "crud::page_complexity(first, last, child_complexity)")]
     async fn creator_analytics(
         &self,
         ctx: &Context<'_>,
@@ -213,6 +221,7 @@ impl Me {
 
     /// The caller's content performances.
     #[allow(clippy::too_many_arguments)]
+    #[graphql(complexity = "crud::page_complexity(first, last, child_complexity)")]
     async fn content_performances(
         &self,
         ctx: &Context<'_>,
@@ -234,6 +243,7 @@ impl Me {
 
     /// The caller's usage trackings.
     #[allow(clippy::too_many_arguments)]
+    #[graphql(complexity = "crud::page_complexity(first, last, child_complexity)")]
     async fn usage_trackings(
         &self,
         ctx: &Context<'_>,

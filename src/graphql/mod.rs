@@ -17,6 +17,7 @@ pub mod system;
 pub mod trends;
 pub mod voice;
 
+use async_graphql::extensions::apollo_persisted_queries::{ApolloPersistedQueries, LruCacheStorage};
 use async_graphql::{Context, EmptySubscription, MergedObject, Object, Schema, SchemaBuilder, SimpleObject};
 
 use crate::app::AppState;
@@ -80,8 +81,13 @@ pub fn schema_builder() -> SchemaBuilder<Query, Mutation, EmptySubscription> {
 
 /// The served schema, with the server's state and configured protections.
 pub fn build_schema(state: AppState) -> AppSchema {
-    let mut builder = schema_builder();
-    if !state.config.introspection {
+    let config = &state.config;
+    let mut builder = schema_builder()
+        .limit_depth(config.max_query_depth)
+        .limit_complexity(config.max_query_complexity)
+        .limit_recursive_depth(64)
+        .extension(ApolloPersistedQueries::new(LruCacheStorage::new(1024)));
+    if !config.introspection {
         builder = builder.disable_introspection();
     }
     builder.data(state).finish()

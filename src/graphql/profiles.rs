@@ -351,6 +351,7 @@ impl CreatorProfileQuery {
     }
 
     /// The creator profiles the caller may read, a page at a time.
+    #[graphql(complexity = "crud::page_complexity(first, last, child_complexity)")]
     async fn creator_profiles(
         &self,
         ctx: &Context<'_>,
@@ -703,6 +704,7 @@ impl PlatformConnectionQuery {
     }
 
     /// The platform connections the caller may read, a page at a time.
+    #[graphql(complexity = "crud::page_complexity(first, last, child_complexity)")]
     async fn platform_connections(
         &self,
         ctx: &Context<'_>,

@@ -341,6 +341,7 @@ impl AiProcessingLogQuery {
     }
 
     /// The ai processing logs the caller may read, a page at a time.
+    #[graphql(complexity = "crud::page_complexity(first, last, child_complexity)")]
     async fn ai_processing_logs(
         &self,
         ctx: &Context<'_>,
@@ -593,6 +594,7 @@ impl SystemHealthMetricQuery {
     }
 
     /// The system health metrics the caller may read, a page at a time.
+    #[graphql(complexity = "crud::page_complexity(first, last, child_complexity)")]
     async fn system_health_metrics(
         &self,
         ctx: &Context<'_>,

@@ -365,6 +365,7 @@ impl ContentSourceQuery {
     }
 
     /// The content sources the caller may read, a page at a time.
+    #[graphql(complexity = "crud::page_complexity(first, last, child_complexity)")]
     async fn content_sources(
         &self,
         ctx: &Context<'_>,
@@ -681,6 +682,7 @@ impl TrendInsight {
     }
 
     /// Drafts written from this trend.
+    #[graphql(complexity = "crud::page_complexity(first, None, child_complexity)")]
     async fn drafts(
         &self,
         ctx: &Context<'_>,
@@ -700,6 +702,7 @@ impl TrendInsight {
     }
 
     /// The drafts mapped to this trend, with their relevance.
+    #[graphql(complexity = "crud::page_complexity(first, None, child_complexity)")]
     async fn mappings(
         &self,
         ctx: &Context<'_>,
@@ -719,6 +722,7 @@ impl TrendInsight {
     }
 
     /// The drafts mapped to this trend.
+    #[graphql(complexity = "crud::page_complexity(first, None, child_complexity)")]
     async fn mapped_drafts(&self, ctx: &Context<'_>, first: Option<i32>) -> async_graphql::Result<Vec<ContentDraft>> {
         let mappings = loaders::children::<
             trend_content_mapping::Entity,
@@ -877,6 +881,7 @@ impl TrendInsightQuery {
     }
 
     /// The trend insights the caller may read, a page at a time.
+    #[graphql(complexity = "crud::page_complexity(first, last, child_complexity)")]
     async fn trend_insights(
         &self,
         ctx: &Context<'_>,
@@ -1128,6 +1133,7 @@ impl TrendContentMappingQuery {
     }
 
     /// The trend content mappings the caller may read, a page at a time.
+    #[graphql(complexity = "crud::page_complexity(first, last, child_complexity)")]
     async fn trend_content_mappings(
         &self,
         ctx: &Context<'_>,

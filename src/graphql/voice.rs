@@ -273,6 +273,7 @@ impl VoiceTrainingSampleQuery {
     }
 
     /// The voice training samples the caller may read, a page at a time.
+    #[graphql(complexity = "crud::page_complexity(first, last, child_complexity)")]
     async fn voice_training_samples(
         &self,
         ctx: &Context<'_>,
@@ -588,6 +589,7 @@ impl VoiceModelQuery {
     }
 
     /// The voice models the caller may read, a page at a time.
+    #[graphql(complexity = "crud::page_complexity(first, last, child_complexity)")]
     async fn voice_models(
         &self,
         ctx: &Context<'_>,

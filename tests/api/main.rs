@@ -5,6 +5,7 @@ mod cli;
 mod database;
 mod helpers;
 mod http;
+mod limits;
 mod lists;
 mod relations;
 mod schema_sdl;
