@@ -6,6 +6,7 @@ pub mod billing;
 mod check;
 pub mod crud;
 mod cursor;
+pub mod dashboards;
 pub mod delivery;
 pub mod drafts;
 pub mod filter;
@@ -29,6 +30,7 @@ pub struct Query(
     ServerQuery,
     accounts::AccountQuery,
     rules::RulesQuery,
+    dashboards::DashboardQuery,
     profiles::CreatorProfileQuery,
     profiles::PlatformConnectionQuery,
     trends::ContentSourceQuery,
