@@ -129,6 +129,10 @@ pub struct Config {
     #[arg(long, env = "ENCRYPTION_KEYS", hide_env_values = true, global = true)]
     pub encryption_keys: Option<Secret>,
 
+    /// Largest page (`first`/`last`) a list may be asked for; larger requests are refused.
+    #[arg(long, env = "MAX_PAGE_SIZE", default_value_t = 100, global = true)]
+    pub max_page_size: usize,
+
     /// Deepest selection nesting a query may have.
     #[arg(long, env = "MAX_QUERY_DEPTH", default_value_t = 15, global = true)]
     pub max_query_depth: usize,

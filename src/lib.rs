@@ -1,4 +1,5 @@
 //! CreatorPulse API: the GraphQL server of the CreatorPulse data model.
+#![recursion_limit = "256"]
 pub mod app;
 pub mod auth;
 pub mod config;

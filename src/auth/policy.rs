@@ -102,13 +102,13 @@ pub fn scope_one<E: Guarded>(viewer: &Viewer, op: Op, id: Uuid) -> AppResult<Sel
 
 /// The user a new row belongs to. Users create only their own rows and never name another;
 /// the service role names the user it acts for (`None` only where a row may have no user).
-pub fn owner_for_create<E: Guarded>(viewer: &Viewer, requested: Option<Uuid>) -> AppResult<Option<Uuid>> {
+pub fn owner_for_create<E: Guarded>(viewer: &Viewer, requested: Option<Uuid>, field: &str) -> AppResult<Option<Uuid>> {
     condition::<E>(viewer, Op::Create)?;
     match (viewer, requested) {
         (Viewer::Service, requested) => Ok(requested),
         (Viewer::User { id, .. }, None) => Ok(Some(*id)),
         (Viewer::User { id, .. }, Some(user)) if user == *id => Ok(Some(*id)),
-        (Viewer::User { .. }, Some(_)) => Err(AppError::bad_input("userId", "only the service role may set it")),
+        (Viewer::User { .. }, Some(_)) => Err(AppError::bad_input(field, "only the service role may set it")),
         (Viewer::Anonymous, _) => Err(AppError::Unauthenticated),
     }
 }

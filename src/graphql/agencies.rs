@@ -1,17 +1,16 @@
 //! GraphQL for `agency_clients`: types, inputs that mirror the CHECKs, and resolvers
 //! that go through the policy.
-use async_graphql::{Context, Enum, InputObject, MaybeUndefined, Object};
+use async_graphql::{Context, InputObject, MaybeUndefined, Object};
 use chrono::{DateTime, Utc};
 use entity::agency_clients;
 use rust_decimal::Decimal;
 use sea_orm::ActiveValue::{NotSet, Set};
-use sea_orm::{Condition, DbBackend};
 use serde_json::Value as Json;
 use uuid::Uuid;
 
 use super::check;
-use super::crud::{self, OrderDirection, Page, PageArgs, TableFilter, TableOrder};
-use super::filter::{self, BooleanFilter, DateTimeFilter, DecimalFilter, JsonFilter, StringFilter, UuidFilter};
+use super::crud::{self, Page, PageArgs};
+use super::filter::{table_filter, table_order};
 use crate::auth::policy;
 use crate::error::AppResult;
 
@@ -166,100 +165,26 @@ impl AgencyClient {
     }
 }
 
-/// Conditions on agency clients; fields combine with AND.
-#[derive(InputObject, Default)]
-pub struct AgencyClientFilter {
-    pub id: Option<UuidFilter>,
-    pub agency_user_id: Option<UuidFilter>,
-    pub client_user_id: Option<UuidFilter>,
-    pub client_name: Option<StringFilter>,
-    pub client_brand: Option<StringFilter>,
-    pub permissions: Option<JsonFilter>,
-    pub billing_allocation: Option<DecimalFilter>,
-    pub is_active: Option<BooleanFilter>,
-    pub created_at: Option<DateTimeFilter>,
-    pub updated_at: Option<DateTimeFilter>,
-    /// Every one of these holds.
-    pub and: Option<Vec<AgencyClientFilter>>,
-    /// At least one of these holds.
-    pub or: Option<Vec<AgencyClientFilter>>,
-    /// This does not hold.
-    pub not: Option<Box<AgencyClientFilter>>,
-}
-
-impl TableFilter for AgencyClientFilter {
-    fn condition(&self, backend: DbBackend) -> AppResult<Condition> {
-        let mut all = Condition::all();
-        if let Some(f) = &self.id {
-            all = all.add(f.condition("id", agency_clients::Column::Id)?);
-        }
-        if let Some(f) = &self.agency_user_id {
-            all = all.add(f.condition("agencyUserId", agency_clients::Column::AgencyUserId)?);
-        }
-        if let Some(f) = &self.client_user_id {
-            all = all.add(f.condition("clientUserId", agency_clients::Column::ClientUserId)?);
-        }
-        if let Some(f) = &self.client_name {
-            all = all.add(f.condition("clientName", agency_clients::Column::ClientName, backend)?);
-        }
-        if let Some(f) = &self.client_brand {
-            all = all.add(f.condition("clientBrand", agency_clients::Column::ClientBrand, backend)?);
-        }
-        if let Some(f) = &self.permissions {
-            all = all.add(f.condition("permissions", agency_clients::Column::Permissions, backend)?);
-        }
-        if let Some(f) = &self.billing_allocation {
-            all = all.add(f.condition("billingAllocation", agency_clients::Column::BillingAllocation)?);
-        }
-        if let Some(f) = &self.is_active {
-            all = all.add(f.condition("isActive", agency_clients::Column::IsActive)?);
-        }
-        if let Some(f) = &self.created_at {
-            all = all.add(f.condition("createdAt", agency_clients::Column::CreatedAt)?);
-        }
-        if let Some(f) = &self.updated_at {
-            all = all.add(f.condition("updatedAt", agency_clients::Column::UpdatedAt)?);
-        }
-        filter::combine(all, &self.and, &self.or, &self.not, backend)
+table_filter! {
+    /// Conditions on agency clients; fields combine with AND.
+    AgencyClientFilter for agency_clients {
+        id ("id"): UuidFilter => Id,
+        agency_user_id ("agencyUserId"): UuidFilter => AgencyUserId,
+        client_user_id ("clientUserId"): UuidFilter => ClientUserId,
+        client_name ("clientName"): StringFilter => ClientName,
+        client_brand ("clientBrand"): StringFilter => ClientBrand,
+        permissions ("permissions"): JsonFilter => Permissions,
+        billing_allocation ("billingAllocation"): DecimalFilter => BillingAllocation,
+        is_active ("isActive"): BooleanFilter => IsActive,
+        created_at ("createdAt"): DateTimeFilter => CreatedAt,
+        updated_at ("updatedAt"): DateTimeFilter => UpdatedAt,
     }
 }
 
-/// A column agency clients can be ordered by.
-#[derive(Enum, Clone, Copy, PartialEq, Eq)]
-pub enum AgencyClientOrderField {
-    Id,
-    AgencyUserId,
-    ClientUserId,
-    ClientName,
-    ClientBrand,
-    BillingAllocation,
-    IsActive,
-    CreatedAt,
-    UpdatedAt,
-}
-
-/// One sort key of agency clients; ties are broken by id.
-#[derive(InputObject)]
-pub struct AgencyClientOrder {
-    pub field: AgencyClientOrderField,
-    #[graphql(default)]
-    pub direction: OrderDirection,
-}
-
-impl TableOrder<agency_clients::Entity> for AgencyClientOrder {
-    fn key(&self) -> (agency_clients::Column, OrderDirection) {
-        let column = match self.field {
-            AgencyClientOrderField::Id => agency_clients::Column::Id,
-            AgencyClientOrderField::AgencyUserId => agency_clients::Column::AgencyUserId,
-            AgencyClientOrderField::ClientUserId => agency_clients::Column::ClientUserId,
-            AgencyClientOrderField::ClientName => agency_clients::Column::ClientName,
-            AgencyClientOrderField::ClientBrand => agency_clients::Column::ClientBrand,
-            AgencyClientOrderField::BillingAllocation => agency_clients::Column::BillingAllocation,
-            AgencyClientOrderField::IsActive => agency_clients::Column::IsActive,
-            AgencyClientOrderField::CreatedAt => agency_clients::Column::CreatedAt,
-            AgencyClientOrderField::UpdatedAt => agency_clients::Column::UpdatedAt,
-        };
-        (column, self.direction)
+table_order! {
+    /// One sort key of agency clients; ties are broken by id.
+    AgencyClientOrder, AgencyClientOrderField for agency_clients {
+        Id, AgencyUserId, ClientUserId, ClientName, ClientBrand, BillingAllocation, IsActive, CreatedAt, UpdatedAt,
     }
 }
 
@@ -303,7 +228,11 @@ impl AgencyClientMutation {
     ) -> async_graphql::Result<AgencyClient> {
         input.validate()?;
         let owner = policy::required_owner(
-            policy::owner_for_create::<agency_clients::Entity>(crud::viewer(ctx)?, input.agency_user_id)?,
+            policy::owner_for_create::<agency_clients::Entity>(
+                crud::viewer(ctx)?,
+                input.agency_user_id,
+                "agencyUserId",
+            )?,
             "agencyUserId",
         )?;
         crud::ensure_client(ctx, input.client_user_id, owner).await?;

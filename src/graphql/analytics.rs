@@ -1,20 +1,17 @@
 //! GraphQL for `creator_analytics`, `content_performance`: types, inputs that mirror the CHECKs, and resolvers
 //! that go through the policy.
-use async_graphql::{Context, Enum, InputObject, MaybeUndefined, Object};
+use async_graphql::{Context, InputObject, MaybeUndefined, Object};
 use chrono::{DateTime, NaiveDate, Utc};
 use entity::{content_drafts, content_performance, creator_analytics};
 use rust_decimal::Decimal;
 use sea_orm::ActiveValue::{NotSet, Set};
-use sea_orm::{Condition, DbBackend};
 use serde_json::Value as Json;
 use uuid::Uuid;
 
 use super::check;
-use super::crud::{self, OrderDirection, Page, PageArgs, TableFilter, TableOrder};
+use super::crud::{self, Page, PageArgs};
 use super::drafts::ContentDraft;
-use super::filter::{
-    self, BigIntFilter, DateFilter, DateTimeFilter, DecimalFilter, IntFilter, JsonFilter, StringFilter, UuidFilter,
-};
+use super::filter::{table_filter, table_order};
 use super::loaders;
 use crate::auth::policy;
 use crate::error::AppResult;
@@ -22,7 +19,7 @@ use crate::error::AppResult;
 /// A new creator analytic.
 #[derive(InputObject)]
 pub struct CreateCreatorAnalyticInput {
-    /// The user the row belongs to: only the service role names it; a user's rows are their own.
+    /// The user the row belongs to (only the service role creates these rows, and must name the user).
     pub user_id: Option<Uuid>,
     /// `metric_date`.
     pub metric_date: NaiveDate,
@@ -318,148 +315,34 @@ impl CreatorAnalytic {
     }
 }
 
-/// Conditions on creator analytics; fields combine with AND.
-#[derive(InputObject, Default)]
-pub struct CreatorAnalyticFilter {
-    pub id: Option<UuidFilter>,
-    pub user_id: Option<UuidFilter>,
-    pub metric_date: Option<DateFilter>,
-    pub platform: Option<StringFilter>,
-    pub drafts_generated: Option<IntFilter>,
-    pub drafts_accepted: Option<IntFilter>,
-    pub drafts_rejected: Option<IntFilter>,
-    pub content_published: Option<IntFilter>,
-    pub avg_review_time_minutes: Option<DecimalFilter>,
-    pub total_impressions: Option<BigIntFilter>,
-    pub total_engagements: Option<BigIntFilter>,
-    pub follower_count: Option<IntFilter>,
-    pub engagement_rate: Option<DecimalFilter>,
-    pub voice_confidence_avg: Option<DecimalFilter>,
-    pub trend_utilization_rate: Option<DecimalFilter>,
-    pub baseline_comparison: Option<JsonFilter>,
-    pub created_at: Option<DateTimeFilter>,
-    pub updated_at: Option<DateTimeFilter>,
-    /// Every one of these holds.
-    pub and: Option<Vec<CreatorAnalyticFilter>>,
-    /// At least one of these holds.
-    pub or: Option<Vec<CreatorAnalyticFilter>>,
-    /// This does not hold.
-    pub not: Option<Box<CreatorAnalyticFilter>>,
-}
-
-impl TableFilter for CreatorAnalyticFilter {
-    fn condition(&self, backend: DbBackend) -> AppResult<Condition> {
-        let mut all = Condition::all();
-        if let Some(f) = &self.id {
-            all = all.add(f.condition("id", creator_analytics::Column::Id)?);
-        }
-        if let Some(f) = &self.user_id {
-            all = all.add(f.condition("userId", creator_analytics::Column::UserId)?);
-        }
-        if let Some(f) = &self.metric_date {
-            all = all.add(f.condition("metricDate", creator_analytics::Column::MetricDate)?);
-        }
-        if let Some(f) = &self.platform {
-            all = all.add(f.condition("platform", creator_analytics::Column::Platform, backend)?);
-        }
-        if let Some(f) = &self.drafts_generated {
-            all = all.add(f.condition("draftsGenerated", creator_analytics::Column::DraftsGenerated)?);
-        }
-        if let Some(f) = &self.drafts_accepted {
-            all = all.add(f.condition("draftsAccepted", creator_analytics::Column::DraftsAccepted)?);
-        }
-        if let Some(f) = &self.drafts_rejected {
-            all = all.add(f.condition("draftsRejected", creator_analytics::Column::DraftsRejected)?);
-        }
-        if let Some(f) = &self.content_published {
-            all = all.add(f.condition("contentPublished", creator_analytics::Column::ContentPublished)?);
-        }
-        if let Some(f) = &self.avg_review_time_minutes {
-            all = all.add(f.condition("avgReviewTimeMinutes", creator_analytics::Column::AvgReviewTimeMinutes)?);
-        }
-        if let Some(f) = &self.total_impressions {
-            all = all.add(f.condition("totalImpressions", creator_analytics::Column::TotalImpressions)?);
-        }
-        if let Some(f) = &self.total_engagements {
-            all = all.add(f.condition("totalEngagements", creator_analytics::Column::TotalEngagements)?);
-        }
-        if let Some(f) = &self.follower_count {
-            all = all.add(f.condition("followerCount", creator_analytics::Column::FollowerCount)?);
-        }
-        if let Some(f) = &self.engagement_rate {
-            all = all.add(f.condition("engagementRate", creator_analytics::Column::EngagementRate)?);
-        }
-        if let Some(f) = &self.voice_confidence_avg {
-            all = all.add(f.condition("voiceConfidenceAvg", creator_analytics::Column::VoiceConfidenceAvg)?);
-        }
-        if let Some(f) = &self.trend_utilization_rate {
-            all = all.add(f.condition("trendUtilizationRate", creator_analytics::Column::TrendUtilizationRate)?);
-        }
-        if let Some(f) = &self.baseline_comparison {
-            all = all.add(f.condition("baselineComparison", creator_analytics::Column::BaselineComparison, backend)?);
-        }
-        if let Some(f) = &self.created_at {
-            all = all.add(f.condition("createdAt", creator_analytics::Column::CreatedAt)?);
-        }
-        if let Some(f) = &self.updated_at {
-            all = all.add(f.condition("updatedAt", creator_analytics::Column::UpdatedAt)?);
-        }
-        filter::combine(all, &self.and, &self.or, &self.not, backend)
+table_filter! {
+    /// Conditions on creator analytics; fields combine with AND.
+    CreatorAnalyticFilter for creator_analytics {
+        id ("id"): UuidFilter => Id,
+        user_id ("userId"): UuidFilter => UserId,
+        metric_date ("metricDate"): DateFilter => MetricDate,
+        platform ("platform"): StringFilter => Platform,
+        drafts_generated ("draftsGenerated"): IntFilter => DraftsGenerated,
+        drafts_accepted ("draftsAccepted"): IntFilter => DraftsAccepted,
+        drafts_rejected ("draftsRejected"): IntFilter => DraftsRejected,
+        content_published ("contentPublished"): IntFilter => ContentPublished,
+        avg_review_time_minutes ("avgReviewTimeMinutes"): DecimalFilter => AvgReviewTimeMinutes,
+        total_impressions ("totalImpressions"): BigIntFilter => TotalImpressions,
+        total_engagements ("totalEngagements"): BigIntFilter => TotalEngagements,
+        follower_count ("followerCount"): IntFilter => FollowerCount,
+        engagement_rate ("engagementRate"): DecimalFilter => EngagementRate,
+        voice_confidence_avg ("voiceConfidenceAvg"): DecimalFilter => VoiceConfidenceAvg,
+        trend_utilization_rate ("trendUtilizationRate"): DecimalFilter => TrendUtilizationRate,
+        baseline_comparison ("baselineComparison"): JsonFilter => BaselineComparison,
+        created_at ("createdAt"): DateTimeFilter => CreatedAt,
+        updated_at ("updatedAt"): DateTimeFilter => UpdatedAt,
     }
 }
 
-/// A column creator analytics can be ordered by.
-#[derive(Enum, Clone, Copy, PartialEq, Eq)]
-pub enum CreatorAnalyticOrderField {
-    Id,
-    UserId,
-    MetricDate,
-    Platform,
-    DraftsGenerated,
-    DraftsAccepted,
-    DraftsRejected,
-    ContentPublished,
-    AvgReviewTimeMinutes,
-    TotalImpressions,
-    TotalEngagements,
-    FollowerCount,
-    EngagementRate,
-    VoiceConfidenceAvg,
-    TrendUtilizationRate,
-    CreatedAt,
-    UpdatedAt,
-}
-
-/// One sort key of creator analytics; ties are broken by id.
-#[derive(InputObject)]
-pub struct CreatorAnalyticOrder {
-    pub field: CreatorAnalyticOrderField,
-    #[graphql(default)]
-    pub direction: OrderDirection,
-}
-
-impl TableOrder<creator_analytics::Entity> for CreatorAnalyticOrder {
-    fn key(&self) -> (creator_analytics::Column, OrderDirection) {
-        let column = match self.field {
-            CreatorAnalyticOrderField::Id => creator_analytics::Column::Id,
-            CreatorAnalyticOrderField::UserId => creator_analytics::Column::UserId,
-            CreatorAnalyticOrderField::MetricDate => creator_analytics::Column::MetricDate,
-            CreatorAnalyticOrderField::Platform => creator_analytics::Column::Platform,
-            CreatorAnalyticOrderField::DraftsGenerated => creator_analytics::Column::DraftsGenerated,
-            CreatorAnalyticOrderField::DraftsAccepted => creator_analytics::Column::DraftsAccepted,
-            CreatorAnalyticOrderField::DraftsRejected => creator_analytics::Column::DraftsRejected,
-            CreatorAnalyticOrderField::ContentPublished => creator_analytics::Column::ContentPublished,
-            CreatorAnalyticOrderField::AvgReviewTimeMinutes => creator_analytics::Column::AvgReviewTimeMinutes,
-            CreatorAnalyticOrderField::TotalImpressions => creator_analytics::Column::TotalImpressions,
-            CreatorAnalyticOrderField::TotalEngagements => creator_analytics::Column::TotalEngagements,
-            CreatorAnalyticOrderField::FollowerCount => creator_analytics::Column::FollowerCount,
-            CreatorAnalyticOrderField::EngagementRate => creator_analytics::Column::EngagementRate,
-            CreatorAnalyticOrderField::VoiceConfidenceAvg => creator_analytics::Column::VoiceConfidenceAvg,
-            CreatorAnalyticOrderField::TrendUtilizationRate => creator_analytics::Column::TrendUtilizationRate,
-            CreatorAnalyticOrderField::CreatedAt => creator_analytics::Column::CreatedAt,
-            CreatorAnalyticOrderField::UpdatedAt => creator_analytics::Column::UpdatedAt,
-        };
-        (column, self.direction)
+table_order! {
+    /// One sort key of creator analytics; ties are broken by id.
+    CreatorAnalyticOrder, CreatorAnalyticOrderField for creator_analytics {
+        Id, UserId, MetricDate, Platform, DraftsGenerated, DraftsAccepted, DraftsRejected, ContentPublished, AvgReviewTimeMinutes, TotalImpressions, TotalEngagements, FollowerCount, EngagementRate, VoiceConfidenceAvg, TrendUtilizationRate, CreatedAt, UpdatedAt,
     }
 }
 
@@ -503,7 +386,7 @@ impl CreatorAnalyticMutation {
     ) -> async_graphql::Result<CreatorAnalytic> {
         input.validate()?;
         let owner = policy::required_owner(
-            policy::owner_for_create::<creator_analytics::Entity>(crud::viewer(ctx)?, input.user_id)?,
+            policy::owner_for_create::<creator_analytics::Entity>(crud::viewer(ctx)?, input.user_id, "userId")?,
             "userId",
         )?;
         let row = input.into_row(owner)?;
@@ -530,7 +413,7 @@ impl CreatorAnalyticMutation {
 /// A new content performance.
 #[derive(InputObject)]
 pub struct CreateContentPerformanceInput {
-    /// The user the row belongs to: only the service role names it; a user's rows are their own.
+    /// The user the row belongs to (only the service role creates these rows, and must name the user).
     pub user_id: Option<Uuid>,
     /// `content_draft_id`.
     pub content_draft_id: Uuid,
@@ -816,144 +699,33 @@ impl ContentPerformance {
     }
 }
 
-/// Conditions on content performances; fields combine with AND.
-#[derive(InputObject, Default)]
-pub struct ContentPerformanceFilter {
-    pub id: Option<UuidFilter>,
-    pub user_id: Option<UuidFilter>,
-    pub content_draft_id: Option<UuidFilter>,
-    pub platform_post_id: Option<StringFilter>,
-    pub impressions: Option<BigIntFilter>,
-    pub likes: Option<IntFilter>,
-    pub shares: Option<IntFilter>,
-    pub comments: Option<IntFilter>,
-    pub clicks: Option<IntFilter>,
-    pub saves: Option<IntFilter>,
-    pub engagement_rate: Option<DecimalFilter>,
-    pub reach: Option<BigIntFilter>,
-    pub video_views: Option<BigIntFilter>,
-    pub performance_score: Option<DecimalFilter>,
-    pub vs_prediction_accuracy: Option<DecimalFilter>,
-    pub last_updated_at: Option<DateTimeFilter>,
-    pub created_at: Option<DateTimeFilter>,
-    /// Every one of these holds.
-    pub and: Option<Vec<ContentPerformanceFilter>>,
-    /// At least one of these holds.
-    pub or: Option<Vec<ContentPerformanceFilter>>,
-    /// This does not hold.
-    pub not: Option<Box<ContentPerformanceFilter>>,
-}
-
-impl TableFilter for ContentPerformanceFilter {
-    fn condition(&self, backend: DbBackend) -> AppResult<Condition> {
-        let mut all = Condition::all();
-        if let Some(f) = &self.id {
-            all = all.add(f.condition("id", content_performance::Column::Id)?);
-        }
-        if let Some(f) = &self.user_id {
-            all = all.add(f.condition("userId", content_performance::Column::UserId)?);
-        }
-        if let Some(f) = &self.content_draft_id {
-            all = all.add(f.condition("contentDraftId", content_performance::Column::ContentDraftId)?);
-        }
-        if let Some(f) = &self.platform_post_id {
-            all = all.add(f.condition("platformPostId", content_performance::Column::PlatformPostId, backend)?);
-        }
-        if let Some(f) = &self.impressions {
-            all = all.add(f.condition("impressions", content_performance::Column::Impressions)?);
-        }
-        if let Some(f) = &self.likes {
-            all = all.add(f.condition("likes", content_performance::Column::Likes)?);
-        }
-        if let Some(f) = &self.shares {
-            all = all.add(f.condition("shares", content_performance::Column::Shares)?);
-        }
-        if let Some(f) = &self.comments {
-            all = all.add(f.condition("comments", content_performance::Column::Comments)?);
-        }
-        if let Some(f) = &self.clicks {
-            all = all.add(f.condition("clicks", content_performance::Column::Clicks)?);
-        }
-        if let Some(f) = &self.saves {
-            all = all.add(f.condition("saves", content_performance::Column::Saves)?);
-        }
-        if let Some(f) = &self.engagement_rate {
-            all = all.add(f.condition("engagementRate", content_performance::Column::EngagementRate)?);
-        }
-        if let Some(f) = &self.reach {
-            all = all.add(f.condition("reach", content_performance::Column::Reach)?);
-        }
-        if let Some(f) = &self.video_views {
-            all = all.add(f.condition("videoViews", content_performance::Column::VideoViews)?);
-        }
-        if let Some(f) = &self.performance_score {
-            all = all.add(f.condition("performanceScore", content_performance::Column::PerformanceScore)?);
-        }
-        if let Some(f) = &self.vs_prediction_accuracy {
-            all = all.add(f.condition("vsPredictionAccuracy", content_performance::Column::VsPredictionAccuracy)?);
-        }
-        if let Some(f) = &self.last_updated_at {
-            all = all.add(f.condition("lastUpdatedAt", content_performance::Column::LastUpdatedAt)?);
-        }
-        if let Some(f) = &self.created_at {
-            all = all.add(f.condition("createdAt", content_performance::Column::CreatedAt)?);
-        }
-        filter::combine(all, &self.and, &self.or, &self.not, backend)
+table_filter! {
+    /// Conditions on content performances; fields combine with AND.
+    ContentPerformanceFilter for content_performance {
+        id ("id"): UuidFilter => Id,
+        user_id ("userId"): UuidFilter => UserId,
+        content_draft_id ("contentDraftId"): UuidFilter => ContentDraftId,
+        platform_post_id ("platformPostId"): StringFilter => PlatformPostId,
+        impressions ("impressions"): BigIntFilter => Impressions,
+        likes ("likes"): IntFilter => Likes,
+        shares ("shares"): IntFilter => Shares,
+        comments ("comments"): IntFilter => Comments,
+        clicks ("clicks"): IntFilter => Clicks,
+        saves ("saves"): IntFilter => Saves,
+        engagement_rate ("engagementRate"): DecimalFilter => EngagementRate,
+        reach ("reach"): BigIntFilter => Reach,
+        video_views ("videoViews"): BigIntFilter => VideoViews,
+        performance_score ("performanceScore"): DecimalFilter => PerformanceScore,
+        vs_prediction_accuracy ("vsPredictionAccuracy"): DecimalFilter => VsPredictionAccuracy,
+        last_updated_at ("lastUpdatedAt"): DateTimeFilter => LastUpdatedAt,
+        created_at ("createdAt"): DateTimeFilter => CreatedAt,
     }
 }
 
-/// A column content performances can be ordered by.
-#[derive(Enum, Clone, Copy, PartialEq, Eq)]
-pub enum ContentPerformanceOrderField {
-    Id,
-    UserId,
-    ContentDraftId,
-    PlatformPostId,
-    Impressions,
-    Likes,
-    Shares,
-    Comments,
-    Clicks,
-    Saves,
-    EngagementRate,
-    Reach,
-    VideoViews,
-    PerformanceScore,
-    VsPredictionAccuracy,
-    LastUpdatedAt,
-    CreatedAt,
-}
-
-/// One sort key of content performances; ties are broken by id.
-#[derive(InputObject)]
-pub struct ContentPerformanceOrder {
-    pub field: ContentPerformanceOrderField,
-    #[graphql(default)]
-    pub direction: OrderDirection,
-}
-
-impl TableOrder<content_performance::Entity> for ContentPerformanceOrder {
-    fn key(&self) -> (content_performance::Column, OrderDirection) {
-        let column = match self.field {
-            ContentPerformanceOrderField::Id => content_performance::Column::Id,
-            ContentPerformanceOrderField::UserId => content_performance::Column::UserId,
-            ContentPerformanceOrderField::ContentDraftId => content_performance::Column::ContentDraftId,
-            ContentPerformanceOrderField::PlatformPostId => content_performance::Column::PlatformPostId,
-            ContentPerformanceOrderField::Impressions => content_performance::Column::Impressions,
-            ContentPerformanceOrderField::Likes => content_performance::Column::Likes,
-            ContentPerformanceOrderField::Shares => content_performance::Column::Shares,
-            ContentPerformanceOrderField::Comments => content_performance::Column::Comments,
-            ContentPerformanceOrderField::Clicks => content_performance::Column::Clicks,
-            ContentPerformanceOrderField::Saves => content_performance::Column::Saves,
-            ContentPerformanceOrderField::EngagementRate => content_performance::Column::EngagementRate,
-            ContentPerformanceOrderField::Reach => content_performance::Column::Reach,
-            ContentPerformanceOrderField::VideoViews => content_performance::Column::VideoViews,
-            ContentPerformanceOrderField::PerformanceScore => content_performance::Column::PerformanceScore,
-            ContentPerformanceOrderField::VsPredictionAccuracy => content_performance::Column::VsPredictionAccuracy,
-            ContentPerformanceOrderField::LastUpdatedAt => content_performance::Column::LastUpdatedAt,
-            ContentPerformanceOrderField::CreatedAt => content_performance::Column::CreatedAt,
-        };
-        (column, self.direction)
+table_order! {
+    /// One sort key of content performances; ties are broken by id.
+    ContentPerformanceOrder, ContentPerformanceOrderField for content_performance {
+        Id, UserId, ContentDraftId, PlatformPostId, Impressions, Likes, Shares, Comments, Clicks, Saves, EngagementRate, Reach, VideoViews, PerformanceScore, VsPredictionAccuracy, LastUpdatedAt, CreatedAt,
     }
 }
 
@@ -997,7 +769,7 @@ impl ContentPerformanceMutation {
     ) -> async_graphql::Result<ContentPerformance> {
         input.validate()?;
         let owner = policy::required_owner(
-            policy::owner_for_create::<content_performance::Entity>(crud::viewer(ctx)?, input.user_id)?,
+            policy::owner_for_create::<content_performance::Entity>(crud::viewer(ctx)?, input.user_id, "userId")?,
             "userId",
         )?;
         crud::ensure_reference::<content_drafts::Entity>(ctx, input.content_draft_id, owner).await?;

@@ -1,24 +1,23 @@
 //! GraphQL for `usage_tracking`, `subscription_billing`: types, inputs that mirror the CHECKs, and resolvers
 //! that go through the policy.
-use async_graphql::{Context, Enum, InputObject, MaybeUndefined, Object};
+use async_graphql::{Context, InputObject, MaybeUndefined, Object};
 use chrono::{DateTime, NaiveDate, Utc};
 use entity::{subscription_billing, usage_tracking};
 use rust_decimal::Decimal;
 use sea_orm::ActiveValue::{NotSet, Set};
-use sea_orm::{Condition, DbBackend};
 use serde_json::Value as Json;
 use uuid::Uuid;
 
 use super::check;
-use super::crud::{self, OrderDirection, Page, PageArgs, TableFilter, TableOrder};
-use super::filter::{self, DateFilter, DateTimeFilter, DecimalFilter, JsonFilter, StringFilter, UuidFilter};
+use super::crud::{self, Page, PageArgs};
+use super::filter::{table_filter, table_order};
 use crate::auth::policy;
 use crate::error::AppResult;
 
 /// A new usage tracking.
 #[derive(InputObject)]
 pub struct CreateUsageTrackingInput {
-    /// The user the row belongs to: only the service role names it; a user's rows are their own.
+    /// The user the row belongs to (only the service role creates these rows, and must name the user).
     pub user_id: Option<Uuid>,
     /// `usage_date`.
     pub usage_date: NaiveDate,
@@ -164,88 +163,24 @@ impl UsageTracking {
     }
 }
 
-/// Conditions on usage trackings; fields combine with AND.
-#[derive(InputObject, Default)]
-pub struct UsageTrackingFilter {
-    pub id: Option<UuidFilter>,
-    pub user_id: Option<UuidFilter>,
-    pub usage_date: Option<DateFilter>,
-    pub action_type: Option<StringFilter>,
-    pub platform: Option<StringFilter>,
-    pub credits_consumed: Option<DecimalFilter>,
-    pub metadata: Option<JsonFilter>,
-    pub created_at: Option<DateTimeFilter>,
-    /// Every one of these holds.
-    pub and: Option<Vec<UsageTrackingFilter>>,
-    /// At least one of these holds.
-    pub or: Option<Vec<UsageTrackingFilter>>,
-    /// This does not hold.
-    pub not: Option<Box<UsageTrackingFilter>>,
-}
-
-impl TableFilter for UsageTrackingFilter {
-    fn condition(&self, backend: DbBackend) -> AppResult<Condition> {
-        let mut all = Condition::all();
-        if let Some(f) = &self.id {
-            all = all.add(f.condition("id", usage_tracking::Column::Id)?);
-        }
-        if let Some(f) = &self.user_id {
-            all = all.add(f.condition("userId", usage_tracking::Column::UserId)?);
-        }
-        if let Some(f) = &self.usage_date {
-            all = all.add(f.condition("usageDate", usage_tracking::Column::UsageDate)?);
-        }
-        if let Some(f) = &self.action_type {
-            all = all.add(f.condition("actionType", usage_tracking::Column::ActionType, backend)?);
-        }
-        if let Some(f) = &self.platform {
-            all = all.add(f.condition("platform", usage_tracking::Column::Platform, backend)?);
-        }
-        if let Some(f) = &self.credits_consumed {
-            all = all.add(f.condition("creditsConsumed", usage_tracking::Column::CreditsConsumed)?);
-        }
-        if let Some(f) = &self.metadata {
-            all = all.add(f.condition("metadata", usage_tracking::Column::Metadata, backend)?);
-        }
-        if let Some(f) = &self.created_at {
-            all = all.add(f.condition("createdAt", usage_tracking::Column::CreatedAt)?);
-        }
-        filter::combine(all, &self.and, &self.or, &self.not, backend)
+table_filter! {
+    /// Conditions on usage trackings; fields combine with AND.
+    UsageTrackingFilter for usage_tracking {
+        id ("id"): UuidFilter => Id,
+        user_id ("userId"): UuidFilter => UserId,
+        usage_date ("usageDate"): DateFilter => UsageDate,
+        action_type ("actionType"): StringFilter => ActionType,
+        platform ("platform"): StringFilter => Platform,
+        credits_consumed ("creditsConsumed"): DecimalFilter => CreditsConsumed,
+        metadata ("metadata"): JsonFilter => Metadata,
+        created_at ("createdAt"): DateTimeFilter => CreatedAt,
     }
 }
 
-/// A column usage trackings can be ordered by.
-#[derive(Enum, Clone, Copy, PartialEq, Eq)]
-pub enum UsageTrackingOrderField {
-    Id,
-    UserId,
-    UsageDate,
-    ActionType,
-    Platform,
-    CreditsConsumed,
-    CreatedAt,
-}
-
-/// One sort key of usage trackings; ties are broken by id.
-#[derive(InputObject)]
-pub struct UsageTrackingOrder {
-    pub field: UsageTrackingOrderField,
-    #[graphql(default)]
-    pub direction: OrderDirection,
-}
-
-impl TableOrder<usage_tracking::Entity> for UsageTrackingOrder {
-    fn key(&self) -> (usage_tracking::Column, OrderDirection) {
-        let column = match self.field {
-            UsageTrackingOrderField::Id => usage_tracking::Column::Id,
-            UsageTrackingOrderField::UserId => usage_tracking::Column::UserId,
-            UsageTrackingOrderField::UsageDate => usage_tracking::Column::UsageDate,
-            UsageTrackingOrderField::ActionType => usage_tracking::Column::ActionType,
-            UsageTrackingOrderField::Platform => usage_tracking::Column::Platform,
-            UsageTrackingOrderField::CreditsConsumed => usage_tracking::Column::CreditsConsumed,
-            UsageTrackingOrderField::CreatedAt => usage_tracking::Column::CreatedAt,
-        };
-        (column, self.direction)
+table_order! {
+    /// One sort key of usage trackings; ties are broken by id.
+    UsageTrackingOrder, UsageTrackingOrderField for usage_tracking {
+        Id, UserId, UsageDate, ActionType, Platform, CreditsConsumed, CreatedAt,
     }
 }
 
@@ -289,7 +224,7 @@ impl UsageTrackingMutation {
     ) -> async_graphql::Result<UsageTracking> {
         input.validate()?;
         let owner = policy::required_owner(
-            policy::owner_for_create::<usage_tracking::Entity>(crud::viewer(ctx)?, input.user_id)?,
+            policy::owner_for_create::<usage_tracking::Entity>(crud::viewer(ctx)?, input.user_id, "userId")?,
             "userId",
         )?;
         let row = input.into_row(owner)?;
@@ -316,7 +251,7 @@ impl UsageTrackingMutation {
 /// A new subscription billing.
 #[derive(InputObject)]
 pub struct CreateSubscriptionBillingInput {
-    /// The user the row belongs to: only the service role names it; a user's rows are their own.
+    /// The user the row belongs to (only the service role creates these rows, and must name the user).
     pub user_id: Option<Uuid>,
     /// `stripe_customer_id`.
     pub stripe_customer_id: Option<String>,
@@ -513,126 +448,29 @@ impl SubscriptionBilling {
     }
 }
 
-/// Conditions on subscription billings; fields combine with AND.
-#[derive(InputObject, Default)]
-pub struct SubscriptionBillingFilter {
-    pub id: Option<UuidFilter>,
-    pub user_id: Option<UuidFilter>,
-    pub stripe_customer_id: Option<StringFilter>,
-    pub stripe_subscription_id: Option<StringFilter>,
-    pub subscription_status: Option<StringFilter>,
-    pub current_period_start: Option<DateTimeFilter>,
-    pub current_period_end: Option<DateTimeFilter>,
-    pub credit_balance: Option<DecimalFilter>,
-    pub monthly_credit_limit: Option<DecimalFilter>,
-    pub overage_rate: Option<DecimalFilter>,
-    pub billing_metadata: Option<JsonFilter>,
-    pub created_at: Option<DateTimeFilter>,
-    pub updated_at: Option<DateTimeFilter>,
-    /// Every one of these holds.
-    pub and: Option<Vec<SubscriptionBillingFilter>>,
-    /// At least one of these holds.
-    pub or: Option<Vec<SubscriptionBillingFilter>>,
-    /// This does not hold.
-    pub not: Option<Box<SubscriptionBillingFilter>>,
-}
-
-impl TableFilter for SubscriptionBillingFilter {
-    fn condition(&self, backend: DbBackend) -> AppResult<Condition> {
-        let mut all = Condition::all();
-        if let Some(f) = &self.id {
-            all = all.add(f.condition("id", subscription_billing::Column::Id)?);
-        }
-        if let Some(f) = &self.user_id {
-            all = all.add(f.condition("userId", subscription_billing::Column::UserId)?);
-        }
-        if let Some(f) = &self.stripe_customer_id {
-            all = all.add(f.condition("stripeCustomerId", subscription_billing::Column::StripeCustomerId, backend)?);
-        }
-        if let Some(f) = &self.stripe_subscription_id {
-            all = all.add(f.condition(
-                "stripeSubscriptionId",
-                subscription_billing::Column::StripeSubscriptionId,
-                backend,
-            )?);
-        }
-        if let Some(f) = &self.subscription_status {
-            all = all.add(f.condition(
-                "subscriptionStatus",
-                subscription_billing::Column::SubscriptionStatus,
-                backend,
-            )?);
-        }
-        if let Some(f) = &self.current_period_start {
-            all = all.add(f.condition("currentPeriodStart", subscription_billing::Column::CurrentPeriodStart)?);
-        }
-        if let Some(f) = &self.current_period_end {
-            all = all.add(f.condition("currentPeriodEnd", subscription_billing::Column::CurrentPeriodEnd)?);
-        }
-        if let Some(f) = &self.credit_balance {
-            all = all.add(f.condition("creditBalance", subscription_billing::Column::CreditBalance)?);
-        }
-        if let Some(f) = &self.monthly_credit_limit {
-            all = all.add(f.condition("monthlyCreditLimit", subscription_billing::Column::MonthlyCreditLimit)?);
-        }
-        if let Some(f) = &self.overage_rate {
-            all = all.add(f.condition("overageRate", subscription_billing::Column::OverageRate)?);
-        }
-        if let Some(f) = &self.billing_metadata {
-            all = all.add(f.condition("billingMetadata", subscription_billing::Column::BillingMetadata, backend)?);
-        }
-        if let Some(f) = &self.created_at {
-            all = all.add(f.condition("createdAt", subscription_billing::Column::CreatedAt)?);
-        }
-        if let Some(f) = &self.updated_at {
-            all = all.add(f.condition("updatedAt", subscription_billing::Column::UpdatedAt)?);
-        }
-        filter::combine(all, &self.and, &self.or, &self.not, backend)
+table_filter! {
+    /// Conditions on subscription billings; fields combine with AND.
+    SubscriptionBillingFilter for subscription_billing {
+        id ("id"): UuidFilter => Id,
+        user_id ("userId"): UuidFilter => UserId,
+        stripe_customer_id ("stripeCustomerId"): StringFilter => StripeCustomerId,
+        stripe_subscription_id ("stripeSubscriptionId"): StringFilter => StripeSubscriptionId,
+        subscription_status ("subscriptionStatus"): StringFilter => SubscriptionStatus,
+        current_period_start ("currentPeriodStart"): DateTimeFilter => CurrentPeriodStart,
+        current_period_end ("currentPeriodEnd"): DateTimeFilter => CurrentPeriodEnd,
+        credit_balance ("creditBalance"): DecimalFilter => CreditBalance,
+        monthly_credit_limit ("monthlyCreditLimit"): DecimalFilter => MonthlyCreditLimit,
+        overage_rate ("overageRate"): DecimalFilter => OverageRate,
+        billing_metadata ("billingMetadata"): JsonFilter => BillingMetadata,
+        created_at ("createdAt"): DateTimeFilter => CreatedAt,
+        updated_at ("updatedAt"): DateTimeFilter => UpdatedAt,
     }
 }
 
-/// A column subscription billings can be ordered by.
-#[derive(Enum, Clone, Copy, PartialEq, Eq)]
-pub enum SubscriptionBillingOrderField {
-    Id,
-    UserId,
-    StripeCustomerId,
-    StripeSubscriptionId,
-    SubscriptionStatus,
-    CurrentPeriodStart,
-    CurrentPeriodEnd,
-    CreditBalance,
-    MonthlyCreditLimit,
-    OverageRate,
-    CreatedAt,
-    UpdatedAt,
-}
-
-/// One sort key of subscription billings; ties are broken by id.
-#[derive(InputObject)]
-pub struct SubscriptionBillingOrder {
-    pub field: SubscriptionBillingOrderField,
-    #[graphql(default)]
-    pub direction: OrderDirection,
-}
-
-impl TableOrder<subscription_billing::Entity> for SubscriptionBillingOrder {
-    fn key(&self) -> (subscription_billing::Column, OrderDirection) {
-        let column = match self.field {
-            SubscriptionBillingOrderField::Id => subscription_billing::Column::Id,
-            SubscriptionBillingOrderField::UserId => subscription_billing::Column::UserId,
-            SubscriptionBillingOrderField::StripeCustomerId => subscription_billing::Column::StripeCustomerId,
-            SubscriptionBillingOrderField::StripeSubscriptionId => subscription_billing::Column::StripeSubscriptionId,
-            SubscriptionBillingOrderField::SubscriptionStatus => subscription_billing::Column::SubscriptionStatus,
-            SubscriptionBillingOrderField::CurrentPeriodStart => subscription_billing::Column::CurrentPeriodStart,
-            SubscriptionBillingOrderField::CurrentPeriodEnd => subscription_billing::Column::CurrentPeriodEnd,
-            SubscriptionBillingOrderField::CreditBalance => subscription_billing::Column::CreditBalance,
-            SubscriptionBillingOrderField::MonthlyCreditLimit => subscription_billing::Column::MonthlyCreditLimit,
-            SubscriptionBillingOrderField::OverageRate => subscription_billing::Column::OverageRate,
-            SubscriptionBillingOrderField::CreatedAt => subscription_billing::Column::CreatedAt,
-            SubscriptionBillingOrderField::UpdatedAt => subscription_billing::Column::UpdatedAt,
-        };
-        (column, self.direction)
+table_order! {
+    /// One sort key of subscription billings; ties are broken by id.
+    SubscriptionBillingOrder, SubscriptionBillingOrderField for subscription_billing {
+        Id, UserId, StripeCustomerId, StripeSubscriptionId, SubscriptionStatus, CurrentPeriodStart, CurrentPeriodEnd, CreditBalance, MonthlyCreditLimit, OverageRate, CreatedAt, UpdatedAt,
     }
 }
 
@@ -676,7 +514,7 @@ impl SubscriptionBillingMutation {
     ) -> async_graphql::Result<SubscriptionBilling> {
         input.validate()?;
         let owner = policy::required_owner(
-            policy::owner_for_create::<subscription_billing::Entity>(crud::viewer(ctx)?, input.user_id)?,
+            policy::owner_for_create::<subscription_billing::Entity>(crud::viewer(ctx)?, input.user_id, "userId")?,
             "userId",
         )?;
         let row = input.into_row(owner)?;

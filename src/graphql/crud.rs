@@ -17,8 +17,6 @@ use crate::error::{AppError, AppResult};
 
 /// Page size when `first` is not given.
 pub const DEFAULT_PAGE_SIZE: usize = 20;
-/// The largest page a client may ask for; larger requests are refused.
-pub const MAX_PAGE_SIZE: usize = 100;
 
 /// Extra fields of every connection.
 #[derive(SimpleObject)]
@@ -122,8 +120,8 @@ where
     let fingerprint = cursor::fingerprint::<E>(&keys);
     let (limit, forward) = match (args.first, args.last) {
         (Some(_), Some(_)) => return Err(AppError::bad_input("last", "cannot be combined with `first`").into()),
-        (Some(n), None) => (page_size("first", n)?, true),
-        (None, Some(n)) => (page_size("last", n)?, false),
+        (Some(n), None) => (page_size("first", n, state(ctx)?.config.max_page_size)?, true),
+        (None, Some(n)) => (page_size("last", n, state(ctx)?.config.max_page_size)?, false),
         (None, None) => (DEFAULT_PAGE_SIZE, args.before.is_none()),
     };
     let total_count = if ctx.look_ahead().field("totalCount").exists() {
@@ -170,10 +168,11 @@ pub fn page_complexity(first: Option<i32>, last: Option<i32>, child_complexity: 
     rows.saturating_mul(child_complexity).saturating_add(1)
 }
 
-fn page_size(field: &str, n: i32) -> AppResult<usize> {
+/// A requested page size, refused (never truncated) above `max`.
+pub fn page_size(field: &str, n: i32, max: usize) -> AppResult<usize> {
     match usize::try_from(n) {
         Err(_) => Err(AppError::bad_input(field, "must not be negative")),
-        Ok(n) if n > MAX_PAGE_SIZE => Err(AppError::bad_input(field, format!("must be at most {MAX_PAGE_SIZE}"))),
+        Ok(n) if n > max => Err(AppError::bad_input(field, format!("must be at most {max}"))),
         Ok(n) => Ok(n),
     }
 }

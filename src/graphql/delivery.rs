@@ -1,19 +1,16 @@
 //! GraphQL for `delivery_preferences`, `daily_deliveries`: types, inputs that mirror the CHECKs, and resolvers
 //! that go through the policy.
-use async_graphql::{Context, Enum, InputObject, MaybeUndefined, Object};
+use async_graphql::{Context, InputObject, MaybeUndefined, Object};
 use chrono::{DateTime, NaiveDate, NaiveTime, Utc};
 use entity::{content_drafts, daily_deliveries, delivery_preferences, trend_insights};
 use sea_orm::ActiveValue::{NotSet, Set};
-use sea_orm::{Condition, DbBackend};
 use serde_json::Value as Json;
 use uuid::Uuid;
 
 use super::check;
-use super::crud::{self, OrderDirection, Page, PageArgs, TableFilter, TableOrder};
+use super::crud::{self, Page, PageArgs};
 use super::drafts::ContentDraft;
-use super::filter::{
-    self, BooleanFilter, DateFilter, DateTimeFilter, IntFilter, JsonFilter, StringFilter, TimeFilter, UuidFilter,
-};
+use super::filter::{table_filter, table_order};
 use super::loaders;
 use super::trends::TrendInsight;
 use crate::auth::policy;
@@ -222,123 +219,30 @@ impl DeliveryPreference {
     }
 }
 
-/// Conditions on delivery preferences; fields combine with AND.
-#[derive(InputObject, Default)]
-pub struct DeliveryPreferenceFilter {
-    pub id: Option<UuidFilter>,
-    pub user_id: Option<UuidFilter>,
-    pub delivery_time: Option<TimeFilter>,
-    pub delivery_days: Option<JsonFilter>,
-    pub email_enabled: Option<BooleanFilter>,
-    pub whatsapp_enabled: Option<BooleanFilter>,
-    pub whatsapp_number: Option<StringFilter>,
-    pub push_notifications_enabled: Option<BooleanFilter>,
-    pub content_formats: Option<JsonFilter>,
-    pub platforms: Option<JsonFilter>,
-    pub trend_alerts_enabled: Option<BooleanFilter>,
-    pub max_drafts_per_delivery: Option<IntFilter>,
-    pub created_at: Option<DateTimeFilter>,
-    pub updated_at: Option<DateTimeFilter>,
-    /// Every one of these holds.
-    pub and: Option<Vec<DeliveryPreferenceFilter>>,
-    /// At least one of these holds.
-    pub or: Option<Vec<DeliveryPreferenceFilter>>,
-    /// This does not hold.
-    pub not: Option<Box<DeliveryPreferenceFilter>>,
-}
-
-impl TableFilter for DeliveryPreferenceFilter {
-    fn condition(&self, backend: DbBackend) -> AppResult<Condition> {
-        let mut all = Condition::all();
-        if let Some(f) = &self.id {
-            all = all.add(f.condition("id", delivery_preferences::Column::Id)?);
-        }
-        if let Some(f) = &self.user_id {
-            all = all.add(f.condition("userId", delivery_preferences::Column::UserId)?);
-        }
-        if let Some(f) = &self.delivery_time {
-            all = all.add(f.condition("deliveryTime", delivery_preferences::Column::DeliveryTime)?);
-        }
-        if let Some(f) = &self.delivery_days {
-            all = all.add(f.condition("deliveryDays", delivery_preferences::Column::DeliveryDays, backend)?);
-        }
-        if let Some(f) = &self.email_enabled {
-            all = all.add(f.condition("emailEnabled", delivery_preferences::Column::EmailEnabled)?);
-        }
-        if let Some(f) = &self.whatsapp_enabled {
-            all = all.add(f.condition("whatsappEnabled", delivery_preferences::Column::WhatsappEnabled)?);
-        }
-        if let Some(f) = &self.whatsapp_number {
-            all = all.add(f.condition("whatsappNumber", delivery_preferences::Column::WhatsappNumber, backend)?);
-        }
-        if let Some(f) = &self.push_notifications_enabled {
-            all = all
-                .add(f.condition("pushNotificationsEnabled", delivery_preferences::Column::PushNotificationsEnabled)?);
-        }
-        if let Some(f) = &self.content_formats {
-            all = all.add(f.condition("contentFormats", delivery_preferences::Column::ContentFormats, backend)?);
-        }
-        if let Some(f) = &self.platforms {
-            all = all.add(f.condition("platforms", delivery_preferences::Column::Platforms, backend)?);
-        }
-        if let Some(f) = &self.trend_alerts_enabled {
-            all = all.add(f.condition("trendAlertsEnabled", delivery_preferences::Column::TrendAlertsEnabled)?);
-        }
-        if let Some(f) = &self.max_drafts_per_delivery {
-            all = all.add(f.condition("maxDraftsPerDelivery", delivery_preferences::Column::MaxDraftsPerDelivery)?);
-        }
-        if let Some(f) = &self.created_at {
-            all = all.add(f.condition("createdAt", delivery_preferences::Column::CreatedAt)?);
-        }
-        if let Some(f) = &self.updated_at {
-            all = all.add(f.condition("updatedAt", delivery_preferences::Column::UpdatedAt)?);
-        }
-        filter::combine(all, &self.and, &self.or, &self.not, backend)
+table_filter! {
+    /// Conditions on delivery preferences; fields combine with AND.
+    DeliveryPreferenceFilter for delivery_preferences {
+        id ("id"): UuidFilter => Id,
+        user_id ("userId"): UuidFilter => UserId,
+        delivery_time ("deliveryTime"): TimeFilter => DeliveryTime,
+        delivery_days ("deliveryDays"): JsonFilter => DeliveryDays,
+        email_enabled ("emailEnabled"): BooleanFilter => EmailEnabled,
+        whatsapp_enabled ("whatsappEnabled"): BooleanFilter => WhatsappEnabled,
+        whatsapp_number ("whatsappNumber"): StringFilter => WhatsappNumber,
+        push_notifications_enabled ("pushNotificationsEnabled"): BooleanFilter => PushNotificationsEnabled,
+        content_formats ("contentFormats"): JsonFilter => ContentFormats,
+        platforms ("platforms"): JsonFilter => Platforms,
+        trend_alerts_enabled ("trendAlertsEnabled"): BooleanFilter => TrendAlertsEnabled,
+        max_drafts_per_delivery ("maxDraftsPerDelivery"): IntFilter => MaxDraftsPerDelivery,
+        created_at ("createdAt"): DateTimeFilter => CreatedAt,
+        updated_at ("updatedAt"): DateTimeFilter => UpdatedAt,
     }
 }
 
-/// A column delivery preferences can be ordered by.
-#[derive(Enum, Clone, Copy, PartialEq, Eq)]
-pub enum DeliveryPreferenceOrderField {
-    Id,
-    UserId,
-    DeliveryTime,
-    EmailEnabled,
-    WhatsappEnabled,
-    WhatsappNumber,
-    PushNotificationsEnabled,
-    TrendAlertsEnabled,
-    MaxDraftsPerDelivery,
-    CreatedAt,
-    UpdatedAt,
-}
-
-/// One sort key of delivery preferences; ties are broken by id.
-#[derive(InputObject)]
-pub struct DeliveryPreferenceOrder {
-    pub field: DeliveryPreferenceOrderField,
-    #[graphql(default)]
-    pub direction: OrderDirection,
-}
-
-impl TableOrder<delivery_preferences::Entity> for DeliveryPreferenceOrder {
-    fn key(&self) -> (delivery_preferences::Column, OrderDirection) {
-        let column = match self.field {
-            DeliveryPreferenceOrderField::Id => delivery_preferences::Column::Id,
-            DeliveryPreferenceOrderField::UserId => delivery_preferences::Column::UserId,
-            DeliveryPreferenceOrderField::DeliveryTime => delivery_preferences::Column::DeliveryTime,
-            DeliveryPreferenceOrderField::EmailEnabled => delivery_preferences::Column::EmailEnabled,
-            DeliveryPreferenceOrderField::WhatsappEnabled => delivery_preferences::Column::WhatsappEnabled,
-            DeliveryPreferenceOrderField::WhatsappNumber => delivery_preferences::Column::WhatsappNumber,
-            DeliveryPreferenceOrderField::PushNotificationsEnabled => {
-                delivery_preferences::Column::PushNotificationsEnabled
-            }
-            DeliveryPreferenceOrderField::TrendAlertsEnabled => delivery_preferences::Column::TrendAlertsEnabled,
-            DeliveryPreferenceOrderField::MaxDraftsPerDelivery => delivery_preferences::Column::MaxDraftsPerDelivery,
-            DeliveryPreferenceOrderField::CreatedAt => delivery_preferences::Column::CreatedAt,
-            DeliveryPreferenceOrderField::UpdatedAt => delivery_preferences::Column::UpdatedAt,
-        };
-        (column, self.direction)
+table_order! {
+    /// One sort key of delivery preferences; ties are broken by id.
+    DeliveryPreferenceOrder, DeliveryPreferenceOrderField for delivery_preferences {
+        Id, UserId, DeliveryTime, EmailEnabled, WhatsappEnabled, WhatsappNumber, PushNotificationsEnabled, TrendAlertsEnabled, MaxDraftsPerDelivery, CreatedAt, UpdatedAt,
     }
 }
 
@@ -382,7 +286,7 @@ impl DeliveryPreferenceMutation {
     ) -> async_graphql::Result<DeliveryPreference> {
         input.validate()?;
         let owner = policy::required_owner(
-            policy::owner_for_create::<delivery_preferences::Entity>(crud::viewer(ctx)?, input.user_id)?,
+            policy::owner_for_create::<delivery_preferences::Entity>(crud::viewer(ctx)?, input.user_id, "userId")?,
             "userId",
         )?;
         let row = input.into_row(owner)?;
@@ -409,7 +313,7 @@ impl DeliveryPreferenceMutation {
 /// A new daily delivery.
 #[derive(InputObject)]
 pub struct CreateDailyDeliveryInput {
-    /// The user the row belongs to: only the service role names it; a user's rows are their own.
+    /// The user the row belongs to (only the service role creates these rows, and must name the user).
     pub user_id: Option<Uuid>,
     /// `delivery_date`.
     pub delivery_date: NaiveDate,
@@ -604,104 +508,27 @@ impl DailyDelivery {
     }
 }
 
-/// Conditions on daily deliveries; fields combine with AND.
-#[derive(InputObject, Default)]
-pub struct DailyDeliveryFilter {
-    pub id: Option<UuidFilter>,
-    pub user_id: Option<UuidFilter>,
-    pub delivery_date: Option<DateFilter>,
-    pub delivery_status: Option<StringFilter>,
-    pub content_draft_ids: Option<JsonFilter>,
-    pub trend_insight_ids: Option<JsonFilter>,
-    pub delivery_channel: Option<StringFilter>,
-    pub delivered_at: Option<DateTimeFilter>,
-    pub opened_at: Option<DateTimeFilter>,
-    pub error_message: Option<StringFilter>,
-    pub created_at: Option<DateTimeFilter>,
-    /// Every one of these holds.
-    pub and: Option<Vec<DailyDeliveryFilter>>,
-    /// At least one of these holds.
-    pub or: Option<Vec<DailyDeliveryFilter>>,
-    /// This does not hold.
-    pub not: Option<Box<DailyDeliveryFilter>>,
-}
-
-impl TableFilter for DailyDeliveryFilter {
-    fn condition(&self, backend: DbBackend) -> AppResult<Condition> {
-        let mut all = Condition::all();
-        if let Some(f) = &self.id {
-            all = all.add(f.condition("id", daily_deliveries::Column::Id)?);
-        }
-        if let Some(f) = &self.user_id {
-            all = all.add(f.condition("userId", daily_deliveries::Column::UserId)?);
-        }
-        if let Some(f) = &self.delivery_date {
-            all = all.add(f.condition("deliveryDate", daily_deliveries::Column::DeliveryDate)?);
-        }
-        if let Some(f) = &self.delivery_status {
-            all = all.add(f.condition("deliveryStatus", daily_deliveries::Column::DeliveryStatus, backend)?);
-        }
-        if let Some(f) = &self.content_draft_ids {
-            all = all.add(f.condition("contentDraftIds", daily_deliveries::Column::ContentDraftIds, backend)?);
-        }
-        if let Some(f) = &self.trend_insight_ids {
-            all = all.add(f.condition("trendInsightIds", daily_deliveries::Column::TrendInsightIds, backend)?);
-        }
-        if let Some(f) = &self.delivery_channel {
-            all = all.add(f.condition("deliveryChannel", daily_deliveries::Column::DeliveryChannel, backend)?);
-        }
-        if let Some(f) = &self.delivered_at {
-            all = all.add(f.condition("deliveredAt", daily_deliveries::Column::DeliveredAt)?);
-        }
-        if let Some(f) = &self.opened_at {
-            all = all.add(f.condition("openedAt", daily_deliveries::Column::OpenedAt)?);
-        }
-        if let Some(f) = &self.error_message {
-            all = all.add(f.condition("errorMessage", daily_deliveries::Column::ErrorMessage, backend)?);
-        }
-        if let Some(f) = &self.created_at {
-            all = all.add(f.condition("createdAt", daily_deliveries::Column::CreatedAt)?);
-        }
-        filter::combine(all, &self.and, &self.or, &self.not, backend)
+table_filter! {
+    /// Conditions on daily deliveries; fields combine with AND.
+    DailyDeliveryFilter for daily_deliveries {
+        id ("id"): UuidFilter => Id,
+        user_id ("userId"): UuidFilter => UserId,
+        delivery_date ("deliveryDate"): DateFilter => DeliveryDate,
+        delivery_status ("deliveryStatus"): StringFilter => DeliveryStatus,
+        content_draft_ids ("contentDraftIds"): JsonFilter => ContentDraftIds,
+        trend_insight_ids ("trendInsightIds"): JsonFilter => TrendInsightIds,
+        delivery_channel ("deliveryChannel"): StringFilter => DeliveryChannel,
+        delivered_at ("deliveredAt"): DateTimeFilter => DeliveredAt,
+        opened_at ("openedAt"): DateTimeFilter => OpenedAt,
+        error_message ("errorMessage"): StringFilter => ErrorMessage,
+        created_at ("createdAt"): DateTimeFilter => CreatedAt,
     }
 }
 
-/// A column daily deliveries can be ordered by.
-#[derive(Enum, Clone, Copy, PartialEq, Eq)]
-pub enum DailyDeliveryOrderField {
-    Id,
-    UserId,
-    DeliveryDate,
-    DeliveryStatus,
-    DeliveryChannel,
-    DeliveredAt,
-    OpenedAt,
-    ErrorMessage,
-    CreatedAt,
-}
-
-/// One sort key of daily deliveries; ties are broken by id.
-#[derive(InputObject)]
-pub struct DailyDeliveryOrder {
-    pub field: DailyDeliveryOrderField,
-    #[graphql(default)]
-    pub direction: OrderDirection,
-}
-
-impl TableOrder<daily_deliveries::Entity> for DailyDeliveryOrder {
-    fn key(&self) -> (daily_deliveries::Column, OrderDirection) {
-        let column = match self.field {
-            DailyDeliveryOrderField::Id => daily_deliveries::Column::Id,
-            DailyDeliveryOrderField::UserId => daily_deliveries::Column::UserId,
-            DailyDeliveryOrderField::DeliveryDate => daily_deliveries::Column::DeliveryDate,
-            DailyDeliveryOrderField::DeliveryStatus => daily_deliveries::Column::DeliveryStatus,
-            DailyDeliveryOrderField::DeliveryChannel => daily_deliveries::Column::DeliveryChannel,
-            DailyDeliveryOrderField::DeliveredAt => daily_deliveries::Column::DeliveredAt,
-            DailyDeliveryOrderField::OpenedAt => daily_deliveries::Column::OpenedAt,
-            DailyDeliveryOrderField::ErrorMessage => daily_deliveries::Column::ErrorMessage,
-            DailyDeliveryOrderField::CreatedAt => daily_deliveries::Column::CreatedAt,
-        };
-        (column, self.direction)
+table_order! {
+    /// One sort key of daily deliveries; ties are broken by id.
+    DailyDeliveryOrder, DailyDeliveryOrderField for daily_deliveries {
+        Id, UserId, DeliveryDate, DeliveryStatus, DeliveryChannel, DeliveredAt, OpenedAt, ErrorMessage, CreatedAt,
     }
 }
 
@@ -745,7 +572,7 @@ impl DailyDeliveryMutation {
     ) -> async_graphql::Result<DailyDelivery> {
         input.validate()?;
         let owner = policy::required_owner(
-            policy::owner_for_create::<daily_deliveries::Entity>(crud::viewer(ctx)?, input.user_id)?,
+            policy::owner_for_create::<daily_deliveries::Entity>(crud::viewer(ctx)?, input.user_id, "userId")?,
             "userId",
         )?;
         if let Some(ids) = &input.content_draft_ids {

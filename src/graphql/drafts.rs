@@ -1,18 +1,17 @@
 //! GraphQL for `content_drafts`: types, inputs that mirror the CHECKs, and resolvers
 //! that go through the policy.
-use async_graphql::{Context, Enum, InputObject, MaybeUndefined, Object};
+use async_graphql::{Context, InputObject, MaybeUndefined, Object};
 use chrono::{DateTime, Utc};
 use entity::{content_drafts, trend_insights};
 use rust_decimal::Decimal;
 use sea_orm::ActiveValue::{NotSet, Set};
-use sea_orm::{Condition, DbBackend};
 use serde_json::Value as Json;
 use uuid::Uuid;
 
 use super::analytics::{ContentPerformance, ContentPerformanceFilter, ContentPerformanceOrder};
 use super::check;
-use super::crud::{self, OrderDirection, Page, PageArgs, TableFilter, TableOrder};
-use super::filter::{self, DateTimeFilter, DecimalFilter, IntFilter, JsonFilter, StringFilter, UuidFilter};
+use super::crud::{self, Page, PageArgs};
+use super::filter::{table_filter, table_order};
 use super::loaders;
 use super::trends::{TrendContentMapping, TrendContentMappingFilter, TrendContentMappingOrder, TrendInsight};
 use crate::auth::policy;
@@ -395,153 +394,36 @@ impl ContentDraft {
     }
 }
 
-/// Conditions on content drafts; fields combine with AND.
-#[derive(InputObject, Default)]
-pub struct ContentDraftFilter {
-    pub id: Option<UuidFilter>,
-    pub user_id: Option<UuidFilter>,
-    pub platform: Option<StringFilter>,
-    pub content_type: Option<StringFilter>,
-    pub content: Option<StringFilter>,
-    pub hook: Option<StringFilter>,
-    pub hashtags: Option<JsonFilter>,
-    pub mentions: Option<JsonFilter>,
-    pub media_urls: Option<JsonFilter>,
-    pub trend_source_id: Option<UuidFilter>,
-    pub voice_confidence_score: Option<DecimalFilter>,
-    pub engagement_prediction: Option<JsonFilter>,
-    pub status: Option<StringFilter>,
-    pub feedback_score: Option<IntFilter>,
-    pub user_edits: Option<StringFilter>,
-    pub published_at: Option<DateTimeFilter>,
-    pub published_url: Option<StringFilter>,
-    pub actual_performance: Option<JsonFilter>,
-    pub created_at: Option<DateTimeFilter>,
-    pub updated_at: Option<DateTimeFilter>,
-    /// Every one of these holds.
-    pub and: Option<Vec<ContentDraftFilter>>,
-    /// At least one of these holds.
-    pub or: Option<Vec<ContentDraftFilter>>,
-    /// This does not hold.
-    pub not: Option<Box<ContentDraftFilter>>,
-}
-
-impl TableFilter for ContentDraftFilter {
-    fn condition(&self, backend: DbBackend) -> AppResult<Condition> {
-        let mut all = Condition::all();
-        if let Some(f) = &self.id {
-            all = all.add(f.condition("id", content_drafts::Column::Id)?);
-        }
-        if let Some(f) = &self.user_id {
-            all = all.add(f.condition("userId", content_drafts::Column::UserId)?);
-        }
-        if let Some(f) = &self.platform {
-            all = all.add(f.condition("platform", content_drafts::Column::Platform, backend)?);
-        }
-        if let Some(f) = &self.content_type {
-            all = all.add(f.condition("contentType", content_drafts::Column::ContentType, backend)?);
-        }
-        if let Some(f) = &self.content {
-            all = all.add(f.condition("content", content_drafts::Column::Content, backend)?);
-        }
-        if let Some(f) = &self.hook {
-            all = all.add(f.condition("hook", content_drafts::Column::Hook, backend)?);
-        }
-        if let Some(f) = &self.hashtags {
-            all = all.add(f.condition("hashtags", content_drafts::Column::Hashtags, backend)?);
-        }
-        if let Some(f) = &self.mentions {
-            all = all.add(f.condition("mentions", content_drafts::Column::Mentions, backend)?);
-        }
-        if let Some(f) = &self.media_urls {
-            all = all.add(f.condition("mediaUrls", content_drafts::Column::MediaUrls, backend)?);
-        }
-        if let Some(f) = &self.trend_source_id {
-            all = all.add(f.condition("trendSourceId", content_drafts::Column::TrendSourceId)?);
-        }
-        if let Some(f) = &self.voice_confidence_score {
-            all = all.add(f.condition("voiceConfidenceScore", content_drafts::Column::VoiceConfidenceScore)?);
-        }
-        if let Some(f) = &self.engagement_prediction {
-            all =
-                all.add(f.condition("engagementPrediction", content_drafts::Column::EngagementPrediction, backend)?);
-        }
-        if let Some(f) = &self.status {
-            all = all.add(f.condition("status", content_drafts::Column::Status, backend)?);
-        }
-        if let Some(f) = &self.feedback_score {
-            all = all.add(f.condition("feedbackScore", content_drafts::Column::FeedbackScore)?);
-        }
-        if let Some(f) = &self.user_edits {
-            all = all.add(f.condition("userEdits", content_drafts::Column::UserEdits, backend)?);
-        }
-        if let Some(f) = &self.published_at {
-            all = all.add(f.condition("publishedAt", content_drafts::Column::PublishedAt)?);
-        }
-        if let Some(f) = &self.published_url {
-            all = all.add(f.condition("publishedUrl", content_drafts::Column::PublishedUrl, backend)?);
-        }
-        if let Some(f) = &self.actual_performance {
-            all = all.add(f.condition("actualPerformance", content_drafts::Column::ActualPerformance, backend)?);
-        }
-        if let Some(f) = &self.created_at {
-            all = all.add(f.condition("createdAt", content_drafts::Column::CreatedAt)?);
-        }
-        if let Some(f) = &self.updated_at {
-            all = all.add(f.condition("updatedAt", content_drafts::Column::UpdatedAt)?);
-        }
-        filter::combine(all, &self.and, &self.or, &self.not, backend)
+table_filter! {
+    /// Conditions on content drafts; fields combine with AND.
+    ContentDraftFilter for content_drafts {
+        id ("id"): UuidFilter => Id,
+        user_id ("userId"): UuidFilter => UserId,
+        platform ("platform"): StringFilter => Platform,
+        content_type ("contentType"): StringFilter => ContentType,
+        content ("content"): StringFilter => Content,
+        hook ("hook"): StringFilter => Hook,
+        hashtags ("hashtags"): JsonFilter => Hashtags,
+        mentions ("mentions"): JsonFilter => Mentions,
+        media_urls ("mediaUrls"): JsonFilter => MediaUrls,
+        trend_source_id ("trendSourceId"): UuidFilter => TrendSourceId,
+        voice_confidence_score ("voiceConfidenceScore"): DecimalFilter => VoiceConfidenceScore,
+        engagement_prediction ("engagementPrediction"): JsonFilter => EngagementPrediction,
+        status ("status"): StringFilter => Status,
+        feedback_score ("feedbackScore"): IntFilter => FeedbackScore,
+        user_edits ("userEdits"): StringFilter => UserEdits,
+        published_at ("publishedAt"): DateTimeFilter => PublishedAt,
+        published_url ("publishedUrl"): StringFilter => PublishedUrl,
+        actual_performance ("actualPerformance"): JsonFilter => ActualPerformance,
+        created_at ("createdAt"): DateTimeFilter => CreatedAt,
+        updated_at ("updatedAt"): DateTimeFilter => UpdatedAt,
     }
 }
 
-/// A column content drafts can be ordered by.
-#[derive(Enum, Clone, Copy, PartialEq, Eq)]
-pub enum ContentDraftOrderField {
-    Id,
-    UserId,
-    Platform,
-    ContentType,
-    Content,
-    Hook,
-    TrendSourceId,
-    VoiceConfidenceScore,
-    Status,
-    FeedbackScore,
-    UserEdits,
-    PublishedAt,
-    PublishedUrl,
-    CreatedAt,
-    UpdatedAt,
-}
-
-/// One sort key of content drafts; ties are broken by id.
-#[derive(InputObject)]
-pub struct ContentDraftOrder {
-    pub field: ContentDraftOrderField,
-    #[graphql(default)]
-    pub direction: OrderDirection,
-}
-
-impl TableOrder<content_drafts::Entity> for ContentDraftOrder {
-    fn key(&self) -> (content_drafts::Column, OrderDirection) {
-        let column = match self.field {
-            ContentDraftOrderField::Id => content_drafts::Column::Id,
-            ContentDraftOrderField::UserId => content_drafts::Column::UserId,
-            ContentDraftOrderField::Platform => content_drafts::Column::Platform,
-            ContentDraftOrderField::ContentType => content_drafts::Column::ContentType,
-            ContentDraftOrderField::Content => content_drafts::Column::Content,
-            ContentDraftOrderField::Hook => content_drafts::Column::Hook,
-            ContentDraftOrderField::TrendSourceId => content_drafts::Column::TrendSourceId,
-            ContentDraftOrderField::VoiceConfidenceScore => content_drafts::Column::VoiceConfidenceScore,
-            ContentDraftOrderField::Status => content_drafts::Column::Status,
-            ContentDraftOrderField::FeedbackScore => content_drafts::Column::FeedbackScore,
-            ContentDraftOrderField::UserEdits => content_drafts::Column::UserEdits,
-            ContentDraftOrderField::PublishedAt => content_drafts::Column::PublishedAt,
-            ContentDraftOrderField::PublishedUrl => content_drafts::Column::PublishedUrl,
-            ContentDraftOrderField::CreatedAt => content_drafts::Column::CreatedAt,
-            ContentDraftOrderField::UpdatedAt => content_drafts::Column::UpdatedAt,
-        };
-        (column, self.direction)
+table_order! {
+    /// One sort key of content drafts; ties are broken by id.
+    ContentDraftOrder, ContentDraftOrderField for content_drafts {
+        Id, UserId, Platform, ContentType, Content, Hook, TrendSourceId, VoiceConfidenceScore, Status, FeedbackScore, UserEdits, PublishedAt, PublishedUrl, CreatedAt, UpdatedAt,
     }
 }
 
@@ -585,7 +467,7 @@ impl ContentDraftMutation {
     ) -> async_graphql::Result<ContentDraft> {
         input.validate()?;
         let owner = policy::required_owner(
-            policy::owner_for_create::<content_drafts::Entity>(crud::viewer(ctx)?, input.user_id)?,
+            policy::owner_for_create::<content_drafts::Entity>(crud::viewer(ctx)?, input.user_id, "userId")?,
             "userId",
         )?;
         if let Some(id) = input.trend_source_id {

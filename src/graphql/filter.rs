@@ -286,3 +286,102 @@ pub fn combine<F: TableFilter>(
     }
     Ok(all)
 }
+
+/// One column's operator input.
+pub trait ColumnFilter {
+    fn apply(&self, field: &str, col: impl ColumnTrait, backend: DbBackend) -> AppResult<Condition>;
+}
+
+macro_rules! column_filter {
+    ($($name:ident),*) => {$(
+        impl ColumnFilter for $name {
+            fn apply(&self, field: &str, col: impl ColumnTrait, _backend: DbBackend) -> AppResult<Condition> {
+                self.condition(field, col)
+            }
+        }
+    )*};
+}
+
+column_filter!(
+    IntFilter,
+    BigIntFilter,
+    DecimalFilter,
+    DateTimeFilter,
+    DateFilter,
+    TimeFilter,
+    UuidFilter,
+    BooleanFilter
+);
+
+impl ColumnFilter for StringFilter {
+    fn apply(&self, field: &str, col: impl ColumnTrait, backend: DbBackend) -> AppResult<Condition> {
+        self.condition(field, col, backend)
+    }
+}
+
+impl ColumnFilter for JsonFilter {
+    fn apply(&self, field: &str, col: impl ColumnTrait, backend: DbBackend) -> AppResult<Condition> {
+        self.condition(field, col, backend)
+    }
+}
+
+/// Declares a table's filter input: one optional operator input per column, plus `and`, `or`
+/// and `not`.
+macro_rules! table_filter {
+    ($(#[$doc:meta])* $name:ident for $table:ident { $($field:ident ($gql:literal): $kind:ident => $col:ident),* $(,)? }) => {
+        $(#[$doc])*
+        #[derive(async_graphql::InputObject, Default)]
+        pub struct $name {
+            $(pub $field: Option<$crate::graphql::filter::$kind>,)*
+            /// Every one of these holds.
+            pub and: Option<Vec<$name>>,
+            /// At least one of these holds.
+            pub or: Option<Vec<$name>>,
+            /// This does not hold.
+            pub not: Option<Box<$name>>,
+        }
+
+        impl $crate::graphql::filter::TableFilter for $name {
+            fn condition(&self, backend: sea_orm::DbBackend) -> $crate::error::AppResult<sea_orm::Condition> {
+                use $crate::graphql::filter::ColumnFilter as _;
+                let mut all = sea_orm::Condition::all();
+                $(
+                    if let Some(f) = &self.$field {
+                        all = all.add(f.apply($gql, entity::$table::Column::$col, backend)?);
+                    }
+                )*
+                $crate::graphql::filter::combine(all, &self.and, &self.or, &self.not, backend)
+            }
+        }
+    };
+}
+pub(crate) use table_filter;
+
+/// Declares a table's order input: the columns it can be sorted by and a direction.
+macro_rules! table_order {
+    ($(#[$doc:meta])* $name:ident, $field_enum:ident for $table:ident { $($col:ident),* $(,)? }) => {
+        /// A column the rows can be ordered by.
+        #[derive(async_graphql::Enum, Clone, Copy, PartialEq, Eq)]
+        pub enum $field_enum {
+            $($col,)*
+        }
+
+        $(#[$doc])*
+        #[derive(async_graphql::InputObject)]
+        pub struct $name {
+            pub field: $field_enum,
+            #[graphql(default)]
+            pub direction: $crate::graphql::crud::OrderDirection,
+        }
+
+        impl $crate::graphql::crud::TableOrder<entity::$table::Entity> for $name {
+            fn key(&self) -> (entity::$table::Column, $crate::graphql::crud::OrderDirection) {
+                let column = match self.field {
+                    $($field_enum::$col => entity::$table::Column::$col,)*
+                };
+                (column, self.direction)
+            }
+        }
+    };
+}
+pub(crate) use table_order;

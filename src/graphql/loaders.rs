@@ -26,9 +26,8 @@ use crate::error::{AppError, AppResult};
 
 /// The most parents one batch loads for.
 const MAX_BATCH: usize = 500;
-/// The default and largest page of a nested connection.
+/// The default page of a nested connection.
 const NESTED_DEFAULT: usize = 20;
-const NESTED_MAX: usize = 100;
 
 /// A loader failure, shared by every key of the batch.
 #[derive(Clone, Debug)]
@@ -250,11 +249,7 @@ where
 {
     let limit = match first {
         None => NESTED_DEFAULT,
-        Some(n) => match usize::try_from(n) {
-            Ok(n) if n <= NESTED_MAX => n,
-            Ok(_) => return Err(AppError::bad_input("first", format!("must be at most {NESTED_MAX}")).into()),
-            Err(_) => return Err(AppError::bad_input("first", "must not be negative").into()),
-        },
+        Some(n) => super::crud::page_size("first", n, super::crud::state(ctx)?.config.max_page_size)?,
     };
     let loaders = loaders(ctx)?;
     let backend = loaders.db.get_database_backend();

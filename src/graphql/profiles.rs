@@ -1,16 +1,15 @@
 //! GraphQL for `creator_profiles`, `platform_connections`: types, inputs that mirror the CHECKs, and resolvers
 //! that go through the policy.
-use async_graphql::{Context, Enum, InputObject, MaybeUndefined, Object};
+use async_graphql::{Context, InputObject, MaybeUndefined, Object};
 use chrono::{DateTime, Utc};
 use entity::{creator_profiles, platform_connections};
 use sea_orm::ActiveValue::{NotSet, Set};
-use sea_orm::{Condition, DbBackend};
 use serde_json::Value as Json;
 use uuid::Uuid;
 
 use super::check;
-use super::crud::{self, OrderDirection, Page, PageArgs, TableFilter, TableOrder};
-use super::filter::{self, BooleanFilter, DateTimeFilter, JsonFilter, StringFilter, UuidFilter};
+use super::crud::{self, Page, PageArgs};
+use super::filter::{table_filter, table_order};
 use crate::auth::policy;
 use crate::crypto::Cipher;
 use crate::error::AppResult;
@@ -218,125 +217,30 @@ impl CreatorProfile {
     }
 }
 
-/// Conditions on creator profiles; fields combine with AND.
-#[derive(InputObject, Default)]
-pub struct CreatorProfileFilter {
-    pub id: Option<UuidFilter>,
-    pub user_id: Option<UuidFilter>,
-    pub email: Option<StringFilter>,
-    pub full_name: Option<StringFilter>,
-    pub creator_handle: Option<StringFilter>,
-    pub bio: Option<StringFilter>,
-    pub avatar_url: Option<StringFilter>,
-    pub timezone: Option<StringFilter>,
-    pub voice_training_status: Option<StringFilter>,
-    pub subscription_tier: Option<StringFilter>,
-    pub onboarding_completed: Option<BooleanFilter>,
-    pub settings: Option<JsonFilter>,
-    pub created_at: Option<DateTimeFilter>,
-    pub updated_at: Option<DateTimeFilter>,
-    /// Every one of these holds.
-    pub and: Option<Vec<CreatorProfileFilter>>,
-    /// At least one of these holds.
-    pub or: Option<Vec<CreatorProfileFilter>>,
-    /// This does not hold.
-    pub not: Option<Box<CreatorProfileFilter>>,
-}
-
-impl TableFilter for CreatorProfileFilter {
-    fn condition(&self, backend: DbBackend) -> AppResult<Condition> {
-        let mut all = Condition::all();
-        if let Some(f) = &self.id {
-            all = all.add(f.condition("id", creator_profiles::Column::Id)?);
-        }
-        if let Some(f) = &self.user_id {
-            all = all.add(f.condition("userId", creator_profiles::Column::UserId)?);
-        }
-        if let Some(f) = &self.email {
-            all = all.add(f.condition("email", creator_profiles::Column::Email, backend)?);
-        }
-        if let Some(f) = &self.full_name {
-            all = all.add(f.condition("fullName", creator_profiles::Column::FullName, backend)?);
-        }
-        if let Some(f) = &self.creator_handle {
-            all = all.add(f.condition("creatorHandle", creator_profiles::Column::CreatorHandle, backend)?);
-        }
-        if let Some(f) = &self.bio {
-            all = all.add(f.condition("bio", creator_profiles::Column::Bio, backend)?);
-        }
-        if let Some(f) = &self.avatar_url {
-            all = all.add(f.condition("avatarUrl", creator_profiles::Column::AvatarUrl, backend)?);
-        }
-        if let Some(f) = &self.timezone {
-            all = all.add(f.condition("timezone", creator_profiles::Column::Timezone, backend)?);
-        }
-        if let Some(f) = &self.voice_training_status {
-            all =
-                all.add(f.condition("voiceTrainingStatus", creator_profiles::Column::VoiceTrainingStatus, backend)?);
-        }
-        if let Some(f) = &self.subscription_tier {
-            all = all.add(f.condition("subscriptionTier", creator_profiles::Column::SubscriptionTier, backend)?);
-        }
-        if let Some(f) = &self.onboarding_completed {
-            all = all.add(f.condition("onboardingCompleted", creator_profiles::Column::OnboardingCompleted)?);
-        }
-        if let Some(f) = &self.settings {
-            all = all.add(f.condition("settings", creator_profiles::Column::Settings, backend)?);
-        }
-        if let Some(f) = &self.created_at {
-            all = all.add(f.condition("createdAt", creator_profiles::Column::CreatedAt)?);
-        }
-        if let Some(f) = &self.updated_at {
-            all = all.add(f.condition("updatedAt", creator_profiles::Column::UpdatedAt)?);
-        }
-        filter::combine(all, &self.and, &self.or, &self.not, backend)
+table_filter! {
+    /// Conditions on creator profiles; fields combine with AND.
+    CreatorProfileFilter for creator_profiles {
+        id ("id"): UuidFilter => Id,
+        user_id ("userId"): UuidFilter => UserId,
+        email ("email"): StringFilter => Email,
+        full_name ("fullName"): StringFilter => FullName,
+        creator_handle ("creatorHandle"): StringFilter => CreatorHandle,
+        bio ("bio"): StringFilter => Bio,
+        avatar_url ("avatarUrl"): StringFilter => AvatarUrl,
+        timezone ("timezone"): StringFilter => Timezone,
+        voice_training_status ("voiceTrainingStatus"): StringFilter => VoiceTrainingStatus,
+        subscription_tier ("subscriptionTier"): StringFilter => SubscriptionTier,
+        onboarding_completed ("onboardingCompleted"): BooleanFilter => OnboardingCompleted,
+        settings ("settings"): JsonFilter => Settings,
+        created_at ("createdAt"): DateTimeFilter => CreatedAt,
+        updated_at ("updatedAt"): DateTimeFilter => UpdatedAt,
     }
 }
 
-/// A column creator profiles can be ordered by.
-#[derive(Enum, Clone, Copy, PartialEq, Eq)]
-pub enum CreatorProfileOrderField {
-    Id,
-    UserId,
-    Email,
-    FullName,
-    CreatorHandle,
-    Bio,
-    AvatarUrl,
-    Timezone,
-    VoiceTrainingStatus,
-    SubscriptionTier,
-    OnboardingCompleted,
-    CreatedAt,
-    UpdatedAt,
-}
-
-/// One sort key of creator profiles; ties are broken by id.
-#[derive(InputObject)]
-pub struct CreatorProfileOrder {
-    pub field: CreatorProfileOrderField,
-    #[graphql(default)]
-    pub direction: OrderDirection,
-}
-
-impl TableOrder<creator_profiles::Entity> for CreatorProfileOrder {
-    fn key(&self) -> (creator_profiles::Column, OrderDirection) {
-        let column = match self.field {
-            CreatorProfileOrderField::Id => creator_profiles::Column::Id,
-            CreatorProfileOrderField::UserId => creator_profiles::Column::UserId,
-            CreatorProfileOrderField::Email => creator_profiles::Column::Email,
-            CreatorProfileOrderField::FullName => creator_profiles::Column::FullName,
-            CreatorProfileOrderField::CreatorHandle => creator_profiles::Column::CreatorHandle,
-            CreatorProfileOrderField::Bio => creator_profiles::Column::Bio,
-            CreatorProfileOrderField::AvatarUrl => creator_profiles::Column::AvatarUrl,
-            CreatorProfileOrderField::Timezone => creator_profiles::Column::Timezone,
-            CreatorProfileOrderField::VoiceTrainingStatus => creator_profiles::Column::VoiceTrainingStatus,
-            CreatorProfileOrderField::SubscriptionTier => creator_profiles::Column::SubscriptionTier,
-            CreatorProfileOrderField::OnboardingCompleted => creator_profiles::Column::OnboardingCompleted,
-            CreatorProfileOrderField::CreatedAt => creator_profiles::Column::CreatedAt,
-            CreatorProfileOrderField::UpdatedAt => creator_profiles::Column::UpdatedAt,
-        };
-        (column, self.direction)
+table_order! {
+    /// One sort key of creator profiles; ties are broken by id.
+    CreatorProfileOrder, CreatorProfileOrderField for creator_profiles {
+        Id, UserId, Email, FullName, CreatorHandle, Bio, AvatarUrl, Timezone, VoiceTrainingStatus, SubscriptionTier, OnboardingCompleted, CreatedAt, UpdatedAt,
     }
 }
 
@@ -380,7 +284,7 @@ impl CreatorProfileMutation {
     ) -> async_graphql::Result<CreatorProfile> {
         input.validate()?;
         let owner = policy::required_owner(
-            policy::owner_for_create::<creator_profiles::Entity>(crud::viewer(ctx)?, input.user_id)?,
+            policy::owner_for_create::<creator_profiles::Entity>(crud::viewer(ctx)?, input.user_id, "userId")?,
             "userId",
         )?;
         let row = input.into_row(owner)?;
@@ -590,106 +494,27 @@ impl PlatformConnection {
     }
 }
 
-/// Conditions on platform connections; fields combine with AND.
-#[derive(InputObject, Default)]
-pub struct PlatformConnectionFilter {
-    pub id: Option<UuidFilter>,
-    pub user_id: Option<UuidFilter>,
-    pub platform: Option<StringFilter>,
-    pub platform_user_id: Option<StringFilter>,
-    pub platform_username: Option<StringFilter>,
-    pub token_expires_at: Option<DateTimeFilter>,
-    pub platform_data: Option<JsonFilter>,
-    pub is_active: Option<BooleanFilter>,
-    pub last_sync_at: Option<DateTimeFilter>,
-    pub created_at: Option<DateTimeFilter>,
-    pub updated_at: Option<DateTimeFilter>,
-    /// Every one of these holds.
-    pub and: Option<Vec<PlatformConnectionFilter>>,
-    /// At least one of these holds.
-    pub or: Option<Vec<PlatformConnectionFilter>>,
-    /// This does not hold.
-    pub not: Option<Box<PlatformConnectionFilter>>,
-}
-
-impl TableFilter for PlatformConnectionFilter {
-    fn condition(&self, backend: DbBackend) -> AppResult<Condition> {
-        let mut all = Condition::all();
-        if let Some(f) = &self.id {
-            all = all.add(f.condition("id", platform_connections::Column::Id)?);
-        }
-        if let Some(f) = &self.user_id {
-            all = all.add(f.condition("userId", platform_connections::Column::UserId)?);
-        }
-        if let Some(f) = &self.platform {
-            all = all.add(f.condition("platform", platform_connections::Column::Platform, backend)?);
-        }
-        if let Some(f) = &self.platform_user_id {
-            all = all.add(f.condition("platformUserId", platform_connections::Column::PlatformUserId, backend)?);
-        }
-        if let Some(f) = &self.platform_username {
-            all = all.add(f.condition("platformUsername", platform_connections::Column::PlatformUsername, backend)?);
-        }
-        if let Some(f) = &self.token_expires_at {
-            all = all.add(f.condition("tokenExpiresAt", platform_connections::Column::TokenExpiresAt)?);
-        }
-        if let Some(f) = &self.platform_data {
-            all = all.add(f.condition("platformData", platform_connections::Column::PlatformData, backend)?);
-        }
-        if let Some(f) = &self.is_active {
-            all = all.add(f.condition("isActive", platform_connections::Column::IsActive)?);
-        }
-        if let Some(f) = &self.last_sync_at {
-            all = all.add(f.condition("lastSyncAt", platform_connections::Column::LastSyncAt)?);
-        }
-        if let Some(f) = &self.created_at {
-            all = all.add(f.condition("createdAt", platform_connections::Column::CreatedAt)?);
-        }
-        if let Some(f) = &self.updated_at {
-            all = all.add(f.condition("updatedAt", platform_connections::Column::UpdatedAt)?);
-        }
-        filter::combine(all, &self.and, &self.or, &self.not, backend)
+table_filter! {
+    /// Conditions on platform connections; fields combine with AND.
+    PlatformConnectionFilter for platform_connections {
+        id ("id"): UuidFilter => Id,
+        user_id ("userId"): UuidFilter => UserId,
+        platform ("platform"): StringFilter => Platform,
+        platform_user_id ("platformUserId"): StringFilter => PlatformUserId,
+        platform_username ("platformUsername"): StringFilter => PlatformUsername,
+        token_expires_at ("tokenExpiresAt"): DateTimeFilter => TokenExpiresAt,
+        platform_data ("platformData"): JsonFilter => PlatformData,
+        is_active ("isActive"): BooleanFilter => IsActive,
+        last_sync_at ("lastSyncAt"): DateTimeFilter => LastSyncAt,
+        created_at ("createdAt"): DateTimeFilter => CreatedAt,
+        updated_at ("updatedAt"): DateTimeFilter => UpdatedAt,
     }
 }
 
-/// A column platform connections can be ordered by.
-#[derive(Enum, Clone, Copy, PartialEq, Eq)]
-pub enum PlatformConnectionOrderField {
-    Id,
-    UserId,
-    Platform,
-    PlatformUserId,
-    PlatformUsername,
-    TokenExpiresAt,
-    IsActive,
-    LastSyncAt,
-    CreatedAt,
-    UpdatedAt,
-}
-
-/// One sort key of platform connections; ties are broken by id.
-#[derive(InputObject)]
-pub struct PlatformConnectionOrder {
-    pub field: PlatformConnectionOrderField,
-    #[graphql(default)]
-    pub direction: OrderDirection,
-}
-
-impl TableOrder<platform_connections::Entity> for PlatformConnectionOrder {
-    fn key(&self) -> (platform_connections::Column, OrderDirection) {
-        let column = match self.field {
-            PlatformConnectionOrderField::Id => platform_connections::Column::Id,
-            PlatformConnectionOrderField::UserId => platform_connections::Column::UserId,
-            PlatformConnectionOrderField::Platform => platform_connections::Column::Platform,
-            PlatformConnectionOrderField::PlatformUserId => platform_connections::Column::PlatformUserId,
-            PlatformConnectionOrderField::PlatformUsername => platform_connections::Column::PlatformUsername,
-            PlatformConnectionOrderField::TokenExpiresAt => platform_connections::Column::TokenExpiresAt,
-            PlatformConnectionOrderField::IsActive => platform_connections::Column::IsActive,
-            PlatformConnectionOrderField::LastSyncAt => platform_connections::Column::LastSyncAt,
-            PlatformConnectionOrderField::CreatedAt => platform_connections::Column::CreatedAt,
-            PlatformConnectionOrderField::UpdatedAt => platform_connections::Column::UpdatedAt,
-        };
-        (column, self.direction)
+table_order! {
+    /// One sort key of platform connections; ties are broken by id.
+    PlatformConnectionOrder, PlatformConnectionOrderField for platform_connections {
+        Id, UserId, Platform, PlatformUserId, PlatformUsername, TokenExpiresAt, IsActive, LastSyncAt, CreatedAt, UpdatedAt,
     }
 }
 
@@ -733,7 +558,7 @@ impl PlatformConnectionMutation {
     ) -> async_graphql::Result<PlatformConnection> {
         input.validate()?;
         let owner = policy::required_owner(
-            policy::owner_for_create::<platform_connections::Entity>(crud::viewer(ctx)?, input.user_id)?,
+            policy::owner_for_create::<platform_connections::Entity>(crud::viewer(ctx)?, input.user_id, "userId")?,
             "userId",
         )?;
         let row = input.into_row(owner, &crud::state(ctx)?.cipher)?;

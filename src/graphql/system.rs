@@ -1,24 +1,23 @@
 //! GraphQL for `ai_processing_logs`, `system_health_metrics`: types, inputs that mirror the CHECKs, and resolvers
 //! that go through the policy.
-use async_graphql::{Context, Enum, InputObject, MaybeUndefined, Object};
+use async_graphql::{Context, InputObject, MaybeUndefined, Object};
 use chrono::{DateTime, Utc};
 use entity::{ai_processing_logs, system_health_metrics};
 use rust_decimal::Decimal;
 use sea_orm::ActiveValue::{NotSet, Set};
-use sea_orm::{Condition, DbBackend};
 use serde_json::Value as Json;
 use uuid::Uuid;
 
 use super::check;
-use super::crud::{self, OrderDirection, Page, PageArgs, TableFilter, TableOrder};
-use super::filter::{self, DateTimeFilter, DecimalFilter, IntFilter, JsonFilter, StringFilter, UuidFilter};
+use super::crud::{self, Page, PageArgs};
+use super::filter::{table_filter, table_order};
 use crate::auth::policy;
 use crate::error::AppResult;
 
 /// A new ai processing log.
 #[derive(InputObject)]
 pub struct CreateAiProcessingLogInput {
-    /// The user the row belongs to: only the service role names it; a user's rows are their own.
+    /// The user the row belongs to (only the service role creates these rows, and must name the user).
     pub user_id: Option<Uuid>,
     /// One of: `content_generation`, `trend_analysis`, `voice_training`, `performance_prediction`.
     pub processing_type: String,
@@ -219,114 +218,29 @@ impl AiProcessingLog {
     }
 }
 
-/// Conditions on ai processing logs; fields combine with AND.
-#[derive(InputObject, Default)]
-pub struct AiProcessingLogFilter {
-    pub id: Option<UuidFilter>,
-    pub user_id: Option<UuidFilter>,
-    pub processing_type: Option<StringFilter>,
-    pub input_data: Option<JsonFilter>,
-    pub output_data: Option<JsonFilter>,
-    pub model_version: Option<StringFilter>,
-    pub processing_time_ms: Option<IntFilter>,
-    pub tokens_consumed: Option<IntFilter>,
-    pub status: Option<StringFilter>,
-    pub error_message: Option<StringFilter>,
-    pub webhook_response: Option<JsonFilter>,
-    pub created_at: Option<DateTimeFilter>,
-    pub completed_at: Option<DateTimeFilter>,
-    /// Every one of these holds.
-    pub and: Option<Vec<AiProcessingLogFilter>>,
-    /// At least one of these holds.
-    pub or: Option<Vec<AiProcessingLogFilter>>,
-    /// This does not hold.
-    pub not: Option<Box<AiProcessingLogFilter>>,
-}
-
-impl TableFilter for AiProcessingLogFilter {
-    fn condition(&self, backend: DbBackend) -> AppResult<Condition> {
-        let mut all = Condition::all();
-        if let Some(f) = &self.id {
-            all = all.add(f.condition("id", ai_processing_logs::Column::Id)?);
-        }
-        if let Some(f) = &self.user_id {
-            all = all.add(f.condition("userId", ai_processing_logs::Column::UserId)?);
-        }
-        if let Some(f) = &self.processing_type {
-            all = all.add(f.condition("processingType", ai_processing_logs::Column::ProcessingType, backend)?);
-        }
-        if let Some(f) = &self.input_data {
-            all = all.add(f.condition("inputData", ai_processing_logs::Column::InputData, backend)?);
-        }
-        if let Some(f) = &self.output_data {
-            all = all.add(f.condition("outputData", ai_processing_logs::Column::OutputData, backend)?);
-        }
-        if let Some(f) = &self.model_version {
-            all = all.add(f.condition("modelVersion", ai_processing_logs::Column::ModelVersion, backend)?);
-        }
-        if let Some(f) = &self.processing_time_ms {
-            all = all.add(f.condition("processingTimeMs", ai_processing_logs::Column::ProcessingTimeMs)?);
-        }
-        if let Some(f) = &self.tokens_consumed {
-            all = all.add(f.condition("tokensConsumed", ai_processing_logs::Column::TokensConsumed)?);
-        }
-        if let Some(f) = &self.status {
-            all = all.add(f.condition("status", ai_processing_logs::Column::Status, backend)?);
-        }
-        if let Some(f) = &self.error_message {
-            all = all.add(f.condition("errorMessage", ai_processing_logs::Column::ErrorMessage, backend)?);
-        }
-        if let Some(f) = &self.webhook_response {
-            all = all.add(f.condition("webhookResponse", ai_processing_logs::Column::WebhookResponse, backend)?);
-        }
-        if let Some(f) = &self.created_at {
-            all = all.add(f.condition("createdAt", ai_processing_logs::Column::CreatedAt)?);
-        }
-        if let Some(f) = &self.completed_at {
-            all = all.add(f.condition("completedAt", ai_processing_logs::Column::CompletedAt)?);
-        }
-        filter::combine(all, &self.and, &self.or, &self.not, backend)
+table_filter! {
+    /// Conditions on ai processing logs; fields combine with AND.
+    AiProcessingLogFilter for ai_processing_logs {
+        id ("id"): UuidFilter => Id,
+        user_id ("userId"): UuidFilter => UserId,
+        processing_type ("processingType"): StringFilter => ProcessingType,
+        input_data ("inputData"): JsonFilter => InputData,
+        output_data ("outputData"): JsonFilter => OutputData,
+        model_version ("modelVersion"): StringFilter => ModelVersion,
+        processing_time_ms ("processingTimeMs"): IntFilter => ProcessingTimeMs,
+        tokens_consumed ("tokensConsumed"): IntFilter => TokensConsumed,
+        status ("status"): StringFilter => Status,
+        error_message ("errorMessage"): StringFilter => ErrorMessage,
+        webhook_response ("webhookResponse"): JsonFilter => WebhookResponse,
+        created_at ("createdAt"): DateTimeFilter => CreatedAt,
+        completed_at ("completedAt"): DateTimeFilter => CompletedAt,
     }
 }
 
-/// A column ai processing logs can be ordered by.
-#[derive(Enum, Clone, Copy, PartialEq, Eq)]
-pub enum AiProcessingLogOrderField {
-    Id,
-    UserId,
-    ProcessingType,
-    ModelVersion,
-    ProcessingTimeMs,
-    TokensConsumed,
-    Status,
-    ErrorMessage,
-    CreatedAt,
-    CompletedAt,
-}
-
-/// One sort key of ai processing logs; ties are broken by id.
-#[derive(InputObject)]
-pub struct AiProcessingLogOrder {
-    pub field: AiProcessingLogOrderField,
-    #[graphql(default)]
-    pub direction: OrderDirection,
-}
-
-impl TableOrder<ai_processing_logs::Entity> for AiProcessingLogOrder {
-    fn key(&self) -> (ai_processing_logs::Column, OrderDirection) {
-        let column = match self.field {
-            AiProcessingLogOrderField::Id => ai_processing_logs::Column::Id,
-            AiProcessingLogOrderField::UserId => ai_processing_logs::Column::UserId,
-            AiProcessingLogOrderField::ProcessingType => ai_processing_logs::Column::ProcessingType,
-            AiProcessingLogOrderField::ModelVersion => ai_processing_logs::Column::ModelVersion,
-            AiProcessingLogOrderField::ProcessingTimeMs => ai_processing_logs::Column::ProcessingTimeMs,
-            AiProcessingLogOrderField::TokensConsumed => ai_processing_logs::Column::TokensConsumed,
-            AiProcessingLogOrderField::Status => ai_processing_logs::Column::Status,
-            AiProcessingLogOrderField::ErrorMessage => ai_processing_logs::Column::ErrorMessage,
-            AiProcessingLogOrderField::CreatedAt => ai_processing_logs::Column::CreatedAt,
-            AiProcessingLogOrderField::CompletedAt => ai_processing_logs::Column::CompletedAt,
-        };
-        (column, self.direction)
+table_order! {
+    /// One sort key of ai processing logs; ties are broken by id.
+    AiProcessingLogOrder, AiProcessingLogOrderField for ai_processing_logs {
+        Id, UserId, ProcessingType, ModelVersion, ProcessingTimeMs, TokensConsumed, Status, ErrorMessage, CreatedAt, CompletedAt,
     }
 }
 
@@ -369,7 +283,8 @@ impl AiProcessingLogMutation {
         input: CreateAiProcessingLogInput,
     ) -> async_graphql::Result<AiProcessingLog> {
         input.validate()?;
-        let owner = policy::owner_for_create::<ai_processing_logs::Entity>(crud::viewer(ctx)?, input.user_id)?;
+        let owner =
+            policy::owner_for_create::<ai_processing_logs::Entity>(crud::viewer(ctx)?, input.user_id, "userId")?;
         let row = input.into_row(owner)?;
         Ok(crud::create::<ai_processing_logs::Entity>(ctx, row).await?.into())
     }
@@ -510,76 +425,22 @@ impl SystemHealthMetric {
     }
 }
 
-/// Conditions on system health metrics; fields combine with AND.
-#[derive(InputObject, Default)]
-pub struct SystemHealthMetricFilter {
-    pub id: Option<UuidFilter>,
-    pub metric_name: Option<StringFilter>,
-    pub metric_value: Option<DecimalFilter>,
-    pub metric_unit: Option<StringFilter>,
-    pub tags: Option<JsonFilter>,
-    pub recorded_at: Option<DateTimeFilter>,
-    /// Every one of these holds.
-    pub and: Option<Vec<SystemHealthMetricFilter>>,
-    /// At least one of these holds.
-    pub or: Option<Vec<SystemHealthMetricFilter>>,
-    /// This does not hold.
-    pub not: Option<Box<SystemHealthMetricFilter>>,
-}
-
-impl TableFilter for SystemHealthMetricFilter {
-    fn condition(&self, backend: DbBackend) -> AppResult<Condition> {
-        let mut all = Condition::all();
-        if let Some(f) = &self.id {
-            all = all.add(f.condition("id", system_health_metrics::Column::Id)?);
-        }
-        if let Some(f) = &self.metric_name {
-            all = all.add(f.condition("metricName", system_health_metrics::Column::MetricName, backend)?);
-        }
-        if let Some(f) = &self.metric_value {
-            all = all.add(f.condition("metricValue", system_health_metrics::Column::MetricValue)?);
-        }
-        if let Some(f) = &self.metric_unit {
-            all = all.add(f.condition("metricUnit", system_health_metrics::Column::MetricUnit, backend)?);
-        }
-        if let Some(f) = &self.tags {
-            all = all.add(f.condition("tags", system_health_metrics::Column::Tags, backend)?);
-        }
-        if let Some(f) = &self.recorded_at {
-            all = all.add(f.condition("recordedAt", system_health_metrics::Column::RecordedAt)?);
-        }
-        filter::combine(all, &self.and, &self.or, &self.not, backend)
+table_filter! {
+    /// Conditions on system health metrics; fields combine with AND.
+    SystemHealthMetricFilter for system_health_metrics {
+        id ("id"): UuidFilter => Id,
+        metric_name ("metricName"): StringFilter => MetricName,
+        metric_value ("metricValue"): DecimalFilter => MetricValue,
+        metric_unit ("metricUnit"): StringFilter => MetricUnit,
+        tags ("tags"): JsonFilter => Tags,
+        recorded_at ("recordedAt"): DateTimeFilter => RecordedAt,
     }
 }
 
-/// A column system health metrics can be ordered by.
-#[derive(Enum, Clone, Copy, PartialEq, Eq)]
-pub enum SystemHealthMetricOrderField {
-    Id,
-    MetricName,
-    MetricValue,
-    MetricUnit,
-    RecordedAt,
-}
-
-/// One sort key of system health metrics; ties are broken by id.
-#[derive(InputObject)]
-pub struct SystemHealthMetricOrder {
-    pub field: SystemHealthMetricOrderField,
-    #[graphql(default)]
-    pub direction: OrderDirection,
-}
-
-impl TableOrder<system_health_metrics::Entity> for SystemHealthMetricOrder {
-    fn key(&self) -> (system_health_metrics::Column, OrderDirection) {
-        let column = match self.field {
-            SystemHealthMetricOrderField::Id => system_health_metrics::Column::Id,
-            SystemHealthMetricOrderField::MetricName => system_health_metrics::Column::MetricName,
-            SystemHealthMetricOrderField::MetricValue => system_health_metrics::Column::MetricValue,
-            SystemHealthMetricOrderField::MetricUnit => system_health_metrics::Column::MetricUnit,
-            SystemHealthMetricOrderField::RecordedAt => system_health_metrics::Column::RecordedAt,
-        };
-        (column, self.direction)
+table_order! {
+    /// One sort key of system health metrics; ties are broken by id.
+    SystemHealthMetricOrder, SystemHealthMetricOrderField for system_health_metrics {
+        Id, MetricName, MetricValue, MetricUnit, RecordedAt,
     }
 }
 
@@ -622,7 +483,7 @@ impl SystemHealthMetricMutation {
         input: CreateSystemHealthMetricInput,
     ) -> async_graphql::Result<SystemHealthMetric> {
         input.validate()?;
-        policy::owner_for_create::<system_health_metrics::Entity>(crud::viewer(ctx)?, None)?;
+        policy::owner_for_create::<system_health_metrics::Entity>(crud::viewer(ctx)?, None, "id")?;
         let row = input.into_row()?;
         Ok(crud::create::<system_health_metrics::Entity>(ctx, row).await?.into())
     }

@@ -1,20 +1,17 @@
 //! GraphQL for `content_sources`, `trend_insights`, `trend_content_mapping`: types, inputs that mirror the CHECKs, and resolvers
 //! that go through the policy.
-use async_graphql::{Context, Enum, InputObject, MaybeUndefined, Object};
+use async_graphql::{Context, InputObject, MaybeUndefined, Object};
 use chrono::{DateTime, Utc};
 use entity::{content_drafts, content_sources, trend_content_mapping, trend_insights};
 use rust_decimal::Decimal;
 use sea_orm::ActiveValue::{NotSet, Set};
-use sea_orm::{Condition, DbBackend};
 use serde_json::Value as Json;
 use uuid::Uuid;
 
 use super::check;
-use super::crud::{self, OrderDirection, Page, PageArgs, TableFilter, TableOrder};
+use super::crud::{self, Page, PageArgs};
 use super::drafts::{ContentDraft, ContentDraftFilter, ContentDraftOrder};
-use super::filter::{
-    self, BigIntFilter, BooleanFilter, DateTimeFilter, DecimalFilter, IntFilter, JsonFilter, StringFilter, UuidFilter,
-};
+use super::filter::{table_filter, table_order};
 use super::loaders;
 use crate::auth::policy;
 use crate::error::AppResult;
@@ -239,118 +236,29 @@ impl ContentSource {
     }
 }
 
-/// Conditions on content sources; fields combine with AND.
-#[derive(InputObject, Default)]
-pub struct ContentSourceFilter {
-    pub id: Option<UuidFilter>,
-    pub user_id: Option<UuidFilter>,
-    pub source_type: Option<StringFilter>,
-    pub source_identifier: Option<StringFilter>,
-    pub source_name: Option<StringFilter>,
-    pub source_url: Option<StringFilter>,
-    pub priority_level: Option<IntFilter>,
-    pub is_active: Option<BooleanFilter>,
-    pub last_crawled_at: Option<DateTimeFilter>,
-    pub crawl_frequency: Option<BigIntFilter>,
-    pub source_metadata: Option<JsonFilter>,
-    pub created_at: Option<DateTimeFilter>,
-    pub updated_at: Option<DateTimeFilter>,
-    /// Every one of these holds.
-    pub and: Option<Vec<ContentSourceFilter>>,
-    /// At least one of these holds.
-    pub or: Option<Vec<ContentSourceFilter>>,
-    /// This does not hold.
-    pub not: Option<Box<ContentSourceFilter>>,
-}
-
-impl TableFilter for ContentSourceFilter {
-    fn condition(&self, backend: DbBackend) -> AppResult<Condition> {
-        let mut all = Condition::all();
-        if let Some(f) = &self.id {
-            all = all.add(f.condition("id", content_sources::Column::Id)?);
-        }
-        if let Some(f) = &self.user_id {
-            all = all.add(f.condition("userId", content_sources::Column::UserId)?);
-        }
-        if let Some(f) = &self.source_type {
-            all = all.add(f.condition("sourceType", content_sources::Column::SourceType, backend)?);
-        }
-        if let Some(f) = &self.source_identifier {
-            all = all.add(f.condition("sourceIdentifier", content_sources::Column::SourceIdentifier, backend)?);
-        }
-        if let Some(f) = &self.source_name {
-            all = all.add(f.condition("sourceName", content_sources::Column::SourceName, backend)?);
-        }
-        if let Some(f) = &self.source_url {
-            all = all.add(f.condition("sourceUrl", content_sources::Column::SourceUrl, backend)?);
-        }
-        if let Some(f) = &self.priority_level {
-            all = all.add(f.condition("priorityLevel", content_sources::Column::PriorityLevel)?);
-        }
-        if let Some(f) = &self.is_active {
-            all = all.add(f.condition("isActive", content_sources::Column::IsActive)?);
-        }
-        if let Some(f) = &self.last_crawled_at {
-            all = all.add(f.condition("lastCrawledAt", content_sources::Column::LastCrawledAt)?);
-        }
-        if let Some(f) = &self.crawl_frequency {
-            all = all.add(f.condition("crawlFrequency", content_sources::Column::CrawlFrequency)?);
-        }
-        if let Some(f) = &self.source_metadata {
-            all = all.add(f.condition("sourceMetadata", content_sources::Column::SourceMetadata, backend)?);
-        }
-        if let Some(f) = &self.created_at {
-            all = all.add(f.condition("createdAt", content_sources::Column::CreatedAt)?);
-        }
-        if let Some(f) = &self.updated_at {
-            all = all.add(f.condition("updatedAt", content_sources::Column::UpdatedAt)?);
-        }
-        filter::combine(all, &self.and, &self.or, &self.not, backend)
+table_filter! {
+    /// Conditions on content sources; fields combine with AND.
+    ContentSourceFilter for content_sources {
+        id ("id"): UuidFilter => Id,
+        user_id ("userId"): UuidFilter => UserId,
+        source_type ("sourceType"): StringFilter => SourceType,
+        source_identifier ("sourceIdentifier"): StringFilter => SourceIdentifier,
+        source_name ("sourceName"): StringFilter => SourceName,
+        source_url ("sourceUrl"): StringFilter => SourceUrl,
+        priority_level ("priorityLevel"): IntFilter => PriorityLevel,
+        is_active ("isActive"): BooleanFilter => IsActive,
+        last_crawled_at ("lastCrawledAt"): DateTimeFilter => LastCrawledAt,
+        crawl_frequency ("crawlFrequency"): BigIntFilter => CrawlFrequency,
+        source_metadata ("sourceMetadata"): JsonFilter => SourceMetadata,
+        created_at ("createdAt"): DateTimeFilter => CreatedAt,
+        updated_at ("updatedAt"): DateTimeFilter => UpdatedAt,
     }
 }
 
-/// A column content sources can be ordered by.
-#[derive(Enum, Clone, Copy, PartialEq, Eq)]
-pub enum ContentSourceOrderField {
-    Id,
-    UserId,
-    SourceType,
-    SourceIdentifier,
-    SourceName,
-    SourceUrl,
-    PriorityLevel,
-    IsActive,
-    LastCrawledAt,
-    CrawlFrequency,
-    CreatedAt,
-    UpdatedAt,
-}
-
-/// One sort key of content sources; ties are broken by id.
-#[derive(InputObject)]
-pub struct ContentSourceOrder {
-    pub field: ContentSourceOrderField,
-    #[graphql(default)]
-    pub direction: OrderDirection,
-}
-
-impl TableOrder<content_sources::Entity> for ContentSourceOrder {
-    fn key(&self) -> (content_sources::Column, OrderDirection) {
-        let column = match self.field {
-            ContentSourceOrderField::Id => content_sources::Column::Id,
-            ContentSourceOrderField::UserId => content_sources::Column::UserId,
-            ContentSourceOrderField::SourceType => content_sources::Column::SourceType,
-            ContentSourceOrderField::SourceIdentifier => content_sources::Column::SourceIdentifier,
-            ContentSourceOrderField::SourceName => content_sources::Column::SourceName,
-            ContentSourceOrderField::SourceUrl => content_sources::Column::SourceUrl,
-            ContentSourceOrderField::PriorityLevel => content_sources::Column::PriorityLevel,
-            ContentSourceOrderField::IsActive => content_sources::Column::IsActive,
-            ContentSourceOrderField::LastCrawledAt => content_sources::Column::LastCrawledAt,
-            ContentSourceOrderField::CrawlFrequency => content_sources::Column::CrawlFrequency,
-            ContentSourceOrderField::CreatedAt => content_sources::Column::CreatedAt,
-            ContentSourceOrderField::UpdatedAt => content_sources::Column::UpdatedAt,
-        };
-        (column, self.direction)
+table_order! {
+    /// One sort key of content sources; ties are broken by id.
+    ContentSourceOrder, ContentSourceOrderField for content_sources {
+        Id, UserId, SourceType, SourceIdentifier, SourceName, SourceUrl, PriorityLevel, IsActive, LastCrawledAt, CrawlFrequency, CreatedAt, UpdatedAt,
     }
 }
 
@@ -394,7 +302,7 @@ impl ContentSourceMutation {
     ) -> async_graphql::Result<ContentSource> {
         input.validate()?;
         let owner = policy::required_owner(
-            policy::owner_for_create::<content_sources::Entity>(crud::viewer(ctx)?, input.user_id)?,
+            policy::owner_for_create::<content_sources::Entity>(crud::viewer(ctx)?, input.user_id, "userId")?,
             "userId",
         )?;
         let row = input.into_row(owner)?;
@@ -421,7 +329,7 @@ impl ContentSourceMutation {
 /// A new trend insight.
 #[derive(InputObject)]
 pub struct CreateTrendInsightInput {
-    /// The user the row belongs to: only the service role names it; a user's rows are their own.
+    /// The user the row belongs to (only the service role creates these rows, and must name the user).
     pub user_id: Option<Uuid>,
     /// `trend_topic`.
     pub trend_topic: String,
@@ -736,137 +644,33 @@ impl TrendInsight {
     }
 }
 
-/// Conditions on trend insights; fields combine with AND.
-#[derive(InputObject, Default)]
-pub struct TrendInsightFilter {
-    pub id: Option<UuidFilter>,
-    pub user_id: Option<UuidFilter>,
-    pub trend_topic: Option<StringFilter>,
-    pub trend_description: Option<StringFilter>,
-    pub confidence_score: Option<DecimalFilter>,
-    pub momentum_score: Option<DecimalFilter>,
-    pub source_count: Option<IntFilter>,
-    pub peak_prediction: Option<DateTimeFilter>,
-    pub relevant_keywords: Option<JsonFilter>,
-    pub source_evidence: Option<JsonFilter>,
-    pub content_opportunities: Option<JsonFilter>,
-    pub trend_category: Option<StringFilter>,
-    pub geographic_data: Option<JsonFilter>,
-    pub status: Option<StringFilter>,
-    pub expires_at: Option<DateTimeFilter>,
-    pub created_at: Option<DateTimeFilter>,
-    pub updated_at: Option<DateTimeFilter>,
-    /// Every one of these holds.
-    pub and: Option<Vec<TrendInsightFilter>>,
-    /// At least one of these holds.
-    pub or: Option<Vec<TrendInsightFilter>>,
-    /// This does not hold.
-    pub not: Option<Box<TrendInsightFilter>>,
-}
-
-impl TableFilter for TrendInsightFilter {
-    fn condition(&self, backend: DbBackend) -> AppResult<Condition> {
-        let mut all = Condition::all();
-        if let Some(f) = &self.id {
-            all = all.add(f.condition("id", trend_insights::Column::Id)?);
-        }
-        if let Some(f) = &self.user_id {
-            all = all.add(f.condition("userId", trend_insights::Column::UserId)?);
-        }
-        if let Some(f) = &self.trend_topic {
-            all = all.add(f.condition("trendTopic", trend_insights::Column::TrendTopic, backend)?);
-        }
-        if let Some(f) = &self.trend_description {
-            all = all.add(f.condition("trendDescription", trend_insights::Column::TrendDescription, backend)?);
-        }
-        if let Some(f) = &self.confidence_score {
-            all = all.add(f.condition("confidenceScore", trend_insights::Column::ConfidenceScore)?);
-        }
-        if let Some(f) = &self.momentum_score {
-            all = all.add(f.condition("momentumScore", trend_insights::Column::MomentumScore)?);
-        }
-        if let Some(f) = &self.source_count {
-            all = all.add(f.condition("sourceCount", trend_insights::Column::SourceCount)?);
-        }
-        if let Some(f) = &self.peak_prediction {
-            all = all.add(f.condition("peakPrediction", trend_insights::Column::PeakPrediction)?);
-        }
-        if let Some(f) = &self.relevant_keywords {
-            all = all.add(f.condition("relevantKeywords", trend_insights::Column::RelevantKeywords, backend)?);
-        }
-        if let Some(f) = &self.source_evidence {
-            all = all.add(f.condition("sourceEvidence", trend_insights::Column::SourceEvidence, backend)?);
-        }
-        if let Some(f) = &self.content_opportunities {
-            all =
-                all.add(f.condition("contentOpportunities", trend_insights::Column::ContentOpportunities, backend)?);
-        }
-        if let Some(f) = &self.trend_category {
-            all = all.add(f.condition("trendCategory", trend_insights::Column::TrendCategory, backend)?);
-        }
-        if let Some(f) = &self.geographic_data {
-            all = all.add(f.condition("geographicData", trend_insights::Column::GeographicData, backend)?);
-        }
-        if let Some(f) = &self.status {
-            all = all.add(f.condition("status", trend_insights::Column::Status, backend)?);
-        }
-        if let Some(f) = &self.expires_at {
-            all = all.add(f.condition("expiresAt", trend_insights::Column::ExpiresAt)?);
-        }
-        if let Some(f) = &self.created_at {
-            all = all.add(f.condition("createdAt", trend_insights::Column::CreatedAt)?);
-        }
-        if let Some(f) = &self.updated_at {
-            all = all.add(f.condition("updatedAt", trend_insights::Column::UpdatedAt)?);
-        }
-        filter::combine(all, &self.and, &self.or, &self.not, backend)
+table_filter! {
+    /// Conditions on trend insights; fields combine with AND.
+    TrendInsightFilter for trend_insights {
+        id ("id"): UuidFilter => Id,
+        user_id ("userId"): UuidFilter => UserId,
+        trend_topic ("trendTopic"): StringFilter => TrendTopic,
+        trend_description ("trendDescription"): StringFilter => TrendDescription,
+        confidence_score ("confidenceScore"): DecimalFilter => ConfidenceScore,
+        momentum_score ("momentumScore"): DecimalFilter => MomentumScore,
+        source_count ("sourceCount"): IntFilter => SourceCount,
+        peak_prediction ("peakPrediction"): DateTimeFilter => PeakPrediction,
+        relevant_keywords ("relevantKeywords"): JsonFilter => RelevantKeywords,
+        source_evidence ("sourceEvidence"): JsonFilter => SourceEvidence,
+        content_opportunities ("contentOpportunities"): JsonFilter => ContentOpportunities,
+        trend_category ("trendCategory"): StringFilter => TrendCategory,
+        geographic_data ("geographicData"): JsonFilter => GeographicData,
+        status ("status"): StringFilter => Status,
+        expires_at ("expiresAt"): DateTimeFilter => ExpiresAt,
+        created_at ("createdAt"): DateTimeFilter => CreatedAt,
+        updated_at ("updatedAt"): DateTimeFilter => UpdatedAt,
     }
 }
 
-/// A column trend insights can be ordered by.
-#[derive(Enum, Clone, Copy, PartialEq, Eq)]
-pub enum TrendInsightOrderField {
-    Id,
-    UserId,
-    TrendTopic,
-    TrendDescription,
-    ConfidenceScore,
-    MomentumScore,
-    SourceCount,
-    PeakPrediction,
-    TrendCategory,
-    Status,
-    ExpiresAt,
-    CreatedAt,
-    UpdatedAt,
-}
-
-/// One sort key of trend insights; ties are broken by id.
-#[derive(InputObject)]
-pub struct TrendInsightOrder {
-    pub field: TrendInsightOrderField,
-    #[graphql(default)]
-    pub direction: OrderDirection,
-}
-
-impl TableOrder<trend_insights::Entity> for TrendInsightOrder {
-    fn key(&self) -> (trend_insights::Column, OrderDirection) {
-        let column = match self.field {
-            TrendInsightOrderField::Id => trend_insights::Column::Id,
-            TrendInsightOrderField::UserId => trend_insights::Column::UserId,
-            TrendInsightOrderField::TrendTopic => trend_insights::Column::TrendTopic,
-            TrendInsightOrderField::TrendDescription => trend_insights::Column::TrendDescription,
-            TrendInsightOrderField::ConfidenceScore => trend_insights::Column::ConfidenceScore,
-            TrendInsightOrderField::MomentumScore => trend_insights::Column::MomentumScore,
-            TrendInsightOrderField::SourceCount => trend_insights::Column::SourceCount,
-            TrendInsightOrderField::PeakPrediction => trend_insights::Column::PeakPrediction,
-            TrendInsightOrderField::TrendCategory => trend_insights::Column::TrendCategory,
-            TrendInsightOrderField::Status => trend_insights::Column::Status,
-            TrendInsightOrderField::ExpiresAt => trend_insights::Column::ExpiresAt,
-            TrendInsightOrderField::CreatedAt => trend_insights::Column::CreatedAt,
-            TrendInsightOrderField::UpdatedAt => trend_insights::Column::UpdatedAt,
-        };
-        (column, self.direction)
+table_order! {
+    /// One sort key of trend insights; ties are broken by id.
+    TrendInsightOrder, TrendInsightOrderField for trend_insights {
+        Id, UserId, TrendTopic, TrendDescription, ConfidenceScore, MomentumScore, SourceCount, PeakPrediction, TrendCategory, Status, ExpiresAt, CreatedAt, UpdatedAt,
     }
 }
 
@@ -910,7 +714,7 @@ impl TrendInsightMutation {
     ) -> async_graphql::Result<TrendInsight> {
         input.validate()?;
         let owner = policy::required_owner(
-            policy::owner_for_create::<trend_insights::Entity>(crud::viewer(ctx)?, input.user_id)?,
+            policy::owner_for_create::<trend_insights::Entity>(crud::viewer(ctx)?, input.user_id, "userId")?,
             "userId",
         )?;
         let row = input.into_row(owner)?;
@@ -937,7 +741,7 @@ impl TrendInsightMutation {
 /// A new trend content mapping.
 #[derive(InputObject)]
 pub struct CreateTrendContentMappingInput {
-    /// The user the row belongs to: only the service role names it; a user's rows are their own.
+    /// The user the row belongs to (only the service role creates these rows, and must name the user).
     pub user_id: Option<Uuid>,
     /// `trend_id`.
     pub trend_id: Uuid,
@@ -1047,78 +851,22 @@ impl TrendContentMapping {
     }
 }
 
-/// Conditions on trend content mappings; fields combine with AND.
-#[derive(InputObject, Default)]
-pub struct TrendContentMappingFilter {
-    pub id: Option<UuidFilter>,
-    pub user_id: Option<UuidFilter>,
-    pub trend_id: Option<UuidFilter>,
-    pub content_draft_id: Option<UuidFilter>,
-    pub relevance_score: Option<DecimalFilter>,
-    pub created_at: Option<DateTimeFilter>,
-    /// Every one of these holds.
-    pub and: Option<Vec<TrendContentMappingFilter>>,
-    /// At least one of these holds.
-    pub or: Option<Vec<TrendContentMappingFilter>>,
-    /// This does not hold.
-    pub not: Option<Box<TrendContentMappingFilter>>,
-}
-
-impl TableFilter for TrendContentMappingFilter {
-    fn condition(&self, backend: DbBackend) -> AppResult<Condition> {
-        let mut all = Condition::all();
-        if let Some(f) = &self.id {
-            all = all.add(f.condition("id", trend_content_mapping::Column::Id)?);
-        }
-        if let Some(f) = &self.user_id {
-            all = all.add(f.condition("userId", trend_content_mapping::Column::UserId)?);
-        }
-        if let Some(f) = &self.trend_id {
-            all = all.add(f.condition("trendId", trend_content_mapping::Column::TrendId)?);
-        }
-        if let Some(f) = &self.content_draft_id {
-            all = all.add(f.condition("contentDraftId", trend_content_mapping::Column::ContentDraftId)?);
-        }
-        if let Some(f) = &self.relevance_score {
-            all = all.add(f.condition("relevanceScore", trend_content_mapping::Column::RelevanceScore)?);
-        }
-        if let Some(f) = &self.created_at {
-            all = all.add(f.condition("createdAt", trend_content_mapping::Column::CreatedAt)?);
-        }
-        filter::combine(all, &self.and, &self.or, &self.not, backend)
+table_filter! {
+    /// Conditions on trend content mappings; fields combine with AND.
+    TrendContentMappingFilter for trend_content_mapping {
+        id ("id"): UuidFilter => Id,
+        user_id ("userId"): UuidFilter => UserId,
+        trend_id ("trendId"): UuidFilter => TrendId,
+        content_draft_id ("contentDraftId"): UuidFilter => ContentDraftId,
+        relevance_score ("relevanceScore"): DecimalFilter => RelevanceScore,
+        created_at ("createdAt"): DateTimeFilter => CreatedAt,
     }
 }
 
-/// A column trend content mappings can be ordered by.
-#[derive(Enum, Clone, Copy, PartialEq, Eq)]
-pub enum TrendContentMappingOrderField {
-    Id,
-    UserId,
-    TrendId,
-    ContentDraftId,
-    RelevanceScore,
-    CreatedAt,
-}
-
-/// One sort key of trend content mappings; ties are broken by id.
-#[derive(InputObject)]
-pub struct TrendContentMappingOrder {
-    pub field: TrendContentMappingOrderField,
-    #[graphql(default)]
-    pub direction: OrderDirection,
-}
-
-impl TableOrder<trend_content_mapping::Entity> for TrendContentMappingOrder {
-    fn key(&self) -> (trend_content_mapping::Column, OrderDirection) {
-        let column = match self.field {
-            TrendContentMappingOrderField::Id => trend_content_mapping::Column::Id,
-            TrendContentMappingOrderField::UserId => trend_content_mapping::Column::UserId,
-            TrendContentMappingOrderField::TrendId => trend_content_mapping::Column::TrendId,
-            TrendContentMappingOrderField::ContentDraftId => trend_content_mapping::Column::ContentDraftId,
-            TrendContentMappingOrderField::RelevanceScore => trend_content_mapping::Column::RelevanceScore,
-            TrendContentMappingOrderField::CreatedAt => trend_content_mapping::Column::CreatedAt,
-        };
-        (column, self.direction)
+table_order! {
+    /// One sort key of trend content mappings; ties are broken by id.
+    TrendContentMappingOrder, TrendContentMappingOrderField for trend_content_mapping {
+        Id, UserId, TrendId, ContentDraftId, RelevanceScore, CreatedAt,
     }
 }
 
@@ -1162,7 +910,7 @@ impl TrendContentMappingMutation {
     ) -> async_graphql::Result<TrendContentMapping> {
         input.validate()?;
         let owner = policy::required_owner(
-            policy::owner_for_create::<trend_content_mapping::Entity>(crud::viewer(ctx)?, input.user_id)?,
+            policy::owner_for_create::<trend_content_mapping::Entity>(crud::viewer(ctx)?, input.user_id, "userId")?,
             "userId",
         )?;
         crud::ensure_reference::<trend_insights::Entity>(ctx, input.trend_id, owner).await?;

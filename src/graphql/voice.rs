@@ -1,19 +1,16 @@
 //! GraphQL for `voice_training_data`, `voice_models`: types, inputs that mirror the CHECKs, and resolvers
 //! that go through the policy.
-use async_graphql::{Context, Enum, InputObject, MaybeUndefined, Object};
+use async_graphql::{Context, InputObject, MaybeUndefined, Object};
 use chrono::{DateTime, Utc};
 use entity::{voice_models, voice_training_data};
 use rust_decimal::Decimal;
 use sea_orm::ActiveValue::{NotSet, Set};
-use sea_orm::{Condition, DbBackend};
 use serde_json::Value as Json;
 use uuid::Uuid;
 
 use super::check;
-use super::crud::{self, OrderDirection, Page, PageArgs, TableFilter, TableOrder};
-use super::filter::{
-    self, BooleanFilter, DateTimeFilter, DecimalFilter, IntFilter, JsonFilter, StringFilter, UuidFilter,
-};
+use super::crud::{self, Page, PageArgs};
+use super::filter::{table_filter, table_order};
 use crate::auth::policy;
 use crate::error::AppResult;
 
@@ -173,92 +170,25 @@ impl VoiceTrainingSample {
     }
 }
 
-/// Conditions on voice training samples; fields combine with AND.
-#[derive(InputObject, Default)]
-pub struct VoiceTrainingSampleFilter {
-    pub id: Option<UuidFilter>,
-    pub user_id: Option<UuidFilter>,
-    pub sample_content: Option<StringFilter>,
-    pub platform: Option<StringFilter>,
-    pub engagement_metrics: Option<JsonFilter>,
-    pub content_features: Option<JsonFilter>,
-    pub is_training_sample: Option<BooleanFilter>,
-    pub sample_rank: Option<IntFilter>,
-    pub created_at: Option<DateTimeFilter>,
-    /// Every one of these holds.
-    pub and: Option<Vec<VoiceTrainingSampleFilter>>,
-    /// At least one of these holds.
-    pub or: Option<Vec<VoiceTrainingSampleFilter>>,
-    /// This does not hold.
-    pub not: Option<Box<VoiceTrainingSampleFilter>>,
-}
-
-impl TableFilter for VoiceTrainingSampleFilter {
-    fn condition(&self, backend: DbBackend) -> AppResult<Condition> {
-        let mut all = Condition::all();
-        if let Some(f) = &self.id {
-            all = all.add(f.condition("id", voice_training_data::Column::Id)?);
-        }
-        if let Some(f) = &self.user_id {
-            all = all.add(f.condition("userId", voice_training_data::Column::UserId)?);
-        }
-        if let Some(f) = &self.sample_content {
-            all = all.add(f.condition("sampleContent", voice_training_data::Column::SampleContent, backend)?);
-        }
-        if let Some(f) = &self.platform {
-            all = all.add(f.condition("platform", voice_training_data::Column::Platform, backend)?);
-        }
-        if let Some(f) = &self.engagement_metrics {
-            all = all.add(f.condition("engagementMetrics", voice_training_data::Column::EngagementMetrics, backend)?);
-        }
-        if let Some(f) = &self.content_features {
-            all = all.add(f.condition("contentFeatures", voice_training_data::Column::ContentFeatures, backend)?);
-        }
-        if let Some(f) = &self.is_training_sample {
-            all = all.add(f.condition("isTrainingSample", voice_training_data::Column::IsTrainingSample)?);
-        }
-        if let Some(f) = &self.sample_rank {
-            all = all.add(f.condition("sampleRank", voice_training_data::Column::SampleRank)?);
-        }
-        if let Some(f) = &self.created_at {
-            all = all.add(f.condition("createdAt", voice_training_data::Column::CreatedAt)?);
-        }
-        filter::combine(all, &self.and, &self.or, &self.not, backend)
+table_filter! {
+    /// Conditions on voice training samples; fields combine with AND.
+    VoiceTrainingSampleFilter for voice_training_data {
+        id ("id"): UuidFilter => Id,
+        user_id ("userId"): UuidFilter => UserId,
+        sample_content ("sampleContent"): StringFilter => SampleContent,
+        platform ("platform"): StringFilter => Platform,
+        engagement_metrics ("engagementMetrics"): JsonFilter => EngagementMetrics,
+        content_features ("contentFeatures"): JsonFilter => ContentFeatures,
+        is_training_sample ("isTrainingSample"): BooleanFilter => IsTrainingSample,
+        sample_rank ("sampleRank"): IntFilter => SampleRank,
+        created_at ("createdAt"): DateTimeFilter => CreatedAt,
     }
 }
 
-/// A column voice training samples can be ordered by.
-#[derive(Enum, Clone, Copy, PartialEq, Eq)]
-pub enum VoiceTrainingSampleOrderField {
-    Id,
-    UserId,
-    SampleContent,
-    Platform,
-    IsTrainingSample,
-    SampleRank,
-    CreatedAt,
-}
-
-/// One sort key of voice training samples; ties are broken by id.
-#[derive(InputObject)]
-pub struct VoiceTrainingSampleOrder {
-    pub field: VoiceTrainingSampleOrderField,
-    #[graphql(default)]
-    pub direction: OrderDirection,
-}
-
-impl TableOrder<voice_training_data::Entity> for VoiceTrainingSampleOrder {
-    fn key(&self) -> (voice_training_data::Column, OrderDirection) {
-        let column = match self.field {
-            VoiceTrainingSampleOrderField::Id => voice_training_data::Column::Id,
-            VoiceTrainingSampleOrderField::UserId => voice_training_data::Column::UserId,
-            VoiceTrainingSampleOrderField::SampleContent => voice_training_data::Column::SampleContent,
-            VoiceTrainingSampleOrderField::Platform => voice_training_data::Column::Platform,
-            VoiceTrainingSampleOrderField::IsTrainingSample => voice_training_data::Column::IsTrainingSample,
-            VoiceTrainingSampleOrderField::SampleRank => voice_training_data::Column::SampleRank,
-            VoiceTrainingSampleOrderField::CreatedAt => voice_training_data::Column::CreatedAt,
-        };
-        (column, self.direction)
+table_order! {
+    /// One sort key of voice training samples; ties are broken by id.
+    VoiceTrainingSampleOrder, VoiceTrainingSampleOrderField for voice_training_data {
+        Id, UserId, SampleContent, Platform, IsTrainingSample, SampleRank, CreatedAt,
     }
 }
 
@@ -302,7 +232,7 @@ impl VoiceTrainingSampleMutation {
     ) -> async_graphql::Result<VoiceTrainingSample> {
         input.validate()?;
         let owner = policy::required_owner(
-            policy::owner_for_create::<voice_training_data::Entity>(crud::viewer(ctx)?, input.user_id)?,
+            policy::owner_for_create::<voice_training_data::Entity>(crud::viewer(ctx)?, input.user_id, "userId")?,
             "userId",
         )?;
         let row = input.into_row(owner)?;
@@ -329,7 +259,7 @@ impl VoiceTrainingSampleMutation {
 /// A new voice model.
 #[derive(InputObject)]
 pub struct CreateVoiceModelInput {
-    /// The user the row belongs to: only the service role names it; a user's rows are their own.
+    /// The user the row belongs to (only the service role creates these rows, and must name the user).
     pub user_id: Option<Uuid>,
     /// `model_version`.
     pub model_version: String,
@@ -481,100 +411,26 @@ impl VoiceModel {
     }
 }
 
-/// Conditions on voice models; fields combine with AND.
-#[derive(InputObject, Default)]
-pub struct VoiceModelFilter {
-    pub id: Option<UuidFilter>,
-    pub user_id: Option<UuidFilter>,
-    pub model_version: Option<StringFilter>,
-    pub model_config: Option<JsonFilter>,
-    pub training_data_count: Option<IntFilter>,
-    pub validation_score: Option<DecimalFilter>,
-    pub is_active: Option<BooleanFilter>,
-    pub training_started_at: Option<DateTimeFilter>,
-    pub training_completed_at: Option<DateTimeFilter>,
-    pub created_at: Option<DateTimeFilter>,
-    /// Every one of these holds.
-    pub and: Option<Vec<VoiceModelFilter>>,
-    /// At least one of these holds.
-    pub or: Option<Vec<VoiceModelFilter>>,
-    /// This does not hold.
-    pub not: Option<Box<VoiceModelFilter>>,
-}
-
-impl TableFilter for VoiceModelFilter {
-    fn condition(&self, backend: DbBackend) -> AppResult<Condition> {
-        let mut all = Condition::all();
-        if let Some(f) = &self.id {
-            all = all.add(f.condition("id", voice_models::Column::Id)?);
-        }
-        if let Some(f) = &self.user_id {
-            all = all.add(f.condition("userId", voice_models::Column::UserId)?);
-        }
-        if let Some(f) = &self.model_version {
-            all = all.add(f.condition("modelVersion", voice_models::Column::ModelVersion, backend)?);
-        }
-        if let Some(f) = &self.model_config {
-            all = all.add(f.condition("modelConfig", voice_models::Column::ModelConfig, backend)?);
-        }
-        if let Some(f) = &self.training_data_count {
-            all = all.add(f.condition("trainingDataCount", voice_models::Column::TrainingDataCount)?);
-        }
-        if let Some(f) = &self.validation_score {
-            all = all.add(f.condition("validationScore", voice_models::Column::ValidationScore)?);
-        }
-        if let Some(f) = &self.is_active {
-            all = all.add(f.condition("isActive", voice_models::Column::IsActive)?);
-        }
-        if let Some(f) = &self.training_started_at {
-            all = all.add(f.condition("trainingStartedAt", voice_models::Column::TrainingStartedAt)?);
-        }
-        if let Some(f) = &self.training_completed_at {
-            all = all.add(f.condition("trainingCompletedAt", voice_models::Column::TrainingCompletedAt)?);
-        }
-        if let Some(f) = &self.created_at {
-            all = all.add(f.condition("createdAt", voice_models::Column::CreatedAt)?);
-        }
-        filter::combine(all, &self.and, &self.or, &self.not, backend)
+table_filter! {
+    /// Conditions on voice models; fields combine with AND.
+    VoiceModelFilter for voice_models {
+        id ("id"): UuidFilter => Id,
+        user_id ("userId"): UuidFilter => UserId,
+        model_version ("modelVersion"): StringFilter => ModelVersion,
+        model_config ("modelConfig"): JsonFilter => ModelConfig,
+        training_data_count ("trainingDataCount"): IntFilter => TrainingDataCount,
+        validation_score ("validationScore"): DecimalFilter => ValidationScore,
+        is_active ("isActive"): BooleanFilter => IsActive,
+        training_started_at ("trainingStartedAt"): DateTimeFilter => TrainingStartedAt,
+        training_completed_at ("trainingCompletedAt"): DateTimeFilter => TrainingCompletedAt,
+        created_at ("createdAt"): DateTimeFilter => CreatedAt,
     }
 }
 
-/// A column voice models can be ordered by.
-#[derive(Enum, Clone, Copy, PartialEq, Eq)]
-pub enum VoiceModelOrderField {
-    Id,
-    UserId,
-    ModelVersion,
-    TrainingDataCount,
-    ValidationScore,
-    IsActive,
-    TrainingStartedAt,
-    TrainingCompletedAt,
-    CreatedAt,
-}
-
-/// One sort key of voice models; ties are broken by id.
-#[derive(InputObject)]
-pub struct VoiceModelOrder {
-    pub field: VoiceModelOrderField,
-    #[graphql(default)]
-    pub direction: OrderDirection,
-}
-
-impl TableOrder<voice_models::Entity> for VoiceModelOrder {
-    fn key(&self) -> (voice_models::Column, OrderDirection) {
-        let column = match self.field {
-            VoiceModelOrderField::Id => voice_models::Column::Id,
-            VoiceModelOrderField::UserId => voice_models::Column::UserId,
-            VoiceModelOrderField::ModelVersion => voice_models::Column::ModelVersion,
-            VoiceModelOrderField::TrainingDataCount => voice_models::Column::TrainingDataCount,
-            VoiceModelOrderField::ValidationScore => voice_models::Column::ValidationScore,
-            VoiceModelOrderField::IsActive => voice_models::Column::IsActive,
-            VoiceModelOrderField::TrainingStartedAt => voice_models::Column::TrainingStartedAt,
-            VoiceModelOrderField::TrainingCompletedAt => voice_models::Column::TrainingCompletedAt,
-            VoiceModelOrderField::CreatedAt => voice_models::Column::CreatedAt,
-        };
-        (column, self.direction)
+table_order! {
+    /// One sort key of voice models; ties are broken by id.
+    VoiceModelOrder, VoiceModelOrderField for voice_models {
+        Id, UserId, ModelVersion, TrainingDataCount, ValidationScore, IsActive, TrainingStartedAt, TrainingCompletedAt, CreatedAt,
     }
 }
 
@@ -618,7 +474,7 @@ impl VoiceModelMutation {
     ) -> async_graphql::Result<VoiceModel> {
         input.validate()?;
         let owner = policy::required_owner(
-            policy::owner_for_create::<voice_models::Entity>(crud::viewer(ctx)?, input.user_id)?,
+            policy::owner_for_create::<voice_models::Entity>(crud::viewer(ctx)?, input.user_id, "userId")?,
             "userId",
         )?;
         let row = input.into_row(owner)?;

@@ -8,5 +8,6 @@ mod helpers;
 mod http;
 mod limits;
 mod lists;
+mod ownership;
 mod relations;
 mod schema_sdl;

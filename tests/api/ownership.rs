@@ -62,7 +62,7 @@ fn applied(row: &Value, input: &Value) -> bool {
 
 fn pascal(name: &str) -> String {
     let mut chars = name.chars();
-    chars.next().map(|first| first.to_uppercase().chain(chars).collect()).unwrap_or_default()
+    chars.next().map(|first| first.to_uppercase().chain(chars).collect::<String>()).unwrap_or_default()
 }
 
 fn without(input: &Value, key: Option<&str>) -> Value {
@@ -164,9 +164,7 @@ fn tables() -> Vec<Table> {
             user_reads: true,
             user_updates: true,
             user_deletes: true,
-            create_input: |owner, _| {
-                json!({ "userId": owner, "platform": "linkedin", "contentType": "linkedin_short", "content": "A post" })
-            },
+            create_input: |owner, _| json!({ "userId": owner, "platform": "linkedin", "contentType": "linkedin_short", "content": "A post" }),
             update_input: json!({ "content": "changed content" }),
         },
         Table {
@@ -336,9 +334,7 @@ fn tables() -> Vec<Table> {
             user_reads: true,
             user_updates: false,
             user_deletes: false,
-            create_input: |owner, _| {
-                json!({ "userId": owner, "usageDate": "2026-11-24", "actionType": "draft_generated" })
-            },
+            create_input: |owner, _| json!({ "userId": owner, "usageDate": "2026-11-24", "actionType": "draft_generated" }),
             update_input: json!({ "actionType": "draft_accepted" }),
         },
         Table {
@@ -370,9 +366,7 @@ fn tables() -> Vec<Table> {
             user_reads: true,
             user_updates: true,
             user_deletes: true,
-            create_input: |owner, deps| {
-                json!({ "agencyUserId": owner, "clientUserId": deps.client, "clientName": "Client Co" })
-            },
+            create_input: |owner, deps| json!({ "agencyUserId": owner, "clientUserId": deps.client, "clientName": "Client Co" }),
             update_input: json!({ "clientName": "Changed Client" }),
         },
         Table {
@@ -388,9 +382,7 @@ fn tables() -> Vec<Table> {
             user_reads: false,
             user_updates: false,
             user_deletes: false,
-            create_input: |owner, _| {
-                json!({ "userId": owner, "processingType": "trend_analysis", "inputData": { "prompt": "hello" } })
-            },
+            create_input: |owner, _| json!({ "userId": owner, "processingType": "trend_analysis", "inputData": { "prompt": "hello" } }),
             update_input: json!({ "modelVersion": "changed-model" }),
         },
         Table {
@@ -555,13 +547,31 @@ async fn check_table(app: &TestApp, t: &Table, cast: &Cast, deps: &Deps) -> Vec<
             f.push(format!("A cannot read its own row: {mine}"));
         }
     } else {
-        same(&mut f, "A reads its own row", &one(app, a, t, id, "").await, &one(app, a, t, random, "").await, "FORBIDDEN");
+        same(
+            &mut f,
+            "A reads its own row",
+            &one(app, a, t, id, "").await,
+            &one(app, a, t, random, "").await,
+            "FORBIDDEN",
+        );
     }
     if !t.user_updates {
-        same(&mut f, "A updates its own row", &update(app, a, t, id).await, &update(app, a, t, random).await, "FORBIDDEN");
+        same(
+            &mut f,
+            "A updates its own row",
+            &update(app, a, t, id).await,
+            &update(app, a, t, random).await,
+            "FORBIDDEN",
+        );
     }
     if !t.user_deletes {
-        same(&mut f, "A deletes its own row", &delete(app, a, t, id).await, &delete(app, a, t, random).await, "FORBIDDEN");
+        same(
+            &mut f,
+            "A deletes its own row",
+            &delete(app, a, t, id).await,
+            &delete(app, a, t, random).await,
+            "FORBIDDEN",
+        );
     }
 
     // C, the agency's client: reads the row, never changes it.
@@ -670,7 +680,8 @@ async fn every_table_hides_a_users_rows_from_everyone_but_the_owner_and_the_serv
     let app = TestApp::spawn().await;
     let service = app.service_token();
     let (a, b, c) = (app.sign_up(&email()).await, app.sign_up(&email()).await, app.sign_up(&email()).await);
-    let deps = Deps { trend: service_trend(&app, &service, a.id).await, draft: own_draft(&app, &a).await, client: c.id };
+    let deps =
+        Deps { trend: service_trend(&app, &service, a.id).await, draft: own_draft(&app, &a).await, client: c.id };
     let cast = Cast { a, b, c, service };
 
     let tables = tables();
@@ -689,7 +700,8 @@ async fn a_draft_cannot_cite_another_users_trend() {
     let app = TestApp::spawn().await;
     let service = app.service_token();
     let (ann, bob) = (app.sign_up(&email()).await, app.sign_up(&email()).await);
-    let (anns_trend, bobs_trend) = (service_trend(&app, &service, ann.id).await, service_trend(&app, &service, bob.id).await);
+    let (anns_trend, bobs_trend) =
+        (service_trend(&app, &service, ann.id).await, service_trend(&app, &service, bob.id).await);
     let create =
         "mutation($input: CreateContentDraftInput!) { createContentDraft(input: $input) { id trendSourceId } }";
     let citing = |trend: Uuid| {
@@ -719,7 +731,11 @@ async fn a_draft_cannot_cite_another_users_trend() {
     assert_eq!(code(&theirs), "NOT_FOUND", "{theirs}");
     assert_eq!(error_signature(&theirs), error_signature(&nowhere));
     let read = app
-        .gql_as(Some(&bob.token), "query($id: UUID!) { contentDraft(id: $id) { trendSourceId } }", json!({ "id": draft }))
+        .gql_as(
+            Some(&bob.token),
+            "query($id: UUID!) { contentDraft(id: $id) { trendSourceId } }",
+            json!({ "id": draft }),
+        )
         .await;
     assert_eq!(read["data"]["contentDraft"]["trendSourceId"], json!(bobs_trend), "{read}");
 }
@@ -733,9 +749,8 @@ async fn a_mapping_must_use_the_trend_and_the_draft_of_its_own_user() {
     let (bobs_trend, bobs_draft) = (service_trend(&app, &service, bob.id).await, own_draft(&app, &bob).await);
     let create =
         "mutation($input: CreateTrendContentMappingInput!) { createTrendContentMapping(input: $input) { id } }";
-    let mapping = |trend: Uuid, draft: Uuid| {
-        json!({ "input": { "userId": bob.id, "trendId": trend, "contentDraftId": draft } })
-    };
+    let mapping =
+        |trend: Uuid, draft: Uuid| json!({ "input": { "userId": bob.id, "trendId": trend, "contentDraftId": draft } });
     let before = rows(&app, "trend_content_mapping").await;
 
     for (what, theirs, nowhere) in [
@@ -761,9 +776,7 @@ async fn a_delivery_cannot_list_another_users_drafts() {
     let (anns_draft, bobs_draft) = (own_draft(&app, &ann).await, own_draft(&app, &bob).await);
     let create =
         "mutation($input: CreateDailyDeliveryInput!) { createDailyDelivery(input: $input) { id contentDraftIds } }";
-    let delivery = |draft: Uuid| {
-        json!({ "input": { "userId": bob.id, "deliveryDate": "2026-11-24", "contentDraftIds": [draft.to_string()] } })
-    };
+    let delivery = |draft: Uuid| json!({ "input": { "userId": bob.id, "deliveryDate": "2026-11-24", "contentDraftIds": [draft.to_string()] } });
     let before = rows(&app, "daily_deliveries").await;
 
     let theirs = app.gql_as(Some(&service), create, delivery(anns_draft)).await;
@@ -784,10 +797,34 @@ async fn out_of_range_values_are_refused_naming_the_field_and_write_nothing() {
     let ann = app.sign_up(&email()).await;
     let source = json!({ "sourceType": "twitter_handle", "sourceIdentifier": "@someone", "sourceName": "Someone" });
     let cases = [
-        ("content_drafts", ann.token.as_str(), "createContentDraft", draft_input(), "feedbackScore", json!(2), json!(1)),
+        (
+            "content_drafts",
+            ann.token.as_str(),
+            "createContentDraft",
+            draft_input(),
+            "feedbackScore",
+            json!(2),
+            json!(1),
+        ),
         ("content_sources", ann.token.as_str(), "createContentSource", source, "priorityLevel", json!(11), json!(10)),
-        ("trend_insights", service.as_str(), "createTrendInsight", trend_input(ann.id), "confidenceScore", json!("1.5"), json!("1")),
-        ("content_drafts", ann.token.as_str(), "createContentDraft", draft_input(), "platform", json!("myspace"), json!("instagram")),
+        (
+            "trend_insights",
+            service.as_str(),
+            "createTrendInsight",
+            trend_input(ann.id),
+            "confidenceScore",
+            json!("1.5"),
+            json!("1"),
+        ),
+        (
+            "content_drafts",
+            ann.token.as_str(),
+            "createContentDraft",
+            draft_input(),
+            "platform",
+            json!("myspace"),
+            json!("instagram"),
+        ),
     ];
     let mut failures = Vec::new();
     for (table, token, mutation, base, name, bad, good) in cases {
@@ -826,14 +863,22 @@ async fn a_creator_handle_belongs_to_one_user_only() {
 
     let first = app.gql_as(Some(&ann.token), update, json!({ "id": anns, "input": { "creatorHandle": handle } })).await;
     assert_eq!(first["data"]["updateCreatorProfile"]["creatorHandle"], json!(handle), "{first}");
-    let second = app.gql_as(Some(&bob.token), update, json!({ "id": bobs, "input": { "creatorHandle": handle } })).await;
+    let second =
+        app.gql_as(Some(&bob.token), update, json!({ "id": bobs, "input": { "creatorHandle": handle } })).await;
 
     assert_eq!(code(&second), "CONFLICT", "{second}");
-    let holders =
-        app.test_db.count("SELECT COUNT(*) FROM creator_profiles WHERE creator_handle = $1", vec![handle.clone().into()]).await;
+    let holders = app
+        .test_db
+        .count("SELECT COUNT(*) FROM creator_profiles WHERE creator_handle = $1", vec![handle.clone().into()])
+        .await;
     assert_eq!(holders, 1);
-    let bobs_view =
-        app.gql_as(Some(&bob.token), "query($id: UUID!) { creatorProfile(id: $id) { creatorHandle } }", json!({ "id": bobs })).await;
+    let bobs_view = app
+        .gql_as(
+            Some(&bob.token),
+            "query($id: UUID!) { creatorProfile(id: $id) { creatorHandle } }",
+            json!({ "id": bobs }),
+        )
+        .await;
     assert_eq!(bobs_view["data"]["creatorProfile"]["creatorHandle"], Value::Null, "{bobs_view}");
 }
 
@@ -842,9 +887,8 @@ async fn a_second_connection_to_the_same_platform_is_a_conflict() {
     let app = TestApp::spawn().await;
     let (ann, bob) = (app.sign_up(&email()).await, app.sign_up(&email()).await);
     let create = "mutation($input: CreatePlatformConnectionInput!) { createPlatformConnection(input: $input) { id } }";
-    let connection = |id: &str| {
-        json!({ "input": { "platform": "twitter", "platformUserId": id, "platformUsername": id } })
-    };
+    let connection =
+        |id: &str| json!({ "input": { "platform": "twitter", "platformUserId": id, "platformUsername": id } });
 
     let first = app.gql_as(Some(&ann.token), create, connection("tw-1")).await;
     assert!(id_in(&first, "createPlatformConnection").is_some(), "{first}");
