@@ -3,13 +3,15 @@
 //   node pgcount.mjs <listen port> <postgres host> <postgres port> <http port>
 // GET http://127.0.0.1:<http port>/ returns the counters as JSON; /reset zeroes them.
 // Clients must connect without TLS (sslmode=disable), or the stream cannot be read.
-//   statements = Query ('Q', simple protocol) + Execute ('E', extended protocol)
-//   syncs      = Sync ('S'): one per extended-protocol round trip (a bare Sync is a ping)
+//   simple   Query ('Q'): a statement over the simple protocol, one round trip each
+//   executes Execute ('E'): a statement over the extended protocol
+//   syncs    Sync ('S'): ends an extended-protocol round trip (a bare Sync is a ping)
+//   parses   Parse ('P'): a statement prepared (not found in the client's statement cache)
 import net from "node:net";
 import http from "node:http";
 
 const [listenPort, pgHost, pgPort, httpPort] = process.argv.slice(2);
-const counts = { statements: 0, syncs: 0, parses: 0, connections: 0 };
+const counts = { simple: 0, executes: 0, syncs: 0, parses: 0, connections: 0 };
 
 net
   .createServer((client) => {
@@ -36,7 +38,8 @@ net
         const length = pending.readInt32BE(1);
         if (pending.length < 1 + length) break;
         const type = String.fromCharCode(pending[0]);
-        if (type === "Q" || type === "E") counts.statements++;
+        if (type === "Q") counts.simple++;
+        else if (type === "E") counts.executes++;
         else if (type === "S") counts.syncs++;
         else if (type === "P") counts.parses++;
         pending = pending.subarray(1 + length);

@@ -3,7 +3,7 @@
 use async_graphql::InputObject;
 use chrono::{DateTime, NaiveDate, NaiveTime, Utc};
 use rust_decimal::Decimal;
-use sea_orm::sea_query::{Expr, ExprTrait, Func, SimpleExpr};
+use sea_orm::sea_query::{Expr, ExprTrait, Func};
 use sea_orm::{ColumnTrait, Condition, DbBackend, Value};
 use serde_json::Value as Json;
 use uuid::Uuid;
@@ -233,12 +233,12 @@ impl JsonFilter {
     }
 }
 
-fn json_array_holds(col: &impl ColumnTrait, item: &Json, backend: DbBackend) -> SimpleExpr {
+fn json_array_holds(col: &impl ColumnTrait, item: &Json, backend: DbBackend) -> Expr {
     let column = col.as_column_ref();
     match backend {
         DbBackend::Postgres => Expr::cust_with_exprs(
             "$1 @> $2::jsonb",
-            [Expr::col(column).into(), Expr::val(Json::Array(vec![item.clone()]).to_string()).into()],
+            [Expr::col(column), Expr::val(Json::Array(vec![item.clone()]).to_string())],
         ),
         _ => {
             let value: Value = match item {
@@ -250,7 +250,7 @@ fn json_array_holds(col: &impl ColumnTrait, item: &Json, backend: DbBackend) -> 
             };
             Expr::cust_with_exprs(
                 "EXISTS (SELECT 1 FROM json_each(?) WHERE json_each.value = ?)",
-                [Expr::col(column).into(), Expr::val(value).into()],
+                [Expr::col(column), Expr::val(value)],
             )
         }
     }

@@ -44,7 +44,6 @@ impl Me {
     }
 
     /// The caller's platform connections.
-    #[allow(clippy::too_many_arguments)]
     #[graphql(complexity = "crud::page_complexity(first, last, child_complexity)")]
     async fn platform_connections(
         &self,
@@ -66,7 +65,6 @@ impl Me {
     }
 
     /// The caller's content sources.
-    #[allow(clippy::too_many_arguments)]
     #[graphql(complexity = "crud::page_complexity(first, last, child_complexity)")]
     async fn content_sources(
         &self,
@@ -88,7 +86,6 @@ impl Me {
     }
 
     /// The caller's trend insights.
-    #[allow(clippy::too_many_arguments)]
     #[graphql(complexity = "crud::page_complexity(first, last, child_complexity)")]
     async fn trend_insights(
         &self,
@@ -110,7 +107,6 @@ impl Me {
     }
 
     /// The caller's content drafts.
-    #[allow(clippy::too_many_arguments)]
     #[graphql(complexity = "crud::page_complexity(first, last, child_complexity)")]
     async fn content_drafts(
         &self,
@@ -132,7 +128,6 @@ impl Me {
     }
 
     /// The caller's voice training samples.
-    #[allow(clippy::too_many_arguments)]
     #[graphql(complexity = "crud::page_complexity(first, last, child_complexity)")]
     async fn voice_training_samples(
         &self,
@@ -154,7 +149,6 @@ impl Me {
     }
 
     /// The caller's voice models.
-    #[allow(clippy::too_many_arguments)]
     #[graphql(complexity = "crud::page_complexity(first, last, child_complexity)")]
     async fn voice_models(
         &self,
@@ -176,7 +170,6 @@ impl Me {
     }
 
     /// The caller's daily deliveries.
-    #[allow(clippy::too_many_arguments)]
     #[graphql(complexity = "crud::page_complexity(first, last, child_complexity)")]
     async fn daily_deliveries(
         &self,
@@ -198,7 +191,6 @@ impl Me {
     }
 
     /// The caller's creator analytics.
-    #[allow(clippy::too_many_arguments)]
     #[graphql(complexity = "crud::page_complexity(first, last, child_complexity)")]
     async fn creator_analytics(
         &self,
@@ -220,7 +212,6 @@ impl Me {
     }
 
     /// The caller's content performances.
-    #[allow(clippy::too_many_arguments)]
     #[graphql(complexity = "crud::page_complexity(first, last, child_complexity)")]
     async fn content_performances(
         &self,
@@ -242,7 +233,6 @@ impl Me {
     }
 
     /// The caller's usage trackings.
-    #[allow(clippy::too_many_arguments)]
     #[graphql(complexity = "crud::page_complexity(first, last, child_complexity)")]
     async fn usage_trackings(
         &self,

