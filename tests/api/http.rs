@@ -1,6 +1,7 @@
 //! GraphQL over HTTP: media types, status codes, GraphiQL and the health probes.
 use reqwest::StatusCode;
 use reqwest::header::{ACCEPT, ALLOW, CONTENT_TYPE};
+use sea_orm::{ConnectionTrait, TransactionTrait};
 use serde_json::{Value, json};
 
 use crate::helpers::TestApp;
@@ -189,13 +190,33 @@ async fn readyz_is_503_when_the_database_is_unreachable() {
 #[tokio::test]
 async fn shutdown_lets_an_in_flight_request_finish() {
     let mut app = TestApp::spawn().await;
-    let request = app.client.post(app.url("/graphql")).json(&json!({ "query": "{ serverInfo { version } }" })).send();
+    // Hold the write lock so that a sign-up is provably still running when shutdown starts.
+    let blocker = app.test_db.db.begin().await.expect("begin");
+    let lock = if app.test_db.is_postgres() {
+        "LOCK TABLE users IN ACCESS EXCLUSIVE MODE"
+    } else {
+        "INSERT INTO users (email) VALUES ('blocker@example.com')"
+    };
+    blocker.execute_unprepared(lock).await.expect("lock");
+    let request = app
+        .client
+        .post(app.url("/graphql"))
+        .json(&json!({ "query": "mutation { signUp(email: \"late@example.com\", password: \"a long passphrase 1\") { user { email } } }" }))
+        .send();
     let in_flight = tokio::spawn(request);
-    tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
 
-    app.stop().await;
+    let shutdown = tokio::spawn(async move {
+        app.stop().await;
+        app
+    });
+    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    blocker.rollback().await.expect("release the lock");
+    let app = shutdown.await.expect("stopped");
 
-    let response = in_flight.await.unwrap().unwrap();
+    let response = in_flight.await.expect("task").expect("the in-flight request is answered");
     assert_eq!(response.status(), StatusCode::OK);
+    let body: Value = response.json().await.expect("json");
+    assert_eq!(body["data"]["signUp"]["user"]["email"], "late@example.com", "{body}");
     assert!(app.client.get(app.url("/healthz")).send().await.is_err(), "the server stopped listening");
 }
