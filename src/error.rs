@@ -11,8 +11,13 @@ pub enum AppError {
     Unauthenticated,
     Forbidden,
     NotFound(&'static str),
-    BadInput { field: String, message: String },
+    BadInput {
+        field: String,
+        message: String,
+    },
     Conflict(String),
+    /// A free-tier balance cannot pay for an action.
+    InsufficientCredits,
     Internal,
 }
 
@@ -24,6 +29,7 @@ impl AppError {
             Self::NotFound(_) => "NOT_FOUND",
             Self::BadInput { .. } => "BAD_USER_INPUT",
             Self::Conflict(_) => "CONFLICT",
+            Self::InsufficientCredits => "INSUFFICIENT_CREDITS",
             Self::Internal => "INTERNAL",
         }
     }
@@ -36,6 +42,7 @@ impl AppError {
             Self::NotFound(what) => format!("{what} not found"),
             Self::BadInput { field, message } => format!("{field}: {message}"),
             Self::Conflict(message) => message.clone(),
+            Self::InsufficientCredits => "not enough credits for this action".into(),
             Self::Internal => "internal error".into(),
         }
     }

@@ -3,6 +3,7 @@
 pub mod app;
 pub mod auth;
 pub mod config;
+pub mod credits;
 pub mod crypto;
 pub mod db;
 pub mod error;

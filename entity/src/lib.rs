@@ -8,6 +8,8 @@ pub mod content_performance;
 pub mod content_sources;
 pub mod creator_analytics;
 pub mod creator_profiles;
+pub mod credit_costs;
+pub mod credit_transactions;
 pub mod daily_deliveries;
 pub mod delivery_preferences;
 pub mod platform_connections;

@@ -6,6 +6,8 @@ pub use super::content_performance::Entity as ContentPerformance;
 pub use super::content_sources::Entity as ContentSources;
 pub use super::creator_analytics::Entity as CreatorAnalytics;
 pub use super::creator_profiles::Entity as CreatorProfiles;
+pub use super::credit_costs::Entity as CreditCosts;
+pub use super::credit_transactions::Entity as CreditTransactions;
 pub use super::daily_deliveries::Entity as DailyDeliveries;
 pub use super::delivery_preferences::Entity as DeliveryPreferences;
 pub use super::platform_connections::Entity as PlatformConnections;

@@ -15,6 +15,7 @@ mod m20261124_000008_create_agency_clients;
 mod m20261124_000009_create_system_tables;
 mod m20261124_000010_create_voice_model_activation;
 mod m20261124_000011_create_calculate_daily_credits;
+mod m20261125_000012_create_credit_ledger;
 
 pub struct Migrator;
 
@@ -33,6 +34,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261124_000009_create_system_tables::Migration),
             Box::new(m20261124_000010_create_voice_model_activation::Migration),
             Box::new(m20261124_000011_create_calculate_daily_credits::Migration),
+            Box::new(m20261125_000012_create_credit_ledger::Migration),
         ]
     }
 }
@@ -59,4 +61,6 @@ pub const TABLES: &[&str] = &[
     "agency_clients",
     "ai_processing_logs",
     "system_health_metrics",
+    "credit_costs",
+    "credit_transactions",
 ];

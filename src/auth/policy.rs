@@ -188,6 +188,11 @@ matrix! {
         create: Service, read: Service, update: Service, delete: Service;
     system_health_metrics, "system health metric", owner: None, client: None,
         create: Service, read: Service, update: Service, delete: Service;
+    // The ledger is written by the server alone (no mutation writes it directly).
+    credit_transactions, "credit transaction", owner: Some(UserId), client: None,
+        create: Service, read: Owner, update: Service, delete: Service;
+    credit_costs, "credit cost", owner: None, client: None,
+        create: Service, read: Service, update: Service, delete: Service;
 }
 
 /// Whether a user account exists (agencies name their clients by user id).

@@ -263,8 +263,6 @@ pub struct CreateSubscriptionBillingInput {
     pub current_period_start: Option<DateTime<Utc>>,
     /// `current_period_end`.
     pub current_period_end: Option<DateTime<Utc>>,
-    /// `credit_balance`.
-    pub credit_balance: Option<Decimal>,
     /// `monthly_credit_limit`.
     pub monthly_credit_limit: Option<Decimal>,
     /// `overage_rate`.
@@ -286,8 +284,6 @@ pub struct UpdateSubscriptionBillingInput {
     pub current_period_start: MaybeUndefined<DateTime<Utc>>,
     /// `current_period_end`.
     pub current_period_end: MaybeUndefined<DateTime<Utc>>,
-    /// `credit_balance`.
-    pub credit_balance: MaybeUndefined<Decimal>,
     /// `monthly_credit_limit`.
     pub monthly_credit_limit: MaybeUndefined<Decimal>,
     /// `overage_rate`.
@@ -303,9 +299,6 @@ impl CreateSubscriptionBillingInput {
             &self.subscription_status,
             &["active", "past_due", "canceled", "unpaid", "trialing"],
         )?;
-        if let Some(v) = &self.credit_balance {
-            check::decimal("creditBalance", *v, 10, 2, None)?;
-        }
         if let Some(v) = &self.monthly_credit_limit {
             check::decimal("monthlyCreditLimit", *v, 10, 2, None)?;
         }
@@ -327,7 +320,6 @@ impl CreateSubscriptionBillingInput {
             subscription_status: Set(self.subscription_status),
             current_period_start: self.current_period_start.map_or(NotSet, |v| Set(Some(v))),
             current_period_end: self.current_period_end.map_or(NotSet, |v| Set(Some(v))),
-            credit_balance: self.credit_balance.map_or(NotSet, |v| Set(Some(v))),
             monthly_credit_limit: self.monthly_credit_limit.map_or(NotSet, |v| Set(Some(v))),
             overage_rate: self.overage_rate.map_or(NotSet, |v| Set(Some(v))),
             billing_metadata: self.billing_metadata.map_or(NotSet, |v| Set(Some(v))),
@@ -340,9 +332,6 @@ impl UpdateSubscriptionBillingInput {
     fn validate(&self) -> AppResult<()> {
         if let Some(v) = &self.subscription_status {
             check::one_of("subscriptionStatus", v, &["active", "past_due", "canceled", "unpaid", "trialing"])?;
-        }
-        if let Some(v) = self.credit_balance.value() {
-            check::decimal("creditBalance", *v, 10, 2, None)?;
         }
         if let Some(v) = self.monthly_credit_limit.value() {
             check::decimal("monthlyCreditLimit", *v, 10, 2, None)?;
@@ -362,7 +351,6 @@ impl UpdateSubscriptionBillingInput {
         crud::set(&mut row.subscription_status, self.subscription_status);
         crud::patch(&mut row.current_period_start, self.current_period_start);
         crud::patch(&mut row.current_period_end, self.current_period_end);
-        crud::patch(&mut row.credit_balance, self.credit_balance);
         crud::patch(&mut row.monthly_credit_limit, self.monthly_credit_limit);
         crud::patch(&mut row.overage_rate, self.overage_rate);
         crud::patch(&mut row.billing_metadata, self.billing_metadata);

@@ -252,6 +252,25 @@ impl Me {
         )
         .await
     }
+
+    /// The caller's credit ledger.
+    #[graphql(complexity = "crud::page_complexity(first, last, child_complexity)")]
+    async fn credit_transactions(
+        &self,
+        ctx: &Context<'_>,
+        filter: Option<super::credits::CreditTransactionFilter>,
+        order_by: Option<Vec<super::credits::CreditTransactionOrder>>,
+        first: Option<i32>,
+        after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
+    ) -> async_graphql::Result<Page<super::credits::CreditTransaction>> {
+        let args = PageArgs { first, after, last, before };
+        crud::list::<entity::credit_transactions::Entity, super::credits::CreditTransaction, _, _>(
+            ctx, filter, order_by, args,
+        )
+        .await
+    }
 }
 
 /// The caller's one row of a one-per-user table.

@@ -4,6 +4,7 @@ pub mod agencies;
 pub mod analytics;
 pub mod billing;
 mod check;
+pub mod credits;
 pub mod crud;
 mod cursor;
 pub mod dashboards;
@@ -31,6 +32,7 @@ pub struct Query(
     accounts::AccountQuery,
     rules::RulesQuery,
     dashboards::DashboardQuery,
+    credits::CreditQuery,
     profiles::CreatorProfileQuery,
     profiles::PlatformConnectionQuery,
     trends::ContentSourceQuery,
@@ -55,6 +57,7 @@ pub struct Query(
 pub struct Mutation(
     accounts::AccountMutation,
     rules::RulesMutation,
+    credits::CreditMutation,
     profiles::CreatorProfileMutation,
     profiles::PlatformConnectionMutation,
     trends::ContentSourceMutation,

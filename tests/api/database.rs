@@ -123,8 +123,10 @@ async fn updated_at_moves_on_every_update_of_every_table_that_has_it() {
             vec![("agency_user_id", user.into()), ("client_user_id", other.into()), ("client_name", "C".into())],
             "client_name = 'D'",
         ),
+        ("credit_costs", vec![("action_type", "voice_training".into()), ("cost", dec("5").into())], "cost = 6"),
     ];
     let mut covered = vec!["users"];
+    test.exec("DELETE FROM credit_costs WHERE action_type = 'voice_training'", vec![]).await.expect("make room");
     test.exec("UPDATE users SET updated_at = $1 WHERE id = $2", vec![past.into(), user.into()])
         .await
         .expect("backdate");
@@ -339,7 +341,7 @@ async fn decimal_values_round_trip_exactly_at_every_precision_of_the_seed() {
         ("99999999.99", "0.01", "99.9999"),
         ("12345678.91", "1234.56", "0.0001"),
         ("0.10", "0.30", "12.3456"),
-        ("-0.07", "100", "0.1"),
+        ("0.07", "-100", "0.1"),
     ];
 
     for (balance, limit, rate) in cases {
