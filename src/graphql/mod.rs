@@ -13,6 +13,7 @@ pub mod drafts;
 pub mod filter;
 pub mod loaders;
 pub mod me;
+pub mod privacy;
 pub mod profiles;
 pub mod rules;
 pub mod system;
@@ -33,6 +34,7 @@ pub struct Query(
     rules::RulesQuery,
     dashboards::DashboardQuery,
     credits::CreditQuery,
+    privacy::PrivacyQuery,
     profiles::CreatorProfileQuery,
     profiles::PlatformConnectionQuery,
     trends::ContentSourceQuery,
@@ -58,6 +60,7 @@ pub struct Mutation(
     accounts::AccountMutation,
     rules::RulesMutation,
     credits::CreditMutation,
+    privacy::PrivacyMutation,
     profiles::CreatorProfileMutation,
     profiles::PlatformConnectionMutation,
     trends::ContentSourceMutation,

@@ -10,5 +10,6 @@ mod http;
 mod limits;
 mod lists;
 mod ownership;
+mod privacy;
 mod relations;
 mod schema_sdl;

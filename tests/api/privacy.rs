@@ -1,0 +1,212 @@
+//! Privacy: a user's export holds everything of theirs and nothing secret; deleting an account
+//! leaves nothing of the user in any table.
+use serde_json::{Value, json};
+use uuid::Uuid;
+
+use crate::helpers::{PASSWORD, TestApp, TestUser};
+
+fn email() -> String {
+    format!("{}@example.com", Uuid::new_v4().simple())
+}
+
+fn code(body: &Value) -> &str {
+    body["errors"][0]["extensions"]["code"].as_str().unwrap_or("<none>")
+}
+
+/// Gives `user` rows in many tables through the API.
+async fn populate(app: &TestApp, user: &TestUser, client: &TestUser) {
+    let service = app.service_token();
+    let own = [
+        (
+            "createContentDraft",
+            "CreateContentDraftInput",
+            json!({ "platform": "twitter", "contentType": "single_tweet", "content": "hello" }),
+        ),
+        (
+            "createPlatformConnection",
+            "CreatePlatformConnectionInput",
+            json!({ "platform": "linkedin", "platformUserId": "1", "platformUsername": "me", "accessToken": "very-secret-token" }),
+        ),
+        (
+            "createContentSource",
+            "CreateContentSourceInput",
+            json!({ "sourceType": "newsletter_rss", "sourceIdentifier": "x", "sourceName": "X" }),
+        ),
+        (
+            "createVoiceTrainingSample",
+            "CreateVoiceTrainingSampleInput",
+            json!({ "sampleContent": "my words", "platform": "twitter" }),
+        ),
+        ("createAgencyClient", "CreateAgencyClientInput", json!({ "clientUserId": client.id, "clientName": "Client" })),
+    ];
+    for (mutation, input_type, input) in own {
+        let body = app
+            .gql_as(
+                Some(&user.token),
+                &format!("mutation($i: {input_type}!) {{ {mutation}(input: $i) {{ id }} }}"),
+                json!({ "i": input }),
+            )
+            .await;
+        assert!(body["errors"].is_null(), "{mutation}: {body}");
+    }
+    let by_service = [
+        (
+            "createTrendInsight",
+            "CreateTrendInsightInput",
+            json!({ "userId": user.id, "trendTopic": "t", "trendDescription": "d", "confidenceScore": "0.5", "sourceCount": 1 }),
+        ),
+        (
+            "createVoiceModel",
+            "CreateVoiceModelInput",
+            json!({ "userId": user.id, "modelVersion": "v1", "modelConfig": {}, "trainingDataCount": 1 }),
+        ),
+        ("createDailyDelivery", "CreateDailyDeliveryInput", json!({ "userId": user.id, "deliveryDate": "2026-11-24" })),
+        (
+            "createCreatorAnalytic",
+            "CreateCreatorAnalyticInput",
+            json!({ "userId": user.id, "metricDate": "2026-11-24", "platform": "overall" }),
+        ),
+        (
+            "createAiProcessingLog",
+            "CreateAiProcessingLogInput",
+            json!({ "userId": user.id, "processingType": "trend_analysis", "inputData": {} }),
+        ),
+    ];
+    for (mutation, input_type, input) in by_service {
+        let body = app
+            .gql_as(
+                Some(&service),
+                &format!("mutation($i: {input_type}!) {{ {mutation}(input: $i) {{ id }} }}"),
+                json!({ "i": input }),
+            )
+            .await;
+        assert!(body["errors"].is_null(), "{mutation}: {body}");
+    }
+    let usage = app
+        .gql_as(Some(&service), "mutation($u: UUID!) { recordUsage(input: { userId: $u, actionType: \"draft_generated\" }) { transaction { id } } }", json!({ "u": user.id }))
+        .await;
+    assert!(usage["errors"].is_null(), "{usage}");
+}
+
+#[tokio::test]
+async fn an_export_holds_everything_the_user_owns_and_no_secret() {
+    let app = TestApp::spawn().await;
+    let (ann, bob, cid) = (app.sign_up(&email()).await, app.sign_up(&email()).await, app.sign_up(&email()).await);
+    populate(&app, &ann, &cid).await;
+    populate(&app, &bob, &cid).await;
+
+    let body = app.gql_as(Some(&ann.token), "{ exportMyData }", json!({})).await;
+    let by_service = app
+        .gql_as(Some(&app.service_token()), "query($u: UUID!) { exportMyData(userId: $u) }", json!({ "u": ann.id }))
+        .await;
+    let other =
+        app.gql_as(Some(&ann.token), "query($u: UUID!) { exportMyData(userId: $u) }", json!({ "u": bob.id })).await;
+
+    let export = &body["data"]["exportMyData"];
+    assert_eq!(export["user"]["id"], ann.id.to_string(), "{body}");
+    let tables = export["tables"].as_object().expect("tables");
+    for table in [
+        "creator_profiles",
+        "platform_connections",
+        "content_sources",
+        "trend_insights",
+        "content_drafts",
+        "voice_training_data",
+        "voice_models",
+        "delivery_preferences",
+        "daily_deliveries",
+        "creator_analytics",
+        "usage_tracking",
+        "subscription_billing",
+        "agency_clients",
+        "ai_processing_logs",
+        "credit_transactions",
+        "sessions",
+    ] {
+        let rows = tables[table].as_array().unwrap_or_else(|| panic!("{table} exported"));
+        assert!(!rows.is_empty(), "{table} holds Ann's rows");
+        for row in rows {
+            let owners = [&row["user_id"], &row["agency_user_id"], &row["client_user_id"]];
+            assert!(owners.iter().any(|o| o.as_str() == Some(&ann.id.to_string())), "{table} row is Ann's: {row}");
+        }
+    }
+    let text = export.to_string();
+    assert!(
+        !text.contains("very-secret-token") && !text.contains("access_token") && !text.contains("password_hash"),
+        "no secrets"
+    );
+    assert!(!text.contains(&bob.id.to_string()), "nothing of Bob's");
+    assert_eq!(by_service["data"]["exportMyData"], *export);
+    assert_eq!(code(&other), "BAD_USER_INPUT");
+}
+
+#[tokio::test]
+async fn deleting_an_account_needs_the_password_and_leaves_nothing_of_the_user() {
+    let app = TestApp::spawn().await;
+    let (ann, bob, cid) = (app.sign_up(&email()).await, app.sign_up(&email()).await, app.sign_up(&email()).await);
+    populate(&app, &ann, &cid).await;
+    populate(&app, &bob, &cid).await;
+    let delete = "mutation($p: String) { deleteMyAccount(password: $p) }";
+
+    let wrong = app.gql_as(Some(&ann.token), delete, json!({ "p": "not the password 1" })).await;
+    assert_eq!(code(&wrong), "BAD_USER_INPUT");
+    assert_eq!(app.test_db.count("SELECT COUNT(*) FROM users WHERE id = $1", vec![ann.id.into()]).await, 1);
+    let deleted = app.gql_as(Some(&ann.token), delete, json!({ "p": PASSWORD })).await;
+
+    assert_eq!(deleted["data"]["deleteMyAccount"], true, "{deleted}");
+    for table in migration::TABLES {
+        for column in ["id", "user_id", "agency_user_id", "client_user_id"] {
+            let exists = app.test_db.count(&column_exists_sql(&app, table, column), vec![]).await;
+            if exists == 0 {
+                continue;
+            }
+            let left = app
+                .test_db
+                .count(&format!("SELECT COUNT(*) FROM {table} WHERE {column} = $1"), vec![ann.id.into()])
+                .await;
+            assert_eq!(left, 0, "{table}.{column} still names Ann");
+        }
+    }
+    let orphans = app
+        .test_db
+        .count("SELECT COUNT(*) FROM refresh_tokens WHERE session_id NOT IN (SELECT id FROM sessions)", vec![])
+        .await;
+    assert_eq!(orphans, 0);
+    let bobs = app.gql_as(Some(&bob.token), "{ me { contentDrafts { totalCount } } }", json!({})).await;
+    assert_eq!(bobs["data"]["me"]["contentDrafts"]["totalCount"], 1, "Bob keeps his rows: {bobs}");
+    let refresh = app
+        .gql(
+            "mutation($t: String!) { refreshSession(refreshToken: $t) { accessToken } }",
+            json!({ "t": ann.refresh_token }),
+        )
+        .await;
+    assert_eq!(code(&refresh), "UNAUTHENTICATED", "the sessions ended with the account");
+}
+
+#[tokio::test]
+async fn the_service_role_deletes_any_account() {
+    let app = TestApp::spawn().await;
+    let ann = app.sign_up(&email()).await;
+
+    let deleted = app
+        .gql_as(
+            Some(&app.service_token()),
+            "mutation($u: UUID!) { deleteMyAccount(userId: $u) }",
+            json!({ "u": ann.id }),
+        )
+        .await;
+
+    assert_eq!(deleted["data"]["deleteMyAccount"], true, "{deleted}");
+    assert_eq!(app.test_db.count("SELECT COUNT(*) FROM users WHERE id = $1", vec![ann.id.into()]).await, 0);
+}
+
+fn column_exists_sql(app: &TestApp, table: &str, column: &str) -> String {
+    if app.test_db.is_postgres() {
+        format!(
+            "SELECT COUNT(*) FROM information_schema.columns WHERE table_schema = current_schema() \
+             AND table_name = '{table}' AND column_name = '{column}'"
+        )
+    } else {
+        format!("SELECT COUNT(*) FROM pragma_table_info('{table}') WHERE name = '{column}'")
+    }
+}
