@@ -26,6 +26,11 @@ pub enum Command {
     },
     /// Print the GraphQL schema (SDL).
     Schema,
+    /// Run scheduled jobs now.
+    Jobs {
+        #[command(subcommand)]
+        action: JobsAction,
+    },
     /// Mint an access token for internal tools, signed with the configured secret.
     Token {
         /// The role the token carries.
@@ -37,6 +42,16 @@ pub enum Command {
         /// Lifetime in seconds.
         #[arg(long, default_value_t = 3600)]
         ttl: u64,
+    },
+}
+
+#[derive(Debug, Clone, Copy, Subcommand)]
+pub enum JobsAction {
+    /// Run one job (or, without a name, every job) once.
+    Run {
+        /// The job to run.
+        #[arg(value_enum)]
+        job: Option<crate::jobs::Job>,
     },
 }
 
@@ -149,6 +164,11 @@ pub struct Config {
     /// Largest request body, in bytes.
     #[arg(long, env = "MAX_DOCUMENT_BYTES", default_value_t = 100_000, global = true)]
     pub max_document_bytes: usize,
+
+    /// Seconds between scheduled job runs (archiving, purging, summaries, credit resets); 0 turns
+    /// the schedule off.
+    #[arg(long, env = "JOBS_INTERVAL", default_value_t = 3600, global = true)]
+    pub jobs_interval: u64,
 
     /// Seconds in-flight requests get to finish after SIGTERM or Ctrl-C.
     #[arg(long, env = "SHUTDOWN_TIMEOUT", default_value_t = 30, global = true)]

@@ -44,7 +44,7 @@ fn statement(backend: DbBackend, sql: &str, values: Vec<sea_orm::Value>) -> Stat
 }
 
 /// `$1`-style parameters as SQLite's `?` (each used once, in order).
-fn question_marks(sql: &str) -> String {
+pub fn question_marks(sql: &str) -> String {
     let mut out = String::with_capacity(sql.len());
     let mut chars = sql.chars().peekable();
     while let Some(c) = chars.next() {
@@ -185,4 +185,45 @@ pub async fn credit(
     .await?;
     txn.commit().await?;
     Ok(transaction)
+}
+
+/// Starts a new period: the balance becomes the monthly allowance, the change going through the
+/// ledger. Only a subscription whose period has not yet been advanced is reset, so a repeated
+/// run changes nothing.
+pub async fn reset_allowance(
+    db: &DatabaseConnection,
+    user: Uuid,
+    balance: Decimal,
+    allowance: Decimal,
+    period_start: chrono::DateTime<Utc>,
+    period_end: chrono::DateTime<Utc>,
+) -> AppResult<()> {
+    let txn = db.begin().await?;
+    let backend = txn.get_database_backend();
+    let updated = txn
+        .execute_raw(statement(
+            backend,
+            "UPDATE subscription_billing SET credit_balance = $1, current_period_start = $2, current_period_end = $3 \
+             WHERE user_id = $4 AND current_period_end < $5",
+            vec![allowance.into(), period_start.into(), period_end.into(), user.into(), period_end.into()],
+        ))
+        .await?
+        .rows_affected();
+    if updated == 1 {
+        credit_transactions::ActiveModel {
+            id: Set(Uuid::new_v4()),
+            user_id: Set(user),
+            amount: Set((allowance - balance).round_dp(2)),
+            reason: Set(Credit::MonthlyReset.reason().into()),
+            usage_id: Set(None),
+            balance_after: Set(allowance),
+            overage_credits: Set(None),
+            overage_charge: Set(None),
+            created_at: Set(Utc::now()),
+        }
+        .insert(&txn)
+        .await?;
+    }
+    txn.commit().await?;
+    Ok(())
 }

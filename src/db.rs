@@ -7,6 +7,10 @@ use sea_orm::{ConnectOptions, Database, DatabaseConnection, DbBackend, DbErr};
 
 use crate::config::Config;
 
+/// SQLite's `gen_random_uuid()`: a version-4 uuid as the 16-byte blob the driver reads.
+pub const SQLITE_UUID_V4: &str = "unhex(hex(randomblob(6)) || '4' || substr(hex(randomblob(2)), 2) \
+     || substr('89AB', 1 + (abs(random()) % 4), 1) || substr(hex(randomblob(2)), 2) || hex(randomblob(6)))";
+
 /// The kind of database the server runs on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]
 pub enum DatabaseKind {

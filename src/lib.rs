@@ -8,6 +8,7 @@ pub mod crypto;
 pub mod db;
 pub mod error;
 pub mod graphql;
+pub mod jobs;
 pub mod usage;
 
 use anyhow::Context as _;
@@ -16,7 +17,7 @@ use sea_orm::DatabaseConnection;
 use tokio::net::TcpListener;
 
 use crate::app::AppState;
-use crate::config::{Cli, Command, Config, MigrateAction, TokenRole};
+use crate::config::{Cli, Command, Config, JobsAction, MigrateAction, TokenRole};
 use crate::db::{DbOptions, redact_url};
 
 /// Runs one CLI command to completion.
@@ -27,6 +28,24 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Migrate { action } => migrate(&config, action).await,
         Command::Schema => {
             print!("{}", graphql::sdl());
+            Ok(())
+        }
+        Command::Jobs { action: JobsAction::Run { job } } => {
+            let db = connect(&config).await?;
+            let slot = format!("manual:{}", uuid::Uuid::new_v4());
+            let jobs: Vec<jobs::Job> = match job {
+                Some(job) => vec![job],
+                None => jobs::Job::ALL.to_vec(),
+            };
+            for job in jobs {
+                match jobs::run(&db, job, &slot, chrono::Utc::now())
+                    .await
+                    .with_context(|| format!("job {} failed", job.name()))?
+                {
+                    jobs::Outcome::Ran { rows } => println!("{}\t{rows} rows", job.name()),
+                    jobs::Outcome::AlreadyClaimed => println!("{}\talready run", job.name()),
+                }
+            }
             Ok(())
         }
         Command::Token { role, sub, ttl } => {
@@ -54,8 +73,15 @@ async fn serve(config: Config) -> anyhow::Result<()> {
     } else {
         println!("CreatorPulse API on http://{addr}/graphql");
     }
+    let jobs_every = config.jobs_interval;
     let state = AppState::new(db, config).map_err(anyhow::Error::msg)?;
-    app::serve(listener, state, shutdown).await.context("server error")
+    let (stop_jobs, jobs_stopped) = tokio::sync::watch::channel(false);
+    if jobs_every > 0 {
+        tokio::spawn(jobs::schedule(state.db.clone(), std::time::Duration::from_secs(jobs_every), jobs_stopped));
+    }
+    let served = app::serve(listener, state, shutdown).await.context("server error");
+    let _ = stop_jobs.send(true);
+    served
 }
 
 async fn migrate(config: &Config, action: MigrateAction) -> anyhow::Result<()> {

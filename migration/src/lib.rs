@@ -16,6 +16,7 @@ mod m20261124_000009_create_system_tables;
 mod m20261124_000010_create_voice_model_activation;
 mod m20261124_000011_create_calculate_daily_credits;
 mod m20261125_000012_create_credit_ledger;
+mod m20261125_000013_create_retention;
 
 pub struct Migrator;
 
@@ -35,6 +36,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261124_000010_create_voice_model_activation::Migration),
             Box::new(m20261124_000011_create_calculate_daily_credits::Migration),
             Box::new(m20261125_000012_create_credit_ledger::Migration),
+            Box::new(m20261125_000013_create_retention::Migration),
         ]
     }
 }
@@ -63,4 +65,7 @@ pub const TABLES: &[&str] = &[
     "system_health_metrics",
     "credit_costs",
     "credit_transactions",
+    "content_drafts_archive",
+    "content_performance_summaries",
+    "job_runs",
 ];

@@ -7,6 +7,7 @@ mod dashboards;
 mod database;
 mod helpers;
 mod http;
+mod jobs;
 mod limits;
 mod lists;
 mod ownership;
