@@ -56,6 +56,8 @@ pub async fn connect(options: &DbOptions) -> Result<DatabaseConnection, DbErr> {
         .connect_timeout(options.connect_timeout)
         .acquire_timeout(options.connect_timeout.max(Duration::from_secs(5)))
         .sqlx_logging(false)
+        // A checkout round trip per query costs more than the rare dead connection it finds.
+        .test_before_acquire(false)
         .map_sqlx_sqlite_opts(|o| {
             o.journal_mode(SqliteJournalMode::Wal)
                 .synchronous(SqliteSynchronous::Normal)
