@@ -25,6 +25,13 @@ pub struct Model {
     pub is_active: Option<bool>,
     pub created_at: Option<DateTimeUtc>,
     pub updated_at: Option<DateTimeUtc>,
+    /// One of: `invited`, `accepted`, `revoked`. Delegation holds only once the client accepted
+    /// and while the relationship is active.
+    pub status: String,
+    /// When the client accepted.
+    pub accepted_at: Option<DateTimeUtc>,
+    /// When the client revoked the agency's access.
+    pub revoked_at: Option<DateTimeUtc>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

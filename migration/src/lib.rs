@@ -17,6 +17,7 @@ mod m20261124_000010_create_voice_model_activation;
 mod m20261124_000011_create_calculate_daily_credits;
 mod m20261125_000012_create_credit_ledger;
 mod m20261125_000013_create_retention;
+mod m20261125_000014_add_agency_consent;
 
 pub struct Migrator;
 
@@ -37,6 +38,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261124_000011_create_calculate_daily_credits::Migration),
             Box::new(m20261125_000012_create_credit_ledger::Migration),
             Box::new(m20261125_000013_create_retention::Migration),
+            Box::new(m20261125_000014_add_agency_consent::Migration),
         ]
     }
 }

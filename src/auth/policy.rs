@@ -2,8 +2,8 @@
 //!
 //! Resolvers never call `Entity::find()`: they ask [`scope`] for a select already narrowed to the
 //! rows the viewer may see for an operation. A table not implementing [`Guarded`] cannot be read.
-use sea_orm::sea_query::IntoCondition;
-use sea_orm::{ColumnTrait, Condition, EntityTrait, QueryFilter, Select};
+use sea_orm::sea_query::{Alias, Expr, ExprTrait, IntoCondition, Query, SelectStatement};
+use sea_orm::{ColumnTrait, Condition, DbBackend, EntityTrait, QueryFilter, Select};
 use uuid::Uuid;
 
 use super::Viewer;
@@ -65,16 +65,67 @@ fn grant<E: Guarded>(op: Op) -> Grant {
     }
 }
 
-/// The rows of `E` the viewer may see for `op`, as a condition; `None` means every row.
+/// The rights an agency may be given over a client (`agency_clients.permissions`).
+pub const AGENCY_PERMISSIONS: &[&str] = &["read_drafts", "write_drafts", "read_analytics"];
+
+/// The permission that lets an agency do `op` on a client's rows of `table`.
+fn delegated_permission(table: &str, op: Op) -> Option<&'static str> {
+    match (table, op) {
+        ("content_drafts", Op::Read) => Some("read_drafts"),
+        ("content_drafts", Op::Update | Op::Delete) => Some("write_drafts"),
+        ("creator_analytics" | "content_performance", Op::Read) => Some("read_analytics"),
+        _ => None,
+    }
+}
+
+/// The clients who accepted `agency`, are active, and granted it `permission`.
+fn delegating_clients(agency: Uuid, permission: &'static str, backend: DbBackend) -> SelectStatement {
+    let granted = match backend {
+        DbBackend::Postgres => Expr::cust_with_values("(permissions ->> $1) = 'true'", [permission]),
+        _ => Expr::cust_with_values("json_extract(permissions, '$.' || ?) = 1", [permission]),
+    };
+    Query::select()
+        .column(Alias::new("client_user_id"))
+        .from(Alias::new("agency_clients"))
+        .and_where(Expr::col(Alias::new("agency_user_id")).eq(agency))
+        .and_where(Expr::col(Alias::new("status")).eq("accepted"))
+        .and_where(Expr::col(Alias::new("is_active")).eq(true))
+        .and_where(granted)
+        .to_owned()
+}
+
+/// Refuses callers the matrix grants `op` on `E` to nobody of their kind.
+pub fn allowed<E: Guarded>(viewer: &Viewer, op: Op) -> AppResult<()> {
+    match (viewer, grant::<E>(op)) {
+        (Viewer::Service, _) => Ok(()),
+        (Viewer::Anonymous, _) => Err(AppError::Unauthenticated),
+        (Viewer::User { .. }, Grant::Service) => Err(AppError::Forbidden),
+        (Viewer::User { .. }, _) if E::owner_column().is_none() => Err(AppError::Forbidden),
+        (Viewer::User { .. }, _) => Ok(()),
+    }
+}
+
+/// The rows of `E` the viewer may see for `op`, as a condition; `None` means every row. An
+/// agency also reaches the rows of clients who accepted it and granted the matching permission.
 ///
 /// Refusals happen before any row is looked at, so they never depend on which rows exist.
-pub fn condition<E: Guarded>(viewer: &Viewer, op: Op) -> AppResult<Option<Condition>> {
+pub fn condition<E: Guarded>(viewer: &Viewer, op: Op, backend: DbBackend) -> AppResult<Option<Condition>> {
+    allowed::<E>(viewer, op)?;
     match viewer {
         Viewer::Service => Ok(None),
         Viewer::Anonymous => Err(AppError::Unauthenticated),
         Viewer::User { id, .. } => match grant::<E>(op) {
             Grant::Service => Err(AppError::Forbidden),
-            Grant::Owner => Ok(Some(E::owner_column().ok_or(AppError::Forbidden)?.eq(*id).into_condition())),
+            Grant::Owner => {
+                let owner = E::owner_column().ok_or(AppError::Forbidden)?;
+                let own = owner.eq(*id).into_condition();
+                Ok(Some(match delegated_permission(E::default().table_name(), op) {
+                    Some(permission) => {
+                        Condition::any().add(own).add(owner.in_subquery(delegating_clients(*id, permission, backend)))
+                    }
+                    None => own,
+                }))
+            }
             Grant::OwnerOrClient => {
                 let mut any = Condition::any().add(E::owner_column().ok_or(AppError::Forbidden)?.eq(*id));
                 if let Some(client) = E::client_column() {
@@ -87,23 +138,23 @@ pub fn condition<E: Guarded>(viewer: &Viewer, op: Op) -> AppResult<Option<Condit
 }
 
 /// A select of the rows of `E` the viewer may see for `op`.
-pub fn scope<E: Guarded>(viewer: &Viewer, op: Op) -> AppResult<Select<E>> {
+pub fn scope<E: Guarded>(viewer: &Viewer, op: Op, backend: DbBackend) -> AppResult<Select<E>> {
     let select = E::find();
-    Ok(match condition::<E>(viewer, op)? {
+    Ok(match condition::<E>(viewer, op, backend)? {
         Some(cond) => select.filter(cond),
         None => select,
     })
 }
 
 /// A select of the one row `id`, if the viewer may see it for `op`.
-pub fn scope_one<E: Guarded>(viewer: &Viewer, op: Op, id: Uuid) -> AppResult<Select<E>> {
-    Ok(scope::<E>(viewer, op)?.filter(E::id_column().eq(id)))
+pub fn scope_one<E: Guarded>(viewer: &Viewer, op: Op, id: Uuid, backend: DbBackend) -> AppResult<Select<E>> {
+    Ok(scope::<E>(viewer, op, backend)?.filter(E::id_column().eq(id)))
 }
 
 /// The user a new row belongs to. Users create only their own rows and never name another;
 /// the service role names the user it acts for (`None` only where a row may have no user).
 pub fn owner_for_create<E: Guarded>(viewer: &Viewer, requested: Option<Uuid>, field: &str) -> AppResult<Option<Uuid>> {
-    condition::<E>(viewer, Op::Create)?;
+    allowed::<E>(viewer, Op::Create)?;
     match (viewer, requested) {
         (Viewer::Service, requested) => Ok(requested),
         (Viewer::User { id, .. }, None) => Ok(Some(*id)),
@@ -120,9 +171,9 @@ pub fn required_owner(owner: Option<Uuid>, field: &str) -> AppResult<Uuid> {
 
 /// A referenced row: it must exist, be readable by the viewer, and belong to `owner` (the
 /// referencing row's user); otherwise it is `NOT_FOUND`, as if it did not exist.
-pub fn reference<E: Guarded>(viewer: &Viewer, id: Uuid, owner: Uuid) -> AppResult<Select<E>> {
+pub fn reference<E: Guarded>(viewer: &Viewer, id: Uuid, owner: Uuid, backend: DbBackend) -> AppResult<Select<E>> {
     let column = E::owner_column().ok_or(AppError::NotFound(E::NAME))?;
-    Ok(scope_one::<E>(viewer, Op::Read, id)?.filter(column.eq(owner)))
+    Ok(scope_one::<E>(viewer, Op::Read, id, backend)?.filter(column.eq(owner)))
 }
 
 /// Declares a table's row of the access matrix.

@@ -10,9 +10,12 @@ use uuid::Uuid;
 
 use super::check;
 use super::crud::{self, Page, PageArgs};
+use super::drafts::{ContentDraft, ContentDraftFilter, ContentDraftOrder};
 use super::filter::{table_filter, table_order};
+use super::loaders;
 use crate::auth::policy;
 use crate::error::AppResult;
+use entity::content_drafts;
 
 /// A new agency client.
 #[derive(InputObject)]
@@ -54,7 +57,7 @@ impl CreateAgencyClientInput {
     fn validate(&self) -> AppResult<()> {
         check::not_blank("clientName", &self.client_name)?;
         if let Some(v) = &self.permissions {
-            check::json_object("permissions", v)?;
+            check::permissions("permissions", v)?;
         }
         if let Some(v) = &self.billing_allocation {
             check::decimal("billingAllocation", *v, 5, 2, None)?;
@@ -83,7 +86,7 @@ impl UpdateAgencyClientInput {
             check::not_blank("clientName", v)?;
         }
         if let Some(v) = self.permissions.value() {
-            check::json_object("permissions", v)?;
+            check::permissions("permissions", v)?;
         }
         if let Some(v) = self.billing_allocation.value() {
             check::decimal("billingAllocation", *v, 5, 2, None)?;
@@ -163,6 +166,41 @@ impl AgencyClient {
     async fn updated_at(&self) -> Option<DateTime<Utc>> {
         self.0.updated_at
     }
+
+    /// One of: `invited`, `accepted`, `revoked`.
+    async fn status(&self) -> &str {
+        &self.0.status
+    }
+
+    /// `accepted_at`.
+    async fn accepted_at(&self) -> Option<DateTime<Utc>> {
+        self.0.accepted_at
+    }
+
+    /// `revoked_at`.
+    async fn revoked_at(&self) -> Option<DateTime<Utc>> {
+        self.0.revoked_at
+    }
+
+    /// The client's drafts, once the client accepted and while the agency may read drafts.
+    #[graphql(complexity = "crud::page_complexity(first, None, child_complexity)")]
+    async fn client_drafts(
+        &self,
+        ctx: &Context<'_>,
+        filter: Option<ContentDraftFilter>,
+        order_by: Option<Vec<ContentDraftOrder>>,
+        first: Option<i32>,
+    ) -> async_graphql::Result<Page<ContentDraft>> {
+        loaders::children::<content_drafts::Entity, ContentDraft, _, _>(
+            ctx,
+            content_drafts::Column::UserId,
+            self.0.client_user_id,
+            filter,
+            order_by,
+            first,
+        )
+        .await
+    }
 }
 
 table_filter! {
@@ -178,13 +216,16 @@ table_filter! {
         is_active ("isActive"): BooleanFilter => IsActive,
         created_at ("createdAt"): DateTimeFilter => CreatedAt,
         updated_at ("updatedAt"): DateTimeFilter => UpdatedAt,
+        status ("status"): StringFilter => Status,
+        accepted_at ("acceptedAt"): DateTimeFilter => AcceptedAt,
+        revoked_at ("revokedAt"): DateTimeFilter => RevokedAt,
     }
 }
 
 table_order! {
     /// One sort key of agency clients; ties are broken by id.
     AgencyClientOrder, AgencyClientOrderField for agency_clients {
-        Id, AgencyUserId, ClientUserId, ClientName, ClientBrand, BillingAllocation, IsActive, CreatedAt, UpdatedAt,
+        Id, AgencyUserId, ClientUserId, ClientName, ClientBrand, BillingAllocation, IsActive, CreatedAt, UpdatedAt, Status, AcceptedAt, RevokedAt,
     }
 }
 

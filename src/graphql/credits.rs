@@ -168,10 +168,11 @@ impl CreditQuery {
 
     /// What each action costs (service role).
     async fn credit_costs(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<CreditCost>> {
-        let rows = policy::scope::<credit_costs::Entity>(crud::viewer(ctx)?, Op::Read)?
-            .all(crud::db(ctx)?)
-            .await
-            .map_err(AppError::from)?;
+        let rows =
+            policy::scope::<credit_costs::Entity>(crud::viewer(ctx)?, Op::Read, crud::db(ctx)?.get_database_backend())?
+                .all(crud::db(ctx)?)
+                .await
+                .map_err(AppError::from)?;
         Ok(rows.into_iter().map(CreditCost).collect())
     }
 }
@@ -231,13 +232,17 @@ impl CreditMutation {
     ) -> async_graphql::Result<CreditCost> {
         check::one_of("actionType", &action_type, ACTIONS)?;
         check::decimal("cost", cost, 8, 2, Some((0, 999_999)))?;
-        let id = policy::scope::<credit_costs::Entity>(crud::viewer(ctx)?, Op::Update)?
-            .filter(credit_costs::Column::ActionType.eq(action_type))
-            .one(crud::db(ctx)?)
-            .await
-            .map_err(AppError::from)?
-            .ok_or(AppError::NotFound("credit cost"))?
-            .id;
+        let id = policy::scope::<credit_costs::Entity>(
+            crud::viewer(ctx)?,
+            Op::Update,
+            crud::db(ctx)?.get_database_backend(),
+        )?
+        .filter(credit_costs::Column::ActionType.eq(action_type))
+        .one(crud::db(ctx)?)
+        .await
+        .map_err(AppError::from)?
+        .ok_or(AppError::NotFound("credit cost"))?
+        .id;
         let row = crud::update::<credit_costs::Entity>(ctx, id, |row| {
             row.cost = Set(cost);
             Ok(())

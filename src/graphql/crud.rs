@@ -63,12 +63,15 @@ pub fn db<'a>(ctx: &'a Context<'_>) -> AppResult<&'a DatabaseConnection> {
 
 /// One row by id, or `NOT_FOUND` (the same for a row that exists but is not the viewer's).
 pub async fn get<E: Guarded>(ctx: &Context<'_>, id: Uuid) -> AppResult<E::Model> {
-    policy::scope_one::<E>(viewer(ctx)?, Op::Read, id)?.one(db(ctx)?).await?.ok_or(AppError::NotFound(E::NAME))
+    policy::scope_one::<E>(viewer(ctx)?, Op::Read, id, db(ctx)?.get_database_backend())?
+        .one(db(ctx)?)
+        .await?
+        .ok_or(AppError::NotFound(E::NAME))
 }
 
 /// Checks that `id` names a row of `E` the viewer may read and that belongs to `owner`.
 pub async fn ensure_reference<E: Guarded>(ctx: &Context<'_>, id: Uuid, owner: Uuid) -> AppResult<()> {
-    match policy::reference::<E>(viewer(ctx)?, id, owner)?.one(db(ctx)?).await? {
+    match policy::reference::<E>(viewer(ctx)?, id, owner, db(ctx)?.get_database_backend())?.one(db(ctx)?).await? {
         Some(_) => Ok(()),
         None => Err(AppError::NotFound(E::NAME)),
     }
@@ -88,7 +91,7 @@ where
     F: TableFilter,
     O: TableOrder<E>,
 {
-    let select = policy::scope::<E>(viewer(ctx)?, Op::Read)?;
+    let select = policy::scope::<E>(viewer(ctx)?, Op::Read, db(ctx)?.get_database_backend())?;
     page::<E, W, F, O>(ctx, select, filter, order, args).await
 }
 
@@ -184,7 +187,7 @@ where
     E::Model: IntoActiveModel<E::ActiveModel>,
     E::ActiveModel: ActiveModelBehavior + Send,
 {
-    policy::condition::<E>(viewer(ctx)?, Op::Create)?;
+    policy::condition::<E>(viewer(ctx)?, Op::Create, db(ctx)?.get_database_backend())?;
     let model = row.insert(db(ctx)?).await?;
     // Re-read: database triggers may have changed the row after the insert.
     get_any::<E>(ctx, E::id_of(&model)).await
@@ -196,7 +199,7 @@ pub async fn owner_for_update<E: Guarded>(
     id: Uuid,
     owner_of: impl Fn(&E::Model) -> Uuid,
 ) -> AppResult<Uuid> {
-    let row = policy::scope_one::<E>(viewer(ctx)?, Op::Update, id)?
+    let row = policy::scope_one::<E>(viewer(ctx)?, Op::Update, id, db(ctx)?.get_database_backend())?
         .one(db(ctx)?)
         .await?
         .ok_or(AppError::NotFound(E::NAME))?;
@@ -214,7 +217,7 @@ where
     E::Model: IntoActiveModel<E::ActiveModel>,
     E::ActiveModel: ActiveModelBehavior + Send,
 {
-    let select = policy::scope_one::<E>(viewer(ctx)?, Op::Update, id)?;
+    let select = policy::scope_one::<E>(viewer(ctx)?, Op::Update, id, db(ctx)?.get_database_backend())?;
     let txn = db(ctx)?.begin().await?;
     let row = select.one(&txn).await?.ok_or(AppError::NotFound(E::NAME))?;
     let mut active = row.into_active_model();
@@ -229,7 +232,7 @@ where
 /// Deletes a row the viewer may delete; `NOT_FOUND` otherwise.
 pub async fn delete<E: Guarded>(ctx: &Context<'_>, id: Uuid) -> AppResult<Uuid> {
     let mut delete = E::delete_many().filter(E::id_column().eq(id));
-    if let Some(cond) = policy::condition::<E>(viewer(ctx)?, Op::Delete)? {
+    if let Some(cond) = policy::condition::<E>(viewer(ctx)?, Op::Delete, db(ctx)?.get_database_backend())? {
         delete = delete.filter(cond);
     }
     match delete.exec(db(ctx)?).await?.rows_affected {
@@ -240,7 +243,10 @@ pub async fn delete<E: Guarded>(ctx: &Context<'_>, id: Uuid) -> AppResult<Uuid> 
 
 /// Reads back a row just written by this request.
 async fn get_any<E: Guarded>(ctx: &Context<'_>, id: Uuid) -> AppResult<E::Model> {
-    policy::scope_one::<E>(&Viewer::Service, Op::Read, id)?.one(db(ctx)?).await?.ok_or(AppError::NotFound(E::NAME))
+    policy::scope_one::<E>(&Viewer::Service, Op::Read, id, db(ctx)?.get_database_backend())?
+        .one(db(ctx)?)
+        .await?
+        .ok_or(AppError::NotFound(E::NAME))
 }
 
 /// Sets a NOT NULL column when the patch names it.

@@ -105,7 +105,7 @@ fn check_range(from: NaiveDate, to: NaiveDate) -> AppResult<()> {
 /// The rows of `E` the caller may read; the service role may narrow them to one user.
 fn scoped<E: Guarded>(ctx: &Context<'_>, user_id: Option<Uuid>, user_column: E::Column) -> AppResult<Select<E>> {
     let viewer = crud::viewer(ctx)?;
-    let select = policy::scope::<E>(viewer, Op::Read)?;
+    let select = policy::scope::<E>(viewer, Op::Read, crud::db(ctx)?.get_database_backend())?;
     match (viewer, user_id) {
         (Viewer::Service, Some(user)) => Ok(select.filter(user_column.eq(user))),
         (_, None) => Ok(select),

@@ -77,7 +77,7 @@ where
     E::Model: Clone,
 {
     async fn load(&mut self, keys: &[Uuid]) -> HashMap<Uuid, Result<Option<E::Model>, LoadFailed>> {
-        let rows = match policy::scope::<E>(&self.viewer, Op::Read) {
+        let rows = match policy::scope::<E>(&self.viewer, Op::Read, self.db.get_database_backend()) {
             Ok(select) => select.filter(E::id_column().is_in(keys.to_vec())).all(&self.db).await.map_err(|err| {
                 tracing::error!(error = %err, "batch load failed");
                 LoadFailed
@@ -172,7 +172,7 @@ where
     E::Model: Clone,
 {
     async fn fetch(&self, parents: &[Uuid]) -> Result<HashMap<Uuid, ChildPage<E::Model>>, sea_orm::DbErr> {
-        let Ok(scoped) = policy::scope::<E>(&self.viewer, Op::Read) else {
+        let Ok(scoped) = policy::scope::<E>(&self.viewer, Op::Read, self.db.get_database_backend()) else {
             return Ok(HashMap::new());
         };
         let select = scoped.filter(self.foreign_key.is_in(parents.to_vec())).filter(self.condition.clone());

@@ -279,6 +279,9 @@ where
     E: policy::Guarded,
     W: From<E::Model>,
 {
-    let row = policy::scope::<E>(crud::viewer(ctx)?, Op::Read)?.one(crud::db(ctx)?).await.map_err(AppError::from)?;
+    let row = policy::scope::<E>(crud::viewer(ctx)?, Op::Read, crud::db(ctx)?.get_database_backend())?
+        .one(crud::db(ctx)?)
+        .await
+        .map_err(AppError::from)?;
     Ok(row.map(W::from))
 }

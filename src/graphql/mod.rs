@@ -4,6 +4,7 @@ pub mod agencies;
 pub mod analytics;
 pub mod billing;
 mod check;
+pub mod consent;
 pub mod credits;
 pub mod crud;
 mod cursor;
@@ -61,6 +62,7 @@ pub struct Mutation(
     rules::RulesMutation,
     credits::CreditMutation,
     privacy::PrivacyMutation,
+    consent::ConsentMutation,
     profiles::CreatorProfileMutation,
     profiles::PlatformConnectionMutation,
     trends::ContentSourceMutation,

@@ -100,7 +100,10 @@ where
     E: Guarded,
     E::Model: Serialize,
 {
-    let rows = policy::scope::<E>(viewer, Op::Read)?.filter(column.eq(user)).all(crud::db(ctx)?).await?;
+    let rows = policy::scope::<E>(viewer, Op::Read, crud::db(ctx)?.get_database_backend())?
+        .filter(column.eq(user))
+        .all(crud::db(ctx)?)
+        .await?;
     Ok(Json::Array(rows.into_iter().map(without_secrets).collect::<AppResult<_>>()?))
 }
 

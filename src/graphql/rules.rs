@@ -53,15 +53,16 @@ impl RulesMutation {
         let viewer = crud::viewer(ctx)?;
         let db = crud::db(ctx)?;
         let txn = db.begin().await.map_err(AppError::from)?;
-        let model = policy::scope_one::<voice_models::Entity>(viewer, Op::Update, id)?
-            .one(&txn)
-            .await
-            .map_err(AppError::from)?
-            .ok_or(AppError::NotFound("voice model"))?;
+        let model =
+            policy::scope_one::<voice_models::Entity>(viewer, Op::Update, id, crud::db(ctx)?.get_database_backend())?
+                .one(&txn)
+                .await
+                .map_err(AppError::from)?
+                .ok_or(AppError::NotFound("voice model"))?;
         if db.get_database_backend() == DbBackend::Postgres {
             // Concurrent activations for one user queue here, locking the user's models in one
             // order, instead of deadlocking inside the trigger.
-            policy::scope::<voice_models::Entity>(viewer, Op::Update)?
+            policy::scope::<voice_models::Entity>(viewer, Op::Update, crud::db(ctx)?.get_database_backend())?
                 .filter(voice_models::Column::UserId.eq(model.user_id))
                 .order_by_asc(voice_models::Column::Id)
                 .lock_exclusive()

@@ -1,6 +1,7 @@
 //! The integration suite: one binary, a fresh database per test.
 //! Runs on SQLite by default and on PostgreSQL when `TEST_DATABASE_URL` is set.
 mod accounts;
+mod agencies;
 mod cli;
 mod constraints;
 mod credits;
