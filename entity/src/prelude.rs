@@ -2,7 +2,9 @@
 pub use super::agency_clients::Entity as AgencyClients;
 pub use super::ai_processing_logs::Entity as AiProcessingLogs;
 pub use super::content_drafts::Entity as ContentDrafts;
+pub use super::content_drafts_archive::Entity as ContentDraftsArchive;
 pub use super::content_performance::Entity as ContentPerformance;
+pub use super::content_performance_summaries::Entity as ContentPerformanceSummaries;
 pub use super::content_sources::Entity as ContentSources;
 pub use super::creator_analytics::Entity as CreatorAnalytics;
 pub use super::creator_profiles::Entity as CreatorProfiles;

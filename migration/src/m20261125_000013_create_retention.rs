@@ -38,6 +38,8 @@ impl MigrationTrait for Migration {
             .col(ddl.timestamp_now("archived_at").not_null());
         ddl.create_table(archive).await?;
         ddl.index("content_drafts_archive_user_id_idx", "content_drafts_archive", &["user_id"]).await?;
+        // Archived rows keep the draft's own `updated_at`; should one ever change, it moves.
+        ddl.updated_at_trigger("content_drafts_archive").await?;
 
         let mut summaries = Table::create();
         summaries.table("content_performance_summaries").col(ddl.id());

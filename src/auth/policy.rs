@@ -242,6 +242,11 @@ matrix! {
     // The ledger is written by the server alone (no mutation writes it directly).
     credit_transactions, "credit transaction", owner: Some(UserId), client: None,
         create: Service, read: Owner, update: Service, delete: Service;
+    // Retention keeps these readable by their owner; only the jobs write them.
+    content_drafts_archive, "archived content draft", owner: Some(UserId), client: None,
+        create: Service, read: Owner, update: Service, delete: Service;
+    content_performance_summaries, "content performance summary", owner: Some(UserId), client: None,
+        create: Service, read: Owner, update: Service, delete: Service;
     credit_costs, "credit cost", owner: None, client: None,
         create: Service, read: Service, update: Service, delete: Service;
 }

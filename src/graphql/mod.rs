@@ -2,6 +2,7 @@
 pub mod accounts;
 pub mod agencies;
 pub mod analytics;
+pub mod archive;
 pub mod billing;
 mod check;
 pub mod consent;
@@ -36,6 +37,7 @@ pub struct Query(
     dashboards::DashboardQuery,
     credits::CreditQuery,
     privacy::PrivacyQuery,
+    archive::ArchiveQuery,
     profiles::CreatorProfileQuery,
     profiles::PlatformConnectionQuery,
     trends::ContentSourceQuery,

@@ -85,6 +85,8 @@ impl PrivacyQuery {
             agency_clients.ClientUserId,
             ai_processing_logs.UserId,
             credit_transactions.UserId,
+            content_drafts_archive.UserId,
+            content_performance_summaries.UserId,
         );
         tables.insert(
             "sessions".into(),

@@ -124,6 +124,11 @@ async fn updated_at_moves_on_every_update_of_every_table_that_has_it() {
             "client_name = 'D'",
         ),
         ("credit_costs", vec![("action_type", "voice_training".into()), ("cost", dec("5").into())], "cost = 6"),
+        (
+            "content_drafts_archive",
+            vec![u(), ("platform", "twitter".into()), ("content_type", "thread".into()), ("content", "old".into())],
+            "content = 'older'",
+        ),
     ];
     let mut covered = vec!["users"];
     test.exec("DELETE FROM credit_costs WHERE action_type = 'voice_training'", vec![]).await.expect("make room");

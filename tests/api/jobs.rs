@@ -209,3 +209,26 @@ fn the_cli_runs_a_job_on_demand() {
     assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
     assert_eq!(String::from_utf8_lossy(&output.stdout).trim(), "archive-drafts\t1 rows");
 }
+
+#[tokio::test]
+async fn archived_drafts_stay_readable_by_their_owner_only_and_are_exported() {
+    let app = crate::helpers::TestApp::spawn().await;
+    let ann = app.sign_up(&format!("{}@example.com", Uuid::new_v4().simple())).await;
+    let bob = app.sign_up(&format!("{}@example.com", Uuid::new_v4().simple())).await;
+    let old = draft(&app.test_db, ann.id, "rejected", ago(120)).await;
+    jobs::run(&app.test_db.db, Job::ArchiveDrafts, "slot", Utc::now()).await.expect("runs");
+    let query = "{ archivedContentDrafts { totalCount edges { node { id status archivedAt } } } }";
+
+    let anns = app.gql_as(Some(&ann.token), query, serde_json::json!({})).await;
+    let bobs = app.gql_as(Some(&bob.token), query, serde_json::json!({})).await;
+    let export = app.gql_as(Some(&ann.token), "{ exportMyData }", serde_json::json!({})).await;
+
+    assert_eq!(anns["data"]["archivedContentDrafts"]["edges"][0]["node"]["id"], old.to_string(), "{anns}");
+    assert_eq!(anns["data"]["archivedContentDrafts"]["edges"][0]["node"]["status"], "rejected");
+    assert_eq!(bobs["data"]["archivedContentDrafts"]["totalCount"], 0);
+    assert_eq!(
+        export["data"]["exportMyData"]["tables"]["content_drafts_archive"][0]["id"],
+        old.to_string(),
+        "{export}"
+    );
+}

@@ -1,0 +1,41 @@
+//! `content_performance_summaries`: weekly and monthly sums of performance rows older than six
+//! months, which the retention job aggregates and removes.
+use sea_orm::entity::prelude::*;
+use serde::{Deserialize, Serialize};
+
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, Serialize, Deserialize)]
+#[sea_orm(table_name = "content_performance_summaries")]
+pub struct Model {
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub id: Uuid,
+    pub user_id: Uuid,
+    pub content_draft_id: Uuid,
+    /// One of: `week`, `month`.
+    pub period: String,
+    pub period_start: Date,
+    pub rows_aggregated: i32,
+    pub impressions: i64,
+    pub likes: i64,
+    pub shares: i64,
+    pub comments: i64,
+    pub clicks: i64,
+    pub saves: i64,
+    #[sea_orm(column_type = "Decimal(Some((5, 4)))")]
+    pub avg_engagement_rate: Option<Decimal>,
+    #[sea_orm(column_type = "Decimal(Some((5, 2)))")]
+    pub avg_performance_score: Option<Decimal>,
+    pub created_at: DateTimeUtc,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {
+    #[sea_orm(
+        belongs_to = "super::users::Entity",
+        from = "Column::UserId",
+        to = "super::users::Column::Id",
+        on_delete = "Cascade"
+    )]
+    Users,
+}
+
+impl ActiveModelBehavior for ActiveModel {}
