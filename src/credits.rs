@@ -7,7 +7,7 @@ use rust_decimal::Decimal;
 use sea_orm::ActiveValue::Set;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbBackend, EntityTrait,
-    QueryFilter, Statement, TransactionTrait,
+    QueryFilter, Statement,
 };
 use serde_json::Value as Json;
 use uuid::Uuid;
@@ -93,7 +93,7 @@ pub async fn record_usage(
     metadata: Option<Json>,
 ) -> AppResult<Recorded> {
     let cost = cost_of(db, action).await?;
-    let txn = db.begin().await?;
+    let txn = crate::db::write_txn(db).await?;
     // The conditional update is the first statement: it takes the row's write lock, so that
     // concurrent debits queue and none can overdraw.
     let (balance, debited, overage) = match shift_balance(&txn, user, -cost).await? {
@@ -168,7 +168,7 @@ pub async fn credit(
     if amount <= Decimal::ZERO {
         return Err(AppError::bad_input("amount", "must be positive"));
     }
-    let txn = db.begin().await?;
+    let txn = crate::db::write_txn(db).await?;
     let balance = shift_balance(&txn, user, amount).await?.ok_or(AppError::NotFound("subscription"))?;
     let transaction = credit_transactions::ActiveModel {
         id: Set(Uuid::new_v4()),
@@ -198,7 +198,7 @@ pub async fn reset_allowance(
     period_start: chrono::DateTime<Utc>,
     period_end: chrono::DateTime<Utc>,
 ) -> AppResult<()> {
-    let txn = db.begin().await?;
+    let txn = crate::db::write_txn(db).await?;
     let backend = txn.get_database_backend();
     let updated = txn
         .execute_raw(statement(

@@ -3,7 +3,10 @@ use std::time::Duration;
 
 use async_graphql::Enum;
 use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
-use sea_orm::{ConnectOptions, Database, DatabaseConnection, DbBackend, DbErr};
+use sea_orm::{
+    ConnectOptions, Database, DatabaseConnection, DatabaseTransaction, DbBackend, DbErr, SqliteTransactionMode,
+    TransactionOptions, TransactionTrait,
+};
 
 use crate::config::Config;
 
@@ -68,6 +71,17 @@ pub async fn connect(options: &DbOptions) -> Result<DatabaseConnection, DbErr> {
         opts.set_schema_search_path(schema.clone());
     }
     Database::connect(opts).await
+}
+
+/// Begins a transaction that will write. On SQLite it takes the write lock at once
+/// (`BEGIN IMMEDIATE`), so that concurrent writers queue on the busy timeout instead of failing
+/// when a read turns into a write; PostgreSQL begins as usual.
+pub async fn write_txn(db: &DatabaseConnection) -> Result<DatabaseTransaction, DbErr> {
+    db.begin_with_options(TransactionOptions {
+        sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
+        ..Default::default()
+    })
+    .await
 }
 
 /// The URL with its password replaced, safe to print.

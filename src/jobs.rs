@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 use chrono::{DateTime, Months, Utc};
 use clap::ValueEnum;
 use sea_orm::sea_query::{Alias, Expr, ExprTrait, OnConflict, Query};
-use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, DbErr, SqlErr, Statement, TransactionTrait, Value};
+use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, DbErr, SqlErr, Statement, Value};
 use uuid::Uuid;
 
 use crate::credits;
@@ -130,7 +130,7 @@ async fn archive_drafts(db: &DatabaseConnection, now: DateTime<Utc>) -> Result<u
     let published_before = now - chrono::Duration::days(365);
     let mut moved = 0;
     loop {
-        let txn = db.begin().await?;
+        let txn = crate::db::write_txn(db).await?;
         let ids = batch_ids(
             &txn,
             "SELECT id FROM content_drafts WHERE (status = 'rejected' AND created_at < $1) \
@@ -198,7 +198,7 @@ async fn aggregate_performance(db: &DatabaseConnection, now: DateTime<Utc>) -> R
     };
     let mut aggregated = 0;
     loop {
-        let txn = db.begin().await?;
+        let txn = crate::db::write_txn(db).await?;
         let ids = batch_ids(
             &txn,
             "SELECT id FROM content_performance WHERE created_at < $1 ORDER BY id",

@@ -6,9 +6,7 @@ use chrono::{Duration, Utc};
 use entity::{refresh_tokens, sessions, users};
 use rand::RngCore as _;
 use sea_orm::sea_query::Expr;
-use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, Set, TransactionTrait,
-};
+use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, Set};
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
@@ -87,7 +85,7 @@ impl Auth {
             .one(db)
             .await?
             .ok_or(AppError::Unauthenticated)?;
-        let txn = db.begin().await?;
+        let txn = crate::db::write_txn(db).await?;
         // Claims the token atomically, so that two concurrent uses cannot both succeed.
         let claimed = refresh_tokens::Entity::update_many()
             .col_expr(refresh_tokens::Column::RotatedAt, Expr::value(Utc::now()))

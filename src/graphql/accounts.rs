@@ -4,7 +4,7 @@ use chrono::{DateTime, Months, TimeZone, Utc};
 use entity::{creator_profiles, credit_transactions, delivery_preferences, subscription_billing, users};
 use rust_decimal::Decimal;
 use sea_orm::sea_query::{Expr, ExprTrait, Func};
-use sea_orm::{ActiveModelTrait, ActiveValue::NotSet, EntityTrait, QueryFilter, Set, TransactionTrait};
+use sea_orm::{ActiveModelTrait, ActiveValue::NotSet, EntityTrait, QueryFilter, Set};
 use uuid::Uuid;
 
 use super::crud::{db, state, viewer};
@@ -114,7 +114,7 @@ impl AccountMutation {
         password::check_strength(&password, &email)?;
         let hash = password::hash(password).await?;
         let state = state(ctx)?;
-        let txn = state.db.begin().await.map_err(AppError::from)?;
+        let txn = crate::db::write_txn(&state.db).await.map_err(AppError::from)?;
         let now = Utc::now();
         let user = users::ActiveModel {
             id: Set(Uuid::new_v4()),
@@ -194,7 +194,7 @@ impl AccountMutation {
             return Err(invalid_credentials().into());
         }
         let user = user.ok_or_else(invalid_credentials)?;
-        let txn = state.db.begin().await.map_err(AppError::from)?;
+        let txn = crate::db::write_txn(&state.db).await.map_err(AppError::from)?;
         let mut signed_in: users::ActiveModel = user.clone().into();
         signed_in.last_sign_in_at = Set(Some(Utc::now()));
         signed_in.updated_at = NotSet;

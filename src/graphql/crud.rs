@@ -4,7 +4,7 @@ use async_graphql::{Context, OutputType, SimpleObject};
 use sea_orm::sea_query::NullOrdering;
 use sea_orm::{
     ActiveModelBehavior, ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, IntoActiveModel, ModelTrait,
-    Order, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, TransactionTrait,
+    Order, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
 };
 use uuid::Uuid;
 
@@ -218,7 +218,7 @@ where
     E::ActiveModel: ActiveModelBehavior + Send,
 {
     let select = policy::scope_one::<E>(viewer(ctx)?, Op::Update, id, db(ctx)?.get_database_backend())?;
-    let txn = db(ctx)?.begin().await?;
+    let txn = crate::db::write_txn(db(ctx)?).await?;
     let row = select.one(&txn).await?.ok_or(AppError::NotFound(E::NAME))?;
     let mut active = row.into_active_model();
     patch(&mut active)?;

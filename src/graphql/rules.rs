@@ -4,7 +4,7 @@ use async_graphql::{Context, Object};
 use chrono::NaiveDate;
 use entity::voice_models;
 use rust_decimal::Decimal;
-use sea_orm::{ColumnTrait, DbBackend, EntityTrait, QueryFilter, QueryOrder, QuerySelect, TransactionTrait};
+use sea_orm::{ColumnTrait, DbBackend, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 use uuid::Uuid;
 
 use super::crud;
@@ -52,7 +52,7 @@ impl RulesMutation {
     async fn activate_voice_model(&self, ctx: &Context<'_>, id: Uuid) -> async_graphql::Result<VoiceModel> {
         let viewer = crud::viewer(ctx)?;
         let db = crud::db(ctx)?;
-        let txn = db.begin().await.map_err(AppError::from)?;
+        let txn = crate::db::write_txn(db).await.map_err(AppError::from)?;
         let model =
             policy::scope_one::<voice_models::Entity>(viewer, Op::Update, id, crud::db(ctx)?.get_database_backend())?
                 .one(&txn)

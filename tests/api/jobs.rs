@@ -232,3 +232,26 @@ async fn archived_drafts_stay_readable_by_their_owner_only_and_are_exported() {
         "{export}"
     );
 }
+
+#[tokio::test]
+async fn the_in_server_schedule_runs_every_job_and_stops_on_shutdown() {
+    let test = TestDb::migrated().await;
+    let user = test.user().await;
+    let old = draft(&test, user, "rejected", ago(100)).await;
+    let (stop, stopped) = tokio::sync::watch::channel(false);
+
+    let schedule = tokio::spawn(jobs::schedule(test.db.clone(), std::time::Duration::from_secs(3600), stopped));
+    let mut runs = 0;
+    for _ in 0..100 {
+        runs = test.count("SELECT COUNT(*) FROM job_runs WHERE status = 'completed'", vec![]).await;
+        if runs == 4 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    stop.send(true).expect("signal");
+    tokio::time::timeout(std::time::Duration::from_secs(5), schedule).await.expect("stops").expect("task");
+
+    assert_eq!(runs, 4, "the first tick runs all four jobs");
+    assert!(exists(&test, "content_drafts_archive", old).await);
+}

@@ -16,3 +16,4 @@ mod ownership;
 mod privacy;
 mod relations;
 mod schema_sdl;
+mod voice;
