@@ -70,6 +70,20 @@ pub fn email(field: &str, value: &str) -> AppResult<()> {
         .map_err(|_| AppError::bad_input(field, "is not a valid email address"))
 }
 
+/// Agency permissions: an object of known rights, each `true` or `false`.
+pub fn permissions(field: &str, value: &Json) -> AppResult<()> {
+    let object = value.as_object().ok_or_else(|| AppError::bad_input(field, "must be a JSON object"))?;
+    for (right, granted) in object {
+        if !crate::auth::policy::AGENCY_PERMISSIONS.contains(&right.as_str()) || !granted.is_boolean() {
+            return Err(AppError::bad_input(
+                field,
+                format!("takes only {} with true or false", crate::auth::policy::AGENCY_PERMISSIONS.join(", ")),
+            ));
+        }
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use std::str::FromStr;
@@ -85,18 +99,4 @@ mod tests {
         assert!(decimal("s", d("10.00"), 3, 2, None).is_err());
         assert!(decimal("s", d("9.99"), 3, 2, None).is_ok());
     }
-}
-
-/// Agency permissions: an object of known rights, each `true` or `false`.
-pub fn permissions(field: &str, value: &Json) -> AppResult<()> {
-    let object = value.as_object().ok_or_else(|| AppError::bad_input(field, "must be a JSON object"))?;
-    for (right, granted) in object {
-        if !crate::auth::policy::AGENCY_PERMISSIONS.contains(&right.as_str()) || !granted.is_boolean() {
-            return Err(AppError::bad_input(
-                field,
-                format!("takes only {} with true or false", crate::auth::policy::AGENCY_PERMISSIONS.join(", ")),
-            ));
-        }
-    }
-    Ok(())
 }

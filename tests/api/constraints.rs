@@ -199,7 +199,10 @@ async fn every_check_rejects_a_bad_value() {
     assert!(failures.is_empty(), "{failures:#?}");
 }
 
-const NOT_NULL: &[(&str, &str, fn() -> Value)] = &[
+/// A typed SQL NULL.
+type Null = fn() -> Value;
+
+const NOT_NULL: &[(&str, &str, Null)] = &[
     ("users", "email", || Value::String(None)),
     ("sessions", "user_id", || Value::Uuid(None)),
     ("sessions", "expires_at", || Value::ChronoDateTimeUtc(None)),
