@@ -124,8 +124,9 @@ pub struct ServerQuery;
 
 #[Object]
 impl ServerQuery {
-    /// Facts about the running server (public, like the schema itself).
+    /// Facts about the running server (any signed-in caller).
     async fn server_info(&self, ctx: &Context<'_>) -> async_graphql::Result<ServerInfo> {
+        crud::viewer(ctx)?.require_signed_in()?;
         let state = crud::state(ctx)?;
         Ok(ServerInfo { version: env!("CARGO_PKG_VERSION"), database_kind: DatabaseKind::of(&state.db) })
     }
