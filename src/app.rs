@@ -7,6 +7,7 @@ use async_graphql::parser::types::{DocumentOperations, OperationType};
 use axum::Router;
 use axum::body::Bytes;
 use axum::extract::rejection::QueryRejection;
+use axum::extract::ws::{WebSocketUpgrade, rejection::WebSocketUpgradeRejection};
 use axum::extract::{Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
@@ -24,8 +25,11 @@ use crate::auth::session::Auth;
 use crate::config::Config;
 use crate::crypto::Cipher;
 use crate::error::{AppError, AppResult};
+use crate::events::Bus;
 use crate::graphql::loaders::Loaders;
 use crate::graphql::{AppSchema, build_schema};
+use crate::ws::presence::Presence;
+use crate::ws::{self, Sockets};
 
 /// What every request handler and resolver may reach.
 #[derive(Clone)]
@@ -34,11 +38,18 @@ pub struct AppState {
     pub config: Arc<Config>,
     pub auth: Arc<Auth>,
     pub cipher: Arc<Cipher>,
+    /// Live events: published after each committed change, read by subscriptions.
+    pub events: Bus,
+    /// Live connections and subscriptions per user.
+    pub presence: Arc<Presence>,
+    /// Open WebSocket connections, closed on shutdown.
+    pub sockets: Sockets,
 }
 
 impl AppState {
-    /// State from settings: token keys and the at-rest cipher are checked here.
-    pub fn new(db: DatabaseConnection, config: Config) -> Result<Self, String> {
+    /// State from settings: token keys and the at-rest cipher are checked here, and the event
+    /// bus is connected (on PostgreSQL it is listening when this returns).
+    pub async fn new(db: DatabaseConnection, config: Config) -> Result<Self, String> {
         let secret = match &config.jwt_secret {
             Some(secret) => secret.expose().as_bytes().to_vec(),
             None => {
@@ -58,7 +69,18 @@ impl AppState {
             access_ttl_secs: config.access_token_ttl as i64,
             refresh_ttl_secs: config.refresh_token_ttl as i64,
         };
-        Ok(Self { db, config: Arc::new(config), auth: Arc::new(auth), cipher: Arc::new(cipher) })
+        let events = crate::events::connect(&db, &config).await?;
+        let presence =
+            Arc::new(Presence::new(config.ws_max_connections_per_user, config.ws_max_subscriptions_per_user));
+        Ok(Self {
+            db,
+            config: Arc::new(config),
+            auth: Arc::new(auth),
+            cipher: Arc::new(cipher),
+            events,
+            presence,
+            sockets: Sockets::default(),
+        })
     }
 }
 
@@ -97,22 +119,33 @@ pub async fn serve(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     let grace = state.config.shutdown_timeout();
+    let sockets = state.sockets.clone();
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+    let closing = sockets.clone();
     let server = axum::serve(listener, router(state)).with_graceful_shutdown(async move {
         shutdown.await;
-        tracing::info!("shutting down: finishing in-flight requests");
+        tracing::info!("shutting down: finishing in-flight requests and closing live connections");
+        closing.shutdown.cancel();
+        closing.tasks.close();
         let _ = tx.send(());
     });
     let mut server = std::pin::pin!(server.into_future());
     tokio::select! {
         result = &mut server => result,
-        _ = rx => match tokio::time::timeout(grace, server).await {
-            Ok(result) => result,
-            Err(_) => {
-                tracing::warn!("shutdown timeout reached; dropping remaining requests");
-                Ok(())
+        _ = rx => {
+            let drained = async {
+                let result = server.await;
+                sockets.tasks.wait().await;
+                result
+            };
+            match tokio::time::timeout(grace, drained).await {
+                Ok(result) => result,
+                Err(_) => {
+                    tracing::warn!("shutdown timeout reached; dropping remaining requests");
+                    Ok(())
+                }
             }
-        },
+        }
     }
 }
 
@@ -188,8 +221,12 @@ struct GetParams {
 async fn graphql_get(
     State(app): State<App>,
     headers: HeaderMap,
+    upgrade: Result<WebSocketUpgrade, WebSocketUpgradeRejection>,
     params: Result<Query<GetParams>, QueryRejection>,
 ) -> Response {
+    if let Ok(upgrade) = upgrade {
+        return ws::upgrade(app.state.clone(), app.schema.clone(), &headers, upgrade);
+    }
     let has_query = params.as_ref().is_ok_and(|p| p.query.is_some());
     if !has_query && wants_html(&headers) && app.state.config.graphiql {
         return Html(GraphiQLSource::build().endpoint("/graphql").subscription_endpoint("/graphql").finish())

@@ -173,6 +173,37 @@ pub struct Config {
     /// Seconds in-flight requests get to finish after SIGTERM or Ctrl-C.
     #[arg(long, env = "SHUTDOWN_TIMEOUT", default_value_t = 30, global = true)]
     pub shutdown_timeout: u64,
+
+    /// The PostgreSQL notification channel live events travel on; instances that share it see
+    /// each other's events.
+    #[arg(long, env = "EVENTS_CHANNEL", default_value = "creatorpulse_events", global = true)]
+    pub events_channel: String,
+
+    /// How many live events a subscriber may fall behind before it is told that it lagged.
+    #[arg(long, env = "EVENT_BUFFER", default_value_t = 1024, global = true)]
+    pub event_buffer: usize,
+
+    /// Seconds between keep-alive pings on a WebSocket; a client silent for two periods is
+    /// disconnected.
+    #[arg(long, env = "WS_KEEPALIVE", default_value_t = 15, global = true)]
+    pub ws_keepalive: u64,
+
+    /// Seconds a WebSocket client has to send `connection_init`.
+    #[arg(long, env = "WS_INIT_TIMEOUT", default_value_t = 10, global = true)]
+    pub ws_init_timeout: u64,
+
+    /// Seconds a message to a WebSocket client may wait for it to read; a slower client is
+    /// disconnected.
+    #[arg(long, env = "WS_SEND_TIMEOUT", default_value_t = 10, global = true)]
+    pub ws_send_timeout: u64,
+
+    /// Most WebSocket connections one user may hold open at once.
+    #[arg(long, env = "WS_MAX_CONNECTIONS_PER_USER", default_value_t = 10, global = true)]
+    pub ws_max_connections_per_user: usize,
+
+    /// Most subscriptions one user may run at once, over all their connections.
+    #[arg(long, env = "WS_MAX_SUBSCRIPTIONS_PER_USER", default_value_t = 50, global = true)]
+    pub ws_max_subscriptions_per_user: usize,
 }
 
 /// A setting that must not appear in logs: `Debug` shows `***`.

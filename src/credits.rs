@@ -197,7 +197,7 @@ pub async fn reset_allowance(
     allowance: Decimal,
     period_start: chrono::DateTime<Utc>,
     period_end: chrono::DateTime<Utc>,
-) -> AppResult<()> {
+) -> AppResult<Option<credit_transactions::Model>> {
     let txn = crate::db::write_txn(db).await?;
     let backend = txn.get_database_backend();
     let updated = txn
@@ -209,8 +209,9 @@ pub async fn reset_allowance(
         ))
         .await?
         .rows_affected();
+    let mut entry = None;
     if updated == 1 {
-        credit_transactions::ActiveModel {
+        let model = credit_transactions::ActiveModel {
             id: Set(Uuid::new_v4()),
             user_id: Set(user),
             amount: Set((allowance - balance).round_dp(2)),
@@ -223,7 +224,8 @@ pub async fn reset_allowance(
         }
         .insert(&txn)
         .await?;
+        entry = Some(model);
     }
     txn.commit().await?;
-    Ok(())
+    Ok(entry)
 }

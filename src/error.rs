@@ -18,6 +18,10 @@ pub enum AppError {
     Conflict(String),
     /// A free-tier balance cannot pay for an action.
     InsufficientCredits,
+    /// A per-user limit (live connections, subscriptions) is reached.
+    LimitExceeded(String),
+    /// A live subscriber fell this many events behind; the subscription ends.
+    Lagged(u64),
     Internal,
 }
 
@@ -30,6 +34,8 @@ impl AppError {
             Self::BadInput { .. } => "BAD_USER_INPUT",
             Self::Conflict(_) => "CONFLICT",
             Self::InsufficientCredits => "INSUFFICIENT_CREDITS",
+            Self::LimitExceeded(_) => "LIMIT_EXCEEDED",
+            Self::Lagged(_) => "LAGGED",
             Self::Internal => "INTERNAL",
         }
     }
@@ -43,6 +49,10 @@ impl AppError {
             Self::BadInput { field, message } => format!("{field}: {message}"),
             Self::Conflict(message) => message.clone(),
             Self::InsufficientCredits => "not enough credits for this action".into(),
+            Self::LimitExceeded(message) => message.clone(),
+            Self::Lagged(missed) => {
+                format!("the subscriber fell behind and missed {missed} events; subscribe again and refetch")
+            }
             Self::Internal => "internal error".into(),
         }
     }

@@ -6,11 +6,16 @@ use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Months, Utc};
 use clap::ValueEnum;
+use entity::{content_drafts, credit_transactions};
 use sea_orm::sea_query::{Alias, Expr, ExprTrait, OnConflict, Query};
-use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, DbErr, SqlErr, Statement, Value};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DatabaseConnection, DbBackend, DbErr, EntityTrait, QueryFilter, SqlErr, Statement,
+    Value,
+};
 use uuid::Uuid;
 
 use crate::credits;
+use crate::events::{self, Bus, ChangeKind, EventBus};
 
 /// Rows one batch handles.
 const BATCH: u64 = 500;
@@ -58,7 +63,16 @@ fn stmt(db: &impl ConnectionTrait, sql: &str, values: Vec<Value>) -> Statement {
 
 /// Runs `job` for `slot` unless a run already claimed it.
 #[tracing::instrument(skip_all, fields(job = job.name(), slot))]
-pub async fn run(db: &DatabaseConnection, job: Job, slot: &str, now: DateTime<Utc>) -> Result<Outcome, DbErr> {
+///
+/// Changes that subscribers watch (archived drafts leave `content_drafts`, monthly resets write
+/// the ledger) are published on `events` after each batch commits.
+pub async fn run(
+    db: &DatabaseConnection,
+    events: &dyn EventBus,
+    job: Job,
+    slot: &str,
+    now: DateTime<Utc>,
+) -> Result<Outcome, DbErr> {
     let id = Uuid::new_v4();
     let claim = db
         .execute_raw(stmt(
@@ -76,10 +90,10 @@ pub async fn run(db: &DatabaseConnection, job: Job, slot: &str, now: DateTime<Ut
     }
     let started = Instant::now();
     let result = match job {
-        Job::ArchiveDrafts => archive_drafts(db, now).await,
+        Job::ArchiveDrafts => archive_drafts(db, events, now).await,
         Job::PurgeAiLogs => purge_ai_logs(db, now).await,
         Job::AggregatePerformance => aggregate_performance(db, now).await,
-        Job::ResetCredits => reset_credits(db, now).await,
+        Job::ResetCredits => reset_credits(db, events, now).await,
     };
     let duration = i64::try_from(started.elapsed().as_millis()).unwrap_or(i64::MAX);
     let (status, rows, error) = match &result {
@@ -125,7 +139,7 @@ const DRAFT_COLUMNS: [&str; 20] = [
     "updated_at",
 ];
 
-async fn archive_drafts(db: &DatabaseConnection, now: DateTime<Utc>) -> Result<u64, DbErr> {
+async fn archive_drafts(db: &DatabaseConnection, events: &dyn EventBus, now: DateTime<Utc>) -> Result<u64, DbErr> {
     let rejected_before = now - chrono::Duration::days(90);
     let published_before = now - chrono::Duration::days(365);
     let mut moved = 0;
@@ -142,6 +156,8 @@ async fn archive_drafts(db: &DatabaseConnection, now: DateTime<Utc>) -> Result<u
             txn.commit().await?;
             return Ok(moved);
         }
+        let archived =
+            content_drafts::Entity::find().filter(content_drafts::Column::Id.is_in(ids.clone())).all(&txn).await?;
         let columns = DRAFT_COLUMNS.map(Alias::new);
         let copy = Query::insert()
             .into_table(Alias::new("content_drafts_archive"))
@@ -163,6 +179,7 @@ async fn archive_drafts(db: &DatabaseConnection, now: DateTime<Utc>) -> Result<u
             .to_owned();
         txn.execute(&delete).await?;
         txn.commit().await?;
+        events::publish_rows::<content_drafts::Entity>(events, ChangeKind::Deleted, &archived);
         moved += ids.len() as u64;
     }
 }
@@ -249,7 +266,7 @@ async fn aggregate_performance(db: &DatabaseConnection, now: DateTime<Utc>) -> R
     }
 }
 
-async fn reset_credits(db: &DatabaseConnection, now: DateTime<Utc>) -> Result<u64, DbErr> {
+async fn reset_credits(db: &DatabaseConnection, events: &dyn EventBus, now: DateTime<Utc>) -> Result<u64, DbErr> {
     let mut reset = 0;
     loop {
         let rows = db
@@ -275,9 +292,10 @@ async fn reset_credits(db: &DatabaseConnection, now: DateTime<Utc>) -> Result<u6
                 next_end = next_end.checked_add_months(Months::new(1)).unwrap_or(now + chrono::Duration::days(30));
             }
             let start = next_end.checked_sub_months(Months::new(1)).unwrap_or(end);
-            credits::reset_allowance(db, user, balance, limit, start, next_end)
+            let entry = credits::reset_allowance(db, user, balance, limit, start, next_end)
                 .await
                 .map_err(|_| DbErr::Custom(format!("cannot reset the allowance of user {user}")))?;
+            events::publish_rows::<credit_transactions::Entity>(events, ChangeKind::Created, &entry);
             reset += 1;
         }
     }
@@ -285,7 +303,12 @@ async fn reset_credits(db: &DatabaseConnection, now: DateTime<Utc>) -> Result<u6
 
 /// Runs every job on a schedule until `shutdown` resolves. The slot is the schedule tick, so
 /// instances ticking together claim each run once.
-pub async fn schedule(db: DatabaseConnection, every: Duration, shutdown: tokio::sync::watch::Receiver<bool>) {
+pub async fn schedule(
+    db: DatabaseConnection,
+    events: Bus,
+    every: Duration,
+    shutdown: tokio::sync::watch::Receiver<bool>,
+) {
     let mut shutdown = shutdown;
     let mut ticker = tokio::time::interval(every);
     loop {
@@ -297,7 +320,7 @@ pub async fn schedule(db: DatabaseConnection, every: Duration, shutdown: tokio::
         let seconds = i64::try_from(every.as_secs()).unwrap_or(i64::MAX);
         let slot = (now.timestamp() / std::cmp::max(seconds, 1)).to_string();
         for job in Job::ALL {
-            if let Err(err) = run(&db, job, &slot, now).await {
+            if let Err(err) = run(&db, events.as_ref(), job, &slot, now).await {
                 tracing::error!(job = job.name(), error = %err, "job failed");
             }
         }

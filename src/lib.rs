@@ -7,9 +7,11 @@ pub mod credits;
 pub mod crypto;
 pub mod db;
 pub mod error;
+pub mod events;
 pub mod graphql;
 pub mod jobs;
 pub mod usage;
+pub mod ws;
 
 use anyhow::Context as _;
 use migration::{Migrator, MigratorTrait};
@@ -32,13 +34,14 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Jobs { action: JobsAction::Run { job } } => {
             let db = connect(&config).await?;
+            let events = events::connect(&db, &config).await.map_err(anyhow::Error::msg)?;
             let slot = format!("manual:{}", uuid::Uuid::new_v4());
             let jobs: Vec<jobs::Job> = match job {
                 Some(job) => vec![job],
                 None => jobs::Job::ALL.to_vec(),
             };
             for job in jobs {
-                match jobs::run(&db, job, &slot, chrono::Utc::now())
+                match jobs::run(&db, events.as_ref(), job, &slot, chrono::Utc::now())
                     .await
                     .with_context(|| format!("job {} failed", job.name()))?
                 {
@@ -74,10 +77,11 @@ async fn serve(config: Config) -> anyhow::Result<()> {
         println!("CreatorPulse API on http://{addr}/graphql");
     }
     let jobs_every = config.jobs_interval;
-    let state = AppState::new(db, config).map_err(anyhow::Error::msg)?;
+    let state = AppState::new(db, config).await.map_err(anyhow::Error::msg)?;
     let (stop_jobs, jobs_stopped) = tokio::sync::watch::channel(false);
     if jobs_every > 0 {
-        tokio::spawn(jobs::schedule(state.db.clone(), std::time::Duration::from_secs(jobs_every), jobs_stopped));
+        let every = std::time::Duration::from_secs(jobs_every);
+        tokio::spawn(jobs::schedule(state.db.clone(), state.events.clone(), every, jobs_stopped));
     }
     let served = app::serve(listener, state, shutdown).await.context("server error");
     let _ = stop_jobs.send(true);

@@ -18,6 +18,7 @@ mod m20261124_000011_create_calculate_daily_credits;
 mod m20261125_000012_create_credit_ledger;
 mod m20261125_000013_create_retention;
 mod m20261125_000014_add_agency_consent;
+mod m20261125_000015_create_event_payloads;
 
 pub struct Migrator;
 
@@ -39,6 +40,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261125_000012_create_credit_ledger::Migration),
             Box::new(m20261125_000013_create_retention::Migration),
             Box::new(m20261125_000014_add_agency_consent::Migration),
+            Box::new(m20261125_000015_create_event_payloads::Migration),
         ]
     }
 }
@@ -70,4 +72,5 @@ pub const TABLES: &[&str] = &[
     "content_drafts_archive",
     "content_performance_summaries",
     "job_runs",
+    "event_payloads",
 ];

@@ -79,6 +79,11 @@ impl JwtKeys {
 
     /// Verifies signature, algorithm, expiry, audience and role; any failure is `UNAUTHENTICATED`.
     pub fn verify(&self, token: &str) -> AppResult<Viewer> {
+        self.verify_until(token).map(|(viewer, _)| viewer)
+    }
+
+    /// Like [`Self::verify`], with the token's expiry (`exp`, seconds since the epoch).
+    pub fn verify_until(&self, token: &str) -> AppResult<(Viewer, i64)> {
         let header = jsonwebtoken::decode_header(token).map_err(|_| AppError::Unauthenticated)?;
         let key = match (&self.public, header.alg) {
             (_, Algorithm::HS256) => &self.decoding,
@@ -104,10 +109,10 @@ impl JwtKeys {
                 let id =
                     claims.sub.as_deref().and_then(|s| Uuid::parse_str(s).ok()).ok_or(AppError::Unauthenticated)?;
                 let session_id = claims.session_id.as_deref().and_then(|s| Uuid::parse_str(s).ok());
-                Ok(Viewer::User { id, session_id })
+                Ok((Viewer::User { id, session_id }, claims.exp))
             }
             // Supabase's service key carries no audience; when one is present it must be ours.
-            "service_role" if claims.aud.as_ref().is_none_or(audience_ok) => Ok(Viewer::Service),
+            "service_role" if claims.aud.as_ref().is_none_or(audience_ok) => Ok((Viewer::Service, claims.exp)),
             _ => Err(AppError::Unauthenticated),
         }
     }

@@ -2,8 +2,13 @@
 //!
 //! Resolvers never call `Entity::find()`: they ask [`scope`] for a select already narrowed to the
 //! rows the viewer may see for an operation. A table not implementing [`Guarded`] cannot be read.
-use sea_orm::sea_query::{Alias, Expr, ExprTrait, IntoCondition, Query, SelectStatement};
-use sea_orm::{ColumnTrait, Condition, DbBackend, EntityTrait, QueryFilter, Select};
+use std::collections::HashSet;
+
+use sea_orm::sea_query::{Alias, Expr, ExprTrait, IntoCondition, Query, SelectStatement, ValueType};
+use sea_orm::{
+    ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, DbBackend, EntityTrait, ModelTrait, QueryFilter,
+    Select,
+};
 use uuid::Uuid;
 
 use super::Viewer;
@@ -249,6 +254,70 @@ matrix! {
         create: Service, read: Owner, update: Service, delete: Service;
     credit_costs, "credit cost", owner: None, client: None,
         create: Service, read: Service, update: Service, delete: Service;
+}
+
+/// The clients whose rows of one table an agency may read by delegation, as a live subscription
+/// sees them: loaded once when it starts, then kept current from the `agency_clients` changes
+/// that arrive in order with the other events, so that each event is judged by the
+/// relationships of its moment.
+pub struct Delegations {
+    permission: Option<&'static str>,
+    agency: Option<Uuid>,
+    clients: HashSet<Uuid>,
+}
+
+impl Delegations {
+    /// The clients who delegate reading `E` to the viewer now (none for non-agencies and tables
+    /// without a delegated right).
+    pub async fn load<E: Guarded>(viewer: &Viewer, db: &DatabaseConnection) -> AppResult<Self> {
+        let permission = delegated_permission(E::default().table_name(), Op::Read);
+        let agency = match viewer {
+            Viewer::User { id, .. } => Some(*id),
+            _ => None,
+        };
+        let mut clients = HashSet::new();
+        if let (Some(permission), Some(agency)) = (permission, agency) {
+            let query = delegating_clients(agency, permission, db.get_database_backend());
+            for row in db.query_all(&query).await? {
+                clients.insert(row.try_get_by_index::<Uuid>(0)?);
+            }
+        }
+        Ok(Self { permission, agency, clients })
+    }
+
+    /// Applies a change of a relationship (one row per agency and client).
+    pub fn apply(&mut self, relationship: &entity::agency_clients::Model, deleted: bool) {
+        let (Some(permission), Some(agency)) = (self.permission, self.agency) else { return };
+        if relationship.agency_user_id != agency {
+            return;
+        }
+        let granted = !deleted
+            && relationship.status == "accepted"
+            && relationship.is_active == Some(true)
+            && relationship.permissions.as_ref().and_then(|p| p.get(permission))
+                == Some(&serde_json::Value::Bool(true));
+        if granted {
+            self.clients.insert(relationship.client_user_id);
+        } else {
+            self.clients.remove(&relationship.client_user_id);
+        }
+    }
+}
+
+/// Whether the viewer may read `row` of `E`, a row already in hand (a live event): the same
+/// decision as [`condition`] for [`Op::Read`].
+pub fn may_read_row<E: Guarded>(viewer: &Viewer, row: &E::Model, delegations: &Delegations) -> bool {
+    if allowed::<E>(viewer, Op::Read).is_err() {
+        return false;
+    }
+    let Viewer::User { id, .. } = viewer else { return viewer.is_service() };
+    let user_of = |col: Option<E::Column>| col.and_then(|c| <Uuid as ValueType>::try_from(row.get(c)).ok());
+    let owner = user_of(E::owner_column());
+    match grant::<E>(Op::Read) {
+        Grant::Service => false,
+        Grant::OwnerOrClient => owner == Some(*id) || user_of(E::client_column()) == Some(*id),
+        Grant::Owner => owner.is_some_and(|owner| owner == *id || delegations.clients.contains(&owner)),
+    }
 }
 
 /// Whether a user account exists (agencies name their clients by user id).

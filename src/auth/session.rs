@@ -125,3 +125,18 @@ pub async fn revoke(db: &impl ConnectionTrait, session_id: Uuid) -> AppResult<()
         .await?;
     Ok(())
 }
+
+/// Whether a user's access token still stands for a live session: the session (when the token
+/// names one) is neither revoked nor expired, and the account exists.
+pub async fn is_live(db: &DatabaseConnection, user: Uuid, session_id: Option<Uuid>) -> AppResult<bool> {
+    match session_id {
+        Some(session_id) => Ok(sessions::Entity::find_by_id(session_id)
+            .filter(sessions::Column::UserId.eq(user))
+            .filter(sessions::Column::RevokedAt.is_null())
+            .filter(sessions::Column::ExpiresAt.gt(Utc::now()))
+            .one(db)
+            .await?
+            .is_some()),
+        None => Ok(users::Entity::find_by_id(user).one(db).await?.is_some()),
+    }
+}

@@ -12,6 +12,7 @@ use super::me::Me;
 use crate::auth::session::{IssuedSession, revoke};
 use crate::auth::{Viewer, password};
 use crate::error::AppError;
+use crate::events::Event;
 
 /// Credits a free-tier subscription receives each month.
 pub const FREE_TIER_MONTHLY_CREDITS: i64 = 50;
@@ -214,8 +215,10 @@ impl AccountMutation {
     /// Revokes the caller's session: its refresh token no longer works.
     async fn sign_out(&self, ctx: &Context<'_>) -> async_graphql::Result<bool> {
         match viewer(ctx)? {
-            Viewer::User { session_id: Some(session_id), .. } => {
+            Viewer::User { id, session_id: Some(session_id) } => {
                 revoke(db(ctx)?, *session_id).await?;
+                let ended = Event::SessionsEnded { user_id: *id, session_id: Some(*session_id) };
+                state(ctx)?.events.publish(ended);
                 Ok(true)
             }
             Viewer::User { session_id: None, .. } => Err(AppError::bad_input("token", "carries no session").into()),

@@ -11,6 +11,7 @@ use super::agencies::AgencyClient;
 use super::crud;
 use crate::auth::Viewer;
 use crate::error::AppError;
+use crate::events::ChangeKind;
 
 #[derive(Default)]
 pub struct ConsentMutation;
@@ -51,5 +52,7 @@ async fn set_status(ctx: &Context<'_>, id: Uuid, status: &str, from: &str) -> as
     if update.exec(db).await.map_err(AppError::from)?.rows_affected == 0 {
         return Err(AppError::NotFound(<agency_clients::Entity as crate::auth::policy::Guarded>::NAME).into());
     }
-    Ok(crud::get::<agency_clients::Entity>(ctx, id).await?.into())
+    let row = crud::get::<agency_clients::Entity>(ctx, id).await?;
+    crud::publish::<agency_clients::Entity>(ctx, ChangeKind::Updated, &row);
+    Ok(row.into())
 }

@@ -1,7 +1,7 @@
 //! Credits through GraphQL: the ledger (read-only), the cost table, recording usage and grants.
 use async_graphql::{Context, Enum, InputObject, Object};
 use chrono::{DateTime, NaiveDate, Utc};
-use entity::{credit_costs, credit_transactions};
+use entity::{credit_costs, credit_transactions, usage_tracking};
 use rust_decimal::Decimal;
 use sea_orm::ActiveValue::Set;
 use sea_orm::{ColumnTrait, QueryFilter};
@@ -16,6 +16,7 @@ use crate::auth::Viewer;
 use crate::auth::policy::{self, Op};
 use crate::credits::{self, Credit};
 use crate::error::AppError;
+use crate::events::ChangeKind;
 
 const ACTIONS: &[&str] = &["draft_generated", "draft_accepted", "draft_rejected", "trend_analyzed", "voice_training"];
 
@@ -203,6 +204,8 @@ impl CreditMutation {
             input.metadata,
         )
         .await?;
+        crud::publish::<usage_tracking::Entity>(ctx, ChangeKind::Created, &recorded.usage);
+        crud::publish::<credit_transactions::Entity>(ctx, ChangeKind::Created, &recorded.transaction);
         Ok(RecordedUsage { usage: recorded.usage.into(), transaction: recorded.transaction.into() })
     }
 
@@ -220,7 +223,9 @@ impl CreditMutation {
             CreditReason::Grant => Credit::Grant,
             CreditReason::TopUp => Credit::TopUp,
         };
-        Ok(credits::credit(crud::db(ctx)?, user_id, amount, kind).await?.into())
+        let entry = credits::credit(crud::db(ctx)?, user_id, amount, kind).await?;
+        crud::publish::<credit_transactions::Entity>(ctx, ChangeKind::Created, &entry);
+        Ok(entry.into())
     }
 
     /// Sets what an action costs (service role).

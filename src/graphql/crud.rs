@@ -8,12 +8,15 @@ use sea_orm::{
 };
 use uuid::Uuid;
 
+use serde::Serialize;
+
 use super::cursor;
 pub use super::filter::TableFilter;
 use crate::app::AppState;
 use crate::auth::Viewer;
 use crate::auth::policy::{self, Guarded, Op};
 use crate::error::{AppError, AppResult};
+use crate::events::{self, ChangeKind};
 
 /// Page size when `first` is not given.
 pub const DEFAULT_PAGE_SIZE: usize = 20;
@@ -180,17 +183,29 @@ pub fn page_size(field: &str, n: i32, max: usize) -> AppResult<usize> {
     }
 }
 
+/// Publishes the committed change of `row` to live subscribers.
+pub fn publish<E: Guarded>(ctx: &Context<'_>, kind: ChangeKind, row: &E::Model)
+where
+    E::Model: Serialize,
+{
+    if let Ok(state) = state(ctx) {
+        events::publish_rows::<E>(state.events.as_ref(), kind, [row]);
+    }
+}
+
 /// Inserts a row the policy allows the viewer to create.
 pub async fn create<E>(ctx: &Context<'_>, row: E::ActiveModel) -> AppResult<E::Model>
 where
     E: Guarded,
-    E::Model: IntoActiveModel<E::ActiveModel>,
+    E::Model: IntoActiveModel<E::ActiveModel> + Serialize,
     E::ActiveModel: ActiveModelBehavior + Send,
 {
     policy::condition::<E>(viewer(ctx)?, Op::Create, db(ctx)?.get_database_backend())?;
     let model = row.insert(db(ctx)?).await?;
     // Re-read: database triggers may have changed the row after the insert.
-    get_any::<E>(ctx, E::id_of(&model)).await
+    let model = get_any::<E>(ctx, E::id_of(&model)).await?;
+    publish::<E>(ctx, ChangeKind::Created, &model);
+    Ok(model)
 }
 
 /// The owner of a row the viewer may update, for checking the references of a patch.
@@ -214,7 +229,7 @@ pub async fn update<E>(
 ) -> AppResult<E::Model>
 where
     E: Guarded,
-    E::Model: IntoActiveModel<E::ActiveModel>,
+    E::Model: IntoActiveModel<E::ActiveModel> + Serialize,
     E::ActiveModel: ActiveModelBehavior + Send,
 {
     let select = policy::scope_one::<E>(viewer(ctx)?, Op::Update, id, db(ctx)?.get_database_backend())?;
@@ -222,23 +237,30 @@ where
     let row = select.one(&txn).await?.ok_or(AppError::NotFound(E::NAME))?;
     let mut active = row.into_active_model();
     patch(&mut active)?;
-    if active.is_changed() {
+    let changed = active.is_changed();
+    if changed {
         active.update(&txn).await?;
     }
     txn.commit().await?;
-    get_any::<E>(ctx, id).await
+    let model = get_any::<E>(ctx, id).await?;
+    if changed {
+        publish::<E>(ctx, ChangeKind::Updated, &model);
+    }
+    Ok(model)
 }
 
 /// Deletes a row the viewer may delete; `NOT_FOUND` otherwise.
-pub async fn delete<E: Guarded>(ctx: &Context<'_>, id: Uuid) -> AppResult<Uuid> {
-    let mut delete = E::delete_many().filter(E::id_column().eq(id));
-    if let Some(cond) = policy::condition::<E>(viewer(ctx)?, Op::Delete, db(ctx)?.get_database_backend())? {
-        delete = delete.filter(cond);
-    }
-    match delete.exec(db(ctx)?).await?.rows_affected {
-        0 => Err(AppError::NotFound(E::NAME)),
-        _ => Ok(id),
-    }
+pub async fn delete<E: Guarded>(ctx: &Context<'_>, id: Uuid) -> AppResult<Uuid>
+where
+    E::Model: Serialize,
+{
+    let select = policy::scope_one::<E>(viewer(ctx)?, Op::Delete, id, db(ctx)?.get_database_backend())?;
+    let txn = crate::db::write_txn(db(ctx)?).await?;
+    let row = select.one(&txn).await?.ok_or(AppError::NotFound(E::NAME))?;
+    E::delete_many().filter(E::id_column().eq(id)).exec(&txn).await?;
+    txn.commit().await?;
+    publish::<E>(ctx, ChangeKind::Deleted, &row);
+    Ok(id)
 }
 
 /// Reads back a row just written by this request.

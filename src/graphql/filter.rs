@@ -60,6 +60,21 @@ macro_rules! ordered_filter {
                 if let Some(v) = &self.gte { c = c.add(col.gte(v.clone())); }
                 Ok(c)
             }
+
+            /// The same test on a value in memory (live events), with SQL's meaning of null.
+            pub fn matches(&self, value: Value) -> bool {
+                let v = <$ty as sea_orm::sea_query::ValueType>::try_from(value).ok();
+                let has = |test: &dyn Fn(&$ty) -> bool| v.as_ref().is_some_and(test);
+                self.is_null.is_none_or(|want| want == v.is_none())
+                    && self.eq.as_ref().is_none_or(|x| has(&|v| v == x))
+                    && self.ne.as_ref().is_none_or(|x| has(&|v| v != x))
+                    && self.in_.as_ref().is_none_or(|xs| has(&|v| xs.contains(v)))
+                    && self.not_in.as_ref().is_none_or(|xs| has(&|v| !xs.contains(v)))
+                    && self.lt.as_ref().is_none_or(|x| has(&|v| v < x))
+                    && self.lte.as_ref().is_none_or(|x| has(&|v| v <= x))
+                    && self.gt.as_ref().is_none_or(|x| has(&|v| v > x))
+                    && self.gte.as_ref().is_none_or(|x| has(&|v| v >= x))
+            }
         }
     };
 }
@@ -115,6 +130,16 @@ impl UuidFilter {
         }
         Ok(c)
     }
+
+    /// The same test on a value in memory (live events), with SQL's meaning of null.
+    pub fn matches(&self, value: Value) -> bool {
+        let v = <Uuid as sea_orm::sea_query::ValueType>::try_from(value).ok();
+        self.is_null.is_none_or(|want| want == v.is_none())
+            && self.eq.is_none_or(|x| v == Some(x))
+            && self.ne.is_none_or(|x| v.is_some_and(|v| v != x))
+            && self.in_.as_ref().is_none_or(|xs| v.is_some_and(|v| xs.contains(&v)))
+            && self.not_in.as_ref().is_none_or(|xs| v.is_some_and(|v| !xs.contains(&v)))
+    }
 }
 
 /// Conditions on a boolean column.
@@ -136,6 +161,12 @@ impl BooleanFilter {
             c = c.add(if v { col.is_null() } else { col.is_not_null() });
         }
         Ok(c)
+    }
+
+    /// The same test on a value in memory (live events), with SQL's meaning of null.
+    pub fn matches(&self, value: Value) -> bool {
+        let v = <bool as sea_orm::sea_query::ValueType>::try_from(value).ok();
+        self.is_null.is_none_or(|want| want == v.is_none()) && self.eq.is_none_or(|x| v == Some(x))
     }
 }
 
@@ -200,6 +231,48 @@ impl StringFilter {
         }
         Ok(c)
     }
+
+    /// The same test on a value in memory (live events), with SQL's meaning of null.
+    pub fn matches(&self, value: Value) -> bool {
+        let v = <String as sea_orm::sea_query::ValueType>::try_from(value).ok();
+        let has = |test: &dyn Fn(&str) -> bool| v.as_deref().is_some_and(test);
+        self.is_null.is_none_or(|want| want == v.is_none())
+            && self.eq.as_ref().is_none_or(|x| has(&|v| v == x))
+            && self.ne.as_ref().is_none_or(|x| has(&|v| v != x))
+            && self.in_.as_ref().is_none_or(|xs| has(&|v| xs.iter().any(|x| x == v)))
+            && self.not_in.as_ref().is_none_or(|xs| has(&|v| xs.iter().all(|x| x != v)))
+            && self.contains.as_ref().is_none_or(|x| has(&|v| v.contains(x.as_str())))
+            && self.starts_with.as_ref().is_none_or(|x| has(&|v| v.starts_with(x.as_str())))
+            && self.like.as_ref().is_none_or(|x| has(&|v| like(&v.to_lowercase(), &x.to_lowercase())))
+    }
+}
+
+/// SQL `LIKE`: `%` matches any run of characters, `_` any one character.
+fn like(text: &str, pattern: &str) -> bool {
+    let (text, pattern): (Vec<char>, Vec<char>) = (text.chars().collect(), pattern.chars().collect());
+    let (mut t, mut p) = (0, 0);
+    let mut retry: Option<(usize, usize)> = None;
+    while t < text.len() {
+        match pattern.get(p) {
+            Some('%') => {
+                retry = Some((p, t));
+                p += 1;
+            }
+            Some(&c) if c == '_' || c == text[t] => {
+                t += 1;
+                p += 1;
+            }
+            _ => match retry {
+                Some((rp, rt)) => {
+                    retry = Some((rp, rt + 1));
+                    p = rp + 1;
+                    t = rt + 1;
+                }
+                None => return false,
+            },
+        }
+    }
+    pattern[p..].iter().all(|c| *c == '%')
 }
 
 /// Conditions on a JSON column.
@@ -233,6 +306,24 @@ impl JsonFilter {
     }
 }
 
+impl JsonFilter {
+    /// The same test on a value in memory (live events), with SQL's meaning of null.
+    pub fn matches(&self, value: Value) -> bool {
+        let v = <Json as sea_orm::sea_query::ValueType>::try_from(value).ok();
+        let same = |a: &Json, b: &Json| match (a.as_f64(), b.as_f64()) {
+            (Some(x), Some(y)) => x == y,
+            _ => a == b,
+        };
+        self.is_null.is_none_or(|want| want == v.is_none())
+            && self.contains.as_ref().is_none_or(|wanted| {
+                let (Some(items), Some(wanted)) = (v.as_ref().and_then(Json::as_array), wanted.as_array()) else {
+                    return false;
+                };
+                wanted.iter().all(|w| items.iter().any(|i| same(i, w)))
+            })
+    }
+}
+
 fn json_array_holds(col: &impl ColumnTrait, item: &Json, backend: DbBackend) -> Expr {
     let column = col.as_column_ref();
     match backend {
@@ -259,6 +350,11 @@ fn json_array_holds(col: &impl ColumnTrait, item: &Json, backend: DbBackend) -> 
 /// A table's filter input.
 pub trait TableFilter {
     fn condition(&self, backend: DbBackend) -> AppResult<Condition>;
+}
+
+/// A table filter applied to a row in memory (live events), with the meaning of its SQL.
+pub trait RowFilter<M> {
+    fn matches(&self, row: &M) -> bool;
 }
 
 /// A table filter's own conditions combined with its `and`, `or` and `not` parts.
@@ -290,6 +386,8 @@ pub fn combine<F: TableFilter>(
 /// One column's operator input.
 pub trait ColumnFilter {
     fn apply(&self, field: &str, col: impl ColumnTrait, backend: DbBackend) -> AppResult<Condition>;
+    /// Whether a column's value passes, as the SQL condition would decide.
+    fn test(&self, value: Value) -> bool;
 }
 
 macro_rules! column_filter {
@@ -297,6 +395,9 @@ macro_rules! column_filter {
         impl ColumnFilter for $name {
             fn apply(&self, field: &str, col: impl ColumnTrait, _backend: DbBackend) -> AppResult<Condition> {
                 self.condition(field, col)
+            }
+            fn test(&self, value: Value) -> bool {
+                self.matches(value)
             }
         }
     )*};
@@ -317,11 +418,17 @@ impl ColumnFilter for StringFilter {
     fn apply(&self, field: &str, col: impl ColumnTrait, backend: DbBackend) -> AppResult<Condition> {
         self.condition(field, col, backend)
     }
+    fn test(&self, value: Value) -> bool {
+        self.matches(value)
+    }
 }
 
 impl ColumnFilter for JsonFilter {
     fn apply(&self, field: &str, col: impl ColumnTrait, backend: DbBackend) -> AppResult<Condition> {
         self.condition(field, col, backend)
+    }
+    fn test(&self, value: Value) -> bool {
+        self.matches(value)
     }
 }
 
@@ -351,6 +458,21 @@ macro_rules! table_filter {
                     }
                 )*
                 $crate::graphql::filter::combine(all, &self.and, &self.or, &self.not, backend)
+            }
+        }
+
+        impl $crate::graphql::filter::RowFilter<entity::$table::Model> for $name {
+            fn matches(&self, row: &entity::$table::Model) -> bool {
+                use $crate::graphql::filter::ColumnFilter as _;
+                use sea_orm::ModelTrait as _;
+                $(
+                    if let Some(f) = &self.$field && !f.test(row.get(entity::$table::Column::$col)) {
+                        return false;
+                    }
+                )*
+                self.and.as_ref().is_none_or(|fs| fs.iter().all(|f| f.matches(row)))
+                    && self.or.as_ref().is_none_or(|fs| fs.is_empty() || fs.iter().any(|f| f.matches(row)))
+                    && self.not.as_ref().is_none_or(|f| !f.matches(row))
             }
         }
     };
@@ -385,3 +507,28 @@ macro_rules! table_order {
     };
 }
 pub(crate) use table_order;
+
+#[cfg(test)]
+mod tests {
+    use super::{StringFilter, like};
+
+    #[test]
+    fn like_has_sql_wildcards() {
+        assert!(like("hello world", "hello%"));
+        assert!(like("hello world", "%world"));
+        assert!(like("hello world", "h_llo%w%d"));
+        assert!(like("", "%"));
+        assert!(!like("hello", "hello_"));
+        assert!(!like("hello", "%x%"));
+        assert!(like("aaa", "%a%a%a%"));
+    }
+
+    #[test]
+    fn string_filters_treat_null_as_sql_does() {
+        let ne = StringFilter { ne: Some("a".into()), ..Default::default() };
+        assert!(ne.matches("b".into()));
+        assert!(!ne.matches(sea_orm::Value::String(None)));
+        let like = StringFilter { like: Some("%AI%".into()), ..Default::default() };
+        assert!(like.matches("Why ai wins".into()));
+    }
+}

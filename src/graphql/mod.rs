@@ -13,6 +13,7 @@ pub mod dashboards;
 pub mod delivery;
 pub mod drafts;
 pub mod filter;
+pub mod live;
 pub mod loaders;
 pub mod me;
 pub mod privacy;
@@ -23,7 +24,7 @@ pub mod trends;
 pub mod voice;
 
 use async_graphql::extensions::apollo_persisted_queries::{ApolloPersistedQueries, LruCacheStorage};
-use async_graphql::{Context, EmptySubscription, MergedObject, Object, Schema, SchemaBuilder, SimpleObject};
+use async_graphql::{Context, MergedObject, Object, Schema, SchemaBuilder, SimpleObject};
 
 use crate::app::AppState;
 use crate::db::DatabaseKind;
@@ -84,11 +85,11 @@ pub struct Mutation(
     system::SystemHealthMetricMutation,
 );
 
-pub type AppSchema = Schema<Query, Mutation, EmptySubscription>;
+pub type AppSchema = Schema<Query, Mutation, live::Subscription>;
 
 /// The schema without runtime data: what `creatorpulse schema` prints.
-pub fn schema_builder() -> SchemaBuilder<Query, Mutation, EmptySubscription> {
-    Schema::build(Query::default(), Mutation::default(), EmptySubscription)
+pub fn schema_builder() -> SchemaBuilder<Query, Mutation, live::Subscription> {
+    Schema::build(Query::default(), Mutation::default(), live::Subscription)
 }
 
 /// The served schema, with the server's state and configured protections.

@@ -12,6 +12,7 @@ use super::voice::VoiceModel;
 use crate::auth::Viewer;
 use crate::auth::policy::{self, Op};
 use crate::error::AppError;
+use crate::events::{self, ChangeKind};
 use crate::usage;
 
 #[derive(Default)]
@@ -70,6 +71,15 @@ impl RulesMutation {
                 .await
                 .map_err(AppError::from)?;
         }
+        let was_active: Vec<Uuid> = voice_models::Entity::find()
+            .select_only()
+            .column(voice_models::Column::Id)
+            .filter(voice_models::Column::UserId.eq(model.user_id))
+            .filter(voice_models::Column::IsActive.eq(true))
+            .into_tuple()
+            .all(&txn)
+            .await
+            .map_err(AppError::from)?;
         voice_models::Entity::update_many()
             .col_expr(voice_models::Column::IsActive, true.into())
             .filter(voice_models::Column::Id.eq(id))
@@ -77,6 +87,13 @@ impl RulesMutation {
             .await
             .map_err(AppError::from)?;
         txn.commit().await.map_err(AppError::from)?;
+        // The trigger deactivated the user's other models: each change is an event.
+        let changed = voice_models::Entity::find()
+            .filter(voice_models::Column::Id.is_in(was_active.into_iter().filter(|m| *m != id).chain([id])))
+            .all(db)
+            .await
+            .map_err(AppError::from)?;
+        events::publish_rows::<voice_models::Entity>(crud::state(ctx)?.events.as_ref(), ChangeKind::Updated, &changed);
         Ok(crud::get::<voice_models::Entity>(ctx, id).await?.into())
     }
 }

@@ -185,7 +185,41 @@ pub fn test_config(test_db: &TestDb) -> Config {
     let mut config = Config::for_database(test_db.options.url.clone());
     config.jwt_secret = Some(Secret::new(JWT_SECRET));
     config.encryption_keys = Some(Secret::new("k1:AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8="));
+    // Tests share one PostgreSQL database: each test's instances talk on a channel of their own.
+    if let Some(schema) = &test_db.options.schema {
+        config.events_channel = schema.clone();
+    }
     config
+}
+
+/// Another instance of a test's server (see [`TestApp::spawn_peer`]).
+pub struct Peer {
+    pub addr: SocketAddr,
+    pub state: AppState,
+    _shutdown: oneshot::Sender<()>,
+}
+
+type Served = (SocketAddr, AppState, oneshot::Sender<()>, tokio::task::JoinHandle<std::io::Result<()>>);
+
+/// Serves `db` with `config` on a free port until the returned sender fires or drops.
+async fn serve(db: DatabaseConnection, config: Config) -> Served {
+    let state = AppState::new(db, config).await.expect("valid settings");
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind port 0");
+    let addr = listener.local_addr().expect("local addr");
+    let (tx, rx) = oneshot::channel::<()>();
+    let server = tokio::spawn(creatorpulse::app::serve(listener, state.clone(), async move {
+        let _ = rx.await;
+    }));
+    (addr, state, tx, server)
+}
+
+/// Waits (at most ten seconds) until `n` event receivers listen on `state`'s instance.
+pub async fn wait_for_receivers(state: &AppState, n: usize) {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while state.events.receivers() < n {
+        assert!(std::time::Instant::now() < deadline, "{n} event receivers never appeared");
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
 }
 
 /// The server running on port 0 over its own database.
@@ -193,6 +227,8 @@ pub struct TestApp {
     pub addr: SocketAddr,
     pub client: reqwest::Client,
     pub test_db: TestDb,
+    /// The running server's state (its event bus, for tests of live events).
+    pub state: AppState,
     shutdown: Option<oneshot::Sender<()>>,
     server: Option<tokio::task::JoinHandle<std::io::Result<()>>>,
 }
@@ -236,14 +272,24 @@ impl TestApp {
         configure(&mut config);
         let mut db = test_db.db.clone();
         instrument(&mut db);
-        let state = AppState::new(db, config).expect("valid settings");
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind port 0");
-        let addr = listener.local_addr().expect("local addr");
-        let (tx, rx) = oneshot::channel::<()>();
-        let server = tokio::spawn(creatorpulse::app::serve(listener, state, async move {
-            let _ = rx.await;
-        }));
-        Self { addr, client: reqwest::Client::new(), test_db, shutdown: Some(tx), server: Some(server) }
+        let (addr, state, tx, server) = serve(db, config).await;
+        Self { addr, client: reqwest::Client::new(), test_db, state, shutdown: Some(tx), server: Some(server) }
+    }
+
+    /// A second server over the same database, with its own pool, on the same event channel:
+    /// another instance behind the load balancer. It stops when dropped.
+    pub async fn spawn_peer(&self) -> Peer {
+        let db = db::connect(&self.test_db.options).await.expect("connect the peer");
+        let mut config = test_config(&self.test_db);
+        config.bind = "127.0.0.1:0".parse().expect("address");
+        let (addr, state, tx, _) = serve(db, config).await;
+        Peer { addr, state, _shutdown: tx }
+    }
+
+    /// Waits until `n` event receivers listen on this instance (each connection holds one, each
+    /// running subscription one more), so that a test publishes only once subscribers listen.
+    pub async fn wait_for_receivers(&self, n: usize) {
+        wait_for_receivers(&self.state, n).await;
     }
 
     pub fn url(&self, path: &str) -> String {

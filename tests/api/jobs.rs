@@ -2,6 +2,7 @@
 //! run per slot across instances.
 use chrono::{DateTime, Duration, Utc};
 use creatorpulse::db;
+use creatorpulse::events::local::LocalBus;
 use creatorpulse::jobs::{self, Job, Outcome};
 use rust_decimal::Decimal;
 use sea_orm::Value;
@@ -46,8 +47,8 @@ async fn old_rejected_and_published_drafts_move_to_the_archive_once() {
     let new_published = draft(&test, user, "published", ago(100)).await;
     let old_pending = draft(&test, user, "pending", ago(400)).await;
 
-    let first = jobs::run(&test.db, Job::ArchiveDrafts, "slot-1", Utc::now()).await.expect("runs");
-    let again = jobs::run(&test.db, Job::ArchiveDrafts, "slot-2", Utc::now()).await.expect("runs");
+    let first = jobs::run(&test.db, &LocalBus::new(1), Job::ArchiveDrafts, "slot-1", Utc::now()).await.expect("runs");
+    let again = jobs::run(&test.db, &LocalBus::new(1), Job::ArchiveDrafts, "slot-2", Utc::now()).await.expect("runs");
 
     assert_eq!(first, Outcome::Ran { rows: 2 });
     assert_eq!(again, Outcome::Ran { rows: 0 }, "idempotent");
@@ -83,7 +84,7 @@ async fn ai_logs_older_than_thirty_days_are_deleted() {
     test.insert("ai_processing_logs", &old_row).await.expect("old log");
     test.insert("ai_processing_logs", &new_row).await.expect("new log");
 
-    let outcome = jobs::run(&test.db, Job::PurgeAiLogs, "slot", Utc::now()).await.expect("runs");
+    let outcome = jobs::run(&test.db, &LocalBus::new(1), Job::PurgeAiLogs, "slot", Utc::now()).await.expect("runs");
 
     assert_eq!(outcome, Outcome::Ran { rows: 1 });
     assert!(!exists(&test, "ai_processing_logs", old).await);
@@ -114,7 +115,7 @@ async fn performance_older_than_six_months_becomes_weekly_and_monthly_summaries(
     }
     let now = DateTime::parse_from_rfc3339("2026-11-24T00:00:00+00:00").expect("time").with_timezone(&Utc);
 
-    let outcome = jobs::run(&test.db, Job::AggregatePerformance, "slot", now).await.expect("runs");
+    let outcome = jobs::run(&test.db, &LocalBus::new(1), Job::AggregatePerformance, "slot", now).await.expect("runs");
 
     assert_eq!(outcome, Outcome::Ran { rows: 2 });
     assert_eq!(test.count("SELECT COUNT(*) FROM content_performance", vec![]).await, 1, "the recent row stays");
@@ -153,8 +154,8 @@ async fn an_ended_period_resets_the_balance_to_the_allowance_through_the_ledger_
     .await
     .expect("subscription");
 
-    let first = jobs::run(&test.db, Job::ResetCredits, "a", Utc::now()).await.expect("runs");
-    let second = jobs::run(&test.db, Job::ResetCredits, "b", Utc::now()).await.expect("runs");
+    let first = jobs::run(&test.db, &LocalBus::new(1), Job::ResetCredits, "a", Utc::now()).await.expect("runs");
+    let second = jobs::run(&test.db, &LocalBus::new(1), Job::ResetCredits, "b", Utc::now()).await.expect("runs");
 
     assert_eq!(first, Outcome::Ran { rows: 1 });
     assert_eq!(second, Outcome::Ran { rows: 0 });
@@ -178,9 +179,10 @@ async fn two_instances_run_a_scheduled_job_exactly_once() {
     // A second pool stands for a second server instance on the same database.
     let other = db::connect(&test.options).await.expect("second instance");
 
+    let bus = LocalBus::new(1);
     let (a, b) = tokio::join!(
-        jobs::run(&test.db, Job::ArchiveDrafts, "tick-42", Utc::now()),
-        jobs::run(&other, Job::ArchiveDrafts, "tick-42", Utc::now())
+        jobs::run(&test.db, &bus, Job::ArchiveDrafts, "tick-42", Utc::now()),
+        jobs::run(&other, &bus, Job::ArchiveDrafts, "tick-42", Utc::now())
     );
 
     let outcomes = [a.expect("a"), b.expect("b")];
@@ -216,7 +218,7 @@ async fn archived_drafts_stay_readable_by_their_owner_only_and_are_exported() {
     let ann = app.sign_up(&format!("{}@example.com", Uuid::new_v4().simple())).await;
     let bob = app.sign_up(&format!("{}@example.com", Uuid::new_v4().simple())).await;
     let old = draft(&app.test_db, ann.id, "rejected", ago(120)).await;
-    jobs::run(&app.test_db.db, Job::ArchiveDrafts, "slot", Utc::now()).await.expect("runs");
+    jobs::run(&app.test_db.db, &LocalBus::new(1), Job::ArchiveDrafts, "slot", Utc::now()).await.expect("runs");
     let query = "{ archivedContentDrafts { totalCount edges { node { id status archivedAt } } } }";
 
     let anns = app.gql_as(Some(&ann.token), query, serde_json::json!({})).await;
@@ -240,7 +242,12 @@ async fn the_in_server_schedule_runs_every_job_and_stops_on_shutdown() {
     let old = draft(&test, user, "rejected", ago(100)).await;
     let (stop, stopped) = tokio::sync::watch::channel(false);
 
-    let schedule = tokio::spawn(jobs::schedule(test.db.clone(), std::time::Duration::from_secs(3600), stopped));
+    let schedule = tokio::spawn(jobs::schedule(
+        test.db.clone(),
+        std::sync::Arc::new(LocalBus::new(1)),
+        std::time::Duration::from_secs(3600),
+        stopped,
+    ));
     let mut runs = 0;
     for _ in 0..100 {
         runs = test.count("SELECT COUNT(*) FROM job_runs WHERE status = 'completed'", vec![]).await;

@@ -7,7 +7,7 @@ use crate::helpers::{TestDb, test_config};
 #[tokio::test]
 async fn schema_graphql_matches_the_served_schema() {
     let test = TestDb::migrated().await;
-    let state = AppState::new(test.db.clone(), test_config(&test)).expect("valid settings");
+    let state = AppState::new(test.db.clone(), test_config(&test)).await.expect("valid settings");
     let served = build_schema(state).sdl();
     let path = concat!(env!("CARGO_MANIFEST_DIR"), "/schema.graphql");
     if std::env::var_os("UPDATE_SCHEMA").is_some() {

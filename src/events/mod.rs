@@ -1,0 +1,126 @@
+//! Live events: one event per committed change, published after the commit, fanned out to the
+//! subscribers of every server instance.
+//!
+//! [`EventBus`] is the one seam. [`local::LocalBus`] broadcasts inside the process (a single
+//! instance, the SQLite default); [`postgres::PgBus`] sends every event through PostgreSQL's
+//! `LISTEN/NOTIFY`, so that a change made through one instance reaches the subscribers of all.
+pub mod local;
+pub mod postgres;
+
+use std::sync::Arc;
+
+use chrono::{DateTime, Utc};
+use sea_orm::sea_query::ValueType;
+use sea_orm::{DatabaseConnection, DbBackend, ModelTrait};
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+use serde_json::Value as Json;
+use tokio::sync::broadcast;
+use uuid::Uuid;
+
+use crate::auth::policy::Guarded;
+use crate::config::Config;
+
+/// What happened to a row.
+#[derive(async_graphql::Enum, Serialize, Deserialize, Debug, Clone, Copy, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum ChangeKind {
+    Created,
+    Updated,
+    Deleted,
+}
+
+/// A committed change of one row.
+#[derive(Serialize, Deserialize, Debug, Clone)]
+pub struct Change {
+    /// The table, e.g. `content_drafts`.
+    pub table: String,
+    pub kind: ChangeKind,
+    /// The user the row belongs to (its owner column); `None` for rows no user owns.
+    pub owner: Option<Uuid>,
+    /// The row as it is after the change (as it was, for a deletion).
+    pub row: Json,
+    /// When the change was published, after its commit.
+    pub at: DateTime<Utc>,
+}
+
+impl Change {
+    /// The change of `model`, a row of `E`.
+    pub fn of<E: Guarded>(kind: ChangeKind, model: &E::Model) -> Option<Self>
+    where
+        E::Model: Serialize,
+    {
+        let row = match serde_json::to_value(model) {
+            Ok(row) => row,
+            Err(err) => {
+                tracing::error!(error = %err, table = E::default().table_name(), "cannot serialize a changed row");
+                return None;
+            }
+        };
+        let owner = E::owner_column().and_then(|col| <Uuid as ValueType>::try_from(model.get(col)).ok());
+        Some(Self { table: E::default().table_name().to_owned(), kind, owner, row, at: Utc::now() })
+    }
+
+    /// The row, if this is a change of `E`.
+    pub fn row_of<E: Guarded>(&self) -> Option<E::Model>
+    where
+        E::Model: DeserializeOwned,
+    {
+        if self.table != E::default().table_name() {
+            return None;
+        }
+        serde_json::from_value(self.row.clone()).ok()
+    }
+}
+
+/// What travels on the bus.
+#[derive(Serialize, Deserialize, Debug, Clone)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum Event {
+    /// A row changed.
+    Change(Change),
+    /// Sessions ended: one (`session_id`) at sign-out, all of a user's (`None`) when the account
+    /// is deleted. Their live connections close.
+    SessionsEnded { user_id: Uuid, session_id: Option<Uuid> },
+}
+
+/// Carries events from the writers to the subscribers.
+pub trait EventBus: Send + Sync {
+    /// Publishes an event of a change that has committed. It never waits for subscribers: a
+    /// subscriber that falls behind by more than the buffer is told that it lagged.
+    fn publish(&self, event: Event);
+
+    /// Every event published from now on, by this or (for a shared bus) any other instance.
+    fn subscribe(&self) -> broadcast::Receiver<Arc<Event>>;
+
+    /// How many receivers listen on this instance now (a connection holds one, and one more per
+    /// subscription).
+    fn receivers(&self) -> usize;
+}
+
+/// The bus a server uses.
+pub type Bus = Arc<dyn EventBus>;
+
+/// Publishes the change of each row of `E` in `rows` (after their commit).
+pub fn publish_rows<'a, E: Guarded>(bus: &dyn EventBus, kind: ChangeKind, rows: impl IntoIterator<Item = &'a E::Model>)
+where
+    E::Model: Serialize + 'a,
+{
+    for row in rows {
+        if let Some(change) = Change::of::<E>(kind, row) {
+            bus.publish(Event::Change(change));
+        }
+    }
+}
+
+/// The bus for `db`: `LISTEN/NOTIFY` on PostgreSQL, in-process otherwise. On PostgreSQL the
+/// listener is listening when this returns.
+pub async fn connect(db: &DatabaseConnection, config: &Config) -> Result<Bus, String> {
+    match db.get_database_backend() {
+        DbBackend::Postgres => {
+            let bus = postgres::PgBus::start(db.clone(), config).await?;
+            Ok(Arc::new(bus))
+        }
+        _ => Ok(Arc::new(local::LocalBus::new(config.event_buffer))),
+    }
+}

@@ -1,0 +1,271 @@
+//! GraphQL over WebSocket on `/graphql`: `graphql-transport-ws` and the legacy `graphql-ws`
+//! subprotocol, chosen by the client's `Sec-WebSocket-Protocol`.
+//!
+//! The connection is authenticated by `connection_init` (`{"Authorization": "Bearer <token>"}`)
+//! or the upgrade request's `Authorization` header, and closed with `4401` when the token is
+//! missing or invalid, when it expires, and when its session ends (sign-out, account deletion).
+//! The server pings every keep-alive period and drops a client silent for two; a client that
+//! does not read its messages within the send timeout is disconnected; graceful shutdown closes
+//! every connection with `1001`.
+pub mod presence;
+
+use std::time::Duration;
+
+use async_graphql::Data;
+use async_graphql::futures_util::{SinkExt, StreamExt, stream};
+use async_graphql::http::{ALL_WEBSOCKET_PROTOCOLS, WebSocketProtocols as Protocols, WsMessage};
+use axum::extract::ws::{CloseFrame, Message, WebSocket, WebSocketUpgrade};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use tokio::sync::{mpsc, oneshot};
+use tokio::time::Instant;
+use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
+
+use crate::app::AppState;
+use crate::auth::Viewer;
+use crate::auth::session;
+use crate::events::Event;
+use crate::graphql::AppSchema;
+use crate::graphql::loaders::Loaders;
+use presence::Slot;
+
+/// Close codes of `graphql-transport-ws`, used for both subprotocols.
+mod code {
+    pub const NORMAL: u16 = 1000;
+    pub const GOING_AWAY: u16 = 1001;
+    pub const UNAUTHORIZED: u16 = 4401;
+    pub const INIT_TIMEOUT: u16 = 4408;
+    pub const TOO_MANY: u16 = 4429;
+    pub const KEEPALIVE_TIMEOUT: u16 = 3008;
+}
+
+/// The open connections: tracked so that shutdown can close them and wait for them.
+#[derive(Clone, Default)]
+pub struct Sockets {
+    pub tasks: TaskTracker,
+    pub shutdown: CancellationToken,
+}
+
+/// Client messages waiting to be handled; a client that floods beyond this is disconnected.
+const INBOX: usize = 64;
+
+/// Why a connection is refused at `connection_init`.
+struct Refusal {
+    code: u16,
+    reason: String,
+}
+
+impl Refusal {
+    fn unauthorized(reason: &str) -> Self {
+        Self { code: code::UNAUTHORIZED, reason: format!("Unauthorized: {reason}") }
+    }
+}
+
+/// An admitted connection: who, until when, and its place under the per-user limit.
+struct Admitted {
+    viewer: Viewer,
+    expires_at: i64,
+    _slot: Option<Slot>,
+}
+
+/// The subprotocol the client asked for, `graphql-transport-ws` first.
+fn protocol_of(headers: &HeaderMap) -> Option<Protocols> {
+    let offered: Vec<String> = headers
+        .get_all(header::SEC_WEBSOCKET_PROTOCOL)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(',').map(|p| p.trim().to_ascii_lowercase()))
+        .collect();
+    ALL_WEBSOCKET_PROTOCOLS.iter().find(|p| offered.iter().any(|o| o == *p)).and_then(|p| p.parse().ok())
+}
+
+/// The token of an `Authorization` value (`Bearer <token>`); an unusable value gives an empty
+/// token, which is refused rather than ignored.
+fn bearer(value: &str) -> String {
+    value.strip_prefix("Bearer ").or_else(|| value.strip_prefix("bearer ")).unwrap_or_default().trim().to_owned()
+}
+
+/// Upgrades a GET on `/graphql` to a GraphQL WebSocket connection.
+pub fn upgrade(state: AppState, schema: AppSchema, headers: &HeaderMap, upgrade: WebSocketUpgrade) -> Response {
+    let Some(protocol) = protocol_of(headers) else {
+        return (StatusCode::BAD_REQUEST, "use the graphql-transport-ws or graphql-ws subprotocol").into_response();
+    };
+    let header_token = headers.get(header::AUTHORIZATION).map(|v| bearer(v.to_str().unwrap_or_default()));
+    upgrade
+        .protocols(ALL_WEBSOCKET_PROTOCOLS)
+        .on_upgrade(move |socket| connection(state, schema, socket, protocol, header_token))
+}
+
+/// Checks the token, its session and the user's connection limit.
+async fn admit(state: &AppState, token: Option<String>) -> Result<Admitted, Refusal> {
+    let token = token.ok_or_else(|| Refusal::unauthorized("a token is required"))?;
+    let (viewer, expires_at) =
+        state.auth.keys.verify_until(&token).map_err(|_| Refusal::unauthorized("invalid or expired token"))?;
+    if let Viewer::User { id, session_id } = &viewer {
+        match session::is_live(&state.db, *id, *session_id).await {
+            Ok(true) => {}
+            Ok(false) => return Err(Refusal::unauthorized("the session has ended")),
+            Err(_) => return Err(Refusal { code: 1011, reason: "internal error".into() }),
+        }
+    }
+    let slot =
+        state.presence.connection(&viewer).map_err(|err| Refusal { code: code::TOO_MANY, reason: err.message() })?;
+    Ok(Admitted { viewer, expires_at, _slot: slot })
+}
+
+/// The token of a `connection_init` payload.
+fn init_token(payload: &serde_json::Value) -> Option<String> {
+    ["Authorization", "authorization"].iter().find_map(|key| payload.get(*key)?.as_str().map(bearer))
+}
+
+fn close(code: u16, reason: &str) -> Message {
+    Message::Close(Some(CloseFrame { code, reason: reason.into() }))
+}
+
+fn instant_at(epoch_secs: i64) -> Instant {
+    let left = epoch_secs.saturating_sub(chrono::Utc::now().timestamp());
+    Instant::now() + Duration::from_secs(u64::try_from(left).unwrap_or(0))
+}
+
+async fn connection(
+    state: AppState,
+    schema: AppSchema,
+    socket: WebSocket,
+    protocol: Protocols,
+    header_token: Option<String>,
+) {
+    let _running = state.sockets.tasks.token();
+    let config = state.config.clone();
+    let send_timeout = Duration::from_secs(config.ws_send_timeout.max(1));
+    let keepalive = Duration::from_secs(config.ws_keepalive.max(1));
+    let (mut sink, mut source) = socket.split();
+    let (inbox, inbox_rx) = mpsc::channel::<Vec<u8>>(INBOX);
+    let (admitted_tx, mut admitted_rx) = oneshot::channel::<Result<Admitted, Refusal>>();
+
+    let init_state = state.clone();
+    let on_init = move |payload: serde_json::Value| async move {
+        let token = init_token(&payload).or(header_token);
+        match admit(&init_state, token).await {
+            Ok(admitted) => {
+                let mut data = Data::default();
+                data.insert(admitted.viewer.clone());
+                data.insert(Loaders::new(init_state.db.clone(), admitted.viewer.clone()));
+                let _ = admitted_tx.send(Ok(admitted));
+                Ok(data)
+            }
+            Err(refusal) => {
+                let message = refusal.reason.clone();
+                let _ = admitted_tx.send(Err(refusal));
+                Err(async_graphql::Error::new(message))
+            }
+        }
+    };
+    let input = stream::unfold(inbox_rx, |mut rx| async move { rx.recv().await.map(|m| (m, rx)) });
+    let graphql = async_graphql::http::WebSocket::new(schema, input, protocol).on_connection_init(on_init);
+    let mut graphql = std::pin::pin!(graphql);
+
+    let mut admitted: Option<Admitted> = None;
+    let mut refused: Option<Refusal> = None;
+    let mut deadline = Instant::now() + Duration::from_secs(config.ws_init_timeout.max(1));
+    let mut control = state.events.subscribe();
+    let mut ticks = tokio::time::interval_at(Instant::now() + keepalive, keepalive);
+    let mut last_heard = Instant::now();
+    let shutdown = state.sockets.shutdown.clone();
+
+    let ending: Option<(u16, String)> = loop {
+        let waiting = admitted.is_none() && refused.is_none();
+        tokio::select! {
+            _ = shutdown.cancelled() => break Some((code::GOING_AWAY, "the server is shutting down".into())),
+            frame = source.next() => match frame {
+                Some(Ok(Message::Text(text))) => {
+                    last_heard = Instant::now();
+                    if inbox.try_send(text.as_bytes().to_vec()).is_err() {
+                        break Some((code::TOO_MANY, "too many messages".into()));
+                    }
+                }
+                Some(Ok(Message::Binary(bytes))) => {
+                    last_heard = Instant::now();
+                    if inbox.try_send(bytes.to_vec()).is_err() {
+                        break Some((code::TOO_MANY, "too many messages".into()));
+                    }
+                }
+                Some(Ok(Message::Ping(_) | Message::Pong(_))) => last_heard = Instant::now(),
+                // The client closed or the socket failed: nothing more can be sent.
+                _ => break None,
+            },
+            outcome = &mut admitted_rx, if waiting => match outcome {
+                Ok(Ok(ok)) => {
+                    deadline = instant_at(ok.expires_at);
+                    admitted = Some(ok);
+                }
+                Ok(Err(refusal)) => refused = Some(refusal),
+                Err(_) => {}
+            },
+            out = graphql.next() => {
+                if waiting && let Ok(outcome) = admitted_rx.try_recv() {
+                    match outcome {
+                        Ok(ok) => admitted = Some(ok),
+                        Err(refusal) => refused = Some(refusal),
+                    }
+                }
+                match out {
+                    Some(WsMessage::Text(text)) => {
+                        if !send(&mut sink, Message::Text(text.into()), send_timeout).await {
+                            break None;
+                        }
+                    }
+                    Some(WsMessage::Close(code, reason)) => match &refused {
+                        Some(refusal) => break Some((refusal.code, refusal.reason.clone())),
+                        None => break Some((code, reason)),
+                    },
+                    None => match &refused {
+                        Some(refusal) => break Some((refusal.code, refusal.reason.clone())),
+                        None => break Some((code::NORMAL, String::new())),
+                    },
+                }
+            },
+            _ = tokio::time::sleep_until(deadline), if refused.is_none() => break Some(match admitted {
+                None => (code::INIT_TIMEOUT, "Connection initialisation timeout".into()),
+                Some(_) => (code::UNAUTHORIZED, "Unauthorized: the token expired".into()),
+            }),
+            _ = ticks.tick() => {
+                if last_heard.elapsed() > keepalive * 2 {
+                    break Some((code::KEEPALIVE_TIMEOUT, "keep-alive timeout".into()));
+                }
+                let ping = match protocol {
+                    Protocols::GraphQLWS => r#"{"type":"ping"}"#,
+                    Protocols::SubscriptionsTransportWS => r#"{"type":"ka"}"#,
+                };
+                let mut alive = send(&mut sink, Message::Ping(Default::default()), send_timeout).await;
+                if alive && admitted.is_some() {
+                    alive = send(&mut sink, Message::Text(ping.into()), send_timeout).await;
+                }
+                if !alive {
+                    break None;
+                }
+            },
+            event = control.recv() => {
+                if let Ok(event) = event
+                    && let Event::SessionsEnded { user_id, session_id } = &*event
+                    && let Some(Admitted { viewer: Viewer::User { id, session_id: own }, .. }) = &admitted
+                    && user_id == id
+                    && (session_id.is_none() || session_id == own)
+                {
+                    break Some((code::UNAUTHORIZED, "Unauthorized: the session has ended".into()));
+                }
+            },
+        }
+    };
+    if let Some((code, reason)) = ending {
+        let _ = send(&mut sink, close(code, &reason), send_timeout).await;
+    }
+}
+
+/// Sends one message, giving up (and so disconnecting the client) after `timeout`.
+async fn send<S>(sink: &mut S, message: Message, timeout: Duration) -> bool
+where
+    S: async_graphql::futures_util::Sink<Message> + Unpin,
+{
+    matches!(tokio::time::timeout(timeout, sink.send(message)).await, Ok(Ok(())))
+}
