@@ -301,40 +301,13 @@ pub fn viewer_from_headers(auth: &Auth, headers: &HeaderMap) -> AppResult<Viewer
     auth.keys.verify(token.ok_or(AppError::Unauthenticated)?.trim())
 }
 
-/// Limits checked before a document runs: its size and its number of aliases (depth and
-/// complexity are checked by the schema).
+/// The document size limit, checked before anything else (aliases are counted when the
+/// document is parsed; depth and complexity are checked by the schema).
 fn check_document(config: &Config, request: &async_graphql::Request) -> Result<(), String> {
     if request.query.len() > config.max_document_bytes {
         return Err(format!("the document is larger than {} bytes", config.max_document_bytes));
     }
-    let Ok(document) = async_graphql::parser::parse_query(&request.query) else {
-        return Ok(()); // the schema reports the syntax error
-    };
-    let mut aliases = 0;
-    for (_, operation) in document.operations.iter() {
-        aliases += count_aliases(&operation.node.selection_set.node);
-    }
-    for fragment in document.fragments.values() {
-        aliases += count_aliases(&fragment.node.selection_set.node);
-    }
-    if aliases > config.max_query_aliases {
-        return Err(format!("the document uses {aliases} aliases; at most {} are allowed", config.max_query_aliases));
-    }
     Ok(())
-}
-
-fn count_aliases(set: &async_graphql::parser::types::SelectionSet) -> usize {
-    use async_graphql::parser::types::Selection;
-    set.items
-        .iter()
-        .map(|item| match &item.node {
-            Selection::Field(field) => {
-                usize::from(field.node.alias.is_some()) + count_aliases(&field.node.selection_set.node)
-            }
-            Selection::InlineFragment(fragment) => count_aliases(&fragment.node.selection_set.node),
-            Selection::FragmentSpread(_) => 0,
-        })
-        .sum()
 }
 
 /// Whether the operation the request selects is a mutation (GET may not run one).

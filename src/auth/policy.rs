@@ -4,7 +4,7 @@
 //! rows the viewer may see for an operation. A table not implementing [`Guarded`] cannot be read.
 use std::collections::HashSet;
 
-use sea_orm::sea_query::{Alias, Expr, ExprTrait, IntoCondition, Query, SelectStatement, ValueType};
+use sea_orm::sea_query::{Alias, Expr, ExprTrait, IntoCondition, Query, SelectStatement, UnionType, ValueType};
 use sea_orm::{
     ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, DbBackend, EntityTrait, ModelTrait, QueryFilter,
     Select,
@@ -123,12 +123,15 @@ pub fn condition<E: Guarded>(viewer: &Viewer, op: Op, backend: DbBackend) -> App
             Grant::Service => Err(AppError::Forbidden),
             Grant::Owner => {
                 let owner = E::owner_column().ok_or(AppError::Forbidden)?;
-                let own = owner.eq(*id).into_condition();
                 Ok(Some(match delegated_permission(E::default().table_name(), op) {
+                    // `owner IN (me UNION ALL my delegating clients)`, not `owner = me OR owner IN
+                    // (…)`: the OR form keeps PostgreSQL from using the owner index.
                     Some(permission) => {
-                        Condition::any().add(own).add(owner.in_subquery(delegating_clients(*id, permission, backend)))
+                        let mut users = Query::select().expr(Expr::val(*id)).to_owned();
+                        users.union(UnionType::All, delegating_clients(*id, permission, backend));
+                        owner.in_subquery(users).into_condition()
                     }
-                    None => own,
+                    None => owner.eq(*id).into_condition(),
                 }))
             }
             Grant::OwnerOrClient => {

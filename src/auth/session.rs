@@ -12,6 +12,7 @@ use uuid::Uuid;
 
 use super::jwt::JwtKeys;
 use crate::error::{AppError, AppResult};
+use crate::events::{Event, EventBus};
 
 /// Token keys and lifetimes.
 pub struct Auth {
@@ -78,8 +79,14 @@ impl Auth {
         Ok(IssuedSession { access_token, refresh_token, expires_at, user })
     }
 
-    /// Exchanges a refresh token for a new pair. Reusing a rotated token revokes the session.
-    pub async fn refresh(&self, db: &DatabaseConnection, token: &str) -> AppResult<IssuedSession> {
+    /// Exchanges a refresh token for a new pair. Reusing a rotated token revokes the session,
+    /// whose live connections are then closed through `events`.
+    pub async fn refresh(
+        &self,
+        db: &DatabaseConnection,
+        events: &dyn EventBus,
+        token: &str,
+    ) -> AppResult<IssuedSession> {
         let stored = refresh_tokens::Entity::find()
             .filter(refresh_tokens::Column::TokenHash.eq(token_hash(token)))
             .one(db)
@@ -99,6 +106,9 @@ impl Auth {
             txn.rollback().await?;
             tracing::warn!(session_id = %stored.session_id, "refresh token reused: revoking the session");
             revoke(db, stored.session_id).await?;
+            if let Some(session) = sessions::Entity::find_by_id(stored.session_id).one(db).await? {
+                events.publish(Event::SessionsEnded { user_id: session.user_id, session_id: Some(session.id) });
+            }
             return Err(AppError::Unauthenticated);
         }
         let session = sessions::Entity::find_by_id(stored.session_id)

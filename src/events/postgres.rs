@@ -20,6 +20,8 @@ use crate::config::Config;
 const MAX_NOTIFY_BYTES: usize = 7_900;
 /// Events waiting to be sent; beyond this the database is not keeping up and events are dropped.
 const OUTBOX: usize = 10_000;
+/// Most events sent in one statement.
+const BATCH: usize = 256;
 /// How long a stored payload is kept for listeners to load it.
 const STORED_FOR_SECS: i64 = 3_600;
 
@@ -79,23 +81,32 @@ fn statement(sql: &str, values: Vec<sea_orm::Value>) -> Statement {
     Statement::from_sql_and_values(DbBackend::Postgres, sql, values)
 }
 
-/// Sends the outbox in order, one `NOTIFY` per event.
+/// Sends the outbox in order: whatever is waiting goes out in one statement, one `NOTIFY` per
+/// event, so that a burst of writes costs a round trip per batch, not per event.
 async fn send_loop(db: DatabaseConnection, channel: String, mut pending: mpsc::Receiver<Event>) {
-    while let Some(event) = pending.recv().await {
-        let Ok(mut payload) = serde_json::to_string(&event) else { continue };
-        if payload.len() > MAX_NOTIFY_BYTES {
+    let mut batch = Vec::with_capacity(BATCH);
+    while pending.recv_many(&mut batch, BATCH).await > 0 {
+        let mut payloads = Vec::with_capacity(batch.len());
+        for event in batch.drain(..) {
+            let Ok(payload) = serde_json::to_string(&event) else { continue };
+            if payload.len() <= MAX_NOTIFY_BYTES {
+                payloads.push(payload);
+                continue;
+            }
             match store(&db, payload).await {
-                Ok(id) => payload = serde_json::json!({ "stored": id }).to_string(),
-                Err(err) => {
-                    tracing::error!(error = %err, "cannot store a large event: it was dropped");
-                    continue;
-                }
+                Ok(id) => payloads.push(serde_json::json!({ "stored": id }).to_string()),
+                Err(err) => tracing::error!(error = %err, "cannot store a large event: it was dropped"),
             }
         }
-        if let Err(err) =
-            db.execute_raw(statement("SELECT pg_notify($1, $2)", vec![channel.clone().into(), payload.into()])).await
-        {
-            tracing::error!(error = %err, "cannot send an event: it was dropped");
+        if payloads.is_empty() {
+            continue;
+        }
+        let count = payloads.len();
+        let sql = "SELECT pg_notify($1, payload) FROM jsonb_array_elements_text($2::jsonb) \
+                   WITH ORDINALITY AS sent(payload, n) ORDER BY n";
+        let values = vec![channel.clone().into(), serde_json::Value::from(payloads).to_string().into()];
+        if let Err(err) = db.execute_raw(statement(sql, values)).await {
+            tracing::error!(error = %err, events = count, "cannot send events: they were dropped");
         }
     }
 }

@@ -209,7 +209,7 @@ impl AccountMutation {
     /// again revokes the session.
     async fn refresh_session(&self, ctx: &Context<'_>, refresh_token: String) -> async_graphql::Result<Session> {
         let state = state(ctx)?;
-        Ok(state.auth.refresh(&state.db, &refresh_token).await?.into())
+        Ok(state.auth.refresh(&state.db, state.events.as_ref(), &refresh_token).await?.into())
     }
 
     /// Revokes the caller's session: its refresh token no longer works.

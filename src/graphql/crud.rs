@@ -1,10 +1,10 @@
 //! The generic read and write paths every table goes through, always via the policy.
 use async_graphql::connection::{Connection, Edge, EmptyFields};
 use async_graphql::{Context, OutputType, SimpleObject};
-use sea_orm::sea_query::NullOrdering;
+use sea_orm::sea_query::{Expr, NullOrdering};
 use sea_orm::{
-    ActiveModelBehavior, ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, IntoActiveModel, ModelTrait,
-    Order, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
+    ActiveModelBehavior, ActiveModelTrait, ColumnTrait, ColumnType, DatabaseConnection, EntityTrait, IdenStatic,
+    IntoActiveModel, Iterable, ModelTrait, Order, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
 };
 use uuid::Uuid;
 
@@ -130,6 +130,18 @@ where
         (None, Some(n)) => (page_size("last", n, state(ctx)?.config.max_page_size)?, false),
         (None, None) => (DEFAULT_PAGE_SIZE, args.before.is_none()),
     };
+    let unread = unread_columns::<E>(ctx, &keys);
+    if !unread.is_empty() {
+        // Columns the query does not select are not fetched: NULL in their place decodes as
+        // `None` and is never shown.
+        select = select.select_only();
+        for col in E::Column::iter() {
+            select = match unread.iter().any(|u| u.as_str() == col.as_str()) {
+                true => select.column_as(Expr::cust("NULL"), col.as_str()),
+                false => select.column(col),
+            };
+        }
+    }
     let total_count = if ctx.look_ahead().field("totalCount").exists() {
         Some(select.clone().count(db).await.map_err(AppError::from)?)
     } else {
@@ -168,6 +180,54 @@ where
     Ok(connection)
 }
 
+/// The nullable text and JSON columns of `E` (the costly ones to fetch and decode) that the
+/// page's selection does not read, when it reads plain columns only; none when it selects a
+/// relation or a computed field, which may need any column.
+fn unread_columns<E: Guarded>(ctx: &Context<'_>, keys: &[(E::Column, OrderDirection)]) -> Vec<E::Column> {
+    let look_ahead = ctx.look_ahead();
+    let mut read = Vec::new();
+    for level in [look_ahead.field("edges").field("node"), look_ahead.field("nodes")] {
+        for field in level.selection_fields() {
+            for child in field.selection_set() {
+                if child.name() == "__typename" {
+                    continue;
+                }
+                let name = snake_case(child.name());
+                match E::Column::iter().find(|c| c.as_str() == name) {
+                    Some(col) => read.push(col),
+                    None => return Vec::new(),
+                }
+            }
+        }
+    }
+    E::Column::iter()
+        .filter(|col| {
+            let def = col.def();
+            let costly = matches!(
+                def.get_column_type(),
+                ColumnType::Json | ColumnType::JsonBinary | ColumnType::Text | ColumnType::String(_)
+            );
+            costly
+                && def.is_null()
+                && !read.iter().any(|r| r.as_str() == col.as_str())
+                && !keys.iter().any(|(k, _)| k.as_str() == col.as_str())
+        })
+        .collect()
+}
+
+fn snake_case(name: &str) -> String {
+    let mut out = String::with_capacity(name.len() + 4);
+    for c in name.chars() {
+        if c.is_ascii_uppercase() {
+            out.push('_');
+            out.push(c.to_ascii_lowercase());
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
 /// The complexity of a list field: its page size times the cost of one row.
 pub fn page_complexity(first: Option<i32>, last: Option<i32>, child_complexity: usize) -> usize {
     let rows = first.or(last).map_or(DEFAULT_PAGE_SIZE, |n| usize::try_from(n).unwrap_or(0)).max(1);
@@ -201,9 +261,8 @@ where
     E::ActiveModel: ActiveModelBehavior + Send,
 {
     policy::condition::<E>(viewer(ctx)?, Op::Create, db(ctx)?.get_database_backend())?;
+    // The insert returns the stored row (`RETURNING`), defaults and BEFORE triggers applied.
     let model = row.insert(db(ctx)?).await?;
-    // Re-read: database triggers may have changed the row after the insert.
-    let model = get_any::<E>(ctx, E::id_of(&model)).await?;
     publish::<E>(ctx, ChangeKind::Created, &model);
     Ok(model)
 }

@@ -11,6 +11,7 @@ pub mod crud;
 mod cursor;
 pub mod dashboards;
 pub mod delivery;
+mod documents;
 pub mod drafts;
 pub mod filter;
 pub mod live;
@@ -99,7 +100,8 @@ pub fn build_schema(state: AppState) -> AppSchema {
         .limit_depth(config.max_query_depth)
         .limit_complexity(config.max_query_complexity)
         .limit_recursive_depth(64)
-        .extension(ApolloPersistedQueries::new(LruCacheStorage::new(1024)));
+        .extension(ApolloPersistedQueries::new(LruCacheStorage::new(1024)))
+        .extension(documents::DocumentCache::new(1024, config.max_query_aliases));
     if !config.introspection {
         builder = builder.disable_introspection();
     }

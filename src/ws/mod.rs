@@ -194,20 +194,14 @@ async fn connection(
                 // The client closed or the socket failed: nothing more can be sent.
                 _ => break None,
             },
-            outcome = &mut admitted_rx, if waiting => match outcome {
-                Ok(Ok(ok)) => {
-                    deadline = instant_at(ok.expires_at);
-                    admitted = Some(ok);
+            outcome = &mut admitted_rx, if waiting => {
+                if let Ok(outcome) = outcome {
+                    settle(outcome, &mut admitted, &mut refused, &mut deadline);
                 }
-                Ok(Err(refusal)) => refused = Some(refusal),
-                Err(_) => {}
             },
             out = graphql.next() => {
                 if waiting && let Ok(outcome) = admitted_rx.try_recv() {
-                    match outcome {
-                        Ok(ok) => admitted = Some(ok),
-                        Err(refusal) => refused = Some(refusal),
-                    }
+                    settle(outcome, &mut admitted, &mut refused, &mut deadline);
                 }
                 match out {
                     Some(WsMessage::Text(text)) => {
@@ -259,6 +253,22 @@ async fn connection(
     };
     if let Some((code, reason)) = ending {
         let _ = send(&mut sink, close(code, &reason), send_timeout).await;
+    }
+}
+
+/// Records the outcome of `connection_init`; an admitted connection lives until its token expires.
+fn settle(
+    outcome: Result<Admitted, Refusal>,
+    admitted: &mut Option<Admitted>,
+    refused: &mut Option<Refusal>,
+    deadline: &mut Instant,
+) {
+    match outcome {
+        Ok(ok) => {
+            *deadline = instant_at(ok.expires_at);
+            *admitted = Some(ok);
+        }
+        Err(refusal) => *refused = Some(refusal),
     }
 }
 

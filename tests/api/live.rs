@@ -495,3 +495,55 @@ async fn the_listener_reconnects_after_losing_its_database_connection() {
     let id = draft(&app, &ann, json!({})).await;
     assert_eq!(event(&ws.next_result("1").await, "contentDraftEvents")["node"]["id"], id);
 }
+
+#[tokio::test]
+async fn activating_a_voice_model_reports_the_activated_and_the_deactivated_model() {
+    let app = TestApp::spawn().await;
+    let ann = app.sign_up(&email()).await;
+    let service = app.service_token();
+    let create = "mutation($i: CreateVoiceModelInput!) { createVoiceModel(input: $i) { id } }";
+    let mut models = Vec::new();
+    for version in ["v1", "v2"] {
+        let input =
+            json!({ "i": { "userId": ann.id, "modelVersion": version, "modelConfig": {}, "trainingDataCount": 10 } });
+        let body = app.gql_as(Some(&service), create, input).await;
+        models.push(body["data"]["createVoiceModel"]["id"].as_str().expect("model").to_owned());
+    }
+    let mut ws = WsClient::open(app.addr, Protocol::TransportWs, &ann.token).await;
+    ws.subscribe("1", "subscription { voiceModelEvents { kind node { id isActive } } }", json!({})).await;
+    app.wait_for_receivers(2).await;
+
+    let activate = "mutation($id: UUID!) { activateVoiceModel(id: $id) { id } }";
+    app.gql_as(Some(&service), activate, json!({ "id": models[0] })).await;
+    let first = event(&ws.next_result("1").await, "voiceModelEvents");
+    assert_eq!(
+        (first["node"]["id"].as_str(), first["node"]["isActive"].as_bool()),
+        (Some(models[0].as_str()), Some(true))
+    );
+    app.gql_as(Some(&service), activate, json!({ "id": models[1] })).await;
+    let mut states = Vec::new();
+    for _ in 0..2 {
+        let got = event(&ws.next_result("1").await, "voiceModelEvents");
+        assert_eq!(got["kind"], "UPDATED");
+        states.push((got["node"]["id"].as_str().unwrap_or_default().to_owned(), got["node"]["isActive"].as_bool()));
+    }
+    states.sort();
+    let mut expected = vec![(models[0].clone(), Some(false)), (models[1].clone(), Some(true))];
+    expected.sort();
+    assert_eq!(states, expected);
+}
+
+#[tokio::test]
+async fn a_reused_refresh_token_revokes_the_session_and_closes_its_connections() {
+    let app = TestApp::spawn().await;
+    let ann = app.sign_up(&email()).await;
+    let mut ws = WsClient::open(app.addr, Protocol::TransportWs, &ann.token).await;
+    app.wait_for_receivers(1).await;
+    let refresh = "mutation($t: String!) { refreshSession(refreshToken: $t) { refreshToken } }";
+    let rotated = app.gql(refresh, json!({ "t": ann.refresh_token })).await;
+    assert!(rotated["data"]["refreshSession"]["refreshToken"].is_string(), "{rotated}");
+    ws.expect_nothing(QUIET).await;
+    let reused = app.gql(refresh, json!({ "t": ann.refresh_token })).await;
+    assert_eq!(code(&reused), "UNAUTHENTICATED", "{reused}");
+    assert_eq!(ws.expect_close().await.0, 4401);
+}
