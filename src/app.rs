@@ -26,6 +26,7 @@ use crate::config::Config;
 use crate::crypto::Cipher;
 use crate::error::{AppError, AppResult};
 use crate::events::Bus;
+use crate::graphql::documents::{Documents, Refused};
 use crate::graphql::loaders::Loaders;
 use crate::graphql::{AppSchema, build_schema};
 use crate::ws::presence::Presence;
@@ -88,12 +89,14 @@ impl AppState {
 struct App {
     state: AppState,
     schema: AppSchema,
+    documents: Arc<Documents>,
 }
 
 /// The HTTP router of the API.
 pub fn router(state: AppState) -> Router {
     let schema = build_schema(state.clone());
-    let app = App { state, schema };
+    let documents = Arc::new(Documents::new(1024, state.config.max_query_aliases));
+    let app = App { state, schema, documents };
     Router::new()
         .route("/graphql", get(graphql_get).post(graphql_post))
         .route("/healthz", get(|| async { "ok" }))
@@ -257,12 +260,7 @@ async fn graphql_get(
             Err(_) => return request_error(media, StatusCode::BAD_REQUEST, "`extensions` is not a JSON object"),
         }
     }
-    if is_mutation(&request) {
-        let mut response = request_error(media, StatusCode::METHOD_NOT_ALLOWED, "mutations must be sent with POST");
-        response.headers_mut().insert(header::ALLOW, HeaderValue::from_static("POST"));
-        return response;
-    }
-    execute(&app, media, request, &headers).await
+    execute(&app, media, request, &headers, Method::Get).await
 }
 
 async fn graphql_post(State(app): State<App>, headers: HeaderMap, body: Bytes) -> Response {
@@ -288,7 +286,7 @@ async fn graphql_post(State(app): State<App>, headers: HeaderMap, body: Bytes) -
     if request.query.is_empty() && request.extensions.0.is_empty() {
         return request_error(media, StatusCode::BAD_REQUEST, "the `query` field is required");
     }
-    execute(&app, media, request, &headers).await
+    execute(&app, media, request, &headers, Method::Post).await
 }
 
 /// The caller, from the `Authorization` header: no header is anonymous; a header that does not
@@ -311,11 +309,12 @@ fn check_document(config: &Config, request: &async_graphql::Request) -> Result<(
 }
 
 /// Whether the operation the request selects is a mutation (GET may not run one).
-fn is_mutation(request: &async_graphql::Request) -> bool {
-    let Ok(document) = async_graphql::parser::parse_query(&request.query) else {
+fn is_mutation(request: &mut async_graphql::Request) -> bool {
+    let name = request.operation_name.clone();
+    let Ok(document) = request.parsed_query() else {
         return false;
     };
-    let operation = match (&document.operations, &request.operation_name) {
+    let operation = match (&document.operations, &name) {
         (DocumentOperations::Single(op), _) => Some(op),
         (DocumentOperations::Multiple(ops), Some(name)) => ops.get(name.as_str()),
         (DocumentOperations::Multiple(ops), None) if ops.len() == 1 => ops.values().next(),
@@ -324,7 +323,19 @@ fn is_mutation(request: &async_graphql::Request) -> bool {
     operation.is_some_and(|op| op.node.ty == OperationType::Mutation)
 }
 
-async fn execute(app: &App, media: MediaType, request: async_graphql::Request, headers: &HeaderMap) -> Response {
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Method {
+    Get,
+    Post,
+}
+
+async fn execute(
+    app: &App,
+    media: MediaType,
+    mut request: async_graphql::Request,
+    headers: &HeaderMap,
+    method: Method,
+) -> Response {
     let Ok(viewer) = viewer_from_headers(&app.state.auth, headers) else {
         let body = serde_json::json!({ "errors": [{ "message": "invalid or expired token", "extensions": { "code": "UNAUTHENTICATED" } }] });
         let mut response =
@@ -332,11 +343,19 @@ async fn execute(app: &App, media: MediaType, request: async_graphql::Request, h
         response.headers_mut().insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
         return response;
     };
-    if let Err(message) = check_document(&app.state.config, &request) {
+    let prepared = check_document(&app.state.config, &request)
+        .map_err(|message| Refused { message, code: "BAD_USER_INPUT" })
+        .and_then(|()| app.documents.prepare(&mut request));
+    if let Err(refused) = prepared {
         let body =
-            serde_json::json!({ "errors": [{ "message": message, "extensions": { "code": "BAD_USER_INPUT" } }] });
+            serde_json::json!({ "errors": [{ "message": refused.message, "extensions": { "code": refused.code } }] });
         let status = if media == MediaType::GraphqlResponseJson { StatusCode::BAD_REQUEST } else { StatusCode::OK };
         return (status, [(header::CONTENT_TYPE, media.header())], body.to_string()).into_response();
+    }
+    if method == Method::Get && is_mutation(&mut request) {
+        let mut response = request_error(media, StatusCode::METHOD_NOT_ALLOWED, "mutations must be sent with POST");
+        response.headers_mut().insert(header::ALLOW, HeaderValue::from_static("POST"));
+        return response;
     }
     let loaders = Loaders::new(app.state.db.clone(), viewer.clone());
     let response = app.schema.execute(request.data(viewer).data(loaders)).await;
@@ -345,27 +364,33 @@ async fn execute(app: &App, media: MediaType, request: async_graphql::Request, h
     let request_failed = response.data == async_graphql::Value::Null
         && !response.errors.is_empty()
         && response.errors.iter().all(|e| e.path.is_empty());
-    let mut body = match serde_json::to_value(&response) {
-        Ok(body) => body,
-        Err(_) => return StatusCode::INTERNAL_SERVER_ERROR.into_response(),
-    };
-    if request_failed && let Some(obj) = body.as_object_mut() {
-        obj.remove("data");
-        // Documents that do not parse, validate or stay within the limits are the client's to fix.
-        if let Some(errors) = obj.get_mut("errors").and_then(|e| e.as_array_mut()) {
-            for error in errors {
-                if error.pointer("/extensions/code").is_none() {
-                    error["extensions"]["code"] = serde_json::json!("BAD_USER_INPUT");
+    let body = match request_failed {
+        false => serde_json::to_string(&response),
+        true => serde_json::to_value(&response).map(|mut body| {
+            if let Some(obj) = body.as_object_mut() {
+                obj.remove("data");
+                // Documents that do not parse, validate or stay within the limits are the
+                // client's to fix.
+                if let Some(errors) = obj.get_mut("errors").and_then(|e| e.as_array_mut()) {
+                    for error in errors {
+                        if error.pointer("/extensions/code").is_none() {
+                            error["extensions"]["code"] = serde_json::json!("BAD_USER_INPUT");
+                        }
+                    }
                 }
             }
-        }
-    }
+            body.to_string()
+        }),
+    };
+    let Ok(body) = body else {
+        return StatusCode::INTERNAL_SERVER_ERROR.into_response();
+    };
     let status = if request_failed && media == MediaType::GraphqlResponseJson {
         StatusCode::BAD_REQUEST
     } else {
         StatusCode::OK
     };
-    let mut http = (status, [(header::CONTENT_TYPE, media.header())], body.to_string()).into_response();
+    let mut http = (status, [(header::CONTENT_TYPE, media.header())], body).into_response();
     for (name, value) in response.http_headers.iter() {
         http.headers_mut().insert(name.clone(), value.clone());
     }

@@ -4,6 +4,11 @@ use clap::Parser;
 use creatorpulse::config::{Cli, LogFormat};
 use tracing_subscriber::EnvFilter;
 
+/// A request allocates and frees many small values; mimalloc does that faster than the system
+/// allocator (see BENCHMARKS.md).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[tokio::main]
 async fn main() -> ExitCode {
     let cli = Cli::parse();

@@ -28,7 +28,7 @@ pub struct ConnectionTotals {
     pub total_count: Option<u64>,
 }
 
-pub type Page<T> = Connection<String, T, ConnectionTotals, EmptyFields>;
+pub type Page<T> = Connection<cursor::Cursor, T, ConnectionTotals, EmptyFields>;
 
 /// Sort direction.
 #[derive(async_graphql::Enum, Clone, Copy, PartialEq, Eq, Default)]
@@ -123,7 +123,7 @@ where
         return Err(AppError::bad_input("orderBy", "takes at most 5 keys").into());
     }
     keys.push((E::id_column(), OrderDirection::Asc));
-    let fingerprint = cursor::fingerprint::<E>(&keys);
+    let fingerprint: std::sync::Arc<str> = cursor::fingerprint::<E>(&keys).into();
     let (limit, forward) = match (args.first, args.last) {
         (Some(_), Some(_)) => return Err(AppError::bad_input("last", "cannot be combined with `first`").into()),
         (Some(n), None) => (page_size("first", n, state(ctx)?.config.max_page_size)?, true),
@@ -175,7 +175,7 @@ where
     let mut connection = Connection::with_additional_fields(has_previous, has_next, ConnectionTotals { total_count });
     for row in rows {
         let values: Vec<sea_orm::Value> = keys.iter().map(|(col, _)| row.get(*col)).collect();
-        connection.edges.push(Edge::new(cursor::encode(&fingerprint, &values), W::from(row)));
+        connection.edges.push(Edge::new(cursor::Cursor::new(fingerprint.clone(), values), W::from(row)));
     }
     Ok(connection)
 }

@@ -1,6 +1,9 @@
 //! Opaque keyset cursors: the sort-key values of a row plus a fingerprint of the ordering, so a
 //! cursor only continues the listing it came from. A cursor is validated, never trusted: it only
 //! narrows the caller's already scoped rows.
+use std::sync::Arc;
+
+use async_graphql::connection::CursorType;
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::{DateTime, NaiveDate, NaiveTime, Utc};
@@ -21,6 +24,31 @@ pub fn fingerprint<E: EntityTrait>(keys: &[(E::Column, OrderDirection)]) -> Stri
         print.push(if *dir == OrderDirection::Asc { '+' } else { '-' });
     }
     print
+}
+
+/// A row's cursor, encoded only if the client selects it (`cursor`, `startCursor`, `endCursor`).
+pub struct Cursor {
+    fingerprint: Arc<str>,
+    values: Vec<Value>,
+}
+
+impl Cursor {
+    pub fn new(fingerprint: Arc<str>, values: Vec<Value>) -> Self {
+        Self { fingerprint, values }
+    }
+}
+
+impl CursorType for Cursor {
+    type Error = &'static str;
+
+    /// Cursors arrive as plain arguments and are decoded by [`decode`], against the listing.
+    fn decode_cursor(_: &str) -> Result<Self, Self::Error> {
+        Err("decoded against its listing")
+    }
+
+    fn encode_cursor(&self) -> String {
+        encode(&self.fingerprint, &self.values)
+    }
 }
 
 pub fn encode(fingerprint: &str, values: &[Value]) -> String {

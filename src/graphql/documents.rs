@@ -1,66 +1,112 @@
-//! Parsed documents, cached: clients send the same few documents over and over, so each is parsed
-//! (and its aliases counted) once. Validation, depth and complexity still run on every request,
-//! against the schema and the request's variables.
+//! Documents before they run: automatic persisted queries (the Apollo hash protocol) and a cache
+//! of parsed documents, so that the same few documents clients send over and over are parsed
+//! and alias-counted once. Validation, depth and complexity still run on every request.
+//!
+//! This runs in front of the schema rather than as schema extensions: a schema without
+//! extensions resolves every field on its fast path.
 use std::num::NonZeroUsize;
-use std::sync::{Arc, Mutex};
+use std::sync::Mutex;
 
-use async_graphql::extensions::{Extension, ExtensionContext, ExtensionFactory, NextParseQuery};
+use async_graphql::Request;
 use async_graphql::parser::types::{ExecutableDocument, Selection, SelectionSet};
-use async_graphql::{ErrorExtensions as _, ServerResult, Variables};
 use lru::LruCache;
+use serde::Deserialize;
+use sha2::{Digest, Sha256};
 
 /// Documents longer than this are parsed every time instead of filling the cache.
 const MAX_CACHED_BYTES: usize = 16 * 1024;
 
-/// The parse step of every request: from the cache, or parsed, alias-checked and cached.
-pub struct DocumentCache {
-    documents: Arc<Mutex<LruCache<String, ExecutableDocument>>>,
+/// Why a request is refused before it runs.
+pub struct Refused {
+    pub message: String,
+    pub code: &'static str,
+}
+
+impl Refused {
+    fn new(message: impl Into<String>, code: &'static str) -> Self {
+        Self { message: message.into(), code }
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct PersistedQuery {
+    version: i64,
+    sha256_hash: String,
+}
+
+pub struct Documents {
+    parsed: Mutex<LruCache<String, ExecutableDocument>>,
+    persisted: Mutex<LruCache<String, String>>,
     max_aliases: usize,
 }
 
-impl DocumentCache {
+impl Documents {
     pub fn new(capacity: usize, max_aliases: usize) -> Self {
         let capacity = NonZeroUsize::new(capacity).unwrap_or(NonZeroUsize::MIN);
-        Self { documents: Arc::new(Mutex::new(LruCache::new(capacity))), max_aliases }
+        Self {
+            parsed: Mutex::new(LruCache::new(capacity)),
+            persisted: Mutex::new(LruCache::new(capacity)),
+            max_aliases,
+        }
     }
-}
 
-impl ExtensionFactory for DocumentCache {
-    fn create(&self) -> Arc<dyn Extension> {
-        Arc::new(CachedParse { documents: self.documents.clone(), max_aliases: self.max_aliases })
+    /// Resolves a persisted query's hash to its document, and attaches the parsed document. A
+    /// document that does not parse is left for the schema to report.
+    pub fn prepare(&self, request: &mut Request) -> Result<(), Refused> {
+        if let Some(value) = request.extensions.remove("persistedQuery") {
+            self.resolve_persisted(request, value)?;
+        }
+        if request.query.is_empty() {
+            return Ok(());
+        }
+        let cached = self.parsed.lock().ok().and_then(|mut parsed| parsed.get(&request.query).cloned());
+        let document = match cached {
+            Some(document) => document,
+            None => {
+                let Ok(document) = async_graphql::parser::parse_query(&request.query) else { return Ok(()) };
+                let aliases = aliases(&document);
+                if aliases > self.max_aliases {
+                    let message =
+                        format!("the document uses {aliases} aliases; at most {} are allowed", self.max_aliases);
+                    return Err(Refused::new(message, "BAD_USER_INPUT"));
+                }
+                if request.query.len() <= MAX_CACHED_BYTES
+                    && let Ok(mut parsed) = self.parsed.lock()
+                {
+                    parsed.put(request.query.clone(), document.clone());
+                }
+                document
+            }
+        };
+        request.set_parsed_query(document);
+        Ok(())
     }
-}
 
-struct CachedParse {
-    documents: Arc<Mutex<LruCache<String, ExecutableDocument>>>,
-    max_aliases: usize,
-}
-
-#[async_trait::async_trait]
-impl Extension for CachedParse {
-    async fn parse_query(
-        &self,
-        ctx: &ExtensionContext<'_>,
-        query: &str,
-        variables: &Variables,
-        next: NextParseQuery<'_>,
-    ) -> ServerResult<ExecutableDocument> {
-        if let Some(document) = self.documents.lock().ok().and_then(|mut d| d.get(query).cloned()) {
-            return Ok(document);
+    fn resolve_persisted(&self, request: &mut Request, value: async_graphql::Value) -> Result<(), Refused> {
+        let invalid = || Refused::new("Invalid \"PersistedQuery\" extension configuration.", "BAD_USER_INPUT");
+        let json = value.into_json().map_err(|_| invalid())?;
+        let persisted: PersistedQuery = serde_json::from_value(json).map_err(|_| invalid())?;
+        if persisted.version != 1 {
+            return Err(Refused::new(
+                "Only version 1 of the \"PersistedQuery\" extension is supported.",
+                "BAD_USER_INPUT",
+            ));
         }
-        let document = next.run(ctx, query, variables).await?;
-        let aliases = aliases(&document);
-        if aliases > self.max_aliases {
-            let message = format!("the document uses {aliases} aliases; at most {} are allowed", self.max_aliases);
-            let error = async_graphql::Error::new(message).extend_with(|_, e| e.set("code", "BAD_USER_INPUT"));
-            return Err(error.into_server_error(Default::default()));
+        let mut store = self.persisted.lock().map_err(|_| Refused::new("internal error", "INTERNAL"))?;
+        if request.query.is_empty() {
+            match store.get(&persisted.sha256_hash) {
+                Some(query) => request.query = query.clone(),
+                None => return Err(Refused::new("PersistedQueryNotFound", "PERSISTED_QUERY_NOT_FOUND")),
+            }
+        } else {
+            let hash = format!("{:x}", Sha256::digest(request.query.as_bytes()));
+            if hash != persisted.sha256_hash {
+                return Err(Refused::new("provided sha does not match query", "BAD_USER_INPUT"));
+            }
+            store.put(hash, request.query.clone());
         }
-        if query.len() <= MAX_CACHED_BYTES
-            && let Ok(mut documents) = self.documents.lock()
-        {
-            documents.put(query.to_owned(), document.clone());
-        }
-        Ok(document)
+        Ok(())
     }
 }
 

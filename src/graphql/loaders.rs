@@ -275,12 +275,12 @@ where
         .with_max_batch_size(MAX_BATCH)
     })?;
     let page = loader.try_load(parent).await.map_err(|_| AppError::Internal)?.map_err(AppError::from)?;
-    let fingerprint = cursor::fingerprint::<E>(&keys);
+    let fingerprint: std::sync::Arc<str> = cursor::fingerprint::<E>(&keys).into();
     let mut connection =
         Connection::with_additional_fields(false, page.more, ConnectionTotals { total_count: page.total });
     for row in page.rows {
         let values: Vec<Value> = keys.iter().map(|(col, _)| row.get(*col)).collect();
-        connection.edges.push(Edge::new(cursor::encode(&fingerprint, &values), W::from(row)));
+        connection.edges.push(Edge::new(cursor::Cursor::new(fingerprint.clone(), values), W::from(row)));
     }
     Ok(connection)
 }

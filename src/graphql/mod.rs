@@ -11,7 +11,7 @@ pub mod crud;
 mod cursor;
 pub mod dashboards;
 pub mod delivery;
-mod documents;
+pub mod documents;
 pub mod drafts;
 pub mod filter;
 pub mod live;
@@ -24,7 +24,6 @@ pub mod system;
 pub mod trends;
 pub mod voice;
 
-use async_graphql::extensions::apollo_persisted_queries::{ApolloPersistedQueries, LruCacheStorage};
 use async_graphql::{Context, MergedObject, Object, Schema, SchemaBuilder, SimpleObject};
 
 use crate::app::AppState;
@@ -99,9 +98,7 @@ pub fn build_schema(state: AppState) -> AppSchema {
     let mut builder = schema_builder()
         .limit_depth(config.max_query_depth)
         .limit_complexity(config.max_query_complexity)
-        .limit_recursive_depth(64)
-        .extension(ApolloPersistedQueries::new(LruCacheStorage::new(1024)))
-        .extension(documents::DocumentCache::new(1024, config.max_query_aliases));
+        .limit_recursive_depth(64);
     if !config.introspection {
         builder = builder.disable_introspection();
     }
