@@ -92,8 +92,13 @@ pub fn upgrade(state: AppState, schema: AppSchema, headers: &HeaderMap, upgrade:
         return (StatusCode::BAD_REQUEST, "use the graphql-transport-ws or graphql-ws subprotocol").into_response();
     };
     let header_token = headers.get(header::AUTHORIZATION).map(|v| bearer(v.to_str().unwrap_or_default()));
+    // Messages are small and written at once: small buffers keep an idle connection cheap.
+    let max_message = state.config.max_document_bytes.saturating_mul(4);
     upgrade
         .protocols(ALL_WEBSOCKET_PROTOCOLS)
+        .read_buffer_size(8 * 1024)
+        .write_buffer_size(0)
+        .max_message_size(max_message)
         .on_upgrade(move |socket| connection(state, schema, socket, protocol, header_token))
 }
 
