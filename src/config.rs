@@ -179,7 +179,8 @@ pub struct Config {
     #[arg(long, env = "EVENTS_CHANNEL", default_value = "creatorpulse_events", global = true)]
     pub events_channel: String,
 
-    /// How many live events a subscriber may fall behind before it is told that it lagged.
+    /// How many live events (of all users, not only the subscriber's) a subscriber may fall
+    /// behind before it is told that it lagged.
     #[arg(long, env = "EVENT_BUFFER", default_value_t = 1024, global = true)]
     pub event_buffer: usize,
 

@@ -245,12 +245,14 @@ async fn connection(
                 }
             },
             event = control.recv() => {
-                if let Ok(event) = event
-                    && let Event::SessionsEnded { user_id, session_id } = &*event
-                    && let Some(Admitted { viewer: Viewer::User { id, session_id: own }, .. }) = &admitted
-                    && user_id == id
-                    && (session_id.is_none() || session_id == own)
-                {
+                let Some(Admitted { viewer: Viewer::User { id, session_id: own }, .. }) = &admitted else { continue };
+                let ended = match event {
+                    Ok(event) => matches!(&*event, Event::SessionsEnded { user_id, session_id }
+                        if user_id == id && (session_id.is_none() || session_id == own)),
+                    // Events were missed, a sign-out perhaps: ask the database.
+                    Err(_) => !session::is_live(&state.db, *id, *own).await.unwrap_or(true),
+                };
+                if ended {
                     break Some((code::UNAUTHORIZED, "Unauthorized: the session has ended".into()));
                 }
             },
