@@ -295,8 +295,8 @@ pub fn viewer_from_headers(auth: &Auth, headers: &HeaderMap) -> AppResult<Viewer
     let Some(value) = headers.get(header::AUTHORIZATION) else {
         return Ok(Viewer::Anonymous);
     };
-    let token = value.to_str().ok().and_then(|v| v.strip_prefix("Bearer ").or_else(|| v.strip_prefix("bearer ")));
-    auth.keys.verify(token.ok_or(AppError::Unauthenticated)?.trim())
+    let token = value.to_str().ok().and_then(crate::auth::bearer_token);
+    auth.keys.verify(token.ok_or(AppError::Unauthenticated)?)
 }
 
 /// The document size limit, checked before anything else (aliases are counted when the

@@ -8,6 +8,11 @@ use uuid::Uuid;
 
 use crate::error::{AppError, AppResult};
 
+/// The token of an `Authorization` value (`Bearer <token>`), if it has that form.
+pub fn bearer_token(value: &str) -> Option<&str> {
+    value.strip_prefix("Bearer ").or_else(|| value.strip_prefix("bearer ")).map(str::trim)
+}
+
 /// The caller of a request, decided once at the transport from its token.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Viewer {

@@ -83,7 +83,7 @@ fn protocol_of(headers: &HeaderMap) -> Option<Protocols> {
 /// The token of an `Authorization` value (`Bearer <token>`); an unusable value gives an empty
 /// token, which is refused rather than ignored.
 fn bearer(value: &str) -> String {
-    value.strip_prefix("Bearer ").or_else(|| value.strip_prefix("bearer ")).unwrap_or_default().trim().to_owned()
+    crate::auth::bearer_token(value).unwrap_or_default().to_owned()
 }
 
 /// Upgrades a GET on `/graphql` to a GraphQL WebSocket connection.

@@ -2,7 +2,7 @@
 use serde_json::{Value, json};
 use uuid::Uuid;
 
-use crate::helpers::{PASSWORD, TestApp, now, sign};
+use crate::helpers::{PASSWORD, TestApp, code, now, sign};
 
 const SIGN_UP: &str =
     "mutation($e: String!, $p: String!) { signUp(email: $e, password: $p) { accessToken user { id email } } }";
@@ -10,10 +10,6 @@ const SIGN_IN: &str =
     "mutation($e: String!, $p: String!) { signIn(email: $e, password: $p) { accessToken refreshToken } }";
 const REFRESH: &str = "mutation($t: String!) { refreshSession(refreshToken: $t) { accessToken refreshToken } }";
 const ME: &str = "{ me { user { id email } profile { email subscriptionTier } deliveryPreference { deliveryTime maxDraftsPerDelivery } subscription { subscriptionStatus } contentDrafts { totalCount } } }";
-
-fn code(body: &Value) -> &str {
-    body["errors"][0]["extensions"]["code"].as_str().unwrap_or("<none>")
-}
 
 fn email() -> String {
     format!("{}@example.com", Uuid::new_v4().simple())

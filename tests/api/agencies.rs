@@ -3,14 +3,10 @@
 use serde_json::{Value, json};
 use uuid::Uuid;
 
-use crate::helpers::{TestApp, TestUser};
+use crate::helpers::{TestApp, TestUser, code};
 
 fn email() -> String {
     format!("{}@example.com", Uuid::new_v4().simple())
-}
-
-fn code(body: &Value) -> &str {
-    body["errors"][0]["extensions"]["code"].as_str().unwrap_or("<none>")
 }
 
 async fn invite(app: &TestApp, agency: &TestUser, client: &TestUser, permissions: Value) -> Value {

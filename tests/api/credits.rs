@@ -7,7 +7,7 @@ use rust_decimal::Decimal;
 use serde_json::{Value, json};
 use uuid::Uuid;
 
-use crate::helpers::{TestApp, TestUser};
+use crate::helpers::{TestApp, TestUser, code};
 
 const RECORD: &str = "mutation($i: RecordUsageInput!) { recordUsage(input: $i) { usage { creditsConsumed } transaction { amount reason balanceAfter overageCredits overageCharge } } }";
 const GRANT: &str = "mutation($u: UUID!, $a: Decimal!, $r: CreditReason!) { grantCredits(userId: $u, amount: $a, reason: $r) { amount balanceAfter reason } }";
@@ -22,10 +22,6 @@ fn dec(s: &str) -> Decimal {
 
 fn decimal(v: &Value) -> Decimal {
     v.as_str().and_then(|s| Decimal::from_str(s).ok()).unwrap_or_else(|| panic!("a decimal: {v}"))
-}
-
-fn code(body: &Value) -> &str {
-    body["errors"][0]["extensions"]["code"].as_str().unwrap_or("<none>")
 }
 
 async fn balance(app: &TestApp, user: &TestUser) -> Decimal {

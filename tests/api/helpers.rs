@@ -154,6 +154,11 @@ impl Drop for TestDb {
     }
 }
 
+/// The `extensions.code` of a response's first error, `<none>` without one.
+pub fn code(body: &Json) -> &str {
+    body["errors"][0]["extensions"]["code"].as_str().unwrap_or("<none>")
+}
+
 /// The JWT secret of every test server.
 pub const JWT_SECRET: &str = "test-secret-that-is-at-least-32-bytes-long";
 /// A password strong enough for sign-up.

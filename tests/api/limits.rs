@@ -3,11 +3,7 @@ use reqwest::StatusCode;
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 
-use crate::helpers::TestApp;
-
-fn code(body: &Value) -> &str {
-    body["errors"][0]["extensions"]["code"].as_str().unwrap_or("<none>")
-}
+use crate::helpers::{TestApp, code};
 
 async fn service_query(app: &TestApp, query: &str) -> Value {
     app.gql_as(Some(&app.service_token()), query, json!({})).await

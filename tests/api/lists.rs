@@ -2,7 +2,7 @@
 use serde_json::{Value, json};
 use uuid::Uuid;
 
-use crate::helpers::{TestApp, TestUser};
+use crate::helpers::{TestApp, TestUser, code};
 
 const CREATE: &str = "mutation($input: CreateContentDraftInput!) { createContentDraft(input: $input) { id } }";
 const LIST: &str = "query($filter: ContentDraftFilter, $orderBy: [ContentDraftOrder!], $first: Int, $after: String, $last: Int, $before: String) {
@@ -15,10 +15,6 @@ const LIST: &str = "query($filter: ContentDraftFilter, $orderBy: [ContentDraftOr
 
 fn email() -> String {
     format!("{}@example.com", Uuid::new_v4().simple())
-}
-
-fn code(body: &Value) -> &str {
-    body["errors"][0]["extensions"]["code"].as_str().unwrap_or("<none>")
 }
 
 fn contents(body: &Value) -> Vec<String> {

@@ -12,7 +12,7 @@ use creatorpulse::graphql::loaders::Loaders;
 use serde_json::{Value as Json, json};
 use uuid::Uuid;
 
-use crate::helpers::{PASSWORD, TestApp, TestDb, TestUser, now, sign, test_config, wait_for_receivers};
+use crate::helpers::{PASSWORD, TestApp, TestDb, TestUser, code, now, sign, test_config, wait_for_receivers};
 use crate::ws_client::{Protocol, Received, WsClient};
 
 const DRAFT_EVENTS: &str = "subscription($f: ContentDraftFilter, $k: [ChangeKind!], $u: UUID) { \
@@ -22,10 +22,6 @@ const QUIET: Duration = Duration::from_millis(300);
 
 fn email() -> String {
     format!("{}@example.com", Uuid::new_v4().simple())
-}
-
-fn code(body: &Json) -> &str {
-    body["errors"][0]["extensions"]["code"].as_str().unwrap_or("<none>")
 }
 
 async fn draft(app: &TestApp, who: &TestUser, input: Json) -> String {

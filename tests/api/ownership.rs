@@ -5,14 +5,10 @@
 use serde_json::{Value, json};
 use uuid::Uuid;
 
-use crate::helpers::{TestApp, TestUser};
+use crate::helpers::{TestApp, TestUser, code};
 
 fn email() -> String {
     format!("{}@example.com", Uuid::new_v4().simple())
-}
-
-fn code(v: &Value) -> &str {
-    v["errors"][0]["extensions"]["code"].as_str().unwrap_or("<none>")
 }
 
 fn field(v: &Value) -> &str {

@@ -1,16 +1,12 @@
 //! Privacy: a user's export holds everything of theirs and nothing secret; deleting an account
 //! leaves nothing of the user in any table.
-use serde_json::{Value, json};
+use serde_json::json;
 use uuid::Uuid;
 
-use crate::helpers::{PASSWORD, TestApp, TestUser};
+use crate::helpers::{PASSWORD, TestApp, TestUser, code};
 
 fn email() -> String {
     format!("{}@example.com", Uuid::new_v4().simple())
-}
-
-fn code(body: &Value) -> &str {
-    body["errors"][0]["extensions"]["code"].as_str().unwrap_or("<none>")
 }
 
 /// Gives `user` rows in many tables through the API.

@@ -2,14 +2,10 @@
 use serde_json::{Value, json};
 use uuid::Uuid;
 
-use crate::helpers::TestApp;
+use crate::helpers::{TestApp, code};
 
 fn email() -> String {
     format!("{}@example.com", Uuid::new_v4().simple())
-}
-
-fn code(body: &Value) -> &str {
-    body["errors"][0]["extensions"]["code"].as_str().unwrap_or("<none>")
 }
 
 const CREATE: &str = "mutation($u: UUID!) { createVoiceModel(input: { userId: $u, modelVersion: \"v\", modelConfig: {}, trainingDataCount: 1 }) { id } }";
