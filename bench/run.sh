@@ -219,6 +219,10 @@ psql -q "$DB" -c "DELETE FROM content_drafts WHERE content LIKE 'Benchmark draft
 # Load. Reads first, then the mutation, so no server reads rows another one created.
 CLK_TCK=$(getconf CLK_TCK)
 cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
+# Every PostgreSQL process of the machine (backends, writer, WAL): their CPU ticks summed.
+pg_ticks() { local t=0 pid; for pid in $(pgrep -x postgres); do t=$((t + $(awk '{ print $14 + $15 }' "/proc/$pid/stat" 2>/dev/null || echo 0))); done; echo "$t"; }
+# The whole machine's busy ticks (user, nice, system, irq, softirq, steal) and its idle ticks.
+machine_ticks() { awk '/^cpu / { print $2 + $3 + $4 + $7 + $8 + $9, $5 + $6 }' /proc/stat; }
 to_ms() { # wrk durations: 812.00us, 1.23ms, 1.02s, 1.50m
   awk -v v="$1" 'BEGIN {
     n = v + 0; u = v; sub(/^[0-9.]+/, "", u)
@@ -226,17 +230,19 @@ to_ms() { # wrk durations: 812.00us, 1.23ms, 1.02s, 1.50m
     printf "%.2f", n }'
 }
 
-declare -A RPS P50 P99 ERRORS CPU
+declare -A RPS P50 P99 ERRORS CPU PGCPU OTHERCPU IDLE
 run_wrk() { # run_wrk <ours|peer> <shape>
   local target=$1 shape=$2 dir=ours auth=1 url pid out before after requests
   if [[ $target == ours ]]; then url=http://127.0.0.1:$OUR_PORT/graphql pid=$OUR_PID
   else dir=postgraphile auth=0 url=http://127.0.0.1:$PEER_PORT/graphql pid=$PEER_PID; fi
   export BENCH_BODY=$BENCH/queries/$dir/$shape.json BENCH_USERS=$USERS BENCH_AUTH=$auth
   wrk -t"$THREADS" -c"$CONNECTIONS" -d"${WARMUP}s" -s "$BENCH/graphql.lua" "$url" >/dev/null
-  before=$(cpu_ticks "$pid")
+  before=$(cpu_ticks "$pid") pg_before=$(pg_ticks)
+  read -r busy_before idle_before < <(machine_ticks)
   out=$RUN_DIR/wrk-$target-$shape.txt
   wrk -t"$THREADS" -c"$CONNECTIONS" -d"${DURATION}s" --latency -s "$BENCH/graphql.lua" "$url" >"$out"
-  after=$(cpu_ticks "$pid")
+  after=$(cpu_ticks "$pid") pg_after=$(pg_ticks)
+  read -r busy_after idle_after < <(machine_ticks)
   cat "$out" >&2
   requests=$(awk '/requests in/ { print $1 }' "$out")
   RPS[$target/$shape]=$(awk '/^Requests\/sec:/ { printf "%.0f", $2 }' "$out")
@@ -245,16 +251,32 @@ run_wrk() { # run_wrk <ours|peer> <shape>
   ERRORS[$target/$shape]=$(awk '/Non-2xx/ { n += $NF } /Socket errors/ { gsub(/,/, ""); n += $4 + $6 + $8 + $10 }
     END { print n + 0 }' "$out")
   # Server CPU time per request, in microseconds.
-  CPU[$target/$shape]=$(awk -v t=$((after - before)) -v hz="$CLK_TCK" -v n="$requests" \
-    'BEGIN { printf "%.0f", n ? t / hz * 1e6 / n : 0 }')
+  per_request() { awk -v t="$1" -v hz="$CLK_TCK" -v n="$requests" 'BEGIN { printf "%.0f", n ? t / hz * 1e6 / n : 0 }'; }
+  CPU[$target/$shape]=$(per_request $((after - before)))
+  PGCPU[$target/$shape]=$(per_request $((pg_after - pg_before)))
+  # The rest of the machine's busy time: the load generator and the kernel's network work.
+  OTHERCPU[$target/$shape]=$(per_request $((busy_after - busy_before - (after - before) - (pg_after - pg_before))))
+  IDLE[$target/$shape]=$(awk -v i=$((idle_after - idle_before)) -v b=$((busy_after - busy_before)) \
+    'BEGIN { printf "%.0f", i + b ? 100 * i / (i + b) : 0 }')
 }
 
 run_pgbench() { # run_pgbench <shape>
   local shape=$1 out=$RUN_DIR/pgbench-$shape.txt
   pgbench -n -M prepared -c "$CONNECTIONS" -j "$THREADS" -T "$WARMUP" -f "$BENCH/sql/$shape.sql" "$DB" >/dev/null 2>&1
   rm -f "$RUN_DIR/pgbench-$shape.log"*
+  local pg_before pg_after busy_before busy_after idle_before idle_after requests
+  pg_before=$(pg_ticks)
+  read -r busy_before idle_before < <(machine_ticks)
   pgbench -n -M prepared -c "$CONNECTIONS" -j "$THREADS" -T "$DURATION" -f "$BENCH/sql/$shape.sql" \
     -l --log-prefix="$RUN_DIR/pgbench-$shape.log" "$DB" >"$out" 2>&1
+  pg_after=$(pg_ticks)
+  read -r busy_after idle_after < <(machine_ticks)
+  requests=$(awk '/number of transactions actually processed/ { print $NF }' "$out")
+  PGCPU[pgbench/$shape]=$(awk -v t=$((pg_after - pg_before)) -v hz="$CLK_TCK" -v n="$requests" 'BEGIN { printf "%.0f", n ? t / hz * 1e6 / n : 0 }')
+  OTHERCPU[pgbench/$shape]=$(awk -v t=$((busy_after - busy_before - (pg_after - pg_before))) -v hz="$CLK_TCK" -v n="$requests" \
+    'BEGIN { printf "%.0f", n ? t / hz * 1e6 / n : 0 }')
+  IDLE[pgbench/$shape]=$(awk -v i=$((idle_after - idle_before)) -v b=$((busy_after - busy_before)) \
+    'BEGIN { printf "%.0f", i + b ? 100 * i / (i + b) : 0 }')
   cat "$out" >&2
   RPS[pgbench/$shape]=$(awk '/^tps = / { printf "%.0f", $3 }' "$out")
   # Per-transaction log: the third field is the latency in microseconds.
@@ -299,15 +321,17 @@ RESULTS=$RUN_DIR/results.txt
   echo "load:         $(wrk -v 2>&1 | head -1 | awk '{ print $1, $2 }'), $CONNECTIONS connections, $THREADS threads, ${DURATION} s after ${WARMUP} s warm-up; pools of $POOL_SIZE"
   echo "data:         $ROWS"
   echo
-  printf '%-14s %-13s %9s %9s %9s %8s %11s %8s %7s\n' shape server 'req/s' 'p50 ms' 'p99 ms' errors 'CPU us/req' 'stmts' 'trips'
+  printf '%-14s %-13s %9s %9s %9s %8s %11s %9s %9s %6s %8s %7s\n' shape server 'req/s' 'p50 ms' 'p99 ms' errors \
+    'CPU us/req' 'PG us/req' 'rest us' 'idle' 'stmts' 'trips'
   for shape in "${SHAPES[@]}"; do
     for target in ours peer pgbench; do
       name=$target
       [[ $target == peer ]] && name=PostGraphile
       [[ $target == pgbench ]] && name='pgbench (SQL)'
-      printf '%-14s %-13s %9s %9s %9s %8s %11s %8s %7s\n' "$shape" "$name" "${RPS[$target/$shape]}" \
+      printf '%-14s %-13s %9s %9s %9s %8s %11s %9s %9s %6s %8s %7s\n' "$shape" "$name" "${RPS[$target/$shape]}" \
         "${P50[$target/$shape]}" "${P99[$target/$shape]}" "${ERRORS[$target/$shape]}" \
-        "${CPU[$target/$shape]:--}" "${STATEMENTS[$target/$shape]:-1}" "${ROUNDTRIPS[$target/$shape]:-1}"
+        "${CPU[$target/$shape]:--}" "${PGCPU[$target/$shape]:--}" "${OTHERCPU[$target/$shape]:--}" \
+        "${IDLE[$target/$shape]:+${IDLE[$target/$shape]}%}" "${STATEMENTS[$target/$shape]:-1}" "${ROUNDTRIPS[$target/$shape]:-1}"
     done
   done
   echo
@@ -320,7 +344,8 @@ RESULTS=$RUN_DIR/results.txt
   echo
   echo "memory: ours peak RSS ${OUR_HWM} MiB (${OUR_RSS} MiB at the end); PostGraphile peak RSS ${PEER_HWM} MiB (${PEER_RSS} MiB at the end)"
   echo "stmts: SQL statements per request; trips: round trips to PostgreSQL per request (counted by bench/pgcount.mjs)"
-  echo "CPU us/req: the server process's CPU time per request (PostgreSQL and the load generator not included)"
+  echo "CPU us/req: the server process's CPU time per request; PG us/req: PostgreSQL's (every postgres process);"
+  echo "rest us: the rest of the machine's busy time per request (the load generator, the kernel); idle: the machine's idle share"
 } >"$RESULTS"
 log "results (also in ${RESULTS#"$ROOT"/})"
 cat "$RESULTS"

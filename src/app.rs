@@ -20,6 +20,7 @@ use tower_http::trace::{DefaultOnResponse, TraceLayer};
 use tracing::Level;
 
 use crate::auth::Viewer;
+use crate::auth::agencies::Agencies;
 use crate::auth::jwt::JwtKeys;
 use crate::auth::session::Auth;
 use crate::config::Config;
@@ -43,6 +44,8 @@ pub struct AppState {
     pub events: Bus,
     /// Live connections and subscriptions per user.
     pub presence: Arc<Presence>,
+    /// The users who may act for clients, so the policy can skip the lookup for everyone else.
+    pub agencies: Arc<Agencies>,
     /// Open WebSocket connections, closed on shutdown.
     pub sockets: Sockets,
 }
@@ -73,6 +76,7 @@ impl AppState {
         let events = crate::events::connect(&db, &config).await?;
         let presence =
             Arc::new(Presence::new(config.ws_max_connections_per_user, config.ws_max_subscriptions_per_user));
+        let agencies = Agencies::start(db.clone(), &events).await;
         Ok(Self {
             db,
             config: Arc::new(config),
@@ -80,6 +84,7 @@ impl AppState {
             cipher: Arc::new(cipher),
             events,
             presence,
+            agencies,
             sockets: Sockets::default(),
         })
     }
@@ -336,7 +341,7 @@ async fn execute(
     headers: &HeaderMap,
     method: Method,
 ) -> Response {
-    let Ok(viewer) = viewer_from_headers(&app.state.auth, headers) else {
+    let Ok(mut viewer) = viewer_from_headers(&app.state.auth, headers) else {
         let body = serde_json::json!({ "errors": [{ "message": "invalid or expired token", "extensions": { "code": "UNAUTHENTICATED" } }] });
         let mut response =
             (StatusCode::UNAUTHORIZED, [(header::CONTENT_TYPE, media.header())], body.to_string()).into_response();
@@ -356,6 +361,9 @@ async fn execute(
         let mut response = request_error(media, StatusCode::METHOD_NOT_ALLOWED, "mutations must be sent with POST");
         response.headers_mut().insert(header::ALLOW, HeaderValue::from_static("POST"));
         return response;
+    }
+    if let Viewer::User { id, may_act_for_clients, .. } = &mut viewer {
+        *may_act_for_clients = app.state.agencies.may_act_for_clients(*id);
     }
     let loaders = Loaders::new(app.state.db.clone(), viewer.clone());
     let response = app.schema.execute(request.data(viewer).data(loaders)).await;

@@ -19,6 +19,7 @@ mod m20261125_000012_create_credit_ledger;
 mod m20261125_000013_create_retention;
 mod m20261125_000014_add_agency_consent;
 mod m20261125_000015_create_event_payloads;
+mod m20261125_000016_add_latest_drafts_index;
 
 pub struct Migrator;
 
@@ -41,6 +42,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261125_000013_create_retention::Migration),
             Box::new(m20261125_000014_add_agency_consent::Migration),
             Box::new(m20261125_000015_create_event_payloads::Migration),
+            Box::new(m20261125_000016_add_latest_drafts_index::Migration),
         ]
     }
 }

@@ -109,7 +109,7 @@ impl JwtKeys {
                 let id =
                     claims.sub.as_deref().and_then(|s| Uuid::parse_str(s).ok()).ok_or(AppError::Unauthenticated)?;
                 let session_id = claims.session_id.as_deref().and_then(|s| Uuid::parse_str(s).ok());
-                Ok((Viewer::User { id, session_id }, claims.exp))
+                Ok((Viewer::User { id, session_id, may_act_for_clients: true }, claims.exp))
             }
             // Supabase's service key carries no audience; when one is present it must be ours.
             "service_role" if claims.aud.as_ref().is_none_or(audience_ok) => Ok((Viewer::Service, claims.exp)),

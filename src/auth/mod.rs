@@ -1,4 +1,5 @@
 //! Who is calling: tokens, passwords, sessions, and the policy that decides who may touch what.
+pub mod agencies;
 pub mod jwt;
 pub mod password;
 pub mod policy;
@@ -18,8 +19,10 @@ pub fn bearer_token(value: &str) -> Option<&str> {
 pub enum Viewer {
     /// No token: may sign up, sign in, refresh a session and read the schema.
     Anonymous,
-    /// A signed-in user (`role = authenticated`).
-    User { id: Uuid, session_id: Option<Uuid> },
+    /// A signed-in user (`role = authenticated`). `may_act_for_clients` is `false` only when the
+    /// user is known to be no agency (see [`agencies::Agencies`]): the policy then leaves out
+    /// the lookup of delegating clients. Unknown means `true`, which is always correct.
+    User { id: Uuid, session_id: Option<Uuid>, may_act_for_clients: bool },
     /// The service role: may read and write every row, naming the user it acts for.
     Service,
 }

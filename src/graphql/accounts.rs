@@ -215,7 +215,7 @@ impl AccountMutation {
     /// Revokes the caller's session: its refresh token no longer works.
     async fn sign_out(&self, ctx: &Context<'_>) -> async_graphql::Result<bool> {
         match viewer(ctx)? {
-            Viewer::User { id, session_id: Some(session_id) } => {
+            Viewer::User { id, session_id: Some(session_id), .. } => {
                 revoke(db(ctx)?, *session_id).await?;
                 let ended = Event::SessionsEnded { user_id: *id, session_id: Some(*session_id) };
                 state(ctx)?.events.publish(ended);

@@ -243,13 +243,17 @@ pub fn page_size(field: &str, n: i32, max: usize) -> AppResult<usize> {
     }
 }
 
-/// Publishes the committed change of `row` to live subscribers.
+/// Publishes the committed change of `row` to live subscribers. The agency directory takes
+/// note first, so a relationship accepted here counts from this request's response on.
 pub fn publish<E: Guarded>(ctx: &Context<'_>, kind: ChangeKind, row: &E::Model)
 where
     E::Model: Serialize,
 {
-    if let Ok(state) = state(ctx) {
-        events::publish_rows::<E>(state.events.as_ref(), kind, [row]);
+    if let Ok(state) = state(ctx)
+        && let Some(change) = events::Change::of::<E>(kind, row)
+    {
+        state.agencies.observe(&change);
+        state.events.publish(events::Event::Change(change));
     }
 }
 

@@ -107,7 +107,7 @@ async fn admit(state: &AppState, token: Option<String>) -> Result<Admitted, Refu
     let token = token.ok_or_else(|| Refusal::unauthorized("a token is required"))?;
     let (viewer, expires_at) =
         state.auth.keys.verify_until(&token).map_err(|_| Refusal::unauthorized("invalid or expired token"))?;
-    if let Viewer::User { id, session_id } = &viewer {
+    if let Viewer::User { id, session_id, .. } = &viewer {
         match session::is_live(&state.db, *id, *session_id).await {
             Ok(true) => {}
             Ok(false) => return Err(Refusal::unauthorized("the session has ended")),
@@ -245,7 +245,7 @@ async fn connection(
                 }
             },
             event = control.recv() => {
-                let Some(Admitted { viewer: Viewer::User { id, session_id: own }, .. }) = &admitted else { continue };
+                let Some(Admitted { viewer: Viewer::User { id, session_id: own, .. }, .. }) = &admitted else { continue };
                 let ended = match event {
                     Ok(event) => matches!(&*event, Event::SessionsEnded { user_id, session_id }
                         if user_id == id && (session_id.is_none() || session_id == own)),

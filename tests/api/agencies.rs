@@ -161,3 +161,69 @@ async fn an_inactive_relationship_delegates_nothing_and_no_agency_reaches_anothe
     assert!(status_by_agency["errors"].is_array(), "only the client moves the status: {status_by_agency}");
     assert_eq!(code(&bad_permission), "BAD_USER_INPUT");
 }
+
+/// The agency directory lets the policy leave the lookup of delegating clients out for a user
+/// who is no agency, and never for an agency: a client's acceptance counts from its response on.
+#[tokio::test]
+async fn only_agencies_pay_for_the_lookup_of_delegating_clients() {
+    let (app, statements) = TestApp::spawn_recording_statements().await;
+    let (agency, client) = (app.sign_up(&email()).await, app.sign_up(&email()).await);
+    draft_of(&app, &client).await;
+    let list = "{ contentDrafts { totalCount edges { node { content } } } }";
+    let lookups = |sql: &[String]| sql.iter().filter(|s| s.contains("agency_clients")).count();
+
+    statements.take();
+    let before = app.gql_as(Some(&agency.token), list, json!({})).await;
+    let plain = statements.take();
+    let relationship = invite(&app, &agency, &client, json!({ "read_drafts": true })).await;
+    accept(&app, &client, &relationship).await;
+    statements.take();
+    let after = app.gql_as(Some(&agency.token), list, json!({})).await;
+    let delegated = statements.take();
+
+    assert_eq!(before["data"]["contentDrafts"]["totalCount"], 0, "{before}");
+    assert!(!plain.is_empty());
+    assert_eq!(lookups(&plain), 0, "no lookup for a user who is no agency: {plain:?}");
+    assert_eq!(after["data"]["contentDrafts"]["totalCount"], 1, "{after}");
+    assert_eq!(after["data"]["contentDrafts"]["edges"][0]["node"]["content"], "mine");
+    assert!(lookups(&delegated) > 0, "{delegated:?}");
+}
+
+/// A relationship accepted outside the API reaches the directory at its next reload; one
+/// accepted on another instance, with its event on the bus.
+#[tokio::test]
+async fn relationships_accepted_elsewhere_reach_the_directory() {
+    let app = TestApp::spawn().await;
+    let (agency, client) = (app.sign_up(&email()).await, app.sign_up(&email()).await);
+    let draft = draft_of(&app, &client).await;
+    let relationship = invite(&app, &agency, &client, json!({ "read_drafts": true })).await;
+    let id: Uuid = relationship.as_str().and_then(|s| s.parse().ok()).expect("relationship id");
+    app.test_db
+        .exec(
+            "UPDATE agency_clients SET status = 'accepted', accepted_at = CURRENT_TIMESTAMP WHERE id = $1",
+            vec![id.into()],
+        )
+        .await
+        .expect("accepted behind the API's back");
+    let known_before_reload = app.state.agencies.may_act_for_clients(agency.id);
+    app.state.agencies.reload(&app.state.db).await.expect("reload");
+    let read = read_draft(&app, &agency, &draft).await;
+
+    assert!(!known_before_reload, "the directory had loaded before the write");
+    assert_eq!(read["data"]["contentDraft"]["content"], "mine", "{read}");
+
+    if !app.test_db.is_postgres() {
+        return; // one instance only: the SQLite bus does not leave its process
+    }
+    let peer = app.spawn_peer().await;
+    let (agency, client) = (app.sign_up(&email()).await, app.sign_up(&email()).await);
+    let relationship = invite(&app, &agency, &client, json!({ "read_drafts": true })).await;
+    let known_before = peer.state.agencies.may_act_for_clients(agency.id);
+    accept(&app, &client, &relationship).await;
+    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(10);
+    while !peer.state.agencies.may_act_for_clients(agency.id) {
+        assert!(tokio::time::Instant::now() < deadline, "the peer never heard of the acceptance");
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    assert!(!known_before);
+}

@@ -3,7 +3,7 @@
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Mutex;
 
 use creatorpulse::app::AppState;
 use creatorpulse::config::{Config, Secret};
@@ -201,29 +201,56 @@ pub fn test_config(test_db: &TestDb) -> Config {
 pub struct Peer {
     pub addr: SocketAddr,
     pub state: AppState,
+    own_receivers: usize,
     _shutdown: oneshot::Sender<()>,
 }
 
-type Served = (SocketAddr, AppState, oneshot::Sender<()>, tokio::task::JoinHandle<std::io::Result<()>>);
+impl Peer {
+    /// Waits until `n` event receivers of clients listen on this instance.
+    pub async fn wait_for_receivers(&self, n: usize) {
+        wait_for_receivers(&self.state, self.own_receivers + n).await;
+    }
+}
+
+struct Served {
+    addr: SocketAddr,
+    state: AppState,
+    /// The event receivers the instance holds itself (the agency directory's), before any client.
+    own_receivers: usize,
+    shutdown: oneshot::Sender<()>,
+    server: tokio::task::JoinHandle<std::io::Result<()>>,
+}
 
 /// Serves `db` with `config` on a free port until the returned sender fires or drops.
 async fn serve(db: DatabaseConnection, config: Config) -> Served {
     let state = AppState::new(db, config).await.expect("valid settings");
+    let own_receivers = state.events.receivers();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind port 0");
     let addr = listener.local_addr().expect("local addr");
     let (tx, rx) = oneshot::channel::<()>();
     let server = tokio::spawn(creatorpulse::app::serve(listener, state.clone(), async move {
         let _ = rx.await;
     }));
-    (addr, state, tx, server)
+    Served { addr, state, own_receivers, shutdown: tx, server }
 }
 
-/// Waits (at most ten seconds) until `n` event receivers listen on `state`'s instance.
+/// Waits (at most ten seconds) until `n` event receivers in all listen on `state`'s instance.
 pub async fn wait_for_receivers(state: &AppState, n: usize) {
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
     while state.events.receivers() < n {
         assert!(std::time::Instant::now() < deadline, "{n} event receivers never appeared");
         tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+}
+
+/// The SQL statements a server sent, in order.
+#[derive(Clone, Default)]
+pub struct Statements(Arc<Mutex<Vec<String>>>);
+
+impl Statements {
+    /// The statements sent since the last call.
+    pub fn take(&self) -> Vec<String> {
+        std::mem::take(&mut *self.0.lock().expect("statements"))
     }
 }
 
@@ -234,6 +261,7 @@ pub struct TestApp {
     pub test_db: TestDb,
     /// The running server's state (its event bus, for tests of live events).
     pub state: AppState,
+    own_receivers: usize,
     shutdown: Option<oneshot::Sender<()>>,
     server: Option<tokio::task::JoinHandle<std::io::Result<()>>>,
 }
@@ -244,20 +272,18 @@ impl TestApp {
     }
 
     /// Spawns the server after `configure` adjusts its settings.
-    /// Spawns the server counting every SQL statement it sends.
-    pub async fn spawn_counting_statements() -> (Self, Arc<AtomicUsize>) {
-        let counter = Arc::new(AtomicUsize::new(0));
-        let seen = counter.clone();
+    /// Spawns the server recording every SQL statement it sends.
+    pub async fn spawn_recording_statements() -> (Self, Statements) {
+        let statements = Statements::default();
+        let seen = statements.clone();
         let app = Self::spawn_inner(
             |_| {},
             move |db| {
-                db.set_metric_callback(move |_| {
-                    seen.fetch_add(1, Ordering::SeqCst);
-                })
+                db.set_metric_callback(move |info| seen.0.lock().expect("statements").push(info.statement.sql.clone()))
             },
         )
         .await;
-        (app, counter)
+        (app, statements)
     }
 
     pub async fn spawn_with(configure: impl FnOnce(&mut Config)) -> Self {
@@ -277,8 +303,16 @@ impl TestApp {
         configure(&mut config);
         let mut db = test_db.db.clone();
         instrument(&mut db);
-        let (addr, state, tx, server) = serve(db, config).await;
-        Self { addr, client: reqwest::Client::new(), test_db, state, shutdown: Some(tx), server: Some(server) }
+        let Served { addr, state, own_receivers, shutdown, server } = serve(db, config).await;
+        Self {
+            addr,
+            client: reqwest::Client::new(),
+            test_db,
+            state,
+            own_receivers,
+            shutdown: Some(shutdown),
+            server: Some(server),
+        }
     }
 
     /// A second server over the same database, with its own pool, on the same event channel:
@@ -287,14 +321,14 @@ impl TestApp {
         let db = db::connect(&self.test_db.options).await.expect("connect the peer");
         let mut config = test_config(&self.test_db);
         config.bind = "127.0.0.1:0".parse().expect("address");
-        let (addr, state, tx, _) = serve(db, config).await;
-        Peer { addr, state, _shutdown: tx }
+        let Served { addr, state, own_receivers, shutdown, .. } = serve(db, config).await;
+        Peer { addr, state, own_receivers, _shutdown: shutdown }
     }
 
     /// Waits until `n` event receivers listen on this instance (each connection holds one, each
     /// running subscription one more), so that a test publishes only once subscribers listen.
     pub async fn wait_for_receivers(&self, n: usize) {
-        wait_for_receivers(&self.state, n).await;
+        wait_for_receivers(&self.state, self.own_receivers + n).await;
     }
 
     pub fn url(&self, path: &str) -> String {

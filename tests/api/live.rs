@@ -410,7 +410,7 @@ async fn a_subscriber_that_falls_behind_is_told_it_lagged() {
     // outruns the subscriber deterministically.
     state.events = std::sync::Arc::new(LocalBus::new(2));
     let schema = build_schema(state.clone());
-    let viewer = Viewer::User { id: Uuid::new_v4(), session_id: None };
+    let viewer = Viewer::User { id: Uuid::new_v4(), session_id: None, may_act_for_clients: true };
     let request = async_graphql::Request::new("subscription { contentDraftEvents { kind } }")
         .data(viewer.clone())
         .data(Loaders::new(state.db.clone(), viewer));
@@ -444,7 +444,7 @@ async fn a_change_through_one_instance_reaches_subscribers_of_another() {
     let ann = app.sign_up(&email()).await;
     let mut ws = WsClient::open(peer.addr, Protocol::TransportWs, &ann.token).await;
     ws.subscribe("1", DRAFT_EVENTS, json!({})).await;
-    wait_for_receivers(&peer.state, 2).await;
+    peer.wait_for_receivers(2).await;
 
     let small = draft(&app, &ann, json!({ "content": "through A" })).await;
     assert_eq!(event(&ws.next_result("1").await, "contentDraftEvents")["node"]["id"], small);
