@@ -1,6 +1,10 @@
 //! Access tokens: Supabase-compatible HS256 JWTs, optionally also RS256/ES256 from a public key.
+use std::num::NonZeroUsize;
+use std::sync::Mutex;
+
 use chrono::Utc;
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
+use lru::LruCache;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
@@ -29,11 +33,18 @@ pub struct Claims {
     pub session_id: Option<String>,
 }
 
-/// Signing and verification keys.
+/// How many verified tokens are remembered, and the longest token remembered.
+const VERIFIED_CAPACITY: usize = 4096;
+const VERIFIED_MAX_BYTES: usize = 2048;
+
+/// Signing and verification keys, and the tokens verified lately: a client sends the same
+/// token with every request, and checking its signature and claims again each time is most of
+/// what authentication costs. A remembered token is still refused once it expires.
 pub struct JwtKeys {
     encoding: EncodingKey,
     decoding: DecodingKey,
     public: Option<(Algorithm, DecodingKey)>,
+    verified: Mutex<LruCache<String, (Viewer, i64)>>,
 }
 
 impl JwtKeys {
@@ -51,7 +62,12 @@ impl JwtKeys {
                     .map_err(|_| "the JWT public key is neither an RSA nor an EC PEM key".to_owned())?,
             ),
         };
-        Ok(Self { encoding: EncodingKey::from_secret(secret), decoding: DecodingKey::from_secret(secret), public })
+        Ok(Self {
+            encoding: EncodingKey::from_secret(secret),
+            decoding: DecodingKey::from_secret(secret),
+            public,
+            verified: Mutex::new(LruCache::new(NonZeroUsize::new(VERIFIED_CAPACITY).unwrap_or(NonZeroUsize::MIN))),
+        })
     }
 
     /// Signs `claims` with HS256.
@@ -84,6 +100,29 @@ impl JwtKeys {
 
     /// Like [`Self::verify`], with the token's expiry (`exp`, seconds since the epoch).
     pub fn verify_until(&self, token: &str) -> AppResult<(Viewer, i64)> {
+        self.verify_at(token, Utc::now().timestamp())
+    }
+
+    /// Verifies `token` at `now`: a token verified before is only checked for expiry.
+    fn verify_at(&self, token: &str, now: i64) -> AppResult<(Viewer, i64)> {
+        let remembered = self.verified.lock().ok().and_then(|mut verified| verified.get(token).cloned());
+        if let Some((viewer, exp)) = remembered {
+            return match now <= exp.saturating_add(LEEWAY_SECS as i64) {
+                true => Ok((viewer, exp)),
+                false => Err(AppError::Unauthenticated),
+            };
+        }
+        let (viewer, exp) = self.decode(token)?;
+        if token.len() <= VERIFIED_MAX_BYTES
+            && let Ok(mut verified) = self.verified.lock()
+        {
+            verified.put(token.to_owned(), (viewer.clone(), exp));
+        }
+        Ok((viewer, exp))
+    }
+
+    /// Checks signature, algorithm, expiry, audience and role.
+    fn decode(&self, token: &str) -> AppResult<(Viewer, i64)> {
         let header = jsonwebtoken::decode_header(token).map_err(|_| AppError::Unauthenticated)?;
         let key = match (&self.public, header.alg) {
             (_, Algorithm::HS256) => &self.decoding,
@@ -115,5 +154,41 @@ impl JwtKeys {
             "service_role" if claims.aud.as_ref().is_none_or(audience_ok) => Ok((Viewer::Service, claims.exp)),
             _ => Err(AppError::Unauthenticated),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const SECRET: &[u8] = b"unit-test-secret-0123456789abcdef-0123456789";
+
+    #[test]
+    fn a_remembered_token_still_expires() {
+        let keys = JwtKeys::new(SECRET, None).expect("keys");
+        let (user, session) = (Uuid::new_v4(), Uuid::new_v4());
+        let (token, exp) = keys.user_token(user, "a@example.com", session, 60).expect("token");
+
+        let first = keys.verify_until(&token).expect("a fresh token verifies");
+        let remembered = keys.verify_at(&token, exp).expect("and is remembered");
+        let past_leeway = keys.verify_at(&token, exp + LEEWAY_SECS as i64 + 1);
+
+        assert_eq!(first, (Viewer::User { id: user, session_id: Some(session), may_act_for_clients: true }, exp));
+        assert_eq!(remembered, first);
+        assert!(matches!(past_leeway, Err(AppError::Unauthenticated)));
+    }
+
+    #[test]
+    fn a_token_that_fails_is_not_remembered_and_a_forged_one_is_not_taken_for_it() {
+        let keys = JwtKeys::new(SECRET, None).expect("keys");
+        let other = JwtKeys::new(b"another-secret-0123456789abcdef-0123456789ab", None).expect("keys");
+        let (forged, _) = other.user_token(Uuid::new_v4(), "b@example.com", Uuid::new_v4(), 60).expect("token");
+        let (token, _) = keys.user_token(Uuid::new_v4(), "c@example.com", Uuid::new_v4(), 60).expect("token");
+        keys.verify(&token).expect("verifies");
+        let tampered = format!("{}x", token);
+
+        assert!(keys.verify(&forged).is_err());
+        assert!(keys.verify(&forged).is_err(), "still refused the second time");
+        assert!(keys.verify(&tampered).is_err());
     }
 }

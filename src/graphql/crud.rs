@@ -3,8 +3,8 @@ use async_graphql::connection::{Connection, Edge, EmptyFields};
 use async_graphql::{Context, OutputType, SimpleObject};
 use sea_orm::sea_query::{Expr, NullOrdering};
 use sea_orm::{
-    ActiveModelBehavior, ActiveModelTrait, ColumnTrait, ColumnType, DatabaseConnection, EntityTrait, IdenStatic,
-    IntoActiveModel, Iterable, ModelTrait, Order, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
+    ActiveModelBehavior, ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, IdenStatic, IntoActiveModel,
+    Iterable, ModelTrait, Order, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
 };
 use uuid::Uuid;
 
@@ -180,9 +180,9 @@ where
     Ok(connection)
 }
 
-/// The nullable text and JSON columns of `E` (the costly ones to fetch and decode) that the
-/// page's selection does not read, when it reads plain columns only; none when it selects a
-/// relation or a computed field, which may need any column.
+/// The nullable columns of `E` that the page's selection does not read, when it reads plain
+/// columns only; none when it selects a relation or a computed field, which may need any
+/// column. They are not fetched: PostgreSQL sends less and nothing is decoded for them.
 fn unread_columns<E: Guarded>(ctx: &Context<'_>, keys: &[(E::Column, OrderDirection)]) -> Vec<E::Column> {
     let look_ahead = ctx.look_ahead();
     let mut read = Vec::new();
@@ -202,13 +202,7 @@ fn unread_columns<E: Guarded>(ctx: &Context<'_>, keys: &[(E::Column, OrderDirect
     }
     E::Column::iter()
         .filter(|col| {
-            let def = col.def();
-            let costly = matches!(
-                def.get_column_type(),
-                ColumnType::Json | ColumnType::JsonBinary | ColumnType::Text | ColumnType::String(_)
-            );
-            costly
-                && def.is_null()
+            col.def().is_null()
                 && !read.iter().any(|r| r.as_str() == col.as_str())
                 && !keys.iter().any(|(k, _)| k.as_str() == col.as_str())
         })
