@@ -29,7 +29,7 @@ use crate::error::{AppError, AppResult};
 use crate::events::Bus;
 use crate::graphql::documents::{Documents, Refused};
 use crate::graphql::loaders::Loaders;
-use crate::graphql::{AppSchema, build_schema};
+use crate::graphql::{AppSchema, build_schema, build_validated_schema};
 use crate::ws::presence::Presence;
 use crate::ws::{self, Sockets};
 
@@ -94,14 +94,17 @@ impl AppState {
 struct App {
     state: AppState,
     schema: AppSchema,
+    /// The same schema for requests that passed validation before (see `execute`).
+    validated_schema: AppSchema,
     documents: Arc<Documents>,
 }
 
 /// The HTTP router of the API.
 pub fn router(state: AppState) -> Router {
     let schema = build_schema(state.clone());
+    let validated_schema = build_validated_schema(state.clone());
     let documents = Arc::new(Documents::new(1024, state.config.max_query_aliases));
-    let app = App { state, schema, documents };
+    let app = App { state, schema, validated_schema, documents };
     Router::new()
         .route("/graphql", get(graphql_get).post(graphql_post))
         .route("/healthz", get(|| async { "ok" }))
@@ -228,6 +231,7 @@ struct GetParams {
 
 async fn graphql_get(
     State(app): State<App>,
+    uri: axum::http::Uri,
     headers: HeaderMap,
     upgrade: Result<WebSocketUpgrade, WebSocketUpgradeRejection>,
     params: Result<Query<GetParams>, QueryRejection>,
@@ -265,7 +269,8 @@ async fn graphql_get(
             Err(_) => return request_error(media, StatusCode::BAD_REQUEST, "`extensions` is not a JSON object"),
         }
     }
-    execute(&app, media, request, &headers, Method::Get).await
+    let raw = [b"GET ?", uri.query().unwrap_or_default().as_bytes()].concat();
+    execute(&app, media, request, &raw, &headers, Method::Get).await
 }
 
 async fn graphql_post(State(app): State<App>, headers: HeaderMap, body: Bytes) -> Response {
@@ -291,7 +296,7 @@ async fn graphql_post(State(app): State<App>, headers: HeaderMap, body: Bytes) -
     if request.query.is_empty() && request.extensions.0.is_empty() {
         return request_error(media, StatusCode::BAD_REQUEST, "the `query` field is required");
     }
-    execute(&app, media, request, &headers, Method::Post).await
+    execute(&app, media, request, &body, &headers, Method::Post).await
 }
 
 /// The caller, from the `Authorization` header: no header is anonymous; a header that does not
@@ -334,10 +339,12 @@ enum Method {
     Post,
 }
 
+/// Runs `request`, sent as the bytes `raw` (the body, or the query string of a GET).
 async fn execute(
     app: &App,
     media: MediaType,
     mut request: async_graphql::Request,
+    raw: &[u8],
     headers: &HeaderMap,
     method: Method,
 ) -> Response {
@@ -366,12 +373,20 @@ async fn execute(
         *may_act_for_clients = app.state.agencies.may_act_for_clients(*id);
     }
     let loaders = Loaders::new(app.state.db.clone(), viewer.clone());
-    let response = app.schema.execute(request.data(viewer).data(loaders)).await;
+    // Validation looks at nothing but the document, the operation name and the variables: a
+    // request sent byte for byte as one that passed it passes again, and skips all but the
+    // depth and complexity limits.
+    let validated = app.documents.passed_validation(raw);
+    let schema = if validated { &app.validated_schema } else { &app.schema };
+    let response = schema.execute(request.data(viewer).data(loaders)).await;
     // A document that failed to parse or validate never ran: it has no `data` entry and,
     // under application/graphql-response+json, a 400 status.
     let request_failed = response.data == async_graphql::Value::Null
         && !response.errors.is_empty()
         && response.errors.iter().all(|e| e.path.is_empty());
+    if !validated && !request_failed {
+        app.documents.record_validated(raw);
+    }
     let body = match request_failed {
         false => serde_json::to_string(&response),
         true => serde_json::to_value(&response).map(|mut body| {

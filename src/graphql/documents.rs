@@ -1,6 +1,7 @@
 //! Documents before they run: automatic persisted queries (the Apollo hash protocol) and a cache
 //! of parsed documents, so that the same few documents clients send over and over are parsed
-//! and alias-counted once. Validation, depth and complexity still run on every request.
+//! and alias-counted once, and validated once for the same variables. Depth and complexity
+//! are checked on every request.
 //!
 //! This runs in front of the schema rather than as schema extensions: a schema without
 //! extensions resolves every field on its fast path.
@@ -38,6 +39,9 @@ struct PersistedQuery {
 pub struct Documents {
     parsed: Mutex<LruCache<String, ExecutableDocument>>,
     persisted: Mutex<LruCache<String, String>>,
+    /// Requests (their bytes as sent: document, operation name, variables) that passed
+    /// validation.
+    validated: Mutex<LruCache<Box<[u8]>, ()>>,
     max_aliases: usize,
 }
 
@@ -47,6 +51,7 @@ impl Documents {
         Self {
             parsed: Mutex::new(LruCache::new(capacity)),
             persisted: Mutex::new(LruCache::new(capacity)),
+            validated: Mutex::new(LruCache::new(capacity)),
             max_aliases,
         }
     }
@@ -81,6 +86,21 @@ impl Documents {
         };
         request.set_parsed_query(document);
         Ok(())
+    }
+
+    /// Whether the request sent as `raw` passed validation before. The same bytes carry the
+    /// same document, operation name and variables, which is all validation looks at.
+    pub fn passed_validation(&self, raw: &[u8]) -> bool {
+        self.validated.lock().is_ok_and(|mut validated| validated.get(raw).is_some())
+    }
+
+    /// Remembers that the request sent as `raw` passed validation.
+    pub fn record_validated(&self, raw: &[u8]) {
+        if raw.len() <= MAX_CACHED_BYTES
+            && let Ok(mut validated) = self.validated.lock()
+        {
+            validated.put(raw.into(), ());
+        }
     }
 
     fn resolve_persisted(&self, request: &mut Request, value: async_graphql::Value) -> Result<(), Refused> {

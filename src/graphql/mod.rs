@@ -24,7 +24,7 @@ pub mod system;
 pub mod trends;
 pub mod voice;
 
-use async_graphql::{Context, MergedObject, Object, Schema, SchemaBuilder, SimpleObject};
+use async_graphql::{Context, MergedObject, Object, Schema, SchemaBuilder, SimpleObject, ValidationMode};
 
 use crate::app::AppState;
 use crate::db::DatabaseKind;
@@ -94,8 +94,21 @@ pub fn schema_builder() -> SchemaBuilder<Query, Mutation, live::Subscription> {
 
 /// The served schema, with the server's state and configured protections.
 pub fn build_schema(state: AppState) -> AppSchema {
+    build_schema_with(state, ValidationMode::Strict)
+}
+
+/// The served schema for requests that already passed every validation rule once, byte for
+/// byte (see [`documents::Documents::passed_validation`]): validation depends only on the
+/// document, the operation name and the variables, so their outcome is known; only the limits
+/// on depth and complexity are checked again.
+pub fn build_validated_schema(state: AppState) -> AppSchema {
+    build_schema_with(state, ValidationMode::Fast)
+}
+
+fn build_schema_with(state: AppState, mode: ValidationMode) -> AppSchema {
     let config = &state.config;
     let mut builder = schema_builder()
+        .validation_mode(mode)
         .limit_depth(config.max_query_depth)
         .limit_complexity(config.max_query_complexity)
         .limit_recursive_depth(64);

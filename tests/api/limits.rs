@@ -89,3 +89,28 @@ async fn a_persisted_query_runs_from_its_hash_once_registered() {
 async fn post(app: &TestApp, body: Value) -> Value {
     app.client.post(app.url("/graphql")).json(&body).send().await.expect("sent").json().await.expect("json")
 }
+
+/// A request that passed validation is validated no further when sent again byte for byte; the
+/// same document with other variables is validated in full, and complexity is weighed anew.
+#[tokio::test]
+async fn a_request_validated_once_keeps_the_rules_for_other_variables() {
+    let app = TestApp::spawn_with(|c| c.max_query_complexity = 200).await;
+    let token = app.service_token();
+    let query = "query($n: Int) { contentDrafts(first: $n) { edges { node { id content } } } }";
+
+    let first = app.gql_as(Some(&token), query, json!({ "n": 5 })).await;
+    let again = app.gql_as(Some(&token), query, json!({ "n": 5 })).await;
+    let wrong_type = app.gql_as(Some(&token), query, json!({ "n": "five" })).await;
+    let wrong_type_again = app.gql_as(Some(&token), query, json!({ "n": "five" })).await;
+    let too_complex = app.gql_as(Some(&token), query, json!({ "n": 90 })).await;
+
+    assert!(first["errors"].is_null(), "{first}");
+    assert_eq!(again, first);
+    for refused in [&wrong_type, &wrong_type_again] {
+        assert_eq!(code(refused), "BAD_USER_INPUT", "{refused}");
+        assert!(refused.get("data").is_none(), "refused before running: {refused}");
+    }
+    assert!(wrong_type["errors"][0]["message"].as_str().unwrap_or_default().contains("Invalid value"), "{wrong_type}");
+    assert_eq!(code(&too_complex), "BAD_USER_INPUT", "{too_complex}");
+    assert!(too_complex["errors"][0]["message"].as_str().unwrap_or_default().contains("complex"), "{too_complex}");
+}
