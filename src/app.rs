@@ -22,12 +22,14 @@ use tracing::Level;
 use crate::auth::Viewer;
 use crate::auth::agencies::Agencies;
 use crate::auth::jwt::JwtKeys;
+use crate::auth::liveness::Liveness;
 use crate::auth::session::Auth;
 use crate::config::Config;
 use crate::crypto::Cipher;
 use crate::error::{AppError, AppResult};
 use crate::events::Bus;
-use crate::graphql::documents::{Documents, Refused};
+use crate::graphql::documents::Documents;
+use crate::graphql::gate::{Gate, assign_codes};
 use crate::graphql::loaders::Loaders;
 use crate::graphql::{AppSchema, build_schema, build_validated_schema};
 use crate::ws::presence::Presence;
@@ -68,12 +70,15 @@ impl AppState {
             tracing::warn!("ENCRYPTION_KEYS is not set: platform tokens are sealed with a key of this process only");
         }
         let cipher = Cipher::from_config(config.encryption_keys.as_ref().map(|k| k.expose()))?;
+        let events = crate::events::connect(&db, &config).await?;
+        let liveness = Arc::new(Liveness::default());
+        liveness.follow(&events);
         let auth = Auth {
             keys,
             access_ttl_secs: config.access_token_ttl as i64,
             refresh_ttl_secs: config.refresh_token_ttl as i64,
+            liveness,
         };
-        let events = crate::events::connect(&db, &config).await?;
         let presence =
             Arc::new(Presence::new(config.ws_max_connections_per_user, config.ws_max_subscriptions_per_user));
         let agencies = Agencies::start(db.clone(), &events).await;
@@ -99,16 +104,23 @@ struct App {
     documents: Arc<Documents>,
 }
 
+/// The largest request body read: variables add to the document, so a few times its limit.
+fn max_body_bytes(config: &Config) -> usize {
+    config.max_document_bytes.saturating_mul(4)
+}
+
 /// The HTTP router of the API.
 pub fn router(state: AppState) -> Router {
     let schema = build_schema(state.clone());
     let validated_schema = build_validated_schema(state.clone());
-    let documents = Arc::new(Documents::new(1024, state.config.max_query_aliases));
+    let documents = Arc::new(Documents::new(1024, state.config.max_query_aliases, state.config.max_document_bytes));
+    let state_config = state.config.clone();
     let app = App { state, schema, validated_schema, documents };
     Router::new()
         .route("/graphql", get(graphql_get).post(graphql_post))
         .route("/healthz", get(|| async { "ok" }))
         .route("/readyz", get(readyz))
+        .layer(axum::extract::DefaultBodyLimit::max(max_body_bytes(&state_config)))
         .with_state(app)
         .layer(PropagateRequestIdLayer::x_request_id())
         .layer(
@@ -220,6 +232,18 @@ fn request_error(media: MediaType, status: StatusCode, message: &str) -> Respons
     (status, [(header::CONTENT_TYPE, media.header())], body.to_string()).into_response()
 }
 
+/// Whether JSON failed to parse only because it nests deeper than the parser's bound (128
+/// levels), which keeps its recursion off the end of the stack.
+fn too_deep(err: &serde_json::Error) -> bool {
+    err.is_syntax() && err.to_string().starts_with("recursion limit exceeded")
+}
+
+fn too_deep_error(media: MediaType) -> Response {
+    let message = "the request nests JSON values more than 128 levels deep";
+    let body = serde_json::json!({ "errors": [{ "message": message, "extensions": { "code": "BAD_USER_INPUT" } }] });
+    (StatusCode::BAD_REQUEST, [(header::CONTENT_TYPE, media.header())], body.to_string()).into_response()
+}
+
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
 struct GetParams {
@@ -237,7 +261,8 @@ async fn graphql_get(
     params: Result<Query<GetParams>, QueryRejection>,
 ) -> Response {
     if let Ok(upgrade) = upgrade {
-        return ws::upgrade(app.state.clone(), app.schema.clone(), &headers, upgrade);
+        let gate = Gate { schema: app.schema.clone(), documents: app.documents.clone() };
+        return ws::upgrade(app.state.clone(), gate, &headers, upgrade);
     }
     let has_query = params.as_ref().is_ok_and(|p| p.query.is_some());
     if !has_query && wants_html(&headers) && app.state.config.graphiql {
@@ -260,6 +285,7 @@ async fn graphql_get(
     if let Some(variables) = params.variables {
         match serde_json::from_str(&variables) {
             Ok(v) => request = request.variables(async_graphql::Variables::from_json(v)),
+            Err(err) if too_deep(&err) => return too_deep_error(media),
             Err(_) => return request_error(media, StatusCode::BAD_REQUEST, "`variables` is not a JSON object"),
         }
     }
@@ -273,14 +299,23 @@ async fn graphql_get(
     execute(&app, media, request, &raw, &headers, Method::Get).await
 }
 
-async fn graphql_post(State(app): State<App>, headers: HeaderMap, body: Bytes) -> Response {
+async fn graphql_post(
+    State(app): State<App>,
+    headers: HeaderMap,
+    body: Result<Bytes, axum::extract::rejection::BytesRejection>,
+) -> Response {
     let Some(media) = MediaType::negotiate(&headers) else {
         return StatusCode::NOT_ACCEPTABLE.into_response();
     };
-    // Variables add to the document; the body as a whole may be a few times its limit.
-    if body.len() > app.state.config.max_document_bytes.saturating_mul(4) {
-        return request_error(media, StatusCode::PAYLOAD_TOO_LARGE, "the request body is too large");
-    }
+    // Variables add to the document; the body as a whole may be a few times its limit (the
+    // router stops reading a body at that size).
+    let Ok(body) = body.map_err(|rejection| tracing::debug!(%rejection, "request body not read")) else {
+        let message = "the request body is too large";
+        let body =
+            serde_json::json!({ "errors": [{ "message": message, "extensions": { "code": "BAD_USER_INPUT" } }] });
+        return (StatusCode::PAYLOAD_TOO_LARGE, [(header::CONTENT_TYPE, media.header())], body.to_string())
+            .into_response();
+    };
     let json_body = headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
@@ -291,6 +326,7 @@ async fn graphql_post(State(app): State<App>, headers: HeaderMap, body: Bytes) -
     }
     let request: async_graphql::Request = match serde_json::from_slice(&body) {
         Ok(request) => request,
+        Err(err) if too_deep(&err) => return too_deep_error(media),
         Err(_) => return request_error(media, StatusCode::BAD_REQUEST, "the body is not a GraphQL request"),
     };
     if request.query.is_empty() && request.extensions.0.is_empty() {
@@ -300,22 +336,13 @@ async fn graphql_post(State(app): State<App>, headers: HeaderMap, body: Bytes) -
 }
 
 /// The caller, from the `Authorization` header: no header is anonymous; a header that does not
-/// carry a valid token is refused, never downgraded to anonymous.
-pub fn viewer_from_headers(auth: &Auth, headers: &HeaderMap) -> AppResult<Viewer> {
+/// carry a valid token of a live session is refused, never downgraded to anonymous.
+async fn caller(state: &AppState, headers: &HeaderMap) -> AppResult<Viewer> {
     let Some(value) = headers.get(header::AUTHORIZATION) else {
         return Ok(Viewer::Anonymous);
     };
-    let token = value.to_str().ok().and_then(crate::auth::bearer_token);
-    auth.keys.verify(token.ok_or(AppError::Unauthenticated)?)
-}
-
-/// The document size limit, checked before anything else (aliases are counted when the
-/// document is parsed; depth and complexity are checked by the schema).
-fn check_document(config: &Config, request: &async_graphql::Request) -> Result<(), String> {
-    if request.query.len() > config.max_document_bytes {
-        return Err(format!("the document is larger than {} bytes", config.max_document_bytes));
-    }
-    Ok(())
+    let token = value.to_str().ok().and_then(crate::auth::bearer_token).ok_or(AppError::Unauthenticated)?;
+    state.auth.caller(&state.db, Some(token)).await.map(|(viewer, _)| viewer)
 }
 
 /// Whether the operation the request selects is a mutation (GET may not run one).
@@ -348,17 +375,25 @@ async fn execute(
     headers: &HeaderMap,
     method: Method,
 ) -> Response {
-    let Ok(mut viewer) = viewer_from_headers(&app.state.auth, headers) else {
-        let body = serde_json::json!({ "errors": [{ "message": "invalid or expired token", "extensions": { "code": "UNAUTHENTICATED" } }] });
-        let mut response =
-            (StatusCode::UNAUTHORIZED, [(header::CONTENT_TYPE, media.header())], body.to_string()).into_response();
-        response.headers_mut().insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
-        return response;
+    let mut viewer = match caller(&app.state, headers).await {
+        Ok(viewer) => viewer,
+        Err(AppError::Unauthenticated) => {
+            let message = "invalid or expired token, or its session has ended";
+            let body =
+                serde_json::json!({ "errors": [{ "message": message, "extensions": { "code": "UNAUTHENTICATED" } }] });
+            let mut response =
+                (StatusCode::UNAUTHORIZED, [(header::CONTENT_TYPE, media.header())], body.to_string()).into_response();
+            response.headers_mut().insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+            return response;
+        }
+        Err(err) => {
+            let body =
+                serde_json::json!({ "errors": [{ "message": err.message(), "extensions": { "code": err.code() } }] });
+            return (StatusCode::SERVICE_UNAVAILABLE, [(header::CONTENT_TYPE, media.header())], body.to_string())
+                .into_response();
+        }
     };
-    let prepared = check_document(&app.state.config, &request)
-        .map_err(|message| Refused { message, code: "BAD_USER_INPUT" })
-        .and_then(|()| app.documents.prepare(&mut request));
-    if let Err(refused) = prepared {
+    if let Err(refused) = app.documents.prepare(&mut request) {
         let body =
             serde_json::json!({ "errors": [{ "message": refused.message, "extensions": { "code": refused.code } }] });
         let status = if media == MediaType::GraphqlResponseJson { StatusCode::BAD_REQUEST } else { StatusCode::OK };
@@ -378,7 +413,9 @@ async fn execute(
     // depth and complexity limits.
     let validated = app.documents.passed_validation(raw);
     let schema = if validated { &app.validated_schema } else { &app.schema };
-    let response = schema.execute(request.data(viewer).data(loaders)).await;
+    let query = request.query.clone();
+    let mut response = schema.execute(request.data(viewer).data(loaders)).await;
+    assign_codes(&mut response, &query);
     // A document that failed to parse or validate never ran: it has no `data` entry and,
     // under application/graphql-response+json, a 400 status.
     let request_failed = response.data == async_graphql::Value::Null
@@ -392,15 +429,6 @@ async fn execute(
         true => serde_json::to_value(&response).map(|mut body| {
             if let Some(obj) = body.as_object_mut() {
                 obj.remove("data");
-                // Documents that do not parse, validate or stay within the limits are the
-                // client's to fix.
-                if let Some(errors) = obj.get_mut("errors").and_then(|e| e.as_array_mut()) {
-                    for error in errors {
-                        if error.pointer("/extensions/code").is_none() {
-                            error["extensions"]["code"] = serde_json::json!("BAD_USER_INPUT");
-                        }
-                    }
-                }
             }
             body.to_string()
         }),

@@ -106,11 +106,11 @@ impl Agencies {
                 tokio::select! {
                     _ = reload.tick() => following.refresh(&db).await,
                     event = receiver.recv() => match event {
-                        Ok(event) => {
-                            if let Event::Change(change) = event.as_ref() {
-                                following.observe(change);
-                            }
-                        }
+                        Ok(event) => match event.as_ref() {
+                            Event::Change(change) => following.observe(change),
+                            Event::Resync => reload.reset_immediately(),
+                            Event::SessionsEnded { .. } => {}
+                        },
                         Err(RecvError::Lagged(_)) => reload.reset_immediately(),
                         Err(RecvError::Closed) => break,
                     },

@@ -1,6 +1,7 @@
 //! Who is calling: tokens, passwords, sessions, and the policy that decides who may touch what.
 pub mod agencies;
 pub mod jwt;
+pub mod liveness;
 pub mod password;
 pub mod policy;
 pub mod session;

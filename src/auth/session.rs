@@ -1,5 +1,7 @@
 //! Sessions and their refresh tokens: opaque, stored as hashes, rotated on every use; a rotated
 //! token presented again revokes its whole session.
+use std::sync::Arc;
+
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::{Duration, Utc};
@@ -10,15 +12,19 @@ use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
+use super::Viewer;
 use super::jwt::JwtKeys;
+use super::liveness::Liveness;
 use crate::error::{AppError, AppResult};
-use crate::events::{Event, EventBus};
+use crate::events::EventBus;
 
 /// Token keys and lifetimes.
 pub struct Auth {
     pub keys: JwtKeys,
     pub access_ttl_secs: i64,
     pub refresh_ttl_secs: i64,
+    /// Which sessions are still alive.
+    pub liveness: Arc<Liveness>,
 }
 
 /// What a sign-in, sign-up or refresh hands back.
@@ -60,6 +66,20 @@ async fn issue_refresh_token(db: &impl ConnectionTrait, session_id: Uuid) -> App
 }
 
 impl Auth {
+    /// The caller a request's bearer token stands for, and until when (`None`: no token, the
+    /// anonymous caller). The one decision of both transports: a token that does not verify, or
+    /// whose session ended or whose account is gone, is `UNAUTHENTICATED`.
+    pub async fn caller(&self, db: &DatabaseConnection, token: Option<&str>) -> AppResult<(Viewer, Option<i64>)> {
+        let Some(token) = token else { return Ok((Viewer::Anonymous, None)) };
+        let (viewer, expires_at) = self.keys.verify_until(token)?;
+        if let Viewer::User { id, session_id, .. } = &viewer
+            && !self.liveness.is_live(db, *id, *session_id).await?
+        {
+            return Err(AppError::Unauthenticated);
+        }
+        Ok((viewer, Some(expires_at)))
+    }
+
     /// Opens a session for `user` inside the caller's transaction.
     pub async fn start_session(&self, db: &impl ConnectionTrait, user: users::Model) -> AppResult<IssuedSession> {
         let now = Utc::now();
@@ -107,7 +127,7 @@ impl Auth {
             tracing::warn!(session_id = %stored.session_id, "refresh token reused: revoking the session");
             revoke(db, stored.session_id).await?;
             if let Some(session) = sessions::Entity::find_by_id(stored.session_id).one(db).await? {
-                events.publish(Event::SessionsEnded { user_id: session.user_id, session_id: Some(session.id) });
+                self.liveness.end(events, session.user_id, Some(session.id));
             }
             return Err(AppError::Unauthenticated);
         }
@@ -136,17 +156,16 @@ pub async fn revoke(db: &impl ConnectionTrait, session_id: Uuid) -> AppResult<()
     Ok(())
 }
 
-/// Whether a user's access token still stands for a live session: the session (when the token
-/// names one) is neither revoked nor expired, and the account exists.
+/// Whether a user's access token still stands for a live session: the account exists and, when
+/// the token names a session this server issued, that session is the user's and neither revoked
+/// nor expired. A session id this server never issued (a token of another issuer sharing the
+/// secret, such as a Supabase project) is that issuer's to end: only the account is checked.
 pub async fn is_live(db: &DatabaseConnection, user: Uuid, session_id: Option<Uuid>) -> AppResult<bool> {
-    match session_id {
-        Some(session_id) => Ok(sessions::Entity::find_by_id(session_id)
-            .filter(sessions::Column::UserId.eq(user))
-            .filter(sessions::Column::RevokedAt.is_null())
-            .filter(sessions::Column::ExpiresAt.gt(Utc::now()))
-            .one(db)
-            .await?
-            .is_some()),
-        None => Ok(users::Entity::find_by_id(user).one(db).await?.is_some()),
+    if let Some(session_id) = session_id
+        && let Some(session) = sessions::Entity::find_by_id(session_id).one(db).await?
+    {
+        // Sessions are deleted with their account: a found session implies the account.
+        return Ok(session.user_id == user && session.revoked_at.is_none() && session.expires_at > Utc::now());
     }
+    Ok(users::Entity::find_by_id(user).one(db).await?.is_some())
 }

@@ -165,7 +165,10 @@ async fn listen_loop(
                 }
             }
             // The connection was lost and has been re-established; what was sent meanwhile is lost.
-            Ok(None) => tracing::warn!("the event listener reconnected to the database"),
+            Ok(None) => {
+                tracing::warn!("the event listener reconnected to the database");
+                let _ = local.send(Arc::new(Event::Resync));
+            }
             Err(err) => {
                 tracing::warn!(error = %err, "the event listener cannot reach the database; retrying");
                 tokio::select! {

@@ -12,7 +12,6 @@ use super::me::Me;
 use crate::auth::session::{IssuedSession, revoke};
 use crate::auth::{Viewer, password};
 use crate::error::AppError;
-use crate::events::Event;
 
 /// Credits a free-tier subscription receives each month.
 pub const FREE_TIER_MONTHLY_CREDITS: i64 = 50;
@@ -217,8 +216,8 @@ impl AccountMutation {
         match viewer(ctx)? {
             Viewer::User { id, session_id: Some(session_id), .. } => {
                 revoke(db(ctx)?, *session_id).await?;
-                let ended = Event::SessionsEnded { user_id: *id, session_id: Some(*session_id) };
-                state(ctx)?.events.publish(ended);
+                let state = state(ctx)?;
+                state.auth.liveness.end(state.events.as_ref(), *id, Some(*session_id));
                 Ok(true)
             }
             Viewer::User { session_id: None, .. } => Err(AppError::bad_input("token", "carries no session").into()),

@@ -142,13 +142,13 @@ where
             };
         }
     }
+    let after = args.after.as_deref().map(|c| cursor::decode(c, &fingerprint, &keys, "after")).transpose()?;
+    let before = args.before.as_deref().map(|c| cursor::decode(c, &fingerprint, &keys, "before")).transpose()?;
     let total_count = if ctx.look_ahead().field("totalCount").exists() {
         Some(select.clone().count(db).await.map_err(AppError::from)?)
     } else {
         None
     };
-    let after = args.after.as_deref().map(|c| cursor::decode(c, &fingerprint, keys.len(), "after")).transpose()?;
-    let before = args.before.as_deref().map(|c| cursor::decode(c, &fingerprint, keys.len(), "before")).transpose()?;
     if let Some(values) = &after {
         select = select.filter(cursor::beyond(&keys, values, true));
     }

@@ -8,7 +8,7 @@ use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::{DateTime, NaiveDate, NaiveTime, Utc};
 use rust_decimal::Decimal;
-use sea_orm::{ColumnTrait, Condition, EntityTrait, IdenStatic, Value};
+use sea_orm::{ColumnTrait, ColumnType, Condition, EntityTrait, IdenStatic, Value};
 use serde_json::{Value as Json, json};
 use uuid::Uuid;
 
@@ -56,16 +56,30 @@ pub fn encode(fingerprint: &str, values: &[Value]) -> String {
     URL_SAFE_NO_PAD.encode(body.to_string())
 }
 
-/// The key values of a cursor, `None` standing for SQL null.
-pub fn decode(cursor: &str, fingerprint: &str, keys: usize, field: &str) -> AppResult<Vec<Option<Value>>> {
+/// The key values of a cursor, `None` standing for SQL null. Each value must have its key
+/// column's type: a cursor is client input, and a forged one may not reach the database as a
+/// comparison it cannot make.
+pub fn decode<C: ColumnTrait>(
+    cursor: &str,
+    fingerprint: &str,
+    keys: &[(C, OrderDirection)],
+    field: &str,
+) -> AppResult<Vec<Option<Value>>> {
     let invalid = || AppError::bad_input(field, "is not a cursor of this list and ordering");
     let bytes = URL_SAFE_NO_PAD.decode(cursor).map_err(|_| invalid())?;
     let body: Json = serde_json::from_slice(&bytes).map_err(|_| invalid())?;
     if body["o"].as_str() != Some(fingerprint) {
         return Err(invalid());
     }
-    let values = body["v"].as_array().filter(|v| v.len() == keys).ok_or_else(invalid)?;
+    let values = body["v"].as_array().filter(|v| v.len() == keys.len()).ok_or_else(invalid)?;
     let decoded = values.iter().map(from_json).collect::<Option<Vec<_>>>().ok_or_else(invalid)?;
+    let typed = keys
+        .iter()
+        .zip(&decoded)
+        .all(|((col, _), value)| value.as_ref().is_none_or(|value| fits(value, col.def().get_column_type())));
+    if !typed {
+        return Err(invalid());
+    }
     // The last key is the id, never null.
     if decoded.last().is_none_or(Option::is_none) {
         return Err(invalid());
@@ -85,6 +99,27 @@ fn to_json(value: &Value) -> Json {
         Value::ChronoDate(Some(v)) => json!(["D", v.to_string()]),
         Value::ChronoTime(Some(v)) => json!(["T", v.to_string()]),
         _ => Json::Null,
+    }
+}
+
+/// Whether `value` can be compared with a column of type `ty` on every database.
+fn fits(value: &Value, ty: &ColumnType) -> bool {
+    match value {
+        Value::Bool(_) => matches!(ty, ColumnType::Boolean),
+        Value::Int(_) => matches!(ty, ColumnType::Integer),
+        Value::BigInt(_) => matches!(ty, ColumnType::BigInteger),
+        Value::String(text) => {
+            matches!(ty, ColumnType::Char(_) | ColumnType::String(_) | ColumnType::Text)
+                && text.as_deref().is_none_or(|t| !t.contains('\0'))
+        }
+        Value::Uuid(_) => matches!(ty, ColumnType::Uuid),
+        Value::Decimal(_) => matches!(ty, ColumnType::Decimal(_) | ColumnType::Money(_)),
+        Value::ChronoDateTimeUtc(_) => {
+            matches!(ty, ColumnType::DateTime | ColumnType::Timestamp | ColumnType::TimestampWithTimeZone)
+        }
+        Value::ChronoDate(_) => matches!(ty, ColumnType::Date),
+        Value::ChronoTime(_) => matches!(ty, ColumnType::Time),
+        _ => false,
     }
 }
 

@@ -14,6 +14,7 @@ pub mod delivery;
 pub mod documents;
 pub mod drafts;
 pub mod filter;
+pub mod gate;
 pub mod live;
 pub mod loaders;
 pub mod me;

@@ -11,7 +11,6 @@ use super::crud;
 use crate::auth::policy::{self, Guarded, Op};
 use crate::auth::{Viewer, password};
 use crate::error::{AppError, AppResult};
-use crate::events::Event;
 
 /// Columns never exported: secrets stay secret even from their owner.
 const SECRET_COLUMNS: &[&str] = &["access_token", "refresh_token", "password_hash"];
@@ -137,7 +136,8 @@ impl PrivacyMutation {
         let account = account.ok_or(AppError::NotFound("user"))?;
         // Every user-owned table references users with ON DELETE CASCADE.
         users::Entity::delete_by_id(account.id).exec(db).await.map_err(AppError::from)?;
-        crud::state(ctx)?.events.publish(Event::SessionsEnded { user_id: account.id, session_id: None });
+        let state = crud::state(ctx)?;
+        state.auth.liveness.end(state.events.as_ref(), account.id, None);
         Ok(true)
     }
 }

@@ -24,9 +24,9 @@ use tokio_util::task::TaskTracker;
 
 use crate::app::AppState;
 use crate::auth::Viewer;
-use crate::auth::session;
+use crate::error::AppError;
 use crate::events::Event;
-use crate::graphql::AppSchema;
+use crate::graphql::gate::Gate;
 use crate::graphql::loaders::Loaders;
 use presence::Slot;
 
@@ -87,7 +87,7 @@ fn bearer(value: &str) -> String {
 }
 
 /// Upgrades a GET on `/graphql` to a GraphQL WebSocket connection.
-pub fn upgrade(state: AppState, schema: AppSchema, headers: &HeaderMap, upgrade: WebSocketUpgrade) -> Response {
+pub fn upgrade(state: AppState, schema: Gate, headers: &HeaderMap, upgrade: WebSocketUpgrade) -> Response {
     let Some(protocol) = protocol_of(headers) else {
         return (StatusCode::BAD_REQUEST, "use the graphql-transport-ws or graphql-ws subprotocol").into_response();
     };
@@ -105,15 +105,13 @@ pub fn upgrade(state: AppState, schema: AppSchema, headers: &HeaderMap, upgrade:
 /// Checks the token, its session and the user's connection limit.
 async fn admit(state: &AppState, token: Option<String>) -> Result<Admitted, Refusal> {
     let token = token.ok_or_else(|| Refusal::unauthorized("a token is required"))?;
-    let (viewer, expires_at) =
-        state.auth.keys.verify_until(&token).map_err(|_| Refusal::unauthorized("invalid or expired token"))?;
-    if let Viewer::User { id, session_id, .. } = &viewer {
-        match session::is_live(&state.db, *id, *session_id).await {
-            Ok(true) => {}
-            Ok(false) => return Err(Refusal::unauthorized("the session has ended")),
-            Err(_) => return Err(Refusal { code: 1011, reason: "internal error".into() }),
+    let (viewer, expires_at) = match state.auth.caller(&state.db, Some(&token)).await {
+        Ok((viewer, Some(expires_at))) => (viewer, expires_at),
+        Ok((_, None)) | Err(AppError::Unauthenticated) => {
+            return Err(Refusal::unauthorized("invalid or expired token, or the session has ended"));
         }
-    }
+        Err(_) => return Err(Refusal { code: 1011, reason: "internal error".into() }),
+    };
     let slot =
         state.presence.connection(&viewer).map_err(|err| Refusal { code: code::TOO_MANY, reason: err.message() })?;
     Ok(Admitted { viewer, expires_at, _slot: slot })
@@ -135,7 +133,7 @@ fn instant_at(epoch_secs: i64) -> Instant {
 
 async fn connection(
     state: AppState,
-    schema: AppSchema,
+    schema: Gate,
     socket: WebSocket,
     protocol: Protocols,
     header_token: Option<String>,
@@ -246,11 +244,15 @@ async fn connection(
             },
             event = control.recv() => {
                 let Some(Admitted { viewer: Viewer::User { id, session_id: own, .. }, .. }) = &admitted else { continue };
-                let ended = match event {
-                    Ok(event) => matches!(&*event, Event::SessionsEnded { user_id, session_id }
-                        if user_id == id && (session_id.is_none() || session_id == own)),
-                    // Events were missed, a sign-out perhaps: ask the database.
-                    Err(_) => !session::is_live(&state.db, *id, *own).await.unwrap_or(true),
+                let ended = match event.as_deref() {
+                    Ok(Event::SessionsEnded { user_id, session_id }) => {
+                        user_id == id && (session_id.is_none() || session_id == own)
+                    }
+                    Ok(Event::Change(_)) => false,
+                    // Events were missed, a sign-out perhaps: ask again.
+                    Ok(Event::Resync) | Err(_) => {
+                        !state.auth.liveness.is_live(&state.db, *id, *own).await.unwrap_or(true)
+                    }
                 };
                 if ended {
                     break Some((code::UNAUTHORIZED, "Unauthorized: the session has ended".into()));
