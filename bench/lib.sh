@@ -74,6 +74,16 @@ require() {
   done
 }
 
+# require_wrk: the load generator, installed from Debian's packages when missing.
+require_wrk() {
+  if ! command -v wrk >/dev/null; then
+    local sudo=
+    [[ $(id -u) == 0 ]] || sudo=sudo
+    $sudo apt-get install -y wrk >/dev/null 2>&1 || { $sudo apt-get update -qq && $sudo apt-get install -y wrk >/dev/null; }
+  fi
+  require wrk
+}
+
 # build_server: the release binary, built when missing or with BENCH_BUILD=1.
 build_server() {
   if [[ ! -x $BIN || ${BENCH_BUILD:-0} == 1 ]]; then

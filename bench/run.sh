@@ -28,11 +28,7 @@ PROXY_DB=${PG_BASE/"$PG_HOSTPORT"/127.0.0.1:$PROXY_PORT}?$PG_QUERY
 # ---------------------------------------------------------------------------------------------
 log "tools"
 require psql pgbench curl npm awk sort
-if ! command -v wrk >/dev/null; then
-  sudo=
-  [[ $(id -u) == 0 ]] || sudo=sudo
-  $sudo apt-get install -y wrk >/dev/null 2>&1 || { $sudo apt-get update -qq && $sudo apt-get install -y wrk >/dev/null; }
-fi
+require_wrk
 mkdir -p "$RUN_DIR"
 
 log "build"

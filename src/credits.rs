@@ -1,23 +1,27 @@
-//! The credit ledger's rules: usage debits the balance at the action's cost and never below
-//! zero; a paid tier goes into overage instead; grants and top-ups credit it. Every change is
-//! one ledger row, written in the same transaction as the balance.
+//! The credit ledger's rules. A subscription holds credits in two buckets: the period's
+//! allowance (reset at each period's start, use it or lose it) and purchased or granted credits
+//! (kept until spent). Usage takes the allowance first, then purchased credits; beyond both a
+//! paid tier goes into overage, a free tier is refused. Every change of a bucket is one ledger
+//! row naming the bucket, written in the same transaction as the balances, under the
+//! subscription row's write lock, so the ledger sums to each bucket at every commit.
 use chrono::{NaiveDate, Utc};
-use entity::{creator_profiles, credit_costs, credit_transactions, subscription_billing, usage_tracking};
+use entity::{credit_costs, credit_transactions, subscription_billing, usage_tracking};
 use rust_decimal::Decimal;
 use sea_orm::ActiveValue::Set;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbBackend, EntityTrait,
-    QueryFilter, Statement,
+    QueryFilter, QuerySelect,
 };
 use serde_json::Value as Json;
 use uuid::Uuid;
 
 use crate::error::{AppError, AppResult};
 
-/// What recording one usage did.
+/// What recording one usage did: the usage, and one ledger row per bucket it moved (one row
+/// when it moved none: it all went into overage); the last row carries the overage.
 pub struct Recorded {
     pub usage: usage_tracking::Model,
-    pub transaction: credit_transactions::Model,
+    pub transactions: Vec<credit_transactions::Model>,
 }
 
 /// A credit to a balance.
@@ -38,9 +42,286 @@ impl Credit {
     }
 }
 
-fn statement(backend: DbBackend, sql: &str, values: Vec<sea_orm::Value>) -> Statement {
-    let sql = if backend == DbBackend::Postgres { sql.to_owned() } else { question_marks(sql) };
-    Statement::from_sql_and_values(backend, sql, values)
+/// Where credits sit.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum Bucket {
+    /// The period's allowance.
+    Allowance,
+    /// Purchased and granted credits.
+    Purchased,
+}
+
+impl Bucket {
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Allowance => "allowance",
+            Self::Purchased => "purchased",
+        }
+    }
+}
+
+/// The subscription statuses whose new period brings the monthly allowance. `past_due` keeps it
+/// while the payment is retried; `unpaid` and `canceled` get none (purchased credits stay).
+pub const STATUSES_WITH_ALLOWANCE: &[&str] = &["active", "trialing", "past_due"];
+
+/// What a credit did: the ledger row, and whether this call wrote it (`false`: a repeat of an
+/// earlier call with the same idempotency key, which moved nothing).
+pub struct Credited {
+    pub transaction: credit_transactions::Model,
+    pub new: bool,
+}
+
+/// A subscription's balances, read under its row's write lock (`FOR UPDATE` on PostgreSQL;
+/// SQLite's write transactions hold the database's write lock from their start).
+struct Locked {
+    row: subscription_billing::Model,
+}
+
+impl Locked {
+    async fn read(txn: &DatabaseTransaction, user: Uuid) -> AppResult<Self> {
+        let mut select = subscription_billing::Entity::find().filter(subscription_billing::Column::UserId.eq(user));
+        if txn.get_database_backend() == DbBackend::Postgres {
+            select = select.lock_exclusive();
+        }
+        let mut row = select.one(txn).await?.ok_or(AppError::NotFound("subscription"))?;
+        for value in
+            [&mut row.allowance_balance, &mut row.purchased_balance, &mut row.lifetime_earned, &mut row.lifetime_spent]
+        {
+            *value = value.round_dp(2).normalize();
+        }
+        Ok(Self { row })
+    }
+
+    fn total(&self) -> Decimal {
+        self.row.allowance_balance + self.row.purchased_balance
+    }
+
+    fn bucket(&mut self, bucket: Bucket) -> &mut Decimal {
+        match bucket {
+            Bucket::Allowance => &mut self.row.allowance_balance,
+            Bucket::Purchased => &mut self.row.purchased_balance,
+        }
+    }
+
+    /// Moves `amount` into (or, negative, out of) `bucket`: the balances change and the ledger row
+    /// that says so is returned, to be inserted by the caller.
+    fn shift(&mut self, bucket: Bucket, amount: Decimal, reason: &str) -> credit_transactions::ActiveModel {
+        *self.bucket(bucket) += amount;
+        if amount > Decimal::ZERO {
+            self.row.lifetime_earned += amount;
+        } else if matches!(reason, "usage" | "overage") {
+            self.row.lifetime_spent -= amount;
+        }
+        credit_transactions::ActiveModel {
+            id: Set(Uuid::new_v4()),
+            user_id: Set(self.row.user_id),
+            amount: Set(amount),
+            reason: Set(reason.to_owned()),
+            usage_id: Set(None),
+            balance_after: Set(self.total()),
+            overage_credits: Set(None),
+            overage_charge: Set(None),
+            created_at: Set(Utc::now()),
+            bucket: Set(bucket.name().to_owned()),
+            idempotency_key: Set(None),
+        }
+    }
+
+    /// Writes the balances back.
+    async fn write(&self, txn: &DatabaseTransaction) -> AppResult<()> {
+        subscription_billing::Entity::update_many()
+            .col_expr(subscription_billing::Column::AllowanceBalance, self.row.allowance_balance.into())
+            .col_expr(subscription_billing::Column::PurchasedBalance, self.row.purchased_balance.into())
+            .col_expr(subscription_billing::Column::CreditBalance, self.total().into())
+            .col_expr(subscription_billing::Column::LifetimeEarned, self.row.lifetime_earned.into())
+            .col_expr(subscription_billing::Column::LifetimeSpent, self.row.lifetime_spent.into())
+            .filter(subscription_billing::Column::Id.eq(self.row.id))
+            .exec(txn)
+            .await?;
+        Ok(())
+    }
+}
+
+/// The current cost of an action.
+pub async fn cost_of(db: &impl ConnectionTrait, action: &str) -> AppResult<Decimal> {
+    credit_costs::Entity::find()
+        .filter(credit_costs::Column::ActionType.eq(action))
+        .one(db)
+        .await?
+        .map(|c| c.cost.normalize())
+        .ok_or(AppError::NotFound("credit cost"))
+}
+
+/// Records one usage: the usage row, the debits and their ledger rows, all or nothing.
+pub async fn record_usage(
+    db: &DatabaseConnection,
+    user: Uuid,
+    action: &str,
+    platform: Option<String>,
+    date: NaiveDate,
+    metadata: Option<Json>,
+) -> AppResult<Recorded> {
+    let cost = cost_of(db, action).await?;
+    let txn = crate::db::write_txn(db).await?;
+    let mut locked = Locked::read(&txn, user).await?;
+    let from_allowance = locked.row.allowance_balance.min(cost).max(Decimal::ZERO);
+    let from_purchased = locked.row.purchased_balance.min(cost - from_allowance).max(Decimal::ZERO);
+    let overage = cost - from_allowance - from_purchased;
+    if overage > Decimal::ZERO && (locked.row.tier == "free" || locked.row.overage_rate.is_none()) {
+        txn.rollback().await?;
+        return Err(AppError::InsufficientCredits);
+    }
+    let usage = usage_tracking::ActiveModel {
+        id: Set(Uuid::new_v4()),
+        user_id: Set(user),
+        usage_date: Set(date),
+        action_type: Set(action.to_owned()),
+        platform: Set(platform),
+        credits_consumed: Set(Some(cost)),
+        metadata: Set(Some(metadata.unwrap_or_else(|| Json::Object(Default::default())))),
+        created_at: Set(Some(Utc::now())),
+    }
+    .insert(&txn)
+    .await?;
+    let mut rows = Vec::new();
+    for (bucket, amount) in [(Bucket::Allowance, from_allowance), (Bucket::Purchased, from_purchased)] {
+        if amount > Decimal::ZERO {
+            rows.push(locked.shift(bucket, -amount, "usage"));
+        }
+    }
+    if rows.is_empty() {
+        rows.push(locked.shift(Bucket::Allowance, Decimal::ZERO, "usage"));
+    }
+    if let Some(last) = rows.last_mut()
+        && overage > Decimal::ZERO
+    {
+        last.reason = Set("overage".into());
+        last.overage_credits = Set(Some(overage));
+        last.overage_charge = Set(locked.row.overage_rate.map(|r| (r * overage).round_dp(4)));
+    }
+    locked.write(&txn).await?;
+    let mut transactions = Vec::with_capacity(rows.len());
+    for mut row in rows {
+        row.usage_id = Set(Some(usage.id));
+        transactions.push(row.insert(&txn).await?);
+    }
+    txn.commit().await?;
+    Ok(Recorded { usage, transactions })
+}
+
+/// Credits purchased credits (a grant or a top-up) and records it. With an idempotency key, a
+/// repeat returns the first call's row and moves nothing; the same key for another amount or
+/// kind is `CONFLICT`.
+pub async fn credit(
+    db: &DatabaseConnection,
+    user: Uuid,
+    amount: Decimal,
+    kind: Credit,
+    idempotency_key: Option<&str>,
+) -> AppResult<Credited> {
+    if amount <= Decimal::ZERO {
+        return Err(AppError::bad_input("amount", "must be positive"));
+    }
+    if let Some(earlier) = earlier_credit(db, user, amount, kind, idempotency_key).await? {
+        return Ok(Credited { transaction: earlier, new: false });
+    }
+    let written = async {
+        let txn = crate::db::write_txn(db).await?;
+        let mut locked = Locked::read(&txn, user).await?;
+        let mut row = locked.shift(Bucket::Purchased, amount, kind.reason());
+        row.idempotency_key = Set(idempotency_key.map(str::to_owned));
+        locked.write(&txn).await?;
+        let transaction = row.insert(&txn).await?;
+        txn.commit().await?;
+        Ok::<_, AppError>(transaction)
+    }
+    .await;
+    match written {
+        Ok(transaction) => Ok(Credited { transaction, new: true }),
+        // The same key, written by a concurrent call in between: its row is the answer.
+        Err(AppError::Conflict(_)) if idempotency_key.is_some() => {
+            let earlier = earlier_credit(db, user, amount, kind, idempotency_key).await?;
+            earlier.map(|transaction| Credited { transaction, new: false }).ok_or(AppError::Internal)
+        }
+        Err(err) => Err(err),
+    }
+}
+
+/// The ledger row an earlier credit with this key wrote, if any; `CONFLICT` when it was for
+/// another amount or kind.
+async fn earlier_credit(
+    db: &DatabaseConnection,
+    user: Uuid,
+    amount: Decimal,
+    kind: Credit,
+    key: Option<&str>,
+) -> AppResult<Option<credit_transactions::Model>> {
+    let Some(key) = key else { return Ok(None) };
+    let earlier = credit_transactions::Entity::find()
+        .filter(credit_transactions::Column::UserId.eq(user))
+        .filter(credit_transactions::Column::IdempotencyKey.eq(key))
+        .one(db)
+        .await?;
+    match earlier {
+        Some(row) if row.amount.round_dp(2) == amount.round_dp(2) && row.reason == kind.reason() => Ok(Some(row)),
+        Some(_) => Err(AppError::Conflict("this idempotency key was used for another amount or kind".into())),
+        None => Ok(None),
+    }
+}
+
+/// Starts a new period: what is left of the allowance expires and the new allowance arrives (for
+/// the statuses in [`STATUSES_WITH_ALLOWANCE`]), each a ledger row of the allowance bucket;
+/// purchased credits stay. Only a subscription whose period has not yet been advanced is reset,
+/// so a repeated run changes nothing. The period is claimed first, which takes the row's write
+/// lock: the balances read after it are the ones the reset replaces.
+pub async fn reset_allowance(
+    db: &DatabaseConnection,
+    user: Uuid,
+    period_start: chrono::DateTime<Utc>,
+    period_end: chrono::DateTime<Utc>,
+) -> AppResult<Vec<credit_transactions::Model>> {
+    let txn = crate::db::write_txn(db).await?;
+    let claimed = subscription_billing::Entity::update_many()
+        .col_expr(subscription_billing::Column::CurrentPeriodStart, period_start.into())
+        .col_expr(subscription_billing::Column::CurrentPeriodEnd, period_end.into())
+        .filter(subscription_billing::Column::UserId.eq(user))
+        .filter(subscription_billing::Column::CurrentPeriodEnd.lt(period_end))
+        .exec(&txn)
+        .await?
+        .rows_affected;
+    if claimed == 0 {
+        txn.rollback().await?;
+        return Ok(Vec::new());
+    }
+    let mut locked = Locked::read(&txn, user).await?;
+    let allowance = match STATUSES_WITH_ALLOWANCE.contains(&locked.row.subscription_status.as_str()) {
+        true => locked.row.monthly_credit_limit.unwrap_or_default().round_dp(2).max(Decimal::ZERO),
+        false => Decimal::ZERO,
+    };
+    let mut rows = Vec::new();
+    let left = locked.row.allowance_balance;
+    if left > Decimal::ZERO {
+        rows.push(locked.shift(Bucket::Allowance, -left, Credit::MonthlyReset.reason()));
+    }
+    if allowance > Decimal::ZERO {
+        rows.push(locked.shift(Bucket::Allowance, allowance, Credit::MonthlyReset.reason()));
+    }
+    locked.write(&txn).await?;
+    let mut entries = Vec::with_capacity(rows.len());
+    for row in rows {
+        entries.push(row.insert(&txn).await?);
+    }
+    txn.commit().await?;
+    Ok(entries)
+}
+
+/// The first allowance of a new subscription, inside the caller's transaction (sign-up).
+pub async fn open_allowance(txn: &DatabaseTransaction, user: Uuid) -> AppResult<credit_transactions::Model> {
+    let mut locked = Locked::read(txn, user).await?;
+    let allowance = locked.row.monthly_credit_limit.unwrap_or_default().round_dp(2);
+    let row = locked.shift(Bucket::Allowance, allowance, Credit::MonthlyReset.reason());
+    locked.write(txn).await?;
+    Ok(row.insert(txn).await?)
 }
 
 /// `$1`-style parameters as SQLite's `?` (each used once, in order).
@@ -58,174 +339,4 @@ pub fn question_marks(sql: &str) -> String {
         }
     }
     out
-}
-
-/// Adds `delta` to a balance atomically, only if the result stays at or above zero; returns the
-/// new balance, or `None` when it would not (or there is no subscription).
-async fn shift_balance(txn: &DatabaseTransaction, user: Uuid, delta: Decimal) -> AppResult<Option<Decimal>> {
-    let backend = txn.get_database_backend();
-    let sql = "UPDATE subscription_billing SET credit_balance = ROUND(COALESCE(credit_balance, 0) + $1, 2) \
-               WHERE user_id = $2 AND COALESCE(credit_balance, 0) + $3 >= 0 RETURNING credit_balance";
-    let row = txn.query_one_raw(statement(backend, sql, vec![delta.into(), user.into(), delta.into()])).await?;
-    Ok(match row {
-        Some(row) => Some(row.try_get_by_index::<Decimal>(0)?.round_dp(2).normalize()),
-        None => None,
-    })
-}
-
-/// The current cost of an action.
-pub async fn cost_of(db: &impl ConnectionTrait, action: &str) -> AppResult<Decimal> {
-    credit_costs::Entity::find()
-        .filter(credit_costs::Column::ActionType.eq(action))
-        .one(db)
-        .await?
-        .map(|c| c.cost.normalize())
-        .ok_or(AppError::NotFound("credit cost"))
-}
-
-/// Records one usage: the usage row, the debit and its ledger row, all or nothing.
-pub async fn record_usage(
-    db: &DatabaseConnection,
-    user: Uuid,
-    action: &str,
-    platform: Option<String>,
-    date: NaiveDate,
-    metadata: Option<Json>,
-) -> AppResult<Recorded> {
-    let cost = cost_of(db, action).await?;
-    let txn = crate::db::write_txn(db).await?;
-    // The conditional update is the first statement: it takes the row's write lock, so that
-    // concurrent debits queue and none can overdraw.
-    let (balance, debited, overage) = match shift_balance(&txn, user, -cost).await? {
-        Some(balance) => (balance, cost, Decimal::ZERO),
-        None => {
-            let subscription = subscription_billing::Entity::find()
-                .filter(subscription_billing::Column::UserId.eq(user))
-                .one(&txn)
-                .await?
-                .ok_or(AppError::NotFound("subscription"))?;
-            let tier = creator_profiles::Entity::find()
-                .filter(creator_profiles::Column::UserId.eq(user))
-                .one(&txn)
-                .await?
-                .and_then(|p| p.subscription_tier)
-                .unwrap_or_else(|| "free".into());
-            if tier == "free" || subscription.overage_rate.is_none() {
-                txn.rollback().await?;
-                return Err(AppError::InsufficientCredits);
-            }
-            // Paid tiers: the balance pays what it can, the rest is overage.
-            let available = subscription.credit_balance.unwrap_or_default().max(Decimal::ZERO);
-            let balance = shift_balance(&txn, user, -available).await?.ok_or(AppError::InsufficientCredits)?;
-            (balance, available, cost - available)
-        }
-    };
-    let usage = usage_tracking::ActiveModel {
-        id: Set(Uuid::new_v4()),
-        user_id: Set(user),
-        usage_date: Set(date),
-        action_type: Set(action.to_owned()),
-        platform: Set(platform),
-        credits_consumed: Set(Some(cost)),
-        metadata: Set(Some(metadata.unwrap_or_else(|| Json::Object(Default::default())))),
-        created_at: Set(Some(Utc::now())),
-    }
-    .insert(&txn)
-    .await?;
-    let rate = if overage > Decimal::ZERO {
-        subscription_billing::Entity::find()
-            .filter(subscription_billing::Column::UserId.eq(user))
-            .one(&txn)
-            .await?
-            .and_then(|s| s.overage_rate)
-    } else {
-        None
-    };
-    let transaction = credit_transactions::ActiveModel {
-        id: Set(Uuid::new_v4()),
-        user_id: Set(user),
-        amount: Set(-debited),
-        reason: Set(if overage > Decimal::ZERO { "overage" } else { "usage" }.into()),
-        usage_id: Set(Some(usage.id)),
-        balance_after: Set(balance),
-        overage_credits: Set((overage > Decimal::ZERO).then_some(overage)),
-        overage_charge: Set(rate.map(|r| (r * overage).round_dp(4))),
-        created_at: Set(Utc::now()),
-    }
-    .insert(&txn)
-    .await?;
-    txn.commit().await?;
-    Ok(Recorded { usage, transaction })
-}
-
-/// Credits a balance (a grant, a top-up or the monthly reset) and records it.
-pub async fn credit(
-    db: &DatabaseConnection,
-    user: Uuid,
-    amount: Decimal,
-    kind: Credit,
-) -> AppResult<credit_transactions::Model> {
-    if amount <= Decimal::ZERO {
-        return Err(AppError::bad_input("amount", "must be positive"));
-    }
-    let txn = crate::db::write_txn(db).await?;
-    let balance = shift_balance(&txn, user, amount).await?.ok_or(AppError::NotFound("subscription"))?;
-    let transaction = credit_transactions::ActiveModel {
-        id: Set(Uuid::new_v4()),
-        user_id: Set(user),
-        amount: Set(amount),
-        reason: Set(kind.reason().into()),
-        usage_id: Set(None),
-        balance_after: Set(balance),
-        overage_credits: Set(None),
-        overage_charge: Set(None),
-        created_at: Set(Utc::now()),
-    }
-    .insert(&txn)
-    .await?;
-    txn.commit().await?;
-    Ok(transaction)
-}
-
-/// Starts a new period: the balance becomes the monthly allowance, the change going through the
-/// ledger. Only a subscription whose period has not yet been advanced is reset, so a repeated
-/// run changes nothing.
-pub async fn reset_allowance(
-    db: &DatabaseConnection,
-    user: Uuid,
-    balance: Decimal,
-    allowance: Decimal,
-    period_start: chrono::DateTime<Utc>,
-    period_end: chrono::DateTime<Utc>,
-) -> AppResult<Option<credit_transactions::Model>> {
-    let txn = crate::db::write_txn(db).await?;
-    let backend = txn.get_database_backend();
-    let updated = txn
-        .execute_raw(statement(
-            backend,
-            "UPDATE subscription_billing SET credit_balance = $1, current_period_start = $2, current_period_end = $3 \
-             WHERE user_id = $4 AND current_period_end < $5",
-            vec![allowance.into(), period_start.into(), period_end.into(), user.into(), period_end.into()],
-        ))
-        .await?
-        .rows_affected();
-    let mut entry = None;
-    if updated == 1 {
-        let model = credit_transactions::ActiveModel {
-            id: Set(Uuid::new_v4()),
-            user_id: Set(user),
-            amount: Set((allowance - balance).round_dp(2)),
-            reason: Set(Credit::MonthlyReset.reason().into()),
-            usage_id: Set(None),
-            balance_after: Set(allowance),
-            overage_credits: Set(None),
-            overage_charge: Set(None),
-            created_at: Set(Utc::now()),
-        }
-        .insert(&txn)
-        .await?;
-        entry = Some(model);
-    }
-    txn.commit().await?;
-    Ok(entry)
 }

@@ -273,7 +273,7 @@ async fn reset_credits(db: &DatabaseConnection, events: &dyn EventBus, now: Date
             .query_all_raw(stmt(
                 db,
                 &format!(
-                    "SELECT user_id, COALESCE(credit_balance, 0), COALESCE(monthly_credit_limit, 0), current_period_end \
+                    "SELECT user_id, current_period_end \
                      FROM subscription_billing WHERE current_period_end <= $1 ORDER BY id LIMIT {BATCH}"
                 ),
                 vec![now.into()],
@@ -284,18 +284,16 @@ async fn reset_credits(db: &DatabaseConnection, events: &dyn EventBus, now: Date
         }
         for row in rows {
             let user: Uuid = row.try_get_by_index(0)?;
-            let balance: rust_decimal::Decimal = row.try_get_by_index(1)?;
-            let limit: rust_decimal::Decimal = row.try_get_by_index(2)?;
-            let end: DateTime<Utc> = row.try_get_by_index(3)?;
+            let end: DateTime<Utc> = row.try_get_by_index(1)?;
             let mut next_end = end;
             while next_end <= now {
                 next_end = next_end.checked_add_months(Months::new(1)).unwrap_or(now + chrono::Duration::days(30));
             }
             let start = next_end.checked_sub_months(Months::new(1)).unwrap_or(end);
-            let entry = credits::reset_allowance(db, user, balance, limit, start, next_end)
+            let entries = credits::reset_allowance(db, user, start, next_end)
                 .await
                 .map_err(|_| DbErr::Custom(format!("cannot reset the allowance of user {user}")))?;
-            events::publish_rows::<credit_transactions::Entity>(events, ChangeKind::Created, &entry);
+            events::publish_rows::<credit_transactions::Entity>(events, ChangeKind::Created, &entries);
             reset += 1;
         }
     }

@@ -25,6 +25,10 @@ pub struct Model {
     #[sea_orm(column_type = "Decimal(Some((12, 4)))")]
     pub overage_charge: Option<Decimal>,
     pub created_at: DateTimeUtc,
+    /// One of: `allowance`, `purchased`: the bucket this row moved.
+    pub bucket: String,
+    /// A grant's or purchase's key: the same key again moves nothing.
+    pub idempotency_key: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

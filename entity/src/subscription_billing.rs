@@ -28,6 +28,20 @@ pub struct Model {
     /// Defaults to `{}`.
     #[sea_orm(column_type = "JsonBinary")]
     pub billing_metadata: Option<Json>,
+    /// One of: `free`, `creator`, `agency`, `enterprise`. Billing state: the profile shows it.
+    pub tier: String,
+    /// What is left of the period's allowance; reset each period, spent first.
+    #[sea_orm(column_type = "Decimal(Some((10, 2)))")]
+    pub allowance_balance: Decimal,
+    /// Purchased and granted credits: kept until spent.
+    #[sea_orm(column_type = "Decimal(Some((10, 2)))")]
+    pub purchased_balance: Decimal,
+    /// Every credit ever added (allowances, grants, purchases).
+    #[sea_orm(column_type = "Decimal(Some((12, 2)))")]
+    pub lifetime_earned: Decimal,
+    /// Every credit ever spent on usage.
+    #[sea_orm(column_type = "Decimal(Some((12, 2)))")]
+    pub lifetime_spent: Decimal,
     pub created_at: Option<DateTimeUtc>,
     pub updated_at: Option<DateTimeUtc>,
 }

@@ -1,7 +1,7 @@
 //! Accounts: sign-up, sign-in, session refresh and sign-out, and `me`.
 use async_graphql::{Context, Object, SimpleObject};
 use chrono::{DateTime, Months, TimeZone, Utc};
-use entity::{creator_profiles, credit_transactions, delivery_preferences, subscription_billing, users};
+use entity::{creator_profiles, delivery_preferences, subscription_billing, users};
 use rust_decimal::Decimal;
 use sea_orm::sea_query::{Expr, ExprTrait, Func};
 use sea_orm::{ActiveModelTrait, ActiveValue::NotSet, EntityTrait, QueryFilter, Set};
@@ -151,7 +151,6 @@ impl AccountMutation {
             subscription_status: Set("active".into()),
             current_period_start: Set(Some(now)),
             current_period_end: Set(now.checked_add_months(Months::new(1))),
-            credit_balance: Set(Some(allowance)),
             monthly_credit_limit: Set(Some(allowance)),
             ..Default::default()
         }
@@ -159,20 +158,7 @@ impl AccountMutation {
         .await
         .map_err(AppError::from)?;
         // The allowance enters through the ledger, so that the ledger always sums to the balance.
-        credit_transactions::ActiveModel {
-            id: Set(Uuid::new_v4()),
-            user_id: Set(user.id),
-            amount: Set(allowance),
-            reason: Set("monthly_reset".into()),
-            usage_id: Set(None),
-            balance_after: Set(allowance),
-            overage_credits: Set(None),
-            overage_charge: Set(None),
-            created_at: Set(now),
-        }
-        .insert(&txn)
-        .await
-        .map_err(AppError::from)?;
+        crate::credits::open_allowance(&txn, user.id).await?;
         let session = state.auth.start_session(&txn, user).await?;
         txn.commit().await.map_err(AppError::from)?;
         Ok(session.into())

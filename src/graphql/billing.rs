@@ -14,6 +14,9 @@ use super::filter::{table_filter, table_order};
 use crate::auth::policy;
 use crate::error::AppResult;
 
+/// The subscription tiers (`subscription_billing.tier`, shown on the profile).
+pub const TIERS: &[&str] = &["free", "creator", "agency", "enterprise"];
+
 /// A new usage tracking.
 #[derive(InputObject)]
 pub struct CreateUsageTrackingInput {
@@ -259,6 +262,8 @@ pub struct CreateSubscriptionBillingInput {
     pub stripe_subscription_id: Option<String>,
     /// One of: `active`, `past_due`, `canceled`, `unpaid`, `trialing`.
     pub subscription_status: String,
+    /// One of: `free`, `creator`, `agency`, `enterprise` (`free` when absent).
+    pub tier: Option<String>,
     /// `current_period_start`.
     pub current_period_start: Option<DateTime<Utc>>,
     /// `current_period_end`.
@@ -280,6 +285,8 @@ pub struct UpdateSubscriptionBillingInput {
     pub stripe_subscription_id: MaybeUndefined<String>,
     /// One of: `active`, `past_due`, `canceled`, `unpaid`, `trialing`.
     pub subscription_status: Option<String>,
+    /// One of: `free`, `creator`, `agency`, `enterprise`.
+    pub tier: Option<String>,
     /// `current_period_start`.
     pub current_period_start: MaybeUndefined<DateTime<Utc>>,
     /// `current_period_end`.
@@ -299,6 +306,9 @@ impl CreateSubscriptionBillingInput {
             &self.subscription_status,
             &["active", "past_due", "canceled", "unpaid", "trialing"],
         )?;
+        if let Some(v) = &self.tier {
+            check::one_of("tier", v, TIERS)?;
+        }
         if let Some(v) = &self.monthly_credit_limit {
             check::decimal("monthlyCreditLimit", *v, 10, 2, None)?;
         }
@@ -318,6 +328,7 @@ impl CreateSubscriptionBillingInput {
             stripe_customer_id: self.stripe_customer_id.map_or(NotSet, |v| Set(Some(v))),
             stripe_subscription_id: self.stripe_subscription_id.map_or(NotSet, |v| Set(Some(v))),
             subscription_status: Set(self.subscription_status),
+            tier: self.tier.map_or(NotSet, Set),
             current_period_start: self.current_period_start.map_or(NotSet, |v| Set(Some(v))),
             current_period_end: self.current_period_end.map_or(NotSet, |v| Set(Some(v))),
             monthly_credit_limit: self.monthly_credit_limit.map_or(NotSet, |v| Set(Some(v))),
@@ -332,6 +343,9 @@ impl UpdateSubscriptionBillingInput {
     fn validate(&self) -> AppResult<()> {
         if let Some(v) = &self.subscription_status {
             check::one_of("subscriptionStatus", v, &["active", "past_due", "canceled", "unpaid", "trialing"])?;
+        }
+        if let Some(v) = &self.tier {
+            check::one_of("tier", v, TIERS)?;
         }
         if let Some(v) = self.monthly_credit_limit.value() {
             check::decimal("monthlyCreditLimit", *v, 10, 2, None)?;
@@ -349,6 +363,7 @@ impl UpdateSubscriptionBillingInput {
         crud::patch(&mut row.stripe_customer_id, self.stripe_customer_id);
         crud::patch(&mut row.stripe_subscription_id, self.stripe_subscription_id);
         crud::set(&mut row.subscription_status, self.subscription_status);
+        crud::set(&mut row.tier, self.tier);
         crud::patch(&mut row.current_period_start, self.current_period_start);
         crud::patch(&mut row.current_period_end, self.current_period_end);
         crud::patch(&mut row.monthly_credit_limit, self.monthly_credit_limit);
@@ -405,9 +420,36 @@ impl SubscriptionBilling {
         self.0.current_period_end
     }
 
-    /// `credit_balance`.
+    /// Credits available: the allowance left plus purchased credits.
     async fn credit_balance(&self) -> Option<Decimal> {
         self.0.credit_balance
+    }
+
+    /// One of: `free`, `creator`, `agency`, `enterprise`. Billing state, written by the billing
+    /// side only; the profile's `subscriptionTier` follows it.
+    async fn tier(&self) -> &str {
+        &self.0.tier
+    }
+
+    /// What is left of this period's allowance: spent first, and replaced by the next period's
+    /// allowance when the period ends (what is left expires).
+    async fn allowance_balance(&self) -> Decimal {
+        self.0.allowance_balance
+    }
+
+    /// Purchased and granted credits: spent after the allowance, kept until spent.
+    async fn purchased_balance(&self) -> Decimal {
+        self.0.purchased_balance
+    }
+
+    /// Every credit ever added: allowances, grants and purchases (the ledger's credits).
+    async fn lifetime_earned(&self) -> Decimal {
+        self.0.lifetime_earned
+    }
+
+    /// Every credit ever spent on usage (the ledger's usage debits).
+    async fn lifetime_spent(&self) -> Decimal {
+        self.0.lifetime_spent
     }
 
     /// `monthly_credit_limit`.
@@ -444,6 +486,7 @@ table_filter! {
         stripe_customer_id ("stripeCustomerId"): StringFilter => StripeCustomerId,
         stripe_subscription_id ("stripeSubscriptionId"): StringFilter => StripeSubscriptionId,
         subscription_status ("subscriptionStatus"): StringFilter => SubscriptionStatus,
+        tier ("tier"): StringFilter => Tier,
         current_period_start ("currentPeriodStart"): DateTimeFilter => CurrentPeriodStart,
         current_period_end ("currentPeriodEnd"): DateTimeFilter => CurrentPeriodEnd,
         credit_balance ("creditBalance"): DecimalFilter => CreditBalance,

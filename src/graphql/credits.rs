@@ -75,6 +75,17 @@ impl CreditTransaction {
     async fn created_at(&self) -> DateTime<Utc> {
         self.0.created_at
     }
+
+    /// One of: `allowance` (the period's allowance), `purchased` (purchased and granted
+    /// credits): the bucket this row moved. A bucket's rows sum to its balance.
+    async fn bucket(&self) -> &str {
+        &self.0.bucket
+    }
+
+    /// The key a grant or purchase was made with; the same key again moved nothing.
+    async fn idempotency_key(&self) -> Option<&str> {
+        self.0.idempotency_key.as_deref()
+    }
 }
 
 table_filter! {
@@ -84,6 +95,7 @@ table_filter! {
         user_id ("userId"): UuidFilter => UserId,
         amount ("amount"): DecimalFilter => Amount,
         reason ("reason"): StringFilter => Reason,
+        bucket ("bucket"): StringFilter => Bucket,
         usage_id ("usageId"): UuidFilter => UsageId,
         created_at ("createdAt"): DateTimeFilter => CreatedAt,
     }
@@ -132,11 +144,15 @@ pub struct RecordUsageInput {
     pub metadata: Option<Json>,
 }
 
-/// A recorded usage and the ledger row that paid for it.
+/// A recorded usage and the ledger rows that paid for it.
 #[derive(async_graphql::SimpleObject)]
 pub struct RecordedUsage {
     pub usage: UsageTracking,
+    /// The last of `transactions`: the one that carries any overage.
     pub transaction: CreditTransaction,
+    /// One ledger row per bucket the usage took from (allowance first, then purchased credits);
+    /// a single row of no amount when it all went into overage.
+    pub transactions: Vec<CreditTransaction>,
 }
 
 /// Why credits are added.
@@ -205,17 +221,28 @@ impl CreditMutation {
         )
         .await?;
         crud::publish::<usage_tracking::Entity>(ctx, ChangeKind::Created, &recorded.usage);
-        crud::publish::<credit_transactions::Entity>(ctx, ChangeKind::Created, &recorded.transaction);
-        Ok(RecordedUsage { usage: recorded.usage.into(), transaction: recorded.transaction.into() })
+        for row in &recorded.transactions {
+            crud::publish::<credit_transactions::Entity>(ctx, ChangeKind::Created, row);
+        }
+        let last = recorded.transactions.last().cloned().ok_or(AppError::Internal)?;
+        Ok(RecordedUsage {
+            usage: recorded.usage.into(),
+            transaction: last.into(),
+            transactions: recorded.transactions.into_iter().map(CreditTransaction).collect(),
+        })
     }
 
-    /// Adds credits to a user's balance (service role).
+    /// Adds purchased or granted credits to a user's balance (service role); they are kept until
+    /// spent. `idempotencyKey` names the operation (e.g. the payment's id): sent again, the first
+    /// call's ledger row is returned and nothing moves; the same key with another amount or
+    /// reason is `CONFLICT`.
     async fn grant_credits(
         &self,
         ctx: &Context<'_>,
         user_id: Uuid,
         amount: Decimal,
         #[graphql(default_with = "CreditReason::Grant")] reason: CreditReason,
+        idempotency_key: String,
     ) -> async_graphql::Result<CreditTransaction> {
         require_service(ctx)?;
         check::decimal("amount", amount, 10, 2, None)?;
@@ -223,9 +250,12 @@ impl CreditMutation {
             CreditReason::Grant => Credit::Grant,
             CreditReason::TopUp => Credit::TopUp,
         };
-        let entry = credits::credit(crud::db(ctx)?, user_id, amount, kind).await?;
-        crud::publish::<credit_transactions::Entity>(ctx, ChangeKind::Created, &entry);
-        Ok(entry.into())
+        check::not_blank("idempotencyKey", &idempotency_key)?;
+        let credited = credits::credit(crud::db(ctx)?, user_id, amount, kind, Some(&idempotency_key)).await?;
+        if credited.new {
+            crud::publish::<credit_transactions::Entity>(ctx, ChangeKind::Created, &credited.transaction);
+        }
+        Ok(credited.transaction.into())
     }
 
     /// Sets what an action costs (service role).

@@ -33,8 +33,6 @@ pub struct CreateCreatorProfileInput {
     pub timezone: Option<String>,
     /// One of: `pending`, `training`, `completed`, `failed`.
     pub voice_training_status: Option<String>,
-    /// One of: `free`, `creator`, `agency`, `enterprise`.
-    pub subscription_tier: Option<String>,
     /// `onboarding_completed`.
     pub onboarding_completed: Option<bool>,
     /// `settings`.
@@ -58,8 +56,6 @@ pub struct UpdateCreatorProfileInput {
     pub timezone: MaybeUndefined<String>,
     /// One of: `pending`, `training`, `completed`, `failed`.
     pub voice_training_status: MaybeUndefined<String>,
-    /// One of: `free`, `creator`, `agency`, `enterprise`.
-    pub subscription_tier: MaybeUndefined<String>,
     /// `onboarding_completed`.
     pub onboarding_completed: MaybeUndefined<bool>,
     /// `settings`.
@@ -72,9 +68,6 @@ impl CreateCreatorProfileInput {
         check::email("email", &self.email)?;
         if let Some(v) = &self.voice_training_status {
             check::one_of("voiceTrainingStatus", v, &["pending", "training", "completed", "failed"])?;
-        }
-        if let Some(v) = &self.subscription_tier {
-            check::one_of("subscriptionTier", v, &["free", "creator", "agency", "enterprise"])?;
         }
         if let Some(v) = &self.settings {
             check::json_object("settings", v)?;
@@ -93,7 +86,6 @@ impl CreateCreatorProfileInput {
             avatar_url: self.avatar_url.map_or(NotSet, |v| Set(Some(v))),
             timezone: self.timezone.map_or(NotSet, |v| Set(Some(v))),
             voice_training_status: self.voice_training_status.map_or(NotSet, |v| Set(Some(v))),
-            subscription_tier: self.subscription_tier.map_or(NotSet, |v| Set(Some(v))),
             onboarding_completed: self.onboarding_completed.map_or(NotSet, |v| Set(Some(v))),
             settings: self.settings.map_or(NotSet, |v| Set(Some(v))),
             ..Default::default()
@@ -110,9 +102,6 @@ impl UpdateCreatorProfileInput {
         if let Some(v) = self.voice_training_status.value() {
             check::one_of("voiceTrainingStatus", v, &["pending", "training", "completed", "failed"])?;
         }
-        if let Some(v) = self.subscription_tier.value() {
-            check::one_of("subscriptionTier", v, &["free", "creator", "agency", "enterprise"])?;
-        }
         if let Some(v) = self.settings.value() {
             check::json_object("settings", v)?;
         }
@@ -127,7 +116,6 @@ impl UpdateCreatorProfileInput {
         crud::patch(&mut row.avatar_url, self.avatar_url);
         crud::patch(&mut row.timezone, self.timezone);
         crud::patch(&mut row.voice_training_status, self.voice_training_status);
-        crud::patch(&mut row.subscription_tier, self.subscription_tier);
         crud::patch(&mut row.onboarding_completed, self.onboarding_completed);
         crud::patch(&mut row.settings, self.settings);
         Ok(())
@@ -191,7 +179,8 @@ impl CreatorProfile {
         self.0.voice_training_status.as_deref()
     }
 
-    /// One of: `free`, `creator`, `agency`, `enterprise`.
+    /// One of: `free`, `creator`, `agency`, `enterprise`: the subscription's tier, shown here
+    /// read-only (it changes with the subscription, on the billing side).
     async fn subscription_tier(&self) -> Option<&str> {
         self.0.subscription_tier.as_deref()
     }

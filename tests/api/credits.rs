@@ -10,7 +10,7 @@ use uuid::Uuid;
 use crate::helpers::{TestApp, TestUser, code};
 
 const RECORD: &str = "mutation($i: RecordUsageInput!) { recordUsage(input: $i) { usage { creditsConsumed } transaction { amount reason balanceAfter overageCredits overageCharge } } }";
-const GRANT: &str = "mutation($u: UUID!, $a: Decimal!, $r: CreditReason!) { grantCredits(userId: $u, amount: $a, reason: $r) { amount balanceAfter reason } }";
+const GRANT: &str = "mutation($u: UUID!, $a: Decimal!, $r: CreditReason!, $k: String!) { grantCredits(userId: $u, amount: $a, reason: $r, idempotencyKey: $k) { id amount balanceAfter reason bucket } }";
 
 fn email() -> String {
     format!("{}@example.com", Uuid::new_v4().simple())
@@ -103,8 +103,8 @@ async fn a_paid_tier_goes_into_overage_at_its_rate_and_never_below_zero() {
     let set_tier = app
         .gql_as(
             Some(&service),
-            "mutation($p: UUID!, $s: UUID!) { updateCreatorProfile(id: $p, input: { subscriptionTier: \"creator\" }) { id } updateSubscriptionBilling(id: $s, input: { overageRate: \"0.0200\" }) { id } }",
-            json!({ "p": ids["data"]["me"]["profile"]["id"], "s": ids["data"]["me"]["subscription"]["id"] }),
+            "mutation($s: UUID!) { updateSubscriptionBilling(id: $s, input: { tier: \"creator\", overageRate: \"0.0200\" }) { id } }",
+            json!({ "s": ids["data"]["me"]["subscription"]["id"] }),
         )
         .await;
     assert!(set_tier["errors"].is_null(), "{set_tier}");
@@ -130,10 +130,17 @@ async fn grants_and_top_ups_credit_the_balance_through_the_ledger_and_only_the_s
     let ann = app.sign_up(&email()).await;
     let service = app.service_token();
 
-    let grant = app.gql_as(Some(&service), GRANT, json!({ "u": ann.id, "a": "10.25", "r": "GRANT" })).await;
-    let top_up = app.gql_as(Some(&service), GRANT, json!({ "u": ann.id, "a": "0.10", "r": "TOP_UP" })).await;
-    let by_user = app.gql_as(Some(&ann.token), GRANT, json!({ "u": ann.id, "a": "1000", "r": "GRANT" })).await;
-    let negative = app.gql_as(Some(&service), GRANT, json!({ "u": ann.id, "a": "-5", "r": "GRANT" })).await;
+    let grant = app
+        .gql_as(Some(&service), GRANT, json!({ "u": ann.id, "a": "10.25", "r": "GRANT", "k": Uuid::new_v4() }))
+        .await;
+    let top_up = app
+        .gql_as(Some(&service), GRANT, json!({ "u": ann.id, "a": "0.10", "r": "TOP_UP", "k": Uuid::new_v4() }))
+        .await;
+    let by_user = app
+        .gql_as(Some(&ann.token), GRANT, json!({ "u": ann.id, "a": "1000", "r": "GRANT", "k": Uuid::new_v4() }))
+        .await;
+    let negative =
+        app.gql_as(Some(&service), GRANT, json!({ "u": ann.id, "a": "-5", "r": "GRANT", "k": Uuid::new_v4() })).await;
 
     assert_eq!(decimal(&grant["data"]["grantCredits"]["balanceAfter"]), dec("60.25"), "{grant}");
     assert_eq!(top_up["data"]["grantCredits"]["reason"], "top_up");
@@ -165,7 +172,13 @@ async fn five_hundred_simultaneous_debits_against_three_hundred_credits_leave_ex
         return;
     }
     let ann = app.sign_up(&email()).await;
-    let grant = app.gql_as(Some(&app.service_token()), GRANT, json!({ "u": ann.id, "a": "250", "r": "GRANT" })).await;
+    let grant = app
+        .gql_as(
+            Some(&app.service_token()),
+            GRANT,
+            json!({ "u": ann.id, "a": "250", "r": "GRANT", "k": Uuid::new_v4() }),
+        )
+        .await;
     assert!(grant["errors"].is_null(), "{grant}");
     let today = chrono::Utc::now().date_naive();
 

@@ -146,6 +146,7 @@ async fn an_ended_period_resets_the_balance_to_the_allowance_through_the_ledger_
             ("user_id", user.into()),
             ("subscription_status", "active".into()),
             ("credit_balance", Decimal::new(3, 0).into()),
+            ("allowance_balance", Decimal::new(3, 0).into()),
             ("monthly_credit_limit", Decimal::new(50, 0).into()),
             ("current_period_start", ago(40).into()),
             ("current_period_end", ago(10).into()),
@@ -163,10 +164,14 @@ async fn an_ended_period_resets_the_balance_to_the_allowance_through_the_ledger_
         .count("SELECT COUNT(*) FROM subscription_billing WHERE user_id = $1 AND credit_balance = 50 AND current_period_end > $2", vec![user.into(), Utc::now().into()])
         .await;
     assert_eq!(reset, 1);
-    let ledger = test
-        .count("SELECT COUNT(*) FROM credit_transactions WHERE user_id = $1 AND reason = 'monthly_reset' AND amount = 47 AND balance_after = 50", vec![user.into()])
+    // What was left of the allowance expires, and the new allowance arrives.
+    let expired = test
+        .count("SELECT COUNT(*) FROM credit_transactions WHERE user_id = $1 AND reason = 'monthly_reset' AND bucket = 'allowance' AND amount = -3 AND balance_after = 0", vec![user.into()])
         .await;
-    assert_eq!(ledger, 1);
+    let arrived = test
+        .count("SELECT COUNT(*) FROM credit_transactions WHERE user_id = $1 AND reason = 'monthly_reset' AND bucket = 'allowance' AND amount = 50 AND balance_after = 50", vec![user.into()])
+        .await;
+    assert_eq!((expired, arrived), (1, 1));
 }
 
 #[tokio::test]

@@ -217,7 +217,10 @@ async fn a_rolled_back_write_publishes_nothing() {
     let app = TestApp::spawn().await;
     let ann = app.sign_up(&email()).await;
     app.test_db
-        .exec("UPDATE subscription_billing SET credit_balance = 0 WHERE user_id = $1", vec![ann.id.into()])
+        .exec(
+            "UPDATE subscription_billing SET credit_balance = 0, allowance_balance = 0 WHERE user_id = $1",
+            vec![ann.id.into()],
+        )
         .await
         .expect("empty the balance");
     let mut ws = WsClient::open(app.addr, Protocol::TransportWs, &ann.token).await;
@@ -235,7 +238,8 @@ async fn a_rolled_back_write_publishes_nothing() {
     let usage = json!({ "i": { "userId": ann.id, "actionType": "draft_generated", "platform": "twitter" } });
     let refused = app.gql_as(Some(&service), record, usage.clone()).await;
     assert_eq!(code(&refused), "INSUFFICIENT_CREDITS", "{refused}");
-    let grant = "mutation($u: UUID!) { grantCredits(userId: $u, amount: \"5\") { amount } }";
+    let grant =
+        "mutation($u: UUID!) { grantCredits(userId: $u, amount: \"5\", idempotencyKey: \"live-grant\") { amount } }";
     app.gql_as(Some(&service), grant, json!({ "u": ann.id })).await;
 
     let first = event(&ws.next_result("credits").await, "creditTransactionEvents");
@@ -506,7 +510,9 @@ async fn activating_a_voice_model_reports_the_activated_and_the_deactivated_mode
         models.push(body["data"]["createVoiceModel"]["id"].as_str().expect("model").to_owned());
     }
     let mut ws = WsClient::open(app.addr, Protocol::TransportWs, &ann.token).await;
-    ws.subscribe("1", "subscription { voiceModelEvents { kind node { id isActive } } }", json!({})).await;
+    // Only updates: on PostgreSQL the creations above may still be on their way.
+    ws.subscribe("1", "subscription { voiceModelEvents(kinds: [UPDATED]) { kind node { id isActive } } }", json!({}))
+        .await;
     app.wait_for_receivers(2).await;
 
     let activate = "mutation($id: UUID!) { activateVoiceModel(id: $id) { id } }";

@@ -4,6 +4,7 @@ mod accounts;
 mod agencies;
 mod cli;
 mod constraints;
+mod credit_buckets;
 mod credits;
 mod dashboards;
 mod database;
