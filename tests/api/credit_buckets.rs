@@ -50,6 +50,23 @@ async fn record(app: &TestApp, user: &TestUser, action: &str) -> Value {
     body
 }
 
+/// `(bucket, amount)` of each ledger row a `recordUsage` answer wrote.
+fn moved(body: &Value) -> Vec<(String, Decimal)> {
+    let rows = body["data"]["recordUsage"]["transactions"].as_array().cloned().unwrap_or_default();
+    rows.iter().map(|r| (r["bucket"].as_str().unwrap_or_default().to_owned(), decimal(&r["amount"]))).collect()
+}
+
+/// `ann` with 7 granted credits who spent 45 of the allowance.
+async fn granted_seven_and_spent_forty_five(app: &TestApp) -> TestUser {
+    let ann = app.sign_up("ann@example.com").await;
+    grant(app, ann.id, "7", "GRANT", "welcome").await;
+    for _ in 0..9 {
+        record(app, &ann, "voice_training").await;
+    }
+    assert_eq!(buckets(app, &ann).await, (dec("5"), dec("7")));
+    ann
+}
+
 async fn end_period(app: &TestApp, user: Uuid) {
     app.test_db
         .exec(
@@ -122,17 +139,7 @@ async fn the_monthly_reset_keeps_purchased_credits_and_only_the_allowance_expire
 #[tokio::test]
 async fn usage_spends_the_allowance_first_then_purchased_credits() {
     let app = TestApp::spawn().await;
-    let ann = app.sign_up("ann@example.com").await;
-    grant(&app, ann.id, "7", "GRANT", "welcome").await;
-    for _ in 0..9 {
-        record(&app, &ann, "voice_training").await;
-    }
-    assert_eq!(buckets(&app, &ann).await, (dec("5"), dec("7")));
-
-    let moved = |body: &Value| -> Vec<(String, Decimal)> {
-        let rows = body["data"]["recordUsage"]["transactions"].as_array().cloned().unwrap_or_default();
-        rows.iter().map(|r| (r["bucket"].as_str().unwrap_or_default().to_owned(), decimal(&r["amount"]))).collect()
-    };
+    let ann = granted_seven_and_spent_forty_five(&app).await;
 
     let last_of_allowance = record(&app, &ann, "voice_training").await;
     let first_purchased = record(&app, &ann, "voice_training").await;
@@ -146,22 +153,16 @@ async fn usage_spends_the_allowance_first_then_purchased_credits() {
 #[tokio::test]
 async fn a_usage_larger_than_the_allowance_takes_the_rest_from_purchased_credits_in_two_rows() {
     let app = TestApp::spawn().await;
-    let ann = app.sign_up("ann@example.com").await;
-    grant(&app, ann.id, "7", "GRANT", "welcome").await;
-    for _ in 0..9 {
-        record(&app, &ann, "voice_training").await;
+    let ann = granted_seven_and_spent_forty_five(&app).await;
+    for _ in 0..3 {
+        record(&app, &ann, "draft_generated").await;
     }
-    record(&app, &ann, "draft_generated").await;
-    record(&app, &ann, "draft_generated").await;
-    record(&app, &ann, "draft_generated").await;
     assert_eq!(buckets(&app, &ann).await, (dec("2"), dec("7")));
 
     let crossing = record(&app, &ann, "voice_training").await;
 
-    let rows = crossing["data"]["recordUsage"]["transactions"].as_array().expect("rows").clone();
-    let moved: Vec<(String, Decimal)> =
-        rows.iter().map(|r| (r["bucket"].as_str().unwrap_or_default().to_owned(), decimal(&r["amount"]))).collect();
-    assert_eq!(moved, vec![("allowance".to_owned(), dec("-2")), ("purchased".to_owned(), dec("-3"))], "{crossing}");
+    let expected = vec![("allowance".to_owned(), dec("-2")), ("purchased".to_owned(), dec("-3"))];
+    assert_eq!(moved(&crossing), expected, "{crossing}");
     assert_eq!(buckets(&app, &ann).await, (dec("0"), dec("4")));
     assert_ledger_matches(&app).await;
 }

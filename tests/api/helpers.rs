@@ -97,7 +97,7 @@ impl TestDb {
 
     pub fn stmt(&self, sql: &str, values: Vec<Value>) -> Statement {
         let backend = self.db.get_database_backend();
-        let sql = if self.is_postgres() { sql.to_owned() } else { dollar_to_question(sql) };
+        let sql = if self.is_postgres() { sql.to_owned() } else { creatorpulse::credits::question_marks(sql) };
         Statement::from_sql_and_values(backend, sql, values)
     }
 
@@ -110,22 +110,6 @@ impl TestDb {
             .expect("insert user");
         id
     }
-}
-
-fn dollar_to_question(sql: &str) -> String {
-    let mut out = String::with_capacity(sql.len());
-    let mut chars = sql.chars().peekable();
-    while let Some(c) = chars.next() {
-        if c == '$' && chars.peek().is_some_and(char::is_ascii_digit) {
-            while chars.peek().is_some_and(char::is_ascii_digit) {
-                chars.next();
-            }
-            out.push('?');
-        } else {
-            out.push(c);
-        }
-    }
-    out
 }
 
 impl Drop for TestDb {
