@@ -114,16 +114,27 @@ impl ArchivedContentDraft {
         order_by: Option<Vec<ContentPerformanceSummaryOrder>>,
         first: Option<i32>,
     ) -> async_graphql::Result<Page<ContentPerformanceSummary>> {
-        loaders::children::<content_performance_summaries::Entity, ContentPerformanceSummary, _, _>(
-            ctx,
-            content_performance_summaries::Column::ContentDraftId,
-            self.0.id,
-            filter,
-            order_by,
-            first,
-        )
-        .await
+        summaries_of_draft(ctx, self.0.id, filter, order_by, first).await
     }
+}
+
+/// The performance summaries of the draft `id`, live or archived: a summary names either.
+pub async fn summaries_of_draft(
+    ctx: &Context<'_>,
+    id: Uuid,
+    filter: Option<ContentPerformanceSummaryFilter>,
+    order_by: Option<Vec<ContentPerformanceSummaryOrder>>,
+    first: Option<i32>,
+) -> async_graphql::Result<Page<ContentPerformanceSummary>> {
+    loaders::children::<content_performance_summaries::Entity, ContentPerformanceSummary, _, _>(
+        ctx,
+        content_performance_summaries::Column::ContentDraftId,
+        id,
+        filter,
+        order_by,
+        first,
+    )
+    .await
 }
 
 table_filter! {

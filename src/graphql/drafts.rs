@@ -9,7 +9,9 @@ use serde_json::Value as Json;
 use uuid::Uuid;
 
 use super::analytics::{ContentPerformance, ContentPerformanceFilter, ContentPerformanceOrder};
-use super::archive::{ContentPerformanceSummary, ContentPerformanceSummaryFilter, ContentPerformanceSummaryOrder};
+use super::archive::{
+    self, ContentPerformanceSummary, ContentPerformanceSummaryFilter, ContentPerformanceSummaryOrder,
+};
 use super::check;
 use super::crud::{self, Page, PageArgs};
 use super::filter::{table_filter, table_order};
@@ -17,7 +19,7 @@ use super::loaders;
 use super::trends::{TrendContentMapping, TrendContentMappingFilter, TrendContentMappingOrder, TrendInsight};
 use crate::auth::policy;
 use crate::error::AppResult;
-use entity::{content_performance, content_performance_summaries, trend_content_mapping};
+use entity::{content_performance, trend_content_mapping};
 
 /// A new content draft.
 #[derive(InputObject)]
@@ -403,15 +405,7 @@ impl ContentDraft {
         order_by: Option<Vec<ContentPerformanceSummaryOrder>>,
         first: Option<i32>,
     ) -> async_graphql::Result<Page<ContentPerformanceSummary>> {
-        loaders::children::<content_performance_summaries::Entity, ContentPerformanceSummary, _, _>(
-            ctx,
-            content_performance_summaries::Column::ContentDraftId,
-            self.0.id,
-            filter,
-            order_by,
-            first,
-        )
-        .await
+        archive::summaries_of_draft(ctx, self.0.id, filter, order_by, first).await
     }
 }
 

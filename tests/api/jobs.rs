@@ -98,23 +98,14 @@ async fn performance_older_than_six_months_becomes_weekly_and_monthly_summaries(
     let user = test.user().await;
     let published = draft(&test, user, "published", ago(300)).await;
     // Two rows in one week, seven months ago, and one recent row.
-    let monday = DateTime::parse_from_rfc3339("2026-03-02T10:00:00+00:00").expect("time").with_timezone(&Utc);
-    for (created, likes) in [(monday, 3i32), (monday + Duration::days(2), 4), (ago(10), 100)] {
-        test.insert(
-            "content_performance",
-            &[
-                ("user_id", user.into()),
-                ("content_draft_id", published.into()),
-                ("likes", likes.into()),
-                ("impressions", 10i64.into()),
-                ("engagement_rate", Decimal::new(5, 1).into()),
-                ("created_at", created.into()),
-            ],
-        )
-        .await
-        .expect("performance");
+    let monday = at("2026-03-02T10:00:00+00:00");
+    let recent = (Utc::now() - Duration::days(10)).to_rfc3339();
+    for (created, likes) in [("2026-03-02T10:00:00+00:00", 3), ("2026-03-04T10:00:00+00:00", 4), (recent.as_str(), 100)]
+    {
+        performance(&test, user, published, Row { created, impressions: 10, likes, rate: Some("0.5"), score: None })
+            .await;
     }
-    let now = DateTime::parse_from_rfc3339("2026-11-24T00:00:00+00:00").expect("time").with_timezone(&Utc);
+    let now = at("2026-11-24T00:00:00+00:00");
 
     let outcome = jobs::run(&test.db, &LocalBus::new(1), Job::AggregatePerformance, "slot", now).await.expect("runs");
 
@@ -277,15 +268,15 @@ async fn tick(test: &TestDb, now: DateTime<Utc>) {
 }
 
 /// One performance row of `draft`, recorded at `created`.
-struct Row {
-    created: &'static str,
+struct Row<'a> {
+    created: &'a str,
     impressions: i64,
     likes: i32,
     rate: Option<&'static str>,
     score: Option<&'static str>,
 }
 
-async fn performance(test: &TestDb, user: Uuid, draft: Uuid, row: Row) {
+async fn performance(test: &TestDb, user: Uuid, draft: Uuid, row: Row<'_>) {
     let decimal = |v: Option<&str>| Value::Decimal(v.map(|v| v.parse().expect("decimal")));
     test.insert(
         "content_performance",
