@@ -9,8 +9,8 @@ use clap::ValueEnum;
 use entity::{content_drafts, credit_transactions};
 use sea_orm::sea_query::{Alias, Expr, ExprTrait, OnConflict, Query};
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DatabaseConnection, DbBackend, DbErr, EntityTrait, QueryFilter, SqlErr, Statement,
-    Value,
+    ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbBackend, DbErr, EntityTrait, QueryFilter,
+    SqlErr, Statement, Value,
 };
 use uuid::Uuid;
 
@@ -23,7 +23,8 @@ const BATCH: u64 = 500;
 /// The jobs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum Job {
-    /// Rejected drafts older than 90 days and published drafts older than a year move to the archive.
+    /// Rejected drafts older than 90 days and published drafts older than a year move to the
+    /// archive with their trend mappings, once their performance rows are summarised.
     ArchiveDrafts,
     /// AI processing logs older than 30 days are deleted.
     PurgeAiLogs,
@@ -34,7 +35,9 @@ pub enum Job {
 }
 
 impl Job {
-    pub const ALL: [Job; 4] = [Job::ArchiveDrafts, Job::PurgeAiLogs, Job::AggregatePerformance, Job::ResetCredits];
+    /// Every job, in the order a scheduled tick runs them: performance is summarised before
+    /// drafts are archived, so that a draft whose last rows were just summarised moves at once.
+    pub const ALL: [Job; 4] = [Job::AggregatePerformance, Job::ArchiveDrafts, Job::PurgeAiLogs, Job::ResetCredits];
 
     pub fn name(self) -> &'static str {
         match self {
@@ -139,40 +142,42 @@ const DRAFT_COLUMNS: [&str; 20] = [
     "updated_at",
 ];
 
+const MAPPING_COLUMNS: [&str; 6] = ["id", "user_id", "trend_id", "content_draft_id", "relevance_score", "created_at"];
+
+/// Drafts due for the archive (`$1`: rejected before, `$2`: published before). A draft that still
+/// has performance rows waits until they are summarised (six months after they were recorded):
+/// deleting it would delete them, while its summaries stay with the archived draft.
+const DUE_FOR_ARCHIVE: &str = "((status = 'rejected' AND created_at < $1) \
+     OR (status = 'published' AND COALESCE(published_at, created_at) < $2)) \
+     AND NOT EXISTS (SELECT 1 FROM content_performance p WHERE p.content_draft_id = content_drafts.id)";
+
 async fn archive_drafts(db: &DatabaseConnection, events: &dyn EventBus, now: DateTime<Utc>) -> Result<u64, DbErr> {
-    let rejected_before = now - chrono::Duration::days(90);
-    let published_before = now - chrono::Duration::days(365);
+    let due: Vec<Value> = vec![(now - chrono::Duration::days(90)).into(), (now - chrono::Duration::days(365)).into()];
     let mut moved = 0;
     loop {
         let txn = crate::db::write_txn(db).await?;
-        let ids = batch_ids(
-            &txn,
-            "SELECT id FROM content_drafts WHERE (status = 'rejected' AND created_at < $1) \
-             OR (status = 'published' AND COALESCE(published_at, created_at) < $2) ORDER BY id",
-            vec![rejected_before.into(), published_before.into()],
-        )
-        .await?;
-        if ids.is_empty() {
+        let candidates =
+            batch_ids(&txn, &format!("SELECT id FROM content_drafts WHERE {DUE_FOR_ARCHIVE} ORDER BY id"), due.clone())
+                .await?;
+        if candidates.is_empty() {
             txn.commit().await?;
             return Ok(moved);
         }
+        let ids = lock_due(&txn, candidates, &due).await?;
         let archived =
             content_drafts::Entity::find().filter(content_drafts::Column::Id.is_in(ids.clone())).all(&txn).await?;
-        let columns = DRAFT_COLUMNS.map(Alias::new);
-        let copy = Query::insert()
-            .into_table(Alias::new("content_drafts_archive"))
-            .columns(columns.clone())
-            .select_from(
-                Query::select()
-                    .columns(columns)
-                    .from(Alias::new("content_drafts"))
-                    .and_where(Expr::col(Alias::new("id")).is_in(ids.clone()))
-                    .to_owned(),
-            )
-            .map_err(|e| DbErr::Custom(e.to_string()))?
-            .on_conflict(OnConflict::column(Alias::new("id")).do_nothing().to_owned())
-            .to_owned();
-        txn.execute(&copy).await?;
+        copy_rows(&txn, "content_drafts", "content_drafts_archive", &DRAFT_COLUMNS, "id", &ids).await?;
+        // After the drafts: an archived mapping references its archived draft.
+        copy_rows(
+            &txn,
+            "trend_content_mapping",
+            "trend_content_mapping_archive",
+            &MAPPING_COLUMNS,
+            "content_draft_id",
+            &ids,
+        )
+        .await?;
+        // Deletes the live mappings too; the summaries stay, as the draft is in the archive.
         let delete = Query::delete()
             .from_table(Alias::new("content_drafts"))
             .and_where(Expr::col(Alias::new("id")).is_in(ids.clone()))
@@ -182,6 +187,58 @@ async fn archive_drafts(db: &DatabaseConnection, events: &dyn EventBus, now: Dat
         events::publish_rows::<content_drafts::Entity>(events, ChangeKind::Deleted, &archived);
         moved += ids.len() as u64;
     }
+}
+
+/// `$first, $first+1, …`: `n` placeholders.
+fn placeholders(first: usize, n: usize) -> String {
+    (first..first + n).map(|i| format!("${i}")).collect::<Vec<_>>().join(", ")
+}
+
+/// The `candidates` still due, locked against new performance rows and mappings.
+///
+/// SQLite's write transaction already keeps every other writer out. On PostgreSQL a performance
+/// row could be written for a draft after it was chosen, and would go with the draft's delete.
+/// So the drafts are locked, which makes such writes wait for the commit (and then find the draft
+/// gone), and chosen again after the lock, which sees the writes that came before it.
+async fn lock_due(txn: &DatabaseTransaction, candidates: Vec<Uuid>, due: &[Value]) -> Result<Vec<Uuid>, DbErr> {
+    if txn.get_database_backend() != DbBackend::Postgres {
+        return Ok(candidates);
+    }
+    let ids: Vec<Value> = candidates.iter().map(|id| (*id).into()).collect();
+    let lock = format!("SELECT id FROM content_drafts WHERE id IN ({}) FOR UPDATE", placeholders(1, ids.len()));
+    txn.query_all_raw(stmt(txn, &lock, ids.clone())).await?;
+    let again = format!(
+        "SELECT id FROM content_drafts WHERE {DUE_FOR_ARCHIVE} AND id IN ({}) ORDER BY id",
+        placeholders(due.len() + 1, ids.len())
+    );
+    let rows = txn.query_all_raw(stmt(txn, &again, [due, &ids].concat())).await?;
+    rows.iter().map(|row| row.try_get_by_index::<Uuid>(0)).collect()
+}
+
+/// Copies the rows of `from` whose `key` is in `ids` into `to` (rows already there stay).
+async fn copy_rows(
+    txn: &impl ConnectionTrait,
+    from: &str,
+    to: &str,
+    columns: &[&str],
+    key: &str,
+    ids: &[Uuid],
+) -> Result<(), DbErr> {
+    let columns: Vec<Alias> = columns.iter().map(|c| Alias::new(*c)).collect();
+    let copy = Query::insert()
+        .into_table(Alias::new(to))
+        .columns(columns.clone())
+        .select_from(
+            Query::select()
+                .columns(columns)
+                .from(Alias::new(from))
+                .and_where(Expr::col(Alias::new(key)).is_in(ids.to_vec()))
+                .to_owned(),
+        )
+        .map_err(|e| DbErr::Custom(e.to_string()))?
+        .on_conflict(OnConflict::column(Alias::new("id")).do_nothing().to_owned())
+        .to_owned();
+    txn.execute(&copy).await.map(|_| ())
 }
 
 async fn purge_ai_logs(db: &DatabaseConnection, now: DateTime<Utc>) -> Result<u64, DbErr> {
@@ -226,33 +283,40 @@ async fn aggregate_performance(db: &DatabaseConnection, now: DateTime<Utc>) -> R
             txn.commit().await?;
             return Ok(aggregated);
         }
-        let placeholders: Vec<String> = (1..=ids.len()).map(|i| format!("${i}")).collect();
-        let in_list = placeholders.join(", ");
+        let in_list = placeholders(1, ids.len());
         let values: Vec<Value> = ids.iter().map(|id| (*id).into()).collect();
         for (period, start) in periods {
-            // Merges into an existing summary: sums add up and means are weighted by rows.
+            // Merges into an existing summary: sums and counts add up, and the means are
+            // computed from them, so they are the means of every row ever summarised.
             let sql = format!(
                 "INSERT INTO content_performance_summaries (id, user_id, content_draft_id, period, period_start, \
-                 rows_aggregated, impressions, likes, shares, comments, clicks, saves, avg_engagement_rate, avg_performance_score) \
+                 rows_aggregated, impressions, likes, shares, comments, clicks, saves, \
+                 engagement_rate_sum, engagement_rate_count, performance_score_sum, performance_score_count, \
+                 avg_engagement_rate, avg_performance_score) \
                  SELECT {uuid}, user_id, content_draft_id, '{period}', {start}, COUNT(*), COALESCE(SUM(impressions), 0), \
                  COALESCE(SUM(likes), 0), COALESCE(SUM(shares), 0), COALESCE(SUM(comments), 0), COALESCE(SUM(clicks), 0), \
-                 COALESCE(SUM(saves), 0), ROUND(AVG(engagement_rate), 4), ROUND(AVG(performance_score), 2) \
+                 COALESCE(SUM(saves), 0), COALESCE(ROUND(SUM(engagement_rate), 4), 0), COUNT(engagement_rate), \
+                 COALESCE(ROUND(SUM(performance_score), 2), 0), COUNT(performance_score), \
+                 ROUND(AVG(engagement_rate), 4), ROUND(AVG(performance_score), 2) \
                  FROM content_performance WHERE id IN ({in_list}) GROUP BY user_id, content_draft_id, {start} \
                  ON CONFLICT (content_draft_id, period, period_start) DO UPDATE SET \
-                 impressions = content_performance_summaries.impressions + excluded.impressions, \
-                 likes = content_performance_summaries.likes + excluded.likes, \
-                 shares = content_performance_summaries.shares + excluded.shares, \
-                 comments = content_performance_summaries.comments + excluded.comments, \
-                 clicks = content_performance_summaries.clicks + excluded.clicks, \
-                 saves = content_performance_summaries.saves + excluded.saves, \
-                 avg_engagement_rate = ROUND((COALESCE(content_performance_summaries.avg_engagement_rate, 0) * content_performance_summaries.rows_aggregated \
-                   + COALESCE(excluded.avg_engagement_rate, 0) * excluded.rows_aggregated) \
-                   / (content_performance_summaries.rows_aggregated + excluded.rows_aggregated), 4), \
-                 avg_performance_score = ROUND((COALESCE(content_performance_summaries.avg_performance_score, 0) * content_performance_summaries.rows_aggregated \
-                   + COALESCE(excluded.avg_performance_score, 0) * excluded.rows_aggregated) \
-                   / (content_performance_summaries.rows_aggregated + excluded.rows_aggregated), 2), \
-                 rows_aggregated = content_performance_summaries.rows_aggregated + excluded.rows_aggregated",
+                 impressions = {t}.impressions + excluded.impressions, \
+                 likes = {t}.likes + excluded.likes, \
+                 shares = {t}.shares + excluded.shares, \
+                 comments = {t}.comments + excluded.comments, \
+                 clicks = {t}.clicks + excluded.clicks, \
+                 saves = {t}.saves + excluded.saves, \
+                 engagement_rate_sum = ROUND({t}.engagement_rate_sum + excluded.engagement_rate_sum, 4), \
+                 engagement_rate_count = {t}.engagement_rate_count + excluded.engagement_rate_count, \
+                 performance_score_sum = ROUND({t}.performance_score_sum + excluded.performance_score_sum, 2), \
+                 performance_score_count = {t}.performance_score_count + excluded.performance_score_count, \
+                 avg_engagement_rate = ROUND(({t}.engagement_rate_sum + excluded.engagement_rate_sum) \
+                   / NULLIF({t}.engagement_rate_count + excluded.engagement_rate_count, 0), 4), \
+                 avg_performance_score = ROUND(({t}.performance_score_sum + excluded.performance_score_sum) \
+                   / NULLIF({t}.performance_score_count + excluded.performance_score_count, 0), 2), \
+                 rows_aggregated = {t}.rows_aggregated + excluded.rows_aggregated",
                 uuid = if postgres { "gen_random_uuid()" } else { crate::db::SQLITE_UUID_V4 },
+                t = "content_performance_summaries",
             );
             txn.execute_raw(stmt(&txn, &sql, values.clone())).await?;
         }

@@ -1,5 +1,6 @@
 //! `content_drafts_archive`: drafts moved out of `content_drafts` by the retention job (rejected
-//! after 90 days, published after a year), with reduced indexing. Still readable by their owner.
+//! after 90 days, published after a year), with reduced indexing. Still readable by their owner,
+//! with their trend mappings (`trend_content_mapping_archive`) and performance summaries.
 use sea_orm::entity::prelude::*;
 use serde::{Deserialize, Serialize};
 
@@ -45,6 +46,14 @@ pub enum Relation {
         on_delete = "Cascade"
     )]
     Users,
+    #[sea_orm(has_many = "super::trend_content_mapping_archive::Entity")]
+    TrendContentMappingArchive,
+}
+
+impl Related<super::trend_content_mapping_archive::Entity> for Entity {
+    fn to() -> RelationDef {
+        Relation::TrendContentMappingArchive.def()
+    }
 }
 
 impl ActiveModelBehavior for ActiveModel {}

@@ -1,5 +1,7 @@
 //! `content_performance_summaries`: weekly and monthly sums of performance rows older than six
-//! months, which the retention job aggregates and removes.
+//! months, which the retention job aggregates and removes. A summary names a live or an archived
+//! draft (no foreign key): it stays when its draft moves to the archive, and goes (by trigger)
+//! when the draft is deleted.
 use sea_orm::entity::prelude::*;
 use serde::{Deserialize, Serialize};
 
@@ -24,6 +26,15 @@ pub struct Model {
     pub avg_engagement_rate: Option<Decimal>,
     #[sea_orm(column_type = "Decimal(Some((5, 2)))")]
     pub avg_performance_score: Option<Decimal>,
+    /// The sum of the rows' non-null engagement rates, and how many there were: means over
+    /// several summaries are exact.
+    #[sea_orm(column_type = "Decimal(Some((14, 4)))")]
+    pub engagement_rate_sum: Decimal,
+    pub engagement_rate_count: i32,
+    /// The sum of the rows' non-null performance scores, and how many there were.
+    #[sea_orm(column_type = "Decimal(Some((14, 2)))")]
+    pub performance_score_sum: Decimal,
+    pub performance_score_count: i32,
     pub created_at: DateTimeUtc,
 }
 

@@ -20,6 +20,7 @@ pub mod sessions;
 pub mod subscription_billing;
 pub mod system_health_metrics;
 pub mod trend_content_mapping;
+pub mod trend_content_mapping_archive;
 pub mod trend_insights;
 pub mod usage_tracking;
 pub mod users;

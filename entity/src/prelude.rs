@@ -18,6 +18,7 @@ pub use super::sessions::Entity as Sessions;
 pub use super::subscription_billing::Entity as SubscriptionBilling;
 pub use super::system_health_metrics::Entity as SystemHealthMetrics;
 pub use super::trend_content_mapping::Entity as TrendContentMapping;
+pub use super::trend_content_mapping_archive::Entity as TrendContentMappingArchive;
 pub use super::trend_insights::Entity as TrendInsights;
 pub use super::usage_tracking::Entity as UsageTracking;
 pub use super::users::Entity as Users;

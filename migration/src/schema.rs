@@ -98,6 +98,25 @@ impl<'a, 'c> Ddl<'a, 'c> {
         Ok(())
     }
 
+    /// Rebuilds `table` on SQLite as `definition`, a definition of the same table under the name
+    /// `<table>_rebuilt`, copying `columns`: SQLite cannot add or drop a foreign key in place
+    /// (sqlite.org/lang_altertable.html, "other kinds of table schema changes"). The old table's
+    /// indexes and triggers go with it; the caller creates them again. No other table may
+    /// reference `table`, since dropping it would check their foreign keys. Run it in a
+    /// transaction (`use_transaction`), so that a failure leaves the old table as it was.
+    pub async fn rebuild_sqlite_table(
+        &self,
+        table: &str,
+        definition: TableCreateStatement,
+        columns: &[&str],
+    ) -> Result<(), DbErr> {
+        let columns = columns.join(", ");
+        self.create_table(definition).await?;
+        self.raw(&format!("INSERT INTO {table}_rebuilt ({columns}) SELECT {columns} FROM {table}")).await?;
+        self.raw(&format!("DROP TABLE {table}")).await?;
+        self.raw(&format!("ALTER TABLE {table}_rebuilt RENAME TO {table}")).await
+    }
+
     /// `id uuid PRIMARY KEY DEFAULT gen_random_uuid()`.
     pub fn id(&self) -> ColumnDef {
         let default = if self.is_postgres() { "gen_random_uuid()" } else { SQLITE_UUID_V4 };

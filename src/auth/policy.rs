@@ -257,6 +257,8 @@ matrix! {
         create: Service, read: Owner, update: Service, delete: Service;
     content_performance_summaries, "content performance summary", owner: Some(UserId), client: None,
         create: Service, read: Owner, update: Service, delete: Service;
+    trend_content_mapping_archive, "archived trend content mapping", owner: Some(UserId), client: None,
+        create: Service, read: Owner, update: Service, delete: Service;
     credit_costs, "credit cost", owner: None, client: None,
         create: Service, read: Service, update: Service, delete: Service;
 }

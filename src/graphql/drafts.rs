@@ -9,6 +9,9 @@ use serde_json::Value as Json;
 use uuid::Uuid;
 
 use super::analytics::{ContentPerformance, ContentPerformanceFilter, ContentPerformanceOrder};
+use super::archive::{
+    self, ContentPerformanceSummary, ContentPerformanceSummaryFilter, ContentPerformanceSummaryOrder,
+};
 use super::check;
 use super::crud::{self, Page, PageArgs};
 use super::filter::{table_filter, table_order};
@@ -391,6 +394,18 @@ impl ContentDraft {
             first,
         )
         .await
+    }
+
+    /// Weekly and monthly summaries of its performance rows older than six months.
+    #[graphql(complexity = "crud::page_complexity(first, None, child_complexity)")]
+    async fn performance_summaries(
+        &self,
+        ctx: &Context<'_>,
+        filter: Option<ContentPerformanceSummaryFilter>,
+        order_by: Option<Vec<ContentPerformanceSummaryOrder>>,
+        first: Option<i32>,
+    ) -> async_graphql::Result<Page<ContentPerformanceSummary>> {
+        archive::summaries_of_draft(ctx, self.0.id, filter, order_by, first).await
     }
 }
 

@@ -87,6 +87,7 @@ impl PrivacyQuery {
             credit_transactions.UserId,
             content_drafts_archive.UserId,
             content_performance_summaries.UserId,
+            trend_content_mapping_archive.UserId,
         );
         tables.insert(
             "sessions".into(),

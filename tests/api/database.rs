@@ -3,6 +3,7 @@
 use std::str::FromStr;
 
 use chrono::NaiveDate;
+use creatorpulse::jobs;
 use creatorpulse::usage::daily_credits;
 use migration::{Migrator, MigratorTrait};
 use rust_decimal::Decimal;
@@ -390,6 +391,69 @@ async fn migrations_go_down_and_up_again_cleanly() {
     assert_eq!(Migrator::get_pending_migrations(&test.db).await.expect("status").len(), 0);
     assert_eq!(Migrator::get_applied_migrations(&test.db).await.expect("status").len(), applied);
     assert_eq!(test.count("SELECT COUNT(*) FROM users WHERE id = $1", vec![user.into()]).await, 1);
+}
+
+#[tokio::test]
+async fn summaries_made_before_the_upgrade_keep_their_means_and_outlive_their_drafts_archiving() {
+    let test = TestDb::empty().await;
+    Migrator::up(&test.db, Some(16)).await.expect("the migrations before 000017 apply");
+    let user = test.user().await;
+    let draft = Uuid::new_v4();
+    let created = chrono::Utc::now() - chrono::Duration::days(100);
+    let rows: [(&str, Row); 2] = [
+        (
+            "content_drafts",
+            vec![
+                ("id", draft.into()),
+                ("user_id", user.into()),
+                ("platform", "twitter".into()),
+                ("content_type", "single_tweet".into()),
+                ("content", "c".into()),
+                ("status", "rejected".into()),
+                ("created_at", created.into()),
+            ],
+        ),
+        (
+            "content_performance_summaries",
+            vec![
+                ("user_id", user.into()),
+                ("content_draft_id", draft.into()),
+                ("period", "month".into()),
+                ("period_start", NaiveDate::from_ymd_opt(2026, 3, 1).into()),
+                ("rows_aggregated", 2i32.into()),
+                ("impressions", 10i64.into()),
+                ("likes", 3i64.into()),
+                ("shares", 0i64.into()),
+                ("comments", 0i64.into()),
+                ("clicks", 0i64.into()),
+                ("saves", 0i64.into()),
+                ("avg_engagement_rate", dec("0.0250").into()),
+            ],
+        ),
+    ];
+    for (table, row) in rows {
+        test.insert(table, &row).await.unwrap_or_else(|e| panic!("{table}: {e}"));
+    }
+
+    Migrator::up(&test.db, None).await.expect("the upgrade applies to a database with summaries");
+    let sum = decimal_at(
+        &test,
+        "SELECT engagement_rate_sum FROM content_performance_summaries WHERE content_draft_id = $1",
+        draft,
+    )
+    .await;
+    let counted = test
+        .count("SELECT CAST(engagement_rate_count AS BIGINT) FROM content_performance_summaries WHERE content_draft_id = $1", vec![draft.into()])
+        .await;
+    let bus = creatorpulse::events::local::LocalBus::new(1);
+    jobs::run(&test.db, &bus, jobs::Job::ArchiveDrafts, "slot", chrono::Utc::now()).await.expect("archives");
+
+    assert_eq!((sum, counted), (dec("0.05"), 2), "the mean stands for both rows");
+    let kept = test
+        .count("SELECT COUNT(*) FROM content_performance_summaries WHERE content_draft_id = $1", vec![draft.into()])
+        .await;
+    assert_eq!(kept, 1, "the summary outlives the draft's move to the archive");
+    assert_eq!(test.count("SELECT COUNT(*) FROM content_drafts_archive WHERE id = $1", vec![draft.into()]).await, 1);
 }
 
 async fn count_tables(test: &TestDb) -> i64 {

@@ -6,9 +6,10 @@ use creatorpulse::events::local::LocalBus;
 use creatorpulse::jobs::{self, Job, Outcome};
 use rust_decimal::Decimal;
 use sea_orm::Value;
+use serde_json::{Value as Json, json};
 use uuid::Uuid;
 
-use crate::helpers::TestDb;
+use crate::helpers::{TestApp, TestDb, TestUser, code};
 
 fn ago(days: i64) -> DateTime<Utc> {
     Utc::now() - Duration::days(days)
@@ -97,23 +98,14 @@ async fn performance_older_than_six_months_becomes_weekly_and_monthly_summaries(
     let user = test.user().await;
     let published = draft(&test, user, "published", ago(300)).await;
     // Two rows in one week, seven months ago, and one recent row.
-    let monday = DateTime::parse_from_rfc3339("2026-03-02T10:00:00+00:00").expect("time").with_timezone(&Utc);
-    for (created, likes) in [(monday, 3i32), (monday + Duration::days(2), 4), (ago(10), 100)] {
-        test.insert(
-            "content_performance",
-            &[
-                ("user_id", user.into()),
-                ("content_draft_id", published.into()),
-                ("likes", likes.into()),
-                ("impressions", 10i64.into()),
-                ("engagement_rate", Decimal::new(5, 1).into()),
-                ("created_at", created.into()),
-            ],
-        )
-        .await
-        .expect("performance");
+    let monday = at("2026-03-02T10:00:00+00:00");
+    let recent = (Utc::now() - Duration::days(10)).to_rfc3339();
+    for (created, likes) in [("2026-03-02T10:00:00+00:00", 3), ("2026-03-04T10:00:00+00:00", 4), (recent.as_str(), 100)]
+    {
+        performance(&test, user, published, Row { created, impressions: 10, likes, rate: Some("0.5"), score: None })
+            .await;
     }
-    let now = DateTime::parse_from_rfc3339("2026-11-24T00:00:00+00:00").expect("time").with_timezone(&Utc);
+    let now = at("2026-11-24T00:00:00+00:00");
 
     let outcome = jobs::run(&test.db, &LocalBus::new(1), Job::AggregatePerformance, "slot", now).await.expect("runs");
 
@@ -266,4 +258,297 @@ async fn the_in_server_schedule_runs_every_job_and_stops_on_shutdown() {
 
     assert_eq!(runs, 4, "the first tick runs all four jobs");
     assert!(exists(&test, "content_drafts_archive", old).await);
+}
+
+fn at(time: &str) -> DateTime<Utc> {
+    DateTime::parse_from_rfc3339(time).expect("time").with_timezone(&Utc)
+}
+
+/// Runs every job as one scheduled tick at `now` would.
+async fn tick(test: &TestDb, now: DateTime<Utc>) {
+    for job in Job::ALL {
+        let slot = format!("{}@{now}", job.name());
+        jobs::run(&test.db, &LocalBus::new(1), job, &slot, now).await.expect("the job runs");
+    }
+}
+
+/// One performance row of `draft`, recorded at `created`.
+struct Row<'a> {
+    created: &'a str,
+    impressions: i64,
+    likes: i32,
+    rate: Option<&'static str>,
+    score: Option<&'static str>,
+}
+
+async fn performance(test: &TestDb, user: Uuid, draft: Uuid, row: Row<'_>) {
+    let decimal = |v: Option<&str>| Value::Decimal(v.map(|v| v.parse().expect("decimal")));
+    test.insert(
+        "content_performance",
+        &[
+            ("user_id", user.into()),
+            ("content_draft_id", draft.into()),
+            ("impressions", row.impressions.into()),
+            ("likes", row.likes.into()),
+            ("shares", 1i32.into()),
+            ("clicks", 2i32.into()),
+            ("engagement_rate", decimal(row.rate)),
+            ("performance_score", decimal(row.score)),
+            ("created_at", at(row.created).into()),
+        ],
+    )
+    .await
+    .expect("performance");
+}
+
+/// A published draft of `user` written from a new trend of theirs and mapped to it, through the
+/// API; returns the draft's and the trend's ids.
+async fn published_draft_with_trend(app: &TestApp, user: &TestUser, platform: &str, published: &str) -> (Uuid, Uuid) {
+    let service = app.service_token();
+    let trend = app
+        .gql_as(
+            Some(&service),
+            "mutation($i: CreateTrendInsightInput!) { createTrendInsight(input: $i) { id } }",
+            json!({ "i": { "userId": user.id, "trendTopic": "AI agents", "trendDescription": "d", "confidenceScore": "0.9", "sourceCount": 3 } }),
+        )
+        .await;
+    let trend = trend["data"]["createTrendInsight"]["id"].as_str().unwrap_or_else(|| panic!("{trend}")).to_owned();
+    let draft = app
+        .gql_as(
+            Some(&user.token),
+            "mutation($i: CreateContentDraftInput!) { createContentDraft(input: $i) { id } }",
+            json!({ "i": { "platform": platform, "contentType": if platform == "twitter" { "single_tweet" } else { "linkedin_short" },
+                "content": "hello", "status": "published", "publishedAt": published, "trendSourceId": trend } }),
+        )
+        .await;
+    let draft = draft["data"]["createContentDraft"]["id"].as_str().unwrap_or_else(|| panic!("{draft}")).to_owned();
+    let mapping = app
+        .gql_as(
+            Some(&service),
+            "mutation($i: CreateTrendContentMappingInput!) { createTrendContentMapping(input: $i) { id } }",
+            json!({ "i": { "userId": user.id, "trendId": trend, "contentDraftId": draft, "relevanceScore": "0.80" } }),
+        )
+        .await;
+    assert!(mapping["errors"].is_null(), "{mapping}");
+    (draft.parse().expect("uuid"), trend.parse().expect("uuid"))
+}
+
+/// The caller's performance totals over a whole month, another, and the whole year, and their
+/// draft counts.
+async fn totals(app: &TestApp, user: &TestUser) -> Json {
+    let body = app
+        .gql_as(
+            Some(&user.token),
+            "fragment T on PerformanceTotals { platform posts impressions likes shares comments clicks averageEngagementRate averagePerformanceScore }
+             { january: performanceSummary(from: \"2025-01-01\", to: \"2025-01-31\") { ...T }
+               february: performanceSummary(from: \"2025-02-01\", to: \"2025-02-28\") { ...T }
+               year: performanceSummary(from: \"2025-01-01\", to: \"2025-12-31\") { ...T }
+               draftStats { byStatus { key count } byPlatform { key count } acceptanceRate } }",
+            json!({}),
+        )
+        .await;
+    assert!(body["errors"].is_null(), "{body}");
+    body["data"].clone()
+}
+
+const HISTORY: &str = "trendSource { id trendTopic }
+    trendMappings { totalCount edges { node { id trendId relevanceScore createdAt trend { trendTopic } } } }
+    performanceSummaries(orderBy: [{ field: PERIOD }, { field: PERIOD_START }]) { totalCount edges { node {
+        id period periodStart rowsAggregated impressions likes shares clicks avgEngagementRate avgPerformanceScore } } }";
+
+#[tokio::test]
+async fn archiving_a_published_draft_keeps_its_history_and_the_owners_totals_across_six_months_and_a_year() {
+    let app = TestApp::spawn().await;
+    let ann = app.sign_up(&format!("{}@example.com", Uuid::new_v4().simple())).await;
+    let bob = app.sign_up(&format!("{}@example.com", Uuid::new_v4().simple())).await;
+    let test = &app.test_db;
+    let (tweet, trend) = published_draft_with_trend(&app, &ann, "twitter", "2025-01-06T12:00:00Z").await;
+    // Still an approved draft a year later: it never moves.
+    let (post, _) = published_draft_with_trend(&app, &ann, "linkedin", "2025-01-06T12:00:00Z").await;
+    test.exec("UPDATE content_drafts SET status = 'approved' WHERE id = $1", vec![post.into()]).await.expect("approve");
+    let (bobs, _) = published_draft_with_trend(&app, &bob, "twitter", "2025-01-06T12:00:00Z").await;
+    for row in [
+        Row { created: "2025-01-07T09:00:00Z", impressions: 100, likes: 3, rate: Some("0.0100"), score: Some("50.00") },
+        Row { created: "2025-01-09T09:00:00Z", impressions: 200, likes: 5, rate: Some("0.0300"), score: Some("70.50") },
+        Row { created: "2025-01-26T09:00:00Z", impressions: 50, likes: 1, rate: None, score: Some("40.25") },
+        Row { created: "2025-02-10T09:00:00Z", impressions: 80, likes: 2, rate: Some("0.0250"), score: None },
+    ] {
+        performance(test, ann.id, tweet, row).await;
+    }
+    for row in [
+        Row { created: "2025-01-20T09:00:00Z", impressions: 10, likes: 1, rate: Some("0.1000"), score: Some("10.00") },
+        Row { created: "2025-02-03T09:00:00Z", impressions: 30, likes: 2, rate: Some("0.2001"), score: Some("20.01") },
+    ] {
+        performance(test, ann.id, post, row).await;
+    }
+    let bobs_row =
+        Row { created: "2025-01-08T09:00:00Z", impressions: 9999, likes: 999, rate: Some("0.9"), score: Some("99") };
+    performance(test, bob.id, bobs, bobs_row).await;
+    let history_of_draft = format!("query($id: UUID!) {{ contentDraft(id: $id) {{ {HISTORY} }} }}");
+    let history_of_archived = format!("query($id: UUID!) {{ archivedContentDraft(id: $id) {{ {HISTORY} }} }}");
+    let before_any_job = totals(&app, &ann).await;
+
+    // Six months and a half after publication: January's first rows become summaries.
+    tick(test, at("2025-07-21T00:00:00Z")).await;
+    let after_six_months = totals(&app, &ann).await;
+    // A year and a day after: every row is summarised, then the tweet moves to the archive.
+    jobs::run(&test.db, &LocalBus::new(1), Job::AggregatePerformance, "year", at("2026-01-08T00:00:00Z"))
+        .await
+        .expect("runs");
+    let before_archiving = totals(&app, &ann).await;
+    let live_history = app.gql_as(Some(&ann.token), &history_of_draft, json!({ "id": tweet })).await;
+    tick(test, at("2026-01-08T00:00:00Z")).await;
+    let after_archiving = totals(&app, &ann).await;
+    let archived_history = app.gql_as(Some(&ann.token), &history_of_archived, json!({ "id": tweet })).await;
+    let bobs_view = app.gql_as(Some(&bob.token), &history_of_archived, json!({ "id": tweet })).await;
+    let bobs_lists = app
+        .gql_as(
+            Some(&bob.token),
+            "{ archivedContentDrafts { edges { node { id } } } contentPerformanceSummaries { edges { node { contentDraftId likes } } }
+               performanceSummary(from: \"2025-01-01\", to: \"2025-12-31\") { platform posts likes } }",
+            json!({}),
+        )
+        .await;
+
+    assert_eq!(after_six_months, before_any_job, "summarising changes no total of whole months");
+    assert_eq!(before_archiving, before_any_job);
+    assert_eq!(after_archiving, before_any_job, "archiving changes no total");
+    let year = &before_any_job["year"];
+    assert_eq!(year[1]["platform"], "twitter", "{before_any_job}");
+    assert_eq!(
+        (year[1]["posts"].clone(), year[1]["impressions"].clone(), year[1]["likes"].clone()),
+        (json!(4), json!(430), json!(11))
+    );
+    assert_eq!(year[1]["averageEngagementRate"], "0.0217", "the mean of the three rates that exist");
+    assert_eq!(year[1]["averagePerformanceScore"], "53.58");
+    assert_eq!(year[0]["averageEngagementRate"], "0.1501", "exact, though half its rows were summarised apart");
+    assert_eq!(before_any_job["january"][1]["posts"], 3);
+    assert_eq!(before_any_job["february"][1]["posts"], 1);
+    assert!(!exists(test, "content_drafts", tweet).await && exists(test, "content_drafts_archive", tweet).await);
+    assert!(exists(test, "content_drafts", post).await, "an approved draft stays");
+    assert_eq!(test.count("SELECT COUNT(*) FROM content_performance", vec![]).await, 0, "every row is summarised");
+
+    let live = &live_history["data"]["contentDraft"];
+    let archived = &archived_history["data"]["archivedContentDraft"];
+    assert_eq!(live["trendSource"]["id"], trend.to_string(), "{live_history}");
+    assert_eq!(live["trendMappings"]["totalCount"], 1);
+    assert_eq!(live["performanceSummaries"]["totalCount"], 5, "three weeks and two months");
+    assert_eq!(archived, live, "the archived draft reads the same trend, mappings and summaries: {archived_history}");
+    let relevance = live["trendMappings"]["edges"][0]["node"]["relevanceScore"].as_str().expect("a decimal");
+    assert_eq!(relevance.parse::<Decimal>().expect("decimal"), Decimal::new(8, 1));
+
+    assert_eq!(code(&bobs_view), "NOT_FOUND", "{bobs_view}");
+    let bobs_archive = bobs_lists["data"]["archivedContentDrafts"]["edges"].as_array().expect("Bob's archive");
+    assert_eq!(bobs_archive.len(), 1, "{bobs_lists}");
+    assert_eq!(bobs_archive[0]["node"]["id"], bobs.to_string());
+    for summary in bobs_lists["data"]["contentPerformanceSummaries"]["edges"].as_array().expect("Bob's summaries") {
+        assert_eq!(summary["node"]["contentDraftId"], bobs.to_string(), "none of Ann's: {bobs_lists}");
+    }
+    assert_eq!(bobs_lists["data"]["performanceSummary"], json!([{ "platform": "twitter", "posts": 1, "likes": 999 }]));
+}
+
+#[tokio::test]
+async fn an_archived_drafts_mappings_and_summaries_are_nobody_elses() {
+    let app = TestApp::spawn().await;
+    let ann = app.sign_up(&format!("{}@example.com", Uuid::new_v4().simple())).await;
+    let bob = app.sign_up(&format!("{}@example.com", Uuid::new_v4().simple())).await;
+    let (tweet, trend) = published_draft_with_trend(&app, &ann, "twitter", "2025-01-06T12:00:00Z").await;
+    let row = Row { created: "2025-01-07T09:00:00Z", impressions: 1, likes: 1, rate: None, score: None };
+    performance(&app.test_db, ann.id, tweet, row).await;
+    tick(&app.test_db, at("2026-01-08T00:00:00Z")).await;
+    let nested = "{ archivedContentDrafts { edges { node { id trendSource { id } trendMappings { totalCount } performanceSummaries { totalCount } } } } }";
+
+    let anns = app.gql_as(Some(&ann.token), nested, json!({})).await;
+    let bobs = app.gql_as(Some(&bob.token), nested, json!({})).await;
+    let bobs_trend = app
+        .gql_as(Some(&bob.token), "query($id: UUID!) { trendInsight(id: $id) { id } }", json!({ "id": trend }))
+        .await;
+    let service = app
+        .gql_as(
+            Some(&app.service_token()),
+            "query($id: UUID!) { archivedContentDraft(id: $id) { trendMappings { totalCount } performanceSummaries { totalCount } } }",
+            json!({ "id": tweet }),
+        )
+        .await;
+
+    let node = &anns["data"]["archivedContentDrafts"]["edges"][0]["node"];
+    assert_eq!(node["id"], tweet.to_string(), "{anns}");
+    assert_eq!(node["trendSource"]["id"], trend.to_string());
+    assert_eq!(node["trendMappings"]["totalCount"], 1);
+    assert_eq!(node["performanceSummaries"]["totalCount"], 2);
+    assert_eq!(bobs["data"]["archivedContentDrafts"]["edges"], json!([]), "{bobs}");
+    assert_eq!(code(&bobs_trend), "NOT_FOUND");
+    assert_eq!(service["data"]["archivedContentDraft"]["trendMappings"]["totalCount"], 1, "{service}");
+    assert_eq!(service["data"]["archivedContentDraft"]["performanceSummaries"]["totalCount"], 2);
+}
+
+#[tokio::test]
+async fn a_draft_moves_to_the_archive_only_once_its_performance_rows_are_summarised() {
+    let test = TestDb::migrated().await;
+    let user = test.user().await;
+    let now = at("2026-11-24T00:00:00Z");
+    let summarised_this_tick = draft(&test, user, "published", now - Duration::days(400)).await;
+    let measured_lately = draft(&test, user, "published", now - Duration::days(400)).await;
+    performance(
+        &test,
+        user,
+        summarised_this_tick,
+        Row { created: "2026-03-02T10:00:00Z", impressions: 5, likes: 1, rate: None, score: None },
+    )
+    .await;
+    performance(
+        &test,
+        user,
+        measured_lately,
+        Row { created: "2026-08-16T10:00:00Z", impressions: 7, likes: 2, rate: None, score: None },
+    )
+    .await;
+
+    tick(&test, now).await;
+    let waiting = exists(&test, "content_drafts", measured_lately).await;
+    tick(&test, now + Duration::days(90)).await;
+
+    assert!(
+        exists(&test, "content_drafts_archive", summarised_this_tick).await,
+        "summarised, then archived in one tick"
+    );
+    assert!(waiting, "a draft with rows younger than six months stays until they are summarised");
+    assert!(exists(&test, "content_drafts_archive", measured_lately).await);
+    let kept = test
+        .count(
+            "SELECT CAST(COALESCE(SUM(likes), 0) AS BIGINT) FROM content_performance_summaries WHERE period = 'month'",
+            vec![],
+        )
+        .await;
+    assert_eq!(kept, 3, "no performance was lost");
+}
+
+#[tokio::test]
+async fn deleting_a_draft_live_or_archived_deletes_its_summaries_but_archiving_does_not() {
+    let test = TestDb::migrated().await;
+    let user = test.user().await;
+    let deleted_live = draft(&test, user, "published", ago(30)).await;
+    let archived = draft(&test, user, "rejected", ago(400)).await;
+    for id in [deleted_live, archived] {
+        performance(
+            &test,
+            user,
+            id,
+            Row { created: "2025-01-07T09:00:00Z", impressions: 1, likes: 1, rate: None, score: None },
+        )
+        .await;
+    }
+    tick(&test, Utc::now()).await;
+    let summaries_of = |id: Uuid| {
+        test.count("SELECT COUNT(*) FROM content_performance_summaries WHERE content_draft_id = $1", vec![id.into()])
+    };
+    let archived_kept = summaries_of(archived).await;
+
+    test.exec("DELETE FROM content_drafts WHERE id = $1", vec![deleted_live.into()]).await.expect("delete");
+    let live_left = summaries_of(deleted_live).await;
+    test.exec("DELETE FROM content_drafts_archive WHERE id = $1", vec![archived.into()]).await.expect("delete");
+    let archived_left = summaries_of(archived).await;
+
+    assert_eq!(archived_kept, 2, "a week and a month stay with the archived draft");
+    assert_eq!((live_left, archived_left), (0, 0));
 }

@@ -1,5 +1,9 @@
 //! Privacy: a user's export holds everything of theirs and nothing secret; deleting an account
 //! leaves nothing of the user in any table.
+use chrono::{Duration, Utc};
+use creatorpulse::events::local::LocalBus;
+use creatorpulse::jobs::{self, Job};
+use rust_decimal::Decimal;
 use serde_json::json;
 use uuid::Uuid;
 
@@ -82,6 +86,64 @@ async fn populate(app: &TestApp, user: &TestUser, client: &TestUser) {
         .gql_as(Some(&service), "mutation($u: UUID!) { recordUsage(input: { userId: $u, actionType: \"draft_generated\" }) { transaction { id } } }", json!({ "u": user.id }))
         .await;
     assert!(usage["errors"].is_null(), "{usage}");
+    archived_history(app, user).await;
+}
+
+/// Gives `user` an archived draft with its trend mapping and performance summaries, made by the
+/// retention jobs.
+async fn archived_history(app: &TestApp, user: &TestUser) {
+    let test = &app.test_db;
+    let (trend, draft, long_ago) = (Uuid::new_v4(), Uuid::new_v4(), Utc::now() - Duration::days(200));
+    let rows = [
+        (
+            "trend_insights",
+            vec![
+                ("id", trend.into()),
+                ("user_id", user.id.into()),
+                ("trend_topic", "t".into()),
+                ("trend_description", "d".into()),
+                ("confidence_score", Decimal::new(5, 1).into()),
+                ("source_count", 1i32.into()),
+            ],
+        ),
+        (
+            "content_drafts",
+            vec![
+                ("id", draft.into()),
+                ("user_id", user.id.into()),
+                ("platform", "twitter".into()),
+                ("content_type", "single_tweet".into()),
+                ("content", "old".into()),
+                ("status", "rejected".into()),
+                ("trend_source_id", trend.into()),
+                ("created_at", long_ago.into()),
+            ],
+        ),
+        (
+            "trend_content_mapping",
+            vec![("user_id", user.id.into()), ("trend_id", trend.into()), ("content_draft_id", draft.into())],
+        ),
+        (
+            "content_performance",
+            vec![
+                ("user_id", user.id.into()),
+                ("content_draft_id", draft.into()),
+                ("likes", 1i32.into()),
+                ("created_at", long_ago.into()),
+            ],
+        ),
+    ];
+    for (table, row) in rows {
+        test.insert(table, &row).await.unwrap_or_else(|e| panic!("{table}: {e}"));
+    }
+    for job in [Job::AggregatePerformance, Job::ArchiveDrafts] {
+        let slot = format!("{}:{}", job.name(), user.id);
+        jobs::run(&test.db, &LocalBus::new(1), job, &slot, Utc::now()).await.expect("the job runs");
+    }
+    for table in ["content_drafts_archive", "trend_content_mapping_archive", "content_performance_summaries"] {
+        let rows = test.count(&format!("SELECT COUNT(*) FROM {table} WHERE user_id = $1"), vec![user.id.into()]).await;
+        assert!(rows > 0, "{table} holds the user's history");
+    }
 }
 
 #[tokio::test]
@@ -117,6 +179,9 @@ async fn an_export_holds_everything_the_user_owns_and_no_secret() {
         "agency_clients",
         "ai_processing_logs",
         "credit_transactions",
+        "content_drafts_archive",
+        "trend_content_mapping_archive",
+        "content_performance_summaries",
         "sessions",
     ] {
         let rows = tables[table].as_array().unwrap_or_else(|| panic!("{table} exported"));
@@ -168,8 +233,17 @@ async fn deleting_an_account_needs_the_password_and_leaves_nothing_of_the_user()
         .count("SELECT COUNT(*) FROM refresh_tokens WHERE session_id NOT IN (SELECT id FROM sessions)", vec![])
         .await;
     assert_eq!(orphans, 0);
-    let bobs = app.gql_as(Some(&bob.token), "{ me { contentDrafts { totalCount } } }", json!({})).await;
+    let bobs = app
+        .gql_as(
+            Some(&bob.token),
+            "{ me { contentDrafts { totalCount } } archivedContentDrafts { edges { node { trendMappings { totalCount } performanceSummaries { totalCount } } } } }",
+            json!({}),
+        )
+        .await;
     assert_eq!(bobs["data"]["me"]["contentDrafts"]["totalCount"], 1, "Bob keeps his rows: {bobs}");
+    let bobs_archived = &bobs["data"]["archivedContentDrafts"]["edges"][0]["node"];
+    assert_eq!(bobs_archived["trendMappings"]["totalCount"], 1, "and his history: {bobs}");
+    assert_eq!(bobs_archived["performanceSummaries"]["totalCount"], 2);
     let refresh = app
         .gql(
             "mutation($t: String!) { refreshSession(refreshToken: $t) { accessToken } }",
