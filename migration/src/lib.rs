@@ -20,6 +20,7 @@ mod m20261125_000013_create_retention;
 mod m20261125_000014_add_agency_consent;
 mod m20261125_000015_create_event_payloads;
 mod m20261125_000016_add_latest_drafts_index;
+mod m20261203_000017_bind_agency_consent;
 mod m20261203_000018_add_credit_buckets;
 
 pub struct Migrator;
@@ -44,6 +45,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261125_000014_add_agency_consent::Migration),
             Box::new(m20261125_000015_create_event_payloads::Migration),
             Box::new(m20261125_000016_add_latest_drafts_index::Migration),
+            Box::new(m20261203_000017_bind_agency_consent::Migration),
             Box::new(m20261203_000018_add_credit_buckets::Migration),
         ]
     }

@@ -110,6 +110,16 @@ where
             if filter.as_ref().is_some_and(|f| !f.matches(&row)) {
                 continue;
             }
+            // An agency's row of a client: the relationship may have ended (or narrowed) in a
+            // commit whose event has not arrived yet; the database answers as for HTTP.
+            match delegations.confirm(change.owner, &state.db).await {
+                Ok(true) => {}
+                Ok(false) => continue,
+                Err(err) => {
+                    yield Err(err.into());
+                    break;
+                }
+            }
             yield Ok(RowEvent { kind: change.kind, occurred_at: change.at, node: W::from(row) });
         }
     })
