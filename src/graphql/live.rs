@@ -88,7 +88,21 @@ where
                 }
                 Err(RecvError::Closed) => break,
             };
-            let Event::Change(change) = &*event else { continue };
+            let change = match &*event {
+                Event::Change(change) => change,
+                // Changes of relationships may have been lost: they are read again.
+                Event::Resync => {
+                    match Delegations::load::<E>(&viewer, &state.db).await {
+                        Ok(reloaded) => delegations = reloaded,
+                        Err(err) => {
+                            yield Err(err.into());
+                            break;
+                        }
+                    }
+                    continue;
+                }
+                Event::SessionsEnded { .. } => continue,
+            };
             if let Some(relationship) = change.row_of::<agency_clients::Entity>() {
                 delegations.apply(&relationship, change.kind == ChangeKind::Deleted);
                 continue;

@@ -804,3 +804,50 @@ async fn a_relationship_ended_behind_the_apis_back_ends_live_delivery_too() {
     draft_of(&app, &client).await;
     watch.expect_withheld(&app, &agency, "revoked without an event").await;
 }
+
+/// Changes of relationships lost while an instance's listening connection was down are read
+/// again: an acceptance made meanwhile counts.
+#[tokio::test]
+async fn a_subscription_reads_the_relationships_again_after_its_instance_lost_events() {
+    let app = TestApp::spawn().await;
+    if !app.test_db.is_postgres() {
+        return; // LISTEN/NOTIFY is PostgreSQL's.
+    }
+    let (agency, client) = (app.sign_up(&email()).await, app.sign_up(&email()).await);
+    let relationship = invite(&app, &agency, &client, json!({ "read_drafts": true })).await;
+    let mut ws = WsClient::open(app.addr, Protocol::TransportWs, &agency.token).await;
+    ws.subscribe("drafts", DRAFT_EVENTS, json!({})).await;
+    app.wait_for_receivers(2).await;
+
+    app.test_db
+        .exec(
+            "UPDATE agency_clients SET status = 'accepted', accepted_at = now(), \
+             consented_permissions = permissions WHERE id = $1",
+            vec![uuid_of(&relationship).into()],
+        )
+        .await
+        .expect("accepted, its event lost");
+    let name = format!("creatorpulse-events {}", app.state.config.events_channel);
+    let listener = "SELECT COALESCE(MAX(pid), 0)::bigint FROM pg_stat_activity WHERE application_name = $1";
+    let old = app.test_db.count(listener, vec![name.clone().into()]).await;
+    app.test_db
+        .exec(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = $1",
+            vec![name.clone().into()],
+        )
+        .await
+        .expect("the listener is cut off");
+    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(15);
+    loop {
+        let pid = app.test_db.count(listener, vec![name.clone().into()]).await;
+        if pid != 0 && pid != old {
+            break;
+        }
+        assert!(tokio::time::Instant::now() < deadline, "the listener never reconnected");
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    let after = draft_of(&app, &client).await;
+    let received = ws.next_result("drafts").await;
+
+    assert_eq!(received["data"]["contentDraftEvents"]["node"]["id"], after, "{received}");
+}
