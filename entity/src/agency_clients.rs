@@ -9,13 +9,15 @@ use serde::{Deserialize, Serialize};
 pub struct Model {
     #[sea_orm(primary_key, auto_increment = false)]
     pub id: Uuid,
-    /// The agency (`users.id`).
+    /// The agency (`users.id`). Never changes (a trigger refuses it).
     pub agency_user_id: Uuid,
-    /// The client creator (`users.id`).
+    /// The client creator (`users.id`). Never changes (a trigger refuses it): another client is
+    /// another relationship, with its own consent.
     pub client_user_id: Uuid,
     pub client_name: String,
     pub client_brand: Option<String>,
-    /// What agency can do for client. Defaults to `{}`.
+    /// What the agency asks to do for the client. Defaults to `{}`. Only the part the client
+    /// consented to is delegated: see `consented_permissions`.
     #[sea_orm(column_type = "JsonBinary")]
     pub permissions: Option<Json>,
     /// Percentage of agency credits.
@@ -28,10 +30,16 @@ pub struct Model {
     /// One of: `invited`, `accepted`, `revoked`. Delegation holds only once the client accepted
     /// and while the relationship is active.
     pub status: String,
-    /// When the client accepted.
+    /// When the client last accepted (a first invitation, or rights widened since).
     pub accepted_at: Option<DateTimeUtc>,
     /// When the client revoked the agency's access.
     pub revoked_at: Option<DateTimeUtc>,
+    /// The rights the client consented to, as an object of the rights set to `true`; `None`
+    /// until the client accepts and after it revokes. The database keeps it within
+    /// `permissions` on every write, so narrowing applies at once and widening waits for the
+    /// client to accept again. Delegation reads this column, never `permissions`.
+    #[sea_orm(column_type = "JsonBinary")]
+    pub consented_permissions: Option<Json>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

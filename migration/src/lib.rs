@@ -22,6 +22,7 @@ mod m20261125_000015_create_event_payloads;
 mod m20261125_000016_add_latest_drafts_index;
 mod m20261203_000017_keep_archived_history;
 mod m20261203_000018_add_credit_buckets;
+mod m20261203_000019_bind_agency_consent;
 
 pub struct Migrator;
 
@@ -47,6 +48,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261125_000016_add_latest_drafts_index::Migration),
             Box::new(m20261203_000017_keep_archived_history::Migration),
             Box::new(m20261203_000018_add_credit_buckets::Migration),
+            Box::new(m20261203_000019_bind_agency_consent::Migration),
         ]
     }
 }

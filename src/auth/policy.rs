@@ -2,13 +2,14 @@
 //!
 //! Resolvers never call `Entity::find()`: they ask [`scope`] for a select already narrowed to the
 //! rows the viewer may see for an operation. A table not implementing [`Guarded`] cannot be read.
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 use sea_orm::sea_query::{Alias, Expr, ExprTrait, IntoCondition, Query, SelectStatement, UnionType, ValueType};
 use sea_orm::{
     ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, DbBackend, EntityTrait, ModelTrait, QueryFilter,
     Select,
 };
+use serde_json::Value as Json;
 use uuid::Uuid;
 
 use super::Viewer;
@@ -70,7 +71,7 @@ fn grant<E: Guarded>(op: Op) -> Grant {
     }
 }
 
-/// The rights an agency may be given over a client (`agency_clients.permissions`).
+/// The rights an agency may ask for over a client (`agency_clients.permissions`).
 pub const AGENCY_PERMISSIONS: &[&str] = &["read_drafts", "write_drafts", "read_analytics"];
 
 /// The permission that lets an agency do `op` on a client's rows of `table`.
@@ -83,20 +84,41 @@ fn delegated_permission(table: &str, op: Op) -> Option<&'static str> {
     }
 }
 
-/// The clients who accepted `agency`, are active, and granted it `permission`.
-fn delegating_clients(agency: Uuid, permission: &'static str, backend: DbBackend) -> SelectStatement {
-    let granted = match backend {
-        DbBackend::Postgres => Expr::cust_with_values("(permissions ->> $1) = 'true'", [permission]),
-        _ => Expr::cust_with_values("json_extract(permissions, '$.' || ?) = 1", [permission]),
+/// The rights a `permissions` object grants: those set to `true`, in the form
+/// `consented_permissions` stores them (`{"read_drafts": true}`).
+pub fn granted_rights(permissions: Option<&Json>) -> serde_json::Map<String, Json> {
+    permissions
+        .and_then(Json::as_object)
+        .map(|rights| {
+            rights
+                .iter()
+                .filter(|(_, granted)| **granted == Json::Bool(true))
+                .map(|(right, _)| (right.clone(), Json::Bool(true)))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// The relationships that delegate `permission` to `agency` now: accepted, active, and with the
+/// right among those the client consented to. What the agency asks for (`permissions`) beyond
+/// the consent delegates nothing.
+fn delegating_relationships(agency: Uuid, permission: &'static str, backend: DbBackend) -> SelectStatement {
+    let consented = match backend {
+        DbBackend::Postgres => Expr::cust_with_values("(consented_permissions ->> $1) = 'true'", [permission]),
+        _ => Expr::cust_with_values("json_extract(consented_permissions, '$.' || ?) = 1", [permission]),
     };
     Query::select()
-        .column(Alias::new("client_user_id"))
         .from(Alias::new("agency_clients"))
         .and_where(Expr::col(Alias::new("agency_user_id")).eq(agency))
         .and_where(Expr::col(Alias::new("status")).eq("accepted"))
         .and_where(Expr::col(Alias::new("is_active")).eq(true))
-        .and_where(granted)
+        .and_where(consented)
         .to_owned()
+}
+
+/// The clients who delegate `permission` to `agency` now (see [`delegating_relationships`]).
+fn delegating_clients(agency: Uuid, permission: &'static str, backend: DbBackend) -> SelectStatement {
+    delegating_relationships(agency, permission, backend).column(Alias::new("client_user_id")).to_owned()
 }
 
 /// Refuses callers the matrix grants `op` on `E` to nobody of their kind.
@@ -111,7 +133,8 @@ pub fn allowed<E: Guarded>(viewer: &Viewer, op: Op) -> AppResult<()> {
 }
 
 /// The rows of `E` the viewer may see for `op`, as a condition; `None` means every row. An
-/// agency also reaches the rows of clients who accepted it and granted the matching permission.
+/// agency also reaches the rows of clients whose active relationship with it is accepted and
+/// whose consent covers the matching right.
 ///
 /// Refusals happen before any row is looked at, so they never depend on which rows exist.
 pub fn condition<E: Guarded>(viewer: &Viewer, op: Op, backend: DbBackend) -> AppResult<Option<Condition>> {
@@ -145,6 +168,15 @@ pub fn condition<E: Guarded>(viewer: &Viewer, op: Op, backend: DbBackend) -> App
             }
         },
     }
+}
+
+/// The viewer's own rows of `E` and no one else's: what `me` lists. Unlike [`scope`], it leaves
+/// out the rows an agency reaches by delegation (those are a client's, reached through the
+/// relationship) and has no meaning for the service role.
+pub fn own<E: Guarded>(viewer: &Viewer) -> AppResult<Select<E>> {
+    allowed::<E>(viewer, Op::Read)?;
+    let owner = E::owner_column().ok_or(AppError::Forbidden)?;
+    Ok(E::find().filter(owner.eq(viewer.user_id()?)))
 }
 
 /// A select of the rows of `E` the viewer may see for `op`.
@@ -265,54 +297,84 @@ matrix! {
 
 /// The clients whose rows of one table an agency may read by delegation, as a live subscription
 /// sees them: loaded once when it starts, then kept current from the `agency_clients` changes
-/// that arrive in order with the other events, so that each event is judged by the
-/// relationships of its moment.
+/// that arrive with the other events. Every change of a relationship (acceptance, a change of
+/// its rights, deactivation, revocation, deletion) applies to that relationship alone, in
+/// either direction.
+///
+/// The memory only ever narrows what a subscriber receives: a row it places with a delegating
+/// client is still [`confirmed`](Self::confirm) against the database before it is sent, because
+/// events of different instances (and of concurrent requests) may arrive in another order than
+/// their commits.
 pub struct Delegations {
     permission: Option<&'static str>,
     agency: Option<Uuid>,
+    /// Each delegating relationship, with its client.
+    relationships: HashMap<Uuid, Uuid>,
+    /// The clients of `relationships`.
     clients: HashSet<Uuid>,
 }
 
 impl Delegations {
-    /// The clients who delegate reading `E` to the viewer now (none for non-agencies and tables
-    /// without a delegated right).
+    /// The relationships that delegate reading `E` to the viewer now (none for non-agencies and
+    /// tables without a delegated right).
     pub async fn load<E: Guarded>(viewer: &Viewer, db: &DatabaseConnection) -> AppResult<Self> {
         let permission = delegated_permission(E::default().table_name(), Op::Read);
         let agency = match viewer {
             Viewer::User { id, .. } => Some(*id),
             _ => None,
         };
-        let mut clients = HashSet::new();
+        let mut relationships = HashMap::new();
         if let (Some(permission), Some(agency)) = (permission, agency) {
-            let query = delegating_clients(agency, permission, db.get_database_backend());
+            let query = delegating_relationships(agency, permission, db.get_database_backend())
+                .columns([Alias::new("id"), Alias::new("client_user_id")])
+                .to_owned();
             for row in db.query_all(&query).await? {
-                clients.insert(row.try_get_by_index::<Uuid>(0)?);
+                relationships.insert(row.try_get_by_index::<Uuid>(0)?, row.try_get_by_index::<Uuid>(1)?);
             }
         }
-        Ok(Self { permission, agency, clients })
+        let clients = relationships.values().copied().collect();
+        Ok(Self { permission, agency, relationships, clients })
     }
 
-    /// Applies a change of a relationship (one row per agency and client).
+    /// Applies a committed change of one relationship (`deleted` for a deletion).
     pub fn apply(&mut self, relationship: &entity::agency_clients::Model, deleted: bool) {
         let (Some(permission), Some(agency)) = (self.permission, self.agency) else { return };
-        if relationship.agency_user_id != agency {
-            return;
-        }
-        let granted = !deleted
+        let delegates = !deleted
+            && relationship.agency_user_id == agency
             && relationship.status == "accepted"
             && relationship.is_active == Some(true)
-            && relationship.permissions.as_ref().and_then(|p| p.get(permission))
-                == Some(&serde_json::Value::Bool(true));
-        if granted {
-            self.clients.insert(relationship.client_user_id);
+            && relationship.consented_permissions.as_ref().and_then(|p| p.get(permission)) == Some(&Json::Bool(true));
+        let changed = if delegates {
+            self.relationships.insert(relationship.id, relationship.client_user_id) != Some(relationship.client_user_id)
         } else {
-            self.clients.remove(&relationship.client_user_id);
+            self.relationships.remove(&relationship.id).is_some()
+        };
+        if changed {
+            self.clients = self.relationships.values().copied().collect();
         }
+    }
+
+    /// Whether a row of `owner` that the memory lets through still reaches the viewer, asked of
+    /// the database when it would reach the viewer by delegation (the same question an HTTP
+    /// read asks); `true` at once for the viewer's own rows and for viewers who act for no one.
+    pub async fn confirm(&self, owner: Option<Uuid>, db: &DatabaseConnection) -> AppResult<bool> {
+        let (Some(permission), Some(agency), Some(owner)) = (self.permission, self.agency, owner) else {
+            return Ok(true);
+        };
+        if owner == agency {
+            return Ok(true);
+        }
+        let query = delegating_clients(agency, permission, db.get_database_backend())
+            .and_where(Expr::col(Alias::new("client_user_id")).eq(owner))
+            .limit(1)
+            .to_owned();
+        Ok(db.query_one(&query).await?.is_some())
     }
 }
 
 /// Whether the viewer may read `row` of `E`, a row already in hand (a live event): the same
-/// decision as [`condition`] for [`Op::Read`].
+/// decision as [`condition`] for [`Op::Read`], with the relationships as the subscription knows
+/// them; a delegated row is then [confirmed](Delegations::confirm).
 pub fn may_read_row<E: Guarded>(viewer: &Viewer, row: &E::Model, delegations: &Delegations) -> bool {
     if allowed::<E>(viewer, Op::Read).is_err() {
         return false;

@@ -22,13 +22,15 @@ use entity::content_drafts;
 pub struct CreateAgencyClientInput {
     /// The user the row belongs to: only the service role names it; a user's rows are their own.
     pub agency_user_id: Option<Uuid>,
-    /// `client_user_id`.
+    /// The client: another existing user. It never changes; another client is another
+    /// relationship, with its own consent.
     pub client_user_id: Uuid,
     /// `client_name`.
     pub client_name: String,
     /// `client_brand`.
     pub client_brand: Option<String>,
-    /// `permissions`.
+    /// The rights the agency asks for, e.g. `{ "read_drafts": true }`; they apply once the
+    /// client accepts.
     pub permissions: Option<Json>,
     /// `billing_allocation`.
     pub billing_allocation: Option<Decimal>,
@@ -37,19 +39,20 @@ pub struct CreateAgencyClientInput {
 }
 
 /// Changes to a agency client: absent fields stay as they are; `null` clears a nullable field.
+/// The agency and the client never change.
 #[derive(InputObject)]
 pub struct UpdateAgencyClientInput {
-    /// `client_user_id`.
-    pub client_user_id: Option<Uuid>,
     /// `client_name`.
     pub client_name: Option<String>,
     /// `client_brand`.
     pub client_brand: MaybeUndefined<String>,
-    /// `permissions`.
+    /// The rights the agency asks for. Rights taken away apply at once; rights added apply
+    /// only once the client accepts again (`consentedPermissions` shows what holds).
     pub permissions: MaybeUndefined<Json>,
     /// `billing_allocation`.
     pub billing_allocation: MaybeUndefined<Decimal>,
-    /// `is_active`.
+    /// `is_active`: `false` suspends every delegated right at once; `true` again restores the
+    /// rights the client consented to (within `permissions`), no more.
     pub is_active: MaybeUndefined<bool>,
 }
 
@@ -95,7 +98,6 @@ impl UpdateAgencyClientInput {
     }
 
     fn apply(self, row: &mut agency_clients::ActiveModel) -> AppResult<()> {
-        crud::set(&mut row.client_user_id, self.client_user_id);
         crud::set(&mut row.client_name, self.client_name);
         crud::patch(&mut row.client_brand, self.client_brand);
         crud::patch(&mut row.permissions, self.permissions);
@@ -142,9 +144,19 @@ impl AgencyClient {
         self.0.client_brand.as_deref()
     }
 
-    /// `permissions`.
+    /// The rights the agency asks for. They delegate nothing by themselves: see
+    /// `consentedPermissions`.
     async fn permissions(&self) -> Option<&Json> {
         self.0.permissions.as_ref()
+    }
+
+    /// The rights the client consented to and the agency holds while the relationship is
+    /// `accepted` and active, e.g. `{ "read_drafts": true }`: what the client accepted, cut
+    /// down at once whenever `permissions` is narrowed. `null` until the client accepts and
+    /// after it revokes. When it falls short of `permissions`, the rights asked for beyond it
+    /// wait for the client to call `acceptAgencyInvitation` again.
+    async fn consented_permissions(&self) -> Option<&Json> {
+        self.0.consented_permissions.as_ref()
     }
 
     /// `billing_allocation`.
@@ -172,7 +184,7 @@ impl AgencyClient {
         &self.0.status
     }
 
-    /// `accepted_at`.
+    /// When the client last accepted (the invitation, or rights widened since).
     async fn accepted_at(&self) -> Option<DateTime<Utc>> {
         self.0.accepted_at
     }
@@ -182,7 +194,8 @@ impl AgencyClient {
         self.0.revoked_at
     }
 
-    /// The client's drafts, once the client accepted and while the agency may read drafts.
+    /// The client's drafts, while the relationship is accepted and active and the client's
+    /// consent covers `read_drafts` (the client itself always sees its own).
     #[graphql(complexity = "crud::page_complexity(first, None, child_complexity)")]
     async fn client_drafts(
         &self,
@@ -212,6 +225,7 @@ table_filter! {
         client_name ("clientName"): StringFilter => ClientName,
         client_brand ("clientBrand"): StringFilter => ClientBrand,
         permissions ("permissions"): JsonFilter => Permissions,
+        consented_permissions ("consentedPermissions"): JsonFilter => ConsentedPermissions,
         billing_allocation ("billingAllocation"): DecimalFilter => BillingAllocation,
         is_active ("isActive"): BooleanFilter => IsActive,
         created_at ("createdAt"): DateTimeFilter => CreatedAt,
@@ -281,7 +295,8 @@ impl AgencyClientMutation {
         Ok(crud::create::<agency_clients::Entity>(ctx, row).await?.into())
     }
 
-    /// Changes a agency client; `NOT_FOUND` unless the caller may change it.
+    /// Changes a agency client; `NOT_FOUND` unless the caller may change it. Narrowing
+    /// `permissions` or deactivating applies at once; widening waits for the client's consent.
     async fn update_agency_client(
         &self,
         ctx: &Context<'_>,
@@ -289,10 +304,6 @@ impl AgencyClientMutation {
         input: UpdateAgencyClientInput,
     ) -> async_graphql::Result<AgencyClient> {
         input.validate()?;
-        let owner = crud::owner_for_update::<agency_clients::Entity>(ctx, id, |row| row.agency_user_id).await?;
-        if let Some(client) = input.client_user_id {
-            crud::ensure_client(ctx, client, owner).await?;
-        }
         Ok(crud::update::<agency_clients::Entity>(ctx, id, |row| input.apply(row)).await?.into())
     }
 

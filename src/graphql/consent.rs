@@ -1,16 +1,19 @@
-//! A client's consent to an agency: accepting an invitation and revoking it. Only the client of
-//! a relationship can do either; to anyone else the relationship does not exist.
+//! A client's consent to an agency: accepting an invitation (again, when the agency asks for
+//! more rights) and revoking it. Only the client of a relationship can do either; to anyone
+//! else the relationship does not exist.
 use async_graphql::{Context, Object};
 use chrono::Utc;
 use entity::agency_clients;
 use sea_orm::sea_query::Expr;
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QuerySelect};
+use serde_json::Value as Json;
 use uuid::Uuid;
 
 use super::agencies::AgencyClient;
-use super::crud;
+use super::{check, crud};
 use crate::auth::Viewer;
-use crate::error::AppError;
+use crate::auth::policy::{self, Guarded, Op};
+use crate::error::{AppError, AppResult};
 use crate::events::ChangeKind;
 
 #[derive(Default)]
@@ -18,40 +21,97 @@ pub struct ConsentMutation;
 
 #[Object]
 impl ConsentMutation {
-    /// Accepts an agency's invitation: from now on, while the relationship is active, the agency
-    /// has the rights its `permissions` name over the caller's rows.
-    async fn accept_agency_invitation(&self, ctx: &Context<'_>, id: Uuid) -> async_graphql::Result<AgencyClient> {
-        set_status(ctx, id, "accepted", "invited").await
+    /// Accepts an agency's invitation, or the rights it asked for since the last acceptance:
+    /// from now on, while the relationship is active, the agency has exactly the rights its
+    /// `permissions` name now (they become `consentedPermissions`) over the caller's rows.
+    /// Pass the `permissions` the caller was shown: if the agency changed them in between, the
+    /// acceptance is refused with `CONFLICT` and nothing changes. Accepting what is already
+    /// consented changes nothing; a revoked relationship cannot be accepted again (`CONFLICT`).
+    async fn accept_agency_invitation(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The relationship, one whose client is the caller.")] id: Uuid,
+        #[graphql(
+            desc = "The rights the client was shown and consents to; refused if they are no longer the ones asked for."
+        )]
+        permissions: Option<Json>,
+    ) -> async_graphql::Result<AgencyClient> {
+        if let Some(shown) = &permissions {
+            check::permissions("permissions", shown)?;
+        }
+        let client = client_of(ctx)?;
+        let db = crud::db(ctx)?;
+        let txn = crate::db::write_txn(db).await.map_err(AppError::from)?;
+        let row = relationship_of(ctx, client, id)?.lock_exclusive().one(&txn).await.map_err(AppError::from)?;
+        let row = row.ok_or(AppError::NotFound(agency_clients::Entity::NAME))?;
+        let asked = policy::granted_rights(row.permissions.as_ref());
+        if permissions.as_ref().is_some_and(|shown| policy::granted_rights(Some(shown)) != asked) {
+            return Err(
+                AppError::Conflict("the agency changed the permissions it asks for; review them again".into()).into()
+            );
+        }
+        match row.status.as_str() {
+            "revoked" => {
+                return Err(AppError::Conflict(
+                    "a revoked relationship cannot be accepted; the agency invites anew".into(),
+                )
+                .into());
+            }
+            "accepted" if policy::granted_rights(row.consented_permissions.as_ref()) == asked => {
+                return Ok(row.into());
+            }
+            _ => {}
+        }
+        agency_clients::Entity::update_many()
+            .col_expr(agency_clients::Column::Status, Expr::value("accepted"))
+            .col_expr(agency_clients::Column::AcceptedAt, Expr::value(Utc::now()))
+            .col_expr(agency_clients::Column::ConsentedPermissions, Expr::value(Json::Object(asked)))
+            .filter(agency_clients::Column::Id.eq(id))
+            .exec(&txn)
+            .await
+            .map_err(AppError::from)?;
+        txn.commit().await.map_err(AppError::from)?;
+        published(ctx, id).await
     }
 
-    /// Revokes an agency's access at once; the relationship row stays, marked `revoked`.
+    /// Revokes an agency's access at once, on every instance: the relationship row stays,
+    /// marked `revoked`, with no consent left.
     async fn revoke_agency_access(&self, ctx: &Context<'_>, id: Uuid) -> async_graphql::Result<AgencyClient> {
-        set_status(ctx, id, "revoked", "").await
+        let client = client_of(ctx)?;
+        let revoked = agency_clients::Entity::update_many()
+            .col_expr(agency_clients::Column::Status, Expr::value("revoked"))
+            .col_expr(agency_clients::Column::RevokedAt, Expr::value(Utc::now()))
+            .col_expr(agency_clients::Column::ConsentedPermissions, Expr::value(Option::<Json>::None))
+            .filter(agency_clients::Column::Id.eq(id))
+            .filter(agency_clients::Column::ClientUserId.eq(client))
+            .exec(crud::db(ctx)?)
+            .await
+            .map_err(AppError::from)?;
+        if revoked.rows_affected == 0 {
+            return Err(AppError::NotFound(agency_clients::Entity::NAME).into());
+        }
+        published(ctx, id).await
     }
 }
 
-async fn set_status(ctx: &Context<'_>, id: Uuid, status: &str, from: &str) -> async_graphql::Result<AgencyClient> {
-    let client = match crud::viewer(ctx)? {
-        Viewer::User { id, .. } => *id,
-        Viewer::Service => return Err(AppError::Forbidden.into()),
-        Viewer::Anonymous => return Err(AppError::Unauthenticated.into()),
-    };
-    let now = Utc::now();
-    let mut update = agency_clients::Entity::update_many()
-        .col_expr(agency_clients::Column::Status, Expr::value(status))
-        .filter(agency_clients::Column::Id.eq(id))
-        .filter(agency_clients::Column::ClientUserId.eq(client));
-    update = if status == "accepted" {
-        update
-            .col_expr(agency_clients::Column::AcceptedAt, Expr::value(now))
-            .filter(agency_clients::Column::Status.eq(from))
-    } else {
-        update.col_expr(agency_clients::Column::RevokedAt, Expr::value(now))
-    };
-    let db = crud::db(ctx)?;
-    if update.exec(db).await.map_err(AppError::from)?.rows_affected == 0 {
-        return Err(AppError::NotFound(<agency_clients::Entity as crate::auth::policy::Guarded>::NAME).into());
+/// The caller, who must be a signed-in user: only a client consents.
+fn client_of(ctx: &Context<'_>) -> AppResult<Uuid> {
+    match crud::viewer(ctx)? {
+        Viewer::User { id, .. } => Ok(*id),
+        Viewer::Service => Err(AppError::Forbidden),
+        Viewer::Anonymous => Err(AppError::Unauthenticated),
     }
+}
+
+/// The relationship `id` whose client is `client`.
+fn relationship_of(ctx: &Context<'_>, client: Uuid, id: Uuid) -> AppResult<sea_orm::Select<agency_clients::Entity>> {
+    let viewer = crud::viewer(ctx)?;
+    Ok(policy::scope_one::<agency_clients::Entity>(viewer, Op::Read, id, crud::db(ctx)?.get_database_backend())?
+        .filter(agency_clients::Column::ClientUserId.eq(client)))
+}
+
+/// The relationship as written, published to every instance's subscribers and directory.
+async fn published(ctx: &Context<'_>, id: Uuid) -> async_graphql::Result<AgencyClient> {
     let row = crud::get::<agency_clients::Entity>(ctx, id).await?;
     crud::publish::<agency_clients::Entity>(ctx, ChangeKind::Updated, &row);
     Ok(row.into())

@@ -98,6 +98,25 @@ where
     page::<E, W, F, O>(ctx, select, filter, order, args).await
 }
 
+/// A page of the viewer's own rows that match `filter` (what `me` lists): never the rows of
+/// clients who delegate to the viewer, which are reached through the relationship instead.
+pub async fn list_own<E, W, F, O>(
+    ctx: &Context<'_>,
+    filter: Option<F>,
+    order: Option<Vec<O>>,
+    args: PageArgs,
+) -> async_graphql::Result<Page<W>>
+where
+    E: Guarded,
+    E::Model: Sync,
+    W: From<E::Model> + OutputType,
+    F: TableFilter,
+    O: TableOrder<E>,
+{
+    let select = policy::own::<E>(viewer(ctx)?)?;
+    page::<E, W, F, O>(ctx, select, filter, order, args).await
+}
+
 /// A page of an already scoped select (lists and nested relations share it).
 pub async fn page<E, W, F, O>(
     ctx: &Context<'_>,

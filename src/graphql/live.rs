@@ -88,7 +88,21 @@ where
                 }
                 Err(RecvError::Closed) => break,
             };
-            let Event::Change(change) = &*event else { continue };
+            let change = match &*event {
+                Event::Change(change) => change,
+                // Changes of relationships may have been lost: they are read again.
+                Event::Resync => {
+                    match Delegations::load::<E>(&viewer, &state.db).await {
+                        Ok(reloaded) => delegations = reloaded,
+                        Err(err) => {
+                            yield Err(err.into());
+                            break;
+                        }
+                    }
+                    continue;
+                }
+                Event::SessionsEnded { .. } => continue,
+            };
             if let Some(relationship) = change.row_of::<agency_clients::Entity>() {
                 delegations.apply(&relationship, change.kind == ChangeKind::Deleted);
                 continue;
@@ -109,6 +123,16 @@ where
             }
             if filter.as_ref().is_some_and(|f| !f.matches(&row)) {
                 continue;
+            }
+            // An agency's row of a client: the relationship may have ended (or narrowed) in a
+            // commit whose event has not arrived yet; the database answers as for HTTP.
+            match delegations.confirm(change.owner, &state.db).await {
+                Ok(true) => {}
+                Ok(false) => continue,
+                Err(err) => {
+                    yield Err(err.into());
+                    break;
+                }
             }
             yield Ok(RowEvent { kind: change.kind, occurred_at: change.at, node: W::from(row) });
         }

@@ -15,10 +15,12 @@ use super::drafts::*;
 use super::profiles::*;
 use super::trends::*;
 use super::voice::*;
-use crate::auth::policy::{self, Op};
+use crate::auth::policy;
 use crate::error::AppError;
 
-/// The signed-in user and everything they own. Every list is theirs alone.
+/// The signed-in user and everything they own. Every list is theirs alone: an agency reaches
+/// its clients' rows through the relationship (`agencyClient { clientDrafts }`) or the
+/// top-level lists, never here.
 pub struct Me(pub User);
 
 #[Object]
@@ -55,7 +57,7 @@ impl Me {
         last: Option<i32>,
         before: Option<String>,
     ) -> async_graphql::Result<Page<PlatformConnection>> {
-        crud::list::<platform_connections::Entity, PlatformConnection, _, _>(
+        crud::list_own::<platform_connections::Entity, PlatformConnection, _, _>(
             ctx,
             filter,
             order_by,
@@ -76,7 +78,7 @@ impl Me {
         last: Option<i32>,
         before: Option<String>,
     ) -> async_graphql::Result<Page<ContentSource>> {
-        crud::list::<content_sources::Entity, ContentSource, _, _>(
+        crud::list_own::<content_sources::Entity, ContentSource, _, _>(
             ctx,
             filter,
             order_by,
@@ -97,7 +99,7 @@ impl Me {
         last: Option<i32>,
         before: Option<String>,
     ) -> async_graphql::Result<Page<TrendInsight>> {
-        crud::list::<trend_insights::Entity, TrendInsight, _, _>(
+        crud::list_own::<trend_insights::Entity, TrendInsight, _, _>(
             ctx,
             filter,
             order_by,
@@ -106,7 +108,7 @@ impl Me {
         .await
     }
 
-    /// The caller's content drafts.
+    /// The caller's own content drafts (an agency's clients' drafts are not among them).
     #[graphql(complexity = "crud::page_complexity(first, last, child_complexity)")]
     async fn content_drafts(
         &self,
@@ -118,7 +120,7 @@ impl Me {
         last: Option<i32>,
         before: Option<String>,
     ) -> async_graphql::Result<Page<ContentDraft>> {
-        crud::list::<content_drafts::Entity, ContentDraft, _, _>(
+        crud::list_own::<content_drafts::Entity, ContentDraft, _, _>(
             ctx,
             filter,
             order_by,
@@ -139,7 +141,7 @@ impl Me {
         last: Option<i32>,
         before: Option<String>,
     ) -> async_graphql::Result<Page<VoiceTrainingSample>> {
-        crud::list::<voice_training_data::Entity, VoiceTrainingSample, _, _>(
+        crud::list_own::<voice_training_data::Entity, VoiceTrainingSample, _, _>(
             ctx,
             filter,
             order_by,
@@ -160,7 +162,7 @@ impl Me {
         last: Option<i32>,
         before: Option<String>,
     ) -> async_graphql::Result<Page<VoiceModel>> {
-        crud::list::<voice_models::Entity, VoiceModel, _, _>(
+        crud::list_own::<voice_models::Entity, VoiceModel, _, _>(
             ctx,
             filter,
             order_by,
@@ -181,7 +183,7 @@ impl Me {
         last: Option<i32>,
         before: Option<String>,
     ) -> async_graphql::Result<Page<DailyDelivery>> {
-        crud::list::<daily_deliveries::Entity, DailyDelivery, _, _>(
+        crud::list_own::<daily_deliveries::Entity, DailyDelivery, _, _>(
             ctx,
             filter,
             order_by,
@@ -190,7 +192,7 @@ impl Me {
         .await
     }
 
-    /// The caller's creator analytics.
+    /// The caller's own creator analytics (an agency's clients' are not among them).
     #[graphql(complexity = "crud::page_complexity(first, last, child_complexity)")]
     async fn creator_analytics(
         &self,
@@ -202,7 +204,7 @@ impl Me {
         last: Option<i32>,
         before: Option<String>,
     ) -> async_graphql::Result<Page<CreatorAnalytic>> {
-        crud::list::<creator_analytics::Entity, CreatorAnalytic, _, _>(
+        crud::list_own::<creator_analytics::Entity, CreatorAnalytic, _, _>(
             ctx,
             filter,
             order_by,
@@ -211,7 +213,7 @@ impl Me {
         .await
     }
 
-    /// The caller's content performances.
+    /// The caller's own content performances (an agency's clients' are not among them).
     #[graphql(complexity = "crud::page_complexity(first, last, child_complexity)")]
     async fn content_performances(
         &self,
@@ -223,7 +225,7 @@ impl Me {
         last: Option<i32>,
         before: Option<String>,
     ) -> async_graphql::Result<Page<ContentPerformance>> {
-        crud::list::<content_performance::Entity, ContentPerformance, _, _>(
+        crud::list_own::<content_performance::Entity, ContentPerformance, _, _>(
             ctx,
             filter,
             order_by,
@@ -244,7 +246,7 @@ impl Me {
         last: Option<i32>,
         before: Option<String>,
     ) -> async_graphql::Result<Page<UsageTracking>> {
-        crud::list::<usage_tracking::Entity, UsageTracking, _, _>(
+        crud::list_own::<usage_tracking::Entity, UsageTracking, _, _>(
             ctx,
             filter,
             order_by,
@@ -266,7 +268,7 @@ impl Me {
         before: Option<String>,
     ) -> async_graphql::Result<Page<super::credits::CreditTransaction>> {
         let args = PageArgs { first, after, last, before };
-        crud::list::<entity::credit_transactions::Entity, super::credits::CreditTransaction, _, _>(
+        crud::list_own::<entity::credit_transactions::Entity, super::credits::CreditTransaction, _, _>(
             ctx, filter, order_by, args,
         )
         .await
@@ -279,9 +281,6 @@ where
     E: policy::Guarded,
     W: From<E::Model>,
 {
-    let row = policy::scope::<E>(crud::viewer(ctx)?, Op::Read, crud::db(ctx)?.get_database_backend())?
-        .one(crud::db(ctx)?)
-        .await
-        .map_err(AppError::from)?;
+    let row = policy::own::<E>(crud::viewer(ctx)?)?.one(crud::db(ctx)?).await.map_err(AppError::from)?;
     Ok(row.map(W::from))
 }

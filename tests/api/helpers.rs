@@ -194,6 +194,27 @@ impl Peer {
     pub async fn wait_for_receivers(&self, n: usize) {
         wait_for_receivers(&self.state, self.own_receivers + n).await;
     }
+
+    /// POSTs a GraphQL request to this instance, like [`TestApp::gql_as`].
+    pub async fn gql_as(&self, token: Option<&str>, query: &str, variables: Json) -> Json {
+        post_graphql(&reqwest::Client::new(), self.addr, token, query, variables).await
+    }
+}
+
+/// POSTs a GraphQL request to the server at `addr` with an optional bearer token; the JSON body.
+async fn post_graphql(
+    client: &reqwest::Client,
+    addr: SocketAddr,
+    token: Option<&str>,
+    query: &str,
+    variables: Json,
+) -> Json {
+    let mut request =
+        client.post(format!("http://{addr}/graphql")).json(&json!({ "query": query, "variables": variables }));
+    if let Some(token) = token {
+        request = request.bearer_auth(token);
+    }
+    request.send().await.expect("request sent").json().await.expect("a JSON body")
 }
 
 struct Served {
@@ -326,12 +347,7 @@ impl TestApp {
 
     /// POSTs a GraphQL request with an optional bearer token and returns the JSON body.
     pub async fn gql_as(&self, token: Option<&str>, query: &str, variables: Json) -> Json {
-        let mut request =
-            self.client.post(self.url("/graphql")).json(&json!({ "query": query, "variables": variables }));
-        if let Some(token) = token {
-            request = request.bearer_auth(token);
-        }
-        request.send().await.expect("request sent").json().await.expect("a JSON body")
+        post_graphql(&self.client, self.addr, token, query, variables).await
     }
 
     /// Signs up a new user through the API.
