@@ -3,7 +3,6 @@ use std::future::Future;
 use std::sync::Arc;
 
 use async_graphql::http::GraphiQLSource;
-use async_graphql::parser::types::{DocumentOperations, OperationType};
 use axum::Router;
 use axum::body::Bytes;
 use axum::extract::rejection::QueryRejection;
@@ -29,7 +28,8 @@ use crate::crypto::Cipher;
 use crate::error::{AppError, AppResult};
 use crate::events::Bus;
 use crate::graphql::documents::Documents;
-use crate::graphql::gate::{Gate, assign_codes};
+use crate::graphql::documents::is_mutation;
+use crate::graphql::gate::{Gate, assign_codes, run_to_completion};
 use crate::graphql::loaders::Loaders;
 use crate::graphql::{AppSchema, build_schema, build_validated_schema};
 use crate::ws::presence::Presence;
@@ -345,21 +345,6 @@ async fn caller(state: &AppState, headers: &HeaderMap) -> AppResult<Viewer> {
     state.auth.caller(&state.db, Some(token)).await.map(|(viewer, _)| viewer)
 }
 
-/// Whether the operation the request selects is a mutation (GET may not run one).
-fn is_mutation(request: &mut async_graphql::Request) -> bool {
-    let name = request.operation_name.clone();
-    let Ok(document) = request.parsed_query() else {
-        return false;
-    };
-    let operation = match (&document.operations, &name) {
-        (DocumentOperations::Single(op), _) => Some(op),
-        (DocumentOperations::Multiple(ops), Some(name)) => ops.get(name.as_str()),
-        (DocumentOperations::Multiple(ops), None) if ops.len() == 1 => ops.values().next(),
-        _ => None,
-    };
-    operation.is_some_and(|op| op.node.ty == OperationType::Mutation)
-}
-
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Method {
     Get,
@@ -399,7 +384,8 @@ async fn execute(
         let status = if media == MediaType::GraphqlResponseJson { StatusCode::BAD_REQUEST } else { StatusCode::OK };
         return (status, [(header::CONTENT_TYPE, media.header())], body.to_string()).into_response();
     }
-    if method == Method::Get && is_mutation(&mut request) {
+    let mutation = is_mutation(&mut request);
+    if method == Method::Get && mutation {
         let mut response = request_error(media, StatusCode::METHOD_NOT_ALLOWED, "mutations must be sent with POST");
         response.headers_mut().insert(header::ALLOW, HeaderValue::from_static("POST"));
         return response;
@@ -414,7 +400,11 @@ async fn execute(
     let validated = app.documents.passed_validation(raw);
     let schema = if validated { &app.validated_schema } else { &app.schema };
     let query = request.query.clone();
-    let mut response = schema.execute(request.data(viewer).data(loaders)).await;
+    let request = request.data(viewer).data(loaders);
+    let mut response = match mutation {
+        true => run_to_completion(schema, request).await,
+        false => schema.execute(request).await,
+    };
     assign_codes(&mut response, &query);
     // A document that failed to parse or validate never ran: it has no `data` entry and,
     // under application/graphql-response+json, a 400 status.

@@ -10,7 +10,9 @@
 use std::num::NonZeroUsize;
 use std::sync::Mutex;
 
-use async_graphql::parser::types::{Directive, ExecutableDocument, Selection, SelectionSet};
+use async_graphql::parser::types::{
+    Directive, DocumentOperations, ExecutableDocument, OperationType, Selection, SelectionSet,
+};
 use async_graphql::{Name, Positioned, Request, Value};
 use lru::LruCache;
 use serde::Deserialize;
@@ -150,6 +152,21 @@ impl Documents {
         }
         Ok(())
     }
+}
+
+/// Whether the operation the request selects is a mutation.
+pub fn is_mutation(request: &mut Request) -> bool {
+    let name = request.operation_name.clone();
+    let Ok(document) = request.parsed_query() else {
+        return false;
+    };
+    let operation = match (&document.operations, &name) {
+        (DocumentOperations::Single(op), _) => Some(op),
+        (DocumentOperations::Multiple(ops), Some(name)) => ops.get(name.as_str()),
+        (DocumentOperations::Multiple(ops), None) if ops.len() == 1 => ops.values().next(),
+        _ => None,
+    };
+    operation.is_some_and(|op| op.node.ty == OperationType::Mutation)
 }
 
 /// Every alias of the document's operations and fragments.

@@ -7,7 +7,7 @@ use async_graphql::parser::types::{ExecutableDocument, Selection, SelectionSet};
 use async_graphql::{Data, Executor, Pos, Request, Response, ServerError};
 
 use super::AppSchema;
-use super::documents::{Documents, Refused};
+use super::documents::{Documents, Refused, is_mutation};
 
 /// The code of an error the GraphQL engine raised about the request itself: a value that does not
 /// parse as its type, a wrong input type. Errors of resolvers carry their own code.
@@ -68,6 +68,21 @@ fn argument_in(set: &SelectionSet, pos: Pos) -> Option<String> {
     })
 }
 
+/// Runs a mutation on a task of its own, to its end: a client that goes away (or a transport
+/// that drops the request for any reason) must not drop a write transaction between its
+/// statements, which could hand its connection back to the pool still inside the transaction.
+/// Queries write nothing and run in place.
+pub async fn run_to_completion(schema: &AppSchema, request: Request) -> Response {
+    let schema = schema.clone();
+    match tokio::spawn(async move { schema.execute(request).await }).await {
+        Ok(response) => response,
+        Err(err) => {
+            tracing::error!(error = %err, "a mutation's task failed");
+            Refused { message: "internal error".into(), code: "INTERNAL" }.into_response()
+        }
+    }
+}
+
 /// The schema as the WebSocket transport runs it: every document passes [`Documents::prepare`]
 /// (the same limits and checks as over HTTP) and every response [`assign_codes`].
 #[derive(Clone)]
@@ -83,7 +98,10 @@ impl Executor for Gate {
             return refused.into_response();
         }
         let query = request.query.clone();
-        let mut response = self.schema.execute(request).await;
+        let mut response = match is_mutation(&mut request) {
+            true => run_to_completion(&self.schema, request).await,
+            false => self.schema.execute(request).await,
+        };
         assign_codes(&mut response, &query);
         response
     }
@@ -94,8 +112,18 @@ impl Executor for Gate {
             return stream::once(async move { refused.into_response() }).boxed();
         }
         let query = request.query.clone();
-        self.schema
-            .execute_stream_with_session_data(request, session_data.unwrap_or_default())
+        let mutation = is_mutation(&mut request);
+        let responses = self.schema.execute_stream_with_session_data(request, session_data.unwrap_or_default());
+        let responses = match mutation {
+            // A mutation's one response, produced on a task of its own (see
+            // [`run_to_completion`]): the connection may close before it is sent.
+            true => {
+                let task = tokio::spawn(responses.collect::<Vec<_>>());
+                stream::once(async move { task.await.unwrap_or_default() }).flat_map(stream::iter).boxed()
+            }
+            false => responses,
+        };
+        responses
             .map(move |mut response| {
                 assign_codes(&mut response, &query);
                 response

@@ -87,7 +87,7 @@ async fn run_reset(app: &TestApp) {
 
 /// Every user's ledger sums to each of their buckets, the balance is the buckets' sum, and the
 /// lifetime figures are the ledger's.
-async fn assert_ledger_matches(app: &TestApp) {
+pub async fn assert_ledger_matches(app: &TestApp) {
     let db = &app.test_db;
     let mismatched = |sql: &'static str| async move { db.count(sql, vec![]).await };
     let per_bucket = mismatched(
