@@ -42,16 +42,27 @@ else
   (cd "$ROOT" && cargo build --release --quiet)
 fi
 
-log "database $DB_NAME"
-create_database
+# Each side runs on a database of its own, migrated by its own binary (a server refuses a
+# database that has migrations it does not know), with the same deterministic seed.
+HEAD_DB_NAME=${DB_NAME}_head
+HEAD_DB=${PG_BASE%/*}/$HEAD_DB_NAME?$PG_QUERY
+trap 'status=$?; psql -q "$ADMIN_DB" -c "DROP DATABASE IF EXISTS $HEAD_DB_NAME WITH (FORCE)" >/dev/null 2>&1; (exit $status); cleanup' EXIT
+log "databases $DB_NAME (base) and $HEAD_DB_NAME"
+HEAD_BIN=$BIN
+BIN=$BASE_BIN create_database
 psql -q "$DB" -f "$BENCH/seed.sql" >"$RUN_DIR/seed.log" 2>&1 || die "seeding failed; see $RUN_DIR/seed.log"
+PGOPTIONS='-c client_min_messages=warning' psql -q -v ON_ERROR_STOP=1 "$ADMIN_DB" \
+  -c "DROP DATABASE IF EXISTS $HEAD_DB_NAME WITH (FORCE)" -c "CREATE DATABASE $HEAD_DB_NAME"
+DATABASE_URL=$HEAD_DB "$HEAD_BIN" migrate up >"$RUN_DIR/migrate-head.log" 2>&1 || die "migration failed; see $RUN_DIR/migrate-head.log"
+psql -q "$HEAD_DB" -f "$BENCH/seed.sql" >>"$RUN_DIR/seed.log" 2>&1 || die "seeding failed; see $RUN_DIR/seed.log"
 USERS=$RUN_DIR/users.txt
-mint_user_tokens "$USERS"
+BIN=$BASE_BIN mint_user_tokens "$USERS"
 
-# run <binary> <name>: one round of the shape against that server; appends "rps p99" to <name>.
+# run <binary> <name> <database URL>: one round of the shape against that server; appends
+# "rps p99" to <name>.txt.
 run() {
-  local bin=$1 name=$2 pid out
-  DATABASE_URL=$DB BIND=127.0.0.1:$PORT JWT_SECRET=$JWT_SECRET LOG_LEVEL=warn GRAPHIQL=false JOBS_INTERVAL=0 \
+  local bin=$1 name=$2 db=$3 pid out
+  DATABASE_URL=$db BIND=127.0.0.1:$PORT JWT_SECRET=$JWT_SECRET LOG_LEVEL=warn GRAPHIQL=false JOBS_INTERVAL=0 \
     DB_MAX_CONNECTIONS=$POOL_SIZE "$bin" serve >>"$RUN_DIR/$name.log" 2>&1 &
   pid=$!
   PIDS+=("$pid")
@@ -68,8 +79,8 @@ run() {
 
 for round in $(seq 1 "$ROUNDS"); do
   log "round $round of $ROUNDS"
-  run "$BASE_BIN" base
-  run "$BIN" head
+  run "$BASE_BIN" base "$DB"
+  run "$HEAD_BIN" head "$HEAD_DB"
 done
 
 median() { sort -n | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
