@@ -228,7 +228,12 @@ fn wants_html(headers: &HeaderMap) -> bool {
 
 /// A request-level error (the document never executed): no `data` entry.
 fn request_error(media: MediaType, status: StatusCode, message: &str) -> Response {
-    let body = serde_json::json!({ "errors": [{ "message": message, "extensions": { "code": "BAD_REQUEST" } }] });
+    error_response(media, status, "BAD_REQUEST", message)
+}
+
+/// A response of one error with its code, and no `data` entry.
+fn error_response(media: MediaType, status: StatusCode, code: &str, message: &str) -> Response {
+    let body = serde_json::json!({ "errors": [{ "message": message, "extensions": { "code": code } }] });
     (status, [(header::CONTENT_TYPE, media.header())], body.to_string()).into_response()
 }
 
@@ -240,8 +245,7 @@ fn too_deep(err: &serde_json::Error) -> bool {
 
 fn too_deep_error(media: MediaType) -> Response {
     let message = "the request nests JSON values more than 128 levels deep";
-    let body = serde_json::json!({ "errors": [{ "message": message, "extensions": { "code": "BAD_USER_INPUT" } }] });
-    (StatusCode::BAD_REQUEST, [(header::CONTENT_TYPE, media.header())], body.to_string()).into_response()
+    error_response(media, StatusCode::BAD_REQUEST, "BAD_USER_INPUT", message)
 }
 
 #[derive(Deserialize)]
@@ -311,10 +315,7 @@ async fn graphql_post(
     // router stops reading a body at that size).
     let Ok(body) = body.map_err(|rejection| tracing::debug!(%rejection, "request body not read")) else {
         let message = "the request body is too large";
-        let body =
-            serde_json::json!({ "errors": [{ "message": message, "extensions": { "code": "BAD_USER_INPUT" } }] });
-        return (StatusCode::PAYLOAD_TOO_LARGE, [(header::CONTENT_TYPE, media.header())], body.to_string())
-            .into_response();
+        return error_response(media, StatusCode::PAYLOAD_TOO_LARGE, "BAD_USER_INPUT", message);
     };
     let json_body = headers
         .get(header::CONTENT_TYPE)
@@ -364,25 +365,15 @@ async fn execute(
         Ok(viewer) => viewer,
         Err(AppError::Unauthenticated) => {
             let message = "invalid or expired token, or its session has ended";
-            let body =
-                serde_json::json!({ "errors": [{ "message": message, "extensions": { "code": "UNAUTHENTICATED" } }] });
-            let mut response =
-                (StatusCode::UNAUTHORIZED, [(header::CONTENT_TYPE, media.header())], body.to_string()).into_response();
+            let mut response = error_response(media, StatusCode::UNAUTHORIZED, "UNAUTHENTICATED", message);
             response.headers_mut().insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
             return response;
         }
-        Err(err) => {
-            let body =
-                serde_json::json!({ "errors": [{ "message": err.message(), "extensions": { "code": err.code() } }] });
-            return (StatusCode::SERVICE_UNAVAILABLE, [(header::CONTENT_TYPE, media.header())], body.to_string())
-                .into_response();
-        }
+        Err(err) => return error_response(media, StatusCode::SERVICE_UNAVAILABLE, err.code(), &err.message()),
     };
     if let Err(refused) = app.documents.prepare(&mut request) {
-        let body =
-            serde_json::json!({ "errors": [{ "message": refused.message, "extensions": { "code": refused.code } }] });
         let status = if media == MediaType::GraphqlResponseJson { StatusCode::BAD_REQUEST } else { StatusCode::OK };
-        return (status, [(header::CONTENT_TYPE, media.header())], body.to_string()).into_response();
+        return error_response(media, status, refused.code, &refused.message);
     }
     let mutation = is_mutation(&mut request);
     if method == Method::Get && mutation {
