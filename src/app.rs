@@ -30,7 +30,7 @@ use crate::events::Bus;
 use crate::graphql::documents::Documents;
 use crate::graphql::documents::is_mutation;
 use crate::graphql::gate::{Gate, assign_codes, run_to_completion};
-use crate::graphql::loaders::Loaders;
+use crate::table::loaders::Loaders;
 use crate::graphql::{AppSchema, build_schema, build_validated_schema};
 use crate::ws::presence::Presence;
 use crate::ws::{self, Sockets};

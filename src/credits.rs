@@ -15,6 +15,8 @@ use sea_orm::{
 use serde_json::Value as Json;
 use uuid::Uuid;
 
+use entity::enums::{ActionType, BillingStatus, Platform, Tier, TransactionType};
+
 use crate::error::{AppError, AppResult};
 
 /// What recording one usage did: the usage, and one ledger row per bucket it moved (one row
@@ -33,36 +35,22 @@ pub enum Credit {
 }
 
 impl Credit {
-    fn reason(self) -> &'static str {
+    fn reason(self) -> TransactionType {
         match self {
-            Self::Grant => "grant",
-            Self::TopUp => "top_up",
-            Self::MonthlyReset => "monthly_reset",
+            Self::Grant => TransactionType::Grant,
+            Self::TopUp => TransactionType::TopUp,
+            Self::MonthlyReset => TransactionType::MonthlyReset,
         }
     }
 }
 
-/// Where credits sit.
-#[derive(Clone, Copy, PartialEq, Eq, Debug)]
-pub enum Bucket {
-    /// The period's allowance.
-    Allowance,
-    /// Purchased and granted credits.
-    Purchased,
-}
-
-impl Bucket {
-    pub fn name(self) -> &'static str {
-        match self {
-            Self::Allowance => "allowance",
-            Self::Purchased => "purchased",
-        }
-    }
-}
+/// Where credits sit: the period's allowance, or purchased and granted credits.
+pub use entity::enums::CreditBucket as Bucket;
 
 /// The subscription statuses whose new period brings the monthly allowance. `past_due` keeps it
 /// while the payment is retried; `unpaid` and `canceled` get none (purchased credits stay).
-pub const STATUSES_WITH_ALLOWANCE: &[&str] = &["active", "trialing", "past_due"];
+pub const STATUSES_WITH_ALLOWANCE: &[BillingStatus] =
+    &[BillingStatus::Active, BillingStatus::Trialing, BillingStatus::PastDue];
 
 /// What a credit did: the ledger row, and whether this call wrote it (`false`: a repeat of an
 /// earlier call with the same idempotency key, which moved nothing).
@@ -105,24 +93,24 @@ impl Locked {
 
     /// Moves `amount` into (or, negative, out of) `bucket`: the balances change and the ledger row
     /// that says so is returned, to be inserted by the caller.
-    fn shift(&mut self, bucket: Bucket, amount: Decimal, reason: &str) -> credit_transactions::ActiveModel {
+    fn shift(&mut self, bucket: Bucket, amount: Decimal, reason: TransactionType) -> credit_transactions::ActiveModel {
         *self.bucket(bucket) += amount;
         if amount > Decimal::ZERO {
             self.row.lifetime_earned += amount;
-        } else if matches!(reason, "usage" | "overage") {
+        } else if matches!(reason, TransactionType::Usage | TransactionType::Overage) {
             self.row.lifetime_spent -= amount;
         }
         credit_transactions::ActiveModel {
             id: Set(Uuid::new_v4()),
             user_id: Set(self.row.user_id),
             amount: Set(amount),
-            reason: Set(reason.to_owned()),
+            reason: Set(reason),
             usage_id: Set(None),
             balance_after: Set(self.total()),
             overage_credits: Set(None),
             overage_charge: Set(None),
             created_at: Set(Utc::now()),
-            bucket: Set(bucket.name().to_owned()),
+            bucket: Set(bucket),
             idempotency_key: Set(None),
         }
     }
@@ -143,7 +131,7 @@ impl Locked {
 }
 
 /// The current cost of an action.
-pub async fn cost_of(db: &impl ConnectionTrait, action: &str) -> AppResult<Decimal> {
+pub async fn cost_of(db: &impl ConnectionTrait, action: ActionType) -> AppResult<Decimal> {
     credit_costs::Entity::find()
         .filter(credit_costs::Column::ActionType.eq(action))
         .one(db)
@@ -156,8 +144,8 @@ pub async fn cost_of(db: &impl ConnectionTrait, action: &str) -> AppResult<Decim
 pub async fn record_usage(
     db: &DatabaseConnection,
     user: Uuid,
-    action: &str,
-    platform: Option<String>,
+    action: ActionType,
+    platform: Option<Platform>,
     date: NaiveDate,
     metadata: Option<Json>,
 ) -> AppResult<Recorded> {
@@ -167,7 +155,7 @@ pub async fn record_usage(
     let from_allowance = locked.row.allowance_balance.min(cost).max(Decimal::ZERO);
     let from_purchased = locked.row.purchased_balance.min(cost - from_allowance).max(Decimal::ZERO);
     let overage = cost - from_allowance - from_purchased;
-    if overage > Decimal::ZERO && (locked.row.tier == "free" || locked.row.overage_rate.is_none()) {
+    if overage > Decimal::ZERO && (locked.row.tier == Tier::Free || locked.row.overage_rate.is_none()) {
         txn.rollback().await?;
         return Err(AppError::InsufficientCredits);
     }
@@ -175,7 +163,7 @@ pub async fn record_usage(
         id: Set(Uuid::new_v4()),
         user_id: Set(user),
         usage_date: Set(date),
-        action_type: Set(action.to_owned()),
+        action_type: Set(action),
         platform: Set(platform),
         credits_consumed: Set(Some(cost)),
         metadata: Set(Some(metadata.unwrap_or_else(|| Json::Object(Default::default())))),
@@ -186,16 +174,16 @@ pub async fn record_usage(
     let mut rows = Vec::new();
     for (bucket, amount) in [(Bucket::Allowance, from_allowance), (Bucket::Purchased, from_purchased)] {
         if amount > Decimal::ZERO {
-            rows.push(locked.shift(bucket, -amount, "usage"));
+            rows.push(locked.shift(bucket, -amount, TransactionType::Usage));
         }
     }
     if rows.is_empty() {
-        rows.push(locked.shift(Bucket::Allowance, Decimal::ZERO, "usage"));
+        rows.push(locked.shift(Bucket::Allowance, Decimal::ZERO, TransactionType::Usage));
     }
     if let Some(last) = rows.last_mut()
         && overage > Decimal::ZERO
     {
-        last.reason = Set("overage".into());
+        last.reason = Set(TransactionType::Overage);
         last.overage_credits = Set(Some(overage));
         last.overage_charge = Set(locked.row.overage_rate.map(|r| (r * overage).round_dp(4)));
     }
@@ -294,7 +282,7 @@ pub async fn reset_allowance(
         return Ok(Vec::new());
     }
     let mut locked = Locked::read(&txn, user).await?;
-    let allowance = match STATUSES_WITH_ALLOWANCE.contains(&locked.row.subscription_status.as_str()) {
+    let allowance = match STATUSES_WITH_ALLOWANCE.contains(&locked.row.subscription_status) {
         true => locked.row.monthly_credit_limit.unwrap_or_default().round_dp(2).max(Decimal::ZERO),
         false => Decimal::ZERO,
     };

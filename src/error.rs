@@ -88,3 +88,9 @@ impl From<AppError> for async_graphql::Error {
 }
 
 pub type AppResult<T> = Result<T, AppError>;
+
+impl From<entity::table::Invalid> for AppError {
+    fn from(invalid: entity::table::Invalid) -> Self {
+        Self::BadInput { field: invalid.field, message: invalid.message }
+    }
+}

@@ -8,6 +8,7 @@ pub mod crypto;
 pub mod db;
 pub mod error;
 pub mod events;
+pub mod table;
 pub mod graphql;
 pub mod jobs;
 pub mod usage;

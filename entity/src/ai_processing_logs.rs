@@ -2,24 +2,30 @@
 use sea_orm::entity::prelude::*;
 use serde::{Deserialize, Serialize};
 
-#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, Serialize, Deserialize)]
+use crate::enums::{ProcessingStatus, ProcessingType};
+
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, Serialize, Deserialize, async_graphql::SimpleObject, macros::Table)]
 #[sea_orm(table_name = "ai_processing_logs")]
+#[graphql(name = "AiProcessingLogColumns")]
+#[table(name = "AiProcessingLog", label = "AI processing log")]
 pub struct Model {
     #[sea_orm(primary_key, auto_increment = false)]
     pub id: Uuid,
     /// Optional; a user's logs are still deleted with the user.
+    #[table(owner)]
     pub user_id: Option<Uuid>,
-    /// One of: `content_generation`, `trend_analysis`, `voice_training`, `performance_prediction`.
-    pub processing_type: String,
+    pub processing_type: ProcessingType,
     #[sea_orm(column_type = "JsonBinary")]
     pub input_data: Json,
     #[sea_orm(column_type = "JsonBinary")]
     pub output_data: Option<Json>,
     pub model_version: Option<String>,
+    #[table(min = 0)]
     pub processing_time_ms: Option<i32>,
+    #[table(min = 0)]
     pub tokens_consumed: Option<i32>,
-    /// One of: `pending`, `completed`, `failed`, `timeout`. Defaults to `pending`.
-    pub status: Option<String>,
+    /// Defaults to `pending`.
+    pub status: Option<ProcessingStatus>,
     pub error_message: Option<String>,
     /// Full webhook response for debugging.
     #[sea_orm(column_type = "JsonBinary")]

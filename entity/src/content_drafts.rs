@@ -2,38 +2,50 @@
 use sea_orm::entity::prelude::*;
 use serde::{Deserialize, Serialize};
 
-#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, Serialize, Deserialize)]
+use crate::enums::{ContentType, DraftStatus, Platform};
+
+/// AI-generated drafts in the creator's voice (seed 4.1).
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, Serialize, Deserialize, async_graphql::SimpleObject, macros::Table)]
 #[sea_orm(table_name = "content_drafts")]
+#[graphql(name = "ContentDraftColumns")]
+#[table(name = "ContentDraft", label = "content draft")]
 pub struct Model {
     #[sea_orm(primary_key, auto_increment = false)]
     pub id: Uuid,
+    #[table(owner)]
     pub user_id: Uuid,
-    /// One of: `twitter`, `linkedin`, `instagram`.
-    pub platform: String,
-    /// One of: `single_tweet`, `thread`, `quote_tweet`, `linkedin_short`, `linkedin_long`, `linkedin_carousel`, `instagram_reel`, `instagram_carousel`.
-    pub content_type: String,
+    pub platform: Platform,
+    pub content_type: ContentType,
+    #[table(not_blank)]
     pub content: String,
     pub hook: Option<String>,
     /// JSON array. Defaults to `[]`.
     #[sea_orm(column_type = "JsonBinary")]
+    #[table(json_array)]
     pub hashtags: Option<Json>,
     /// JSON array. Defaults to `[]`.
     #[sea_orm(column_type = "JsonBinary")]
+    #[table(json_array)]
     pub mentions: Option<Json>,
     /// JSON array. Defaults to `[]`.
     #[sea_orm(column_type = "JsonBinary")]
+    #[table(json_array)]
     pub media_urls: Option<Json>,
     /// The trend this draft came from (`trend_insights.id`).
+    #[table(references = "trend_insights")]
     pub trend_source_id: Option<Uuid>,
     /// 0.0 to 1.0 confidence in voice matching. Defaults to 0.0.
     #[sea_orm(column_type = "Decimal(Some((3, 2)))")]
+    #[table(range(0, 1))]
     pub voice_confidence_score: Option<Decimal>,
     /// Predicted likes, shares, comments. Defaults to `{}`.
     #[sea_orm(column_type = "JsonBinary")]
+    #[table(json_object)]
     pub engagement_prediction: Option<Json>,
-    /// One of: `pending`, `approved`, `rejected`, `published`, `archived`. Defaults to `pending`.
-    pub status: Option<String>,
-    /// One of: -1 (thumbs down), 0 (neutral), 1 (thumbs up).
+    /// Defaults to `pending`.
+    pub status: Option<DraftStatus>,
+    /// -1 (thumbs down), 0 (neutral) or 1 (thumbs up).
+    #[table(range(-1, 1))]
     pub feedback_score: Option<i32>,
     /// User modifications to the original draft.
     pub user_edits: Option<String>,
@@ -41,6 +53,7 @@ pub struct Model {
     pub published_url: Option<String>,
     /// Actual engagement metrics after publishing. Defaults to `{}`.
     #[sea_orm(column_type = "JsonBinary")]
+    #[table(json_object)]
     pub actual_performance: Option<Json>,
     pub created_at: Option<DateTimeUtc>,
     pub updated_at: Option<DateTimeUtc>,

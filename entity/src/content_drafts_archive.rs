@@ -4,14 +4,19 @@
 use sea_orm::entity::prelude::*;
 use serde::{Deserialize, Serialize};
 
-#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, Serialize, Deserialize)]
+use crate::enums::{ContentType, DraftStatus, Platform};
+
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, Serialize, Deserialize, async_graphql::SimpleObject, macros::Table)]
 #[sea_orm(table_name = "content_drafts_archive")]
+#[graphql(name = "ArchivedContentDraftColumns")]
+#[table(name = "ArchivedContentDraft", label = "archived content draft", read_only)]
 pub struct Model {
     #[sea_orm(primary_key, auto_increment = false)]
     pub id: Uuid,
+    #[table(owner)]
     pub user_id: Uuid,
-    pub platform: String,
-    pub content_type: String,
+    pub platform: Platform,
+    pub content_type: ContentType,
     pub content: String,
     pub hook: Option<String>,
     #[sea_orm(column_type = "JsonBinary")]
@@ -25,7 +30,7 @@ pub struct Model {
     pub voice_confidence_score: Option<Decimal>,
     #[sea_orm(column_type = "JsonBinary")]
     pub engagement_prediction: Option<Json>,
-    pub status: Option<String>,
+    pub status: Option<DraftStatus>,
     pub feedback_score: Option<i32>,
     pub user_edits: Option<String>,
     pub published_at: Option<DateTimeUtc>,

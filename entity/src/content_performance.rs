@@ -2,37 +2,51 @@
 use sea_orm::entity::prelude::*;
 use serde::{Deserialize, Serialize};
 
-#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, Serialize, Deserialize, async_graphql::SimpleObject, macros::Table)]
 #[sea_orm(table_name = "content_performance")]
+#[graphql(name = "ContentPerformanceColumns")]
+#[table(name = "ContentPerformance", label = "content performance")]
 pub struct Model {
     #[sea_orm(primary_key, auto_increment = false)]
     pub id: Uuid,
+    #[table(owner)]
     pub user_id: Uuid,
+    #[table(references = "content_drafts")]
     pub content_draft_id: Uuid,
     /// Platform-specific post ID.
     pub platform_post_id: Option<String>,
     /// Defaults to 0.
+    #[table(min = 0)]
     pub impressions: Option<i64>,
     /// Defaults to 0.
+    #[table(min = 0)]
     pub likes: Option<i32>,
     /// Defaults to 0.
+    #[table(min = 0)]
     pub shares: Option<i32>,
     /// Defaults to 0.
+    #[table(min = 0)]
     pub comments: Option<i32>,
     /// Defaults to 0.
+    #[table(min = 0)]
     pub clicks: Option<i32>,
     /// Defaults to 0.
+    #[table(min = 0)]
     pub saves: Option<i32>,
     #[sea_orm(column_type = "Decimal(Some((5, 4)))")]
+    #[table(range(0, 1))]
     pub engagement_rate: Option<Decimal>,
+    #[table(min = 0)]
     pub reach: Option<i64>,
     /// For video content.
+    #[table(min = 0)]
     pub video_views: Option<i64>,
     /// Normalized performance score.
     #[sea_orm(column_type = "Decimal(Some((5, 2)))")]
     pub performance_score: Option<Decimal>,
     /// How accurate the prediction was.
     #[sea_orm(column_type = "Decimal(Some((3, 2)))")]
+    #[table(range(0, 1))]
     pub vs_prediction_accuracy: Option<Decimal>,
     /// Defaults to now().
     pub last_updated_at: Option<DateTimeUtc>,

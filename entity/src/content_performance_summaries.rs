@@ -5,15 +5,19 @@
 use sea_orm::entity::prelude::*;
 use serde::{Deserialize, Serialize};
 
-#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, Serialize, Deserialize)]
+use crate::enums::{SummaryPeriod};
+
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, Serialize, Deserialize, async_graphql::SimpleObject, macros::Table)]
 #[sea_orm(table_name = "content_performance_summaries")]
+#[graphql(name = "ContentPerformanceSummaryColumns")]
+#[table(name = "ContentPerformanceSummary", label = "content performance summary", read_only)]
 pub struct Model {
     #[sea_orm(primary_key, auto_increment = false)]
     pub id: Uuid,
+    #[table(owner)]
     pub user_id: Uuid,
     pub content_draft_id: Uuid,
-    /// One of: `week`, `month`.
-    pub period: String,
+    pub period: SummaryPeriod,
     pub period_start: Date,
     pub rows_aggregated: i32,
     pub impressions: i64,
@@ -29,11 +33,15 @@ pub struct Model {
     /// The sum of the rows' non-null engagement rates, and how many there were: means over
     /// several summaries are exact.
     #[sea_orm(column_type = "Decimal(Some((14, 4)))")]
+    #[graphql(skip)]
     pub engagement_rate_sum: Decimal,
+    #[graphql(skip)]
     pub engagement_rate_count: i32,
     /// The sum of the rows' non-null performance scores, and how many there were.
     #[sea_orm(column_type = "Decimal(Some((14, 2)))")]
+    #[graphql(skip)]
     pub performance_score_sum: Decimal,
+    #[graphql(skip)]
     pub performance_score_count: i32,
     pub created_at: DateTimeUtc,
 }

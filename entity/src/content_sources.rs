@@ -2,27 +2,36 @@
 use sea_orm::entity::prelude::*;
 use serde::{Deserialize, Serialize};
 
-#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, Serialize, Deserialize)]
+use crate::enums::{SourceType};
+
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, Serialize, Deserialize, async_graphql::SimpleObject, macros::Table)]
 #[sea_orm(table_name = "content_sources")]
+#[graphql(name = "ContentSourceColumns")]
+#[table(name = "ContentSource", label = "content source")]
 pub struct Model {
     #[sea_orm(primary_key, auto_increment = false)]
     pub id: Uuid,
+    #[table(owner)]
     pub user_id: Uuid,
-    /// One of: `twitter_handle`, `twitter_hashtag`, `linkedin_profile`, `youtube_channel`, `newsletter_rss`, `instagram_account`.
-    pub source_type: String,
+    pub source_type: SourceType,
     /// Handle, hashtag, URL, etc.
+    #[table(not_blank)]
     pub source_identifier: String,
+    #[table(not_blank)]
     pub source_name: String,
     pub source_url: Option<String>,
     /// 1 to 10. Defaults to 5.
+    #[table(range(1, 10))]
     pub priority_level: Option<i32>,
     /// Defaults to `true`.
     pub is_active: Option<bool>,
     pub last_crawled_at: Option<DateTimeUtc>,
     /// How often the source is crawled, in seconds (the seed's `interval`); positive, defaults to 3600 (1 hour).
+    #[table(min = 1)]
     pub crawl_frequency: Option<i64>,
     /// Platform-specific data. Defaults to `{}`.
     #[sea_orm(column_type = "JsonBinary")]
+    #[table(json_object)]
     pub source_metadata: Option<Json>,
     pub created_at: Option<DateTimeUtc>,
     pub updated_at: Option<DateTimeUtc>,

@@ -2,13 +2,19 @@
 use sea_orm::entity::prelude::*;
 use serde::{Deserialize, Serialize};
 
-#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, Serialize, Deserialize)]
+use crate::enums::{Tier, TrainingStatus};
+
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, Serialize, Deserialize, async_graphql::SimpleObject, macros::Table)]
 #[sea_orm(table_name = "creator_profiles")]
+#[graphql(name = "CreatorProfileColumns")]
+#[table(name = "CreatorProfile", label = "creator profile")]
 pub struct Model {
     #[sea_orm(primary_key, auto_increment = false)]
     pub id: Uuid,
     #[sea_orm(unique)]
+    #[table(owner)]
     pub user_id: Uuid,
+    #[table(not_blank, check = "crate::table::check::email")]
     pub email: String,
     pub full_name: Option<String>,
     #[sea_orm(unique)]
@@ -17,14 +23,16 @@ pub struct Model {
     pub avatar_url: Option<String>,
     /// Defaults to `UTC`.
     pub timezone: Option<String>,
-    /// One of: `pending`, `training`, `completed`, `failed`. Defaults to `pending`.
-    pub voice_training_status: Option<String>,
-    /// One of: `free`, `creator`, `agency`, `enterprise`. Defaults to `free`.
-    pub subscription_tier: Option<String>,
+    /// Defaults to `pending`.
+    pub voice_training_status: Option<TrainingStatus>,
+    /// Defaults to `free`.
+    #[table(read_only)]
+    pub subscription_tier: Option<Tier>,
     /// Defaults to `false`.
     pub onboarding_completed: Option<bool>,
     /// Defaults to `{}`.
     #[sea_orm(column_type = "JsonBinary")]
+    #[table(json_object)]
     pub settings: Option<Json>,
     pub created_at: Option<DateTimeUtc>,
     pub updated_at: Option<DateTimeUtc>,

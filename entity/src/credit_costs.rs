@@ -2,14 +2,17 @@
 use sea_orm::entity::prelude::*;
 use serde::{Deserialize, Serialize};
 
-#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, Serialize, Deserialize)]
+use crate::enums::{ActionType};
+
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, Serialize, Deserialize, async_graphql::SimpleObject, macros::Table)]
 #[sea_orm(table_name = "credit_costs")]
+#[graphql(name = "CreditCostColumns")]
+#[table(name = "CreditCost", label = "credit cost", read_only)]
 pub struct Model {
     #[sea_orm(primary_key, auto_increment = false)]
     pub id: Uuid,
-    /// One of: `draft_generated`, `draft_accepted`, `draft_rejected`, `trend_analyzed`, `voice_training`.
     #[sea_orm(unique)]
-    pub action_type: String,
+    pub action_type: ActionType,
     /// Credits one action costs; at least 0.
     #[sea_orm(column_type = "Decimal(Some((8, 2)))")]
     pub cost: Decimal,

@@ -2,17 +2,21 @@
 use sea_orm::entity::prelude::*;
 use serde::{Deserialize, Serialize};
 
-#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, Serialize, Deserialize)]
+use crate::enums::{CreditBucket, TransactionType};
+
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, Serialize, Deserialize, async_graphql::SimpleObject, macros::Table)]
 #[sea_orm(table_name = "credit_transactions")]
+#[graphql(name = "CreditTransactionColumns")]
+#[table(name = "CreditTransaction", label = "credit transaction", read_only)]
 pub struct Model {
     #[sea_orm(primary_key, auto_increment = false)]
     pub id: Uuid,
+    #[table(owner)]
     pub user_id: Uuid,
     /// Signed change of the balance: debits are negative.
     #[sea_orm(column_type = "Decimal(Some((10, 2)))")]
     pub amount: Decimal,
-    /// One of: `usage`, `overage`, `grant`, `top_up`, `monthly_reset`.
-    pub reason: String,
+    pub reason: TransactionType,
     /// The usage record this transaction pays for.
     pub usage_id: Option<Uuid>,
     /// The balance after this transaction; never below zero.
@@ -25,8 +29,8 @@ pub struct Model {
     #[sea_orm(column_type = "Decimal(Some((12, 4)))")]
     pub overage_charge: Option<Decimal>,
     pub created_at: DateTimeUtc,
-    /// One of: `allowance`, `purchased`: the bucket this row moved.
-    pub bucket: String,
+    /// the bucket this row moved.
+    pub bucket: CreditBucket,
     /// A grant's or purchase's key: the same key again moves nothing.
     pub idempotency_key: Option<String>,
 }

@@ -1,5 +1,7 @@
 //! SeaORM entities: one module per table of the CreatorPulse schema.
+pub mod enums;
 pub mod prelude;
+pub mod table;
 
 pub mod agency_clients;
 pub mod ai_processing_logs;

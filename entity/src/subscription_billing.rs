@@ -2,23 +2,28 @@
 use sea_orm::entity::prelude::*;
 use serde::{Deserialize, Serialize};
 
-#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, Serialize, Deserialize)]
+use crate::enums::{BillingStatus, Tier};
+
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, Serialize, Deserialize, async_graphql::SimpleObject, macros::Table)]
 #[sea_orm(table_name = "subscription_billing")]
+#[graphql(name = "SubscriptionBillingColumns")]
+#[table(name = "SubscriptionBilling", label = "subscription")]
 pub struct Model {
     #[sea_orm(primary_key, auto_increment = false)]
     pub id: Uuid,
     #[sea_orm(unique)]
+    #[table(owner)]
     pub user_id: Uuid,
     #[sea_orm(unique)]
     pub stripe_customer_id: Option<String>,
     #[sea_orm(unique)]
     pub stripe_subscription_id: Option<String>,
-    /// One of: `active`, `past_due`, `canceled`, `unpaid`, `trialing`.
-    pub subscription_status: String,
+    pub subscription_status: BillingStatus,
     pub current_period_start: Option<DateTimeUtc>,
     pub current_period_end: Option<DateTimeUtc>,
     /// Defaults to 0.0.
     #[sea_orm(column_type = "Decimal(Some((10, 2)))")]
+    #[table(read_only)]
     pub credit_balance: Option<Decimal>,
     #[sea_orm(column_type = "Decimal(Some((10, 2)))")]
     pub monthly_credit_limit: Option<Decimal>,
@@ -27,20 +32,26 @@ pub struct Model {
     pub overage_rate: Option<Decimal>,
     /// Defaults to `{}`.
     #[sea_orm(column_type = "JsonBinary")]
+    #[table(json_object)]
     pub billing_metadata: Option<Json>,
-    /// One of: `free`, `creator`, `agency`, `enterprise`. Billing state: the profile shows it.
-    pub tier: String,
+    /// Billing state: the profile shows it.
+    #[table(default)]
+    pub tier: Tier,
     /// What is left of the period's allowance; reset each period, spent first.
     #[sea_orm(column_type = "Decimal(Some((10, 2)))")]
+    #[table(read_only)]
     pub allowance_balance: Decimal,
     /// Purchased and granted credits: kept until spent.
     #[sea_orm(column_type = "Decimal(Some((10, 2)))")]
+    #[table(read_only)]
     pub purchased_balance: Decimal,
     /// Every credit ever added (allowances, grants, purchases).
     #[sea_orm(column_type = "Decimal(Some((12, 2)))")]
+    #[table(read_only)]
     pub lifetime_earned: Decimal,
     /// Every credit ever spent on usage.
     #[sea_orm(column_type = "Decimal(Some((12, 2)))")]
+    #[table(read_only)]
     pub lifetime_spent: Decimal,
     pub created_at: Option<DateTimeUtc>,
     pub updated_at: Option<DateTimeUtc>,

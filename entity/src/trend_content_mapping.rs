@@ -2,16 +2,22 @@
 use sea_orm::entity::prelude::*;
 use serde::{Deserialize, Serialize};
 
-#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, Serialize, Deserialize, async_graphql::SimpleObject, macros::Table)]
 #[sea_orm(table_name = "trend_content_mapping")]
+#[graphql(name = "TrendContentMappingColumns")]
+#[table(name = "TrendContentMapping", label = "trend content mapping")]
 pub struct Model {
     #[sea_orm(primary_key, auto_increment = false)]
     pub id: Uuid,
+    #[table(owner)]
     pub user_id: Uuid,
+    #[table(references = "trend_insights")]
     pub trend_id: Uuid,
+    #[table(references = "content_drafts")]
     pub content_draft_id: Uuid,
     /// How well content matches trend.
     #[sea_orm(column_type = "Decimal(Some((3, 2)))")]
+    #[table(range(0, 1))]
     pub relevance_score: Option<Decimal>,
     pub created_at: Option<DateTimeUtc>,
 }

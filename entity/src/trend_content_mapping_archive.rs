@@ -3,11 +3,14 @@
 use sea_orm::entity::prelude::*;
 use serde::{Deserialize, Serialize};
 
-#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, Serialize, Deserialize, async_graphql::SimpleObject, macros::Table)]
 #[sea_orm(table_name = "trend_content_mapping_archive")]
+#[graphql(name = "ArchivedTrendContentMappingColumns")]
+#[table(name = "ArchivedTrendContentMapping", label = "archived trend content mapping", read_only)]
 pub struct Model {
     #[sea_orm(primary_key, auto_increment = false)]
     pub id: Uuid,
+    #[table(owner)]
     pub user_id: Uuid,
     pub trend_id: Uuid,
     /// The archived draft (`content_drafts_archive.id`).

@@ -2,39 +2,52 @@
 use sea_orm::entity::prelude::*;
 use serde::{Deserialize, Serialize};
 
-#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, Serialize, Deserialize)]
+use crate::enums::{TrendStatus};
+
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, Serialize, Deserialize, async_graphql::SimpleObject, macros::Table)]
 #[sea_orm(table_name = "trend_insights")]
+#[graphql(name = "TrendInsightColumns")]
+#[table(name = "TrendInsight", label = "trend insight")]
 pub struct Model {
     #[sea_orm(primary_key, auto_increment = false)]
     pub id: Uuid,
+    #[table(owner)]
     pub user_id: Uuid,
+    #[table(not_blank)]
     pub trend_topic: String,
+    #[table(not_blank)]
     pub trend_description: String,
     /// 0.0 to 1.0 confidence in trend detection.
     #[sea_orm(column_type = "Decimal(Some((3, 2)))")]
+    #[table(range(0, 1))]
     pub confidence_score: Decimal,
     /// Trend velocity and growth rate.
     #[sea_orm(column_type = "Decimal(Some((5, 2)))")]
     pub momentum_score: Option<Decimal>,
     /// Number of sources mentioning this trend.
+    #[table(min = 0)]
     pub source_count: i32,
     /// Predicted peak engagement time.
     pub peak_prediction: Option<DateTimeUtc>,
     /// JSON array. Defaults to `[]`.
     #[sea_orm(column_type = "JsonBinary")]
+    #[table(json_array)]
     pub relevant_keywords: Option<Json>,
     /// Supporting sources and mentions. Defaults to `[]`.
     #[sea_orm(column_type = "JsonBinary")]
+    #[table(json_array)]
     pub source_evidence: Option<Json>,
     /// Suggested content angles. Defaults to `[]`.
     #[sea_orm(column_type = "JsonBinary")]
+    #[table(json_array)]
     pub content_opportunities: Option<Json>,
     pub trend_category: Option<String>,
     /// Geographic trend distribution. Defaults to `{}`.
     #[sea_orm(column_type = "JsonBinary")]
+    #[table(json_object)]
     pub geographic_data: Option<Json>,
-    /// One of: `active`, `declining`, `expired`. Defaults to `active`.
-    pub status: Option<String>,
+    /// Defaults to `active`.
+    pub status: Option<TrendStatus>,
     pub expires_at: Option<DateTimeUtc>,
     pub created_at: Option<DateTimeUtc>,
     pub updated_at: Option<DateTimeUtc>,

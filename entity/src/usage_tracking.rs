@@ -2,22 +2,26 @@
 use sea_orm::entity::prelude::*;
 use serde::{Deserialize, Serialize};
 
-#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, Serialize, Deserialize)]
+use crate::enums::{ActionType, Platform};
+
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, Serialize, Deserialize, async_graphql::SimpleObject, macros::Table)]
 #[sea_orm(table_name = "usage_tracking")]
+#[graphql(name = "UsageTrackingColumns")]
+#[table(name = "UsageTracking", label = "usage record")]
 pub struct Model {
     #[sea_orm(primary_key, auto_increment = false)]
     pub id: Uuid,
+    #[table(owner)]
     pub user_id: Uuid,
     pub usage_date: Date,
-    /// One of: `draft_generated`, `draft_accepted`, `draft_rejected`, `trend_analyzed`, `voice_training`.
-    pub action_type: String,
-    /// One of: `twitter`, `linkedin`, `instagram`.
-    pub platform: Option<String>,
+    pub action_type: ActionType,
+    pub platform: Option<Platform>,
     /// Defaults to 1.0.
     #[sea_orm(column_type = "Decimal(Some((8, 2)))")]
     pub credits_consumed: Option<Decimal>,
     /// Additional usage context. Defaults to `{}`.
     #[sea_orm(column_type = "JsonBinary")]
+    #[table(json_object)]
     pub metadata: Option<Json>,
     pub created_at: Option<DateTimeUtc>,
 }

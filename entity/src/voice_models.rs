@@ -2,19 +2,25 @@
 use sea_orm::entity::prelude::*;
 use serde::{Deserialize, Serialize};
 
-#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, Serialize, Deserialize, async_graphql::SimpleObject, macros::Table)]
 #[sea_orm(table_name = "voice_models")]
+#[graphql(name = "VoiceModelColumns")]
+#[table(name = "VoiceModel", label = "voice model")]
 pub struct Model {
     #[sea_orm(primary_key, auto_increment = false)]
     pub id: Uuid,
+    #[table(owner)]
     pub user_id: Uuid,
+    #[table(not_blank)]
     pub model_version: String,
     /// Model hyperparameters and settings.
     #[sea_orm(column_type = "JsonBinary")]
     pub model_config: Json,
+    #[table(min = 0)]
     pub training_data_count: i32,
     /// Model validation accuracy.
     #[sea_orm(column_type = "Decimal(Some((5, 4)))")]
+    #[table(range(0, 1))]
     pub validation_score: Option<Decimal>,
     /// Defaults to `false`. Activating a model deactivates the user's other models (trigger).
     pub is_active: Option<bool>,

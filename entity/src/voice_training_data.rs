@@ -2,24 +2,32 @@
 use sea_orm::entity::prelude::*;
 use serde::{Deserialize, Serialize};
 
-#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, Serialize, Deserialize)]
+use crate::enums::{Platform};
+
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, Serialize, Deserialize, async_graphql::SimpleObject, macros::Table)]
 #[sea_orm(table_name = "voice_training_data")]
+#[graphql(name = "VoiceTrainingSampleColumns")]
+#[table(name = "VoiceTrainingSample", label = "voice training sample")]
 pub struct Model {
     #[sea_orm(primary_key, auto_increment = false)]
     pub id: Uuid,
+    #[table(owner)]
     pub user_id: Uuid,
+    #[table(not_blank)]
     pub sample_content: String,
-    /// One of: `twitter`, `linkedin`, `instagram`.
-    pub platform: String,
+    pub platform: Platform,
     /// Original performance metrics. Defaults to `{}`.
     #[sea_orm(column_type = "JsonBinary")]
+    #[table(json_object)]
     pub engagement_metrics: Option<Json>,
     /// Extracted linguistic features. Defaults to `{}`.
     #[sea_orm(column_type = "JsonBinary")]
+    #[table(json_object)]
     pub content_features: Option<Json>,
     /// Defaults to `true`.
     pub is_training_sample: Option<bool>,
     /// Quality ranking of the sample.
+    #[table(min = 0)]
     pub sample_rank: Option<i32>,
     pub created_at: Option<DateTimeUtc>,
 }

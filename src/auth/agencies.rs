@@ -54,7 +54,7 @@ impl Agencies {
             return;
         }
         let Some(relationship) = change.row_of::<agency_clients::Entity>() else { return };
-        if relationship.status == "accepted" && relationship.is_active == Some(true) {
+        if relationship.status == entity::enums::InvitationStatus::Accepted && relationship.is_active == Some(true) {
             let mut inner = self.inner.write().unwrap_or_else(|e| e.into_inner());
             inner.known.insert(relationship.agency_user_id);
             inner.entered_during_reload.insert(relationship.agency_user_id);

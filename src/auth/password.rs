@@ -11,16 +11,8 @@ const DUMMY_HASH: &str =
 /// Lower-cases and checks an email address.
 pub fn normalize_email(email: &str) -> AppResult<String> {
     let email = email.trim().to_lowercase();
-    let valid = email.len() <= 254
-        && email.split_once('@').is_some_and(|(local, domain)| {
-            !local.is_empty()
-                && !domain.contains('@')
-                && domain.contains('.')
-                && !domain.starts_with('.')
-                && !domain.ends_with('.')
-                && !email.chars().any(char::is_whitespace)
-        });
-    if valid { Ok(email) } else { Err(AppError::bad_input("email", "is not a valid email address")) }
+    entity::table::check::email("email", &email)?;
+    Ok(email)
 }
 
 /// Refuses weak passwords, saying why.

@@ -1,7 +1,8 @@
 //! The one place that decides who may touch which row (the access matrix of `POLICY.md`).
 //!
 //! Resolvers never call `Entity::find()`: they ask [`scope`] for a select already narrowed to the
-//! rows the viewer may see for an operation. A table not implementing [`Guarded`] cannot be read.
+//! rows the viewer may see for an operation. The matrix is data ([`MATRIX`]): a table missing
+//! from it is granted to the service role alone.
 use std::collections::{HashMap, HashSet};
 
 use sea_orm::sea_query::{Alias, Expr, ExprTrait, IntoCondition, Query, SelectStatement, UnionType, ValueType};
@@ -11,6 +12,8 @@ use sea_orm::{
 };
 use serde_json::Value as Json;
 use uuid::Uuid;
+
+use entity::table::Table;
 
 use super::Viewer;
 use crate::error::{AppError, AppResult};
@@ -43,36 +46,53 @@ pub enum Op {
     Delete,
 }
 
-/// A table under the access matrix.
-pub trait Guarded: EntityTrait {
-    /// The table's entry in the matrix.
-    const ACCESS: Access;
-    /// The singular name used in messages, e.g. `content draft`.
-    const NAME: &'static str;
-    /// The primary key column.
-    fn id_column() -> Self::Column;
-    /// The column naming the owning user (`user_id`; `agency_user_id` for agencies); `None` for
-    /// tables no user owns.
-    fn owner_column() -> Option<Self::Column>;
-    /// The column naming a second user who may read (the agency's client).
-    fn client_column() -> Option<Self::Column> {
-        None
-    }
-    /// The primary key of a row.
-    fn id_of(model: &Self::Model) -> Uuid;
+const fn row(create: Grant, read: Grant, update: Grant, delete: Grant) -> Access {
+    Access { create, read, update, delete }
 }
 
-fn grant<E: Guarded>(op: Op) -> Grant {
+use Grant::{Owner, OwnerOrClient, Service};
+
+/// The access matrix (POLICY.md): for each table, who may create, read, update and delete its
+/// rows. The service role is granted everything everywhere; a table not listed is the service
+/// role's alone.
+pub const MATRIX: &[(&str, Access)] = &[
+    ("creator_profiles", row(Owner, Owner, Owner, Service)),
+    ("platform_connections", row(Owner, Owner, Owner, Owner)),
+    ("content_drafts", row(Owner, Owner, Owner, Owner)),
+    ("voice_training_data", row(Owner, Owner, Owner, Owner)),
+    ("voice_models", row(Service, Owner, Service, Service)),
+    ("content_sources", row(Owner, Owner, Owner, Owner)),
+    ("trend_insights", row(Service, Owner, Service, Service)),
+    ("trend_content_mapping", row(Service, Owner, Service, Service)),
+    ("delivery_preferences", row(Owner, Owner, Owner, Service)),
+    ("daily_deliveries", row(Service, Owner, Service, Service)),
+    ("creator_analytics", row(Service, Owner, Service, Service)),
+    ("content_performance", row(Service, Owner, Service, Service)),
+    ("usage_tracking", row(Service, Owner, Service, Service)),
+    ("subscription_billing", row(Service, Owner, Service, Service)),
+    ("agency_clients", row(Owner, OwnerOrClient, Owner, Owner)),
+    ("ai_processing_logs", row(Service, Service, Service, Service)),
+    ("system_health_metrics", row(Service, Service, Service, Service)),
+    // The ledger is written by the server alone (no mutation writes it directly).
+    ("credit_transactions", row(Service, Owner, Service, Service)),
+    // Retention keeps these readable by their owner; only the jobs write them.
+    ("content_drafts_archive", row(Service, Owner, Service, Service)),
+    ("content_performance_summaries", row(Service, Owner, Service, Service)),
+    ("trend_content_mapping_archive", row(Service, Owner, Service, Service)),
+    ("credit_costs", row(Service, Service, Service, Service)),
+];
+
+/// What the matrix grants on `E` for `op`.
+fn grant<E: Table>(op: Op) -> Grant {
+    let table = E::default().table_name();
+    let access = MATRIX.iter().find(|(t, _)| *t == table).map_or(row(Service, Service, Service, Service), |(_, a)| *a);
     match op {
-        Op::Create => E::ACCESS.create,
-        Op::Read => E::ACCESS.read,
-        Op::Update => E::ACCESS.update,
-        Op::Delete => E::ACCESS.delete,
+        Op::Create => access.create,
+        Op::Read => access.read,
+        Op::Update => access.update,
+        Op::Delete => access.delete,
     }
 }
-
-/// The rights an agency may ask for over a client (`agency_clients.permissions`).
-pub const AGENCY_PERMISSIONS: &[&str] = &["read_drafts", "write_drafts", "read_analytics"];
 
 /// The permission that lets an agency do `op` on a client's rows of `table`.
 fn delegated_permission(table: &str, op: Op) -> Option<&'static str> {
@@ -122,7 +142,7 @@ fn delegating_clients(agency: Uuid, permission: &'static str, backend: DbBackend
 }
 
 /// Refuses callers the matrix grants `op` on `E` to nobody of their kind.
-pub fn allowed<E: Guarded>(viewer: &Viewer, op: Op) -> AppResult<()> {
+pub fn allowed<E: Table>(viewer: &Viewer, op: Op) -> AppResult<()> {
     match (viewer, grant::<E>(op)) {
         (Viewer::Service, _) => Ok(()),
         (Viewer::Anonymous, _) => Err(AppError::Unauthenticated),
@@ -137,7 +157,7 @@ pub fn allowed<E: Guarded>(viewer: &Viewer, op: Op) -> AppResult<()> {
 /// whose consent covers the matching right.
 ///
 /// Refusals happen before any row is looked at, so they never depend on which rows exist.
-pub fn condition<E: Guarded>(viewer: &Viewer, op: Op, backend: DbBackend) -> AppResult<Option<Condition>> {
+pub fn condition<E: Table>(viewer: &Viewer, op: Op, backend: DbBackend) -> AppResult<Option<Condition>> {
     allowed::<E>(viewer, op)?;
     match viewer {
         Viewer::Service => Ok(None),
@@ -173,14 +193,14 @@ pub fn condition<E: Guarded>(viewer: &Viewer, op: Op, backend: DbBackend) -> App
 /// The viewer's own rows of `E` and no one else's: what `me` lists. Unlike [`scope`], it leaves
 /// out the rows an agency reaches by delegation (those are a client's, reached through the
 /// relationship) and has no meaning for the service role.
-pub fn own<E: Guarded>(viewer: &Viewer) -> AppResult<Select<E>> {
+pub fn own<E: Table>(viewer: &Viewer) -> AppResult<Select<E>> {
     allowed::<E>(viewer, Op::Read)?;
     let owner = E::owner_column().ok_or(AppError::Forbidden)?;
     Ok(E::find().filter(owner.eq(viewer.user_id()?)))
 }
 
 /// A select of the rows of `E` the viewer may see for `op`.
-pub fn scope<E: Guarded>(viewer: &Viewer, op: Op, backend: DbBackend) -> AppResult<Select<E>> {
+pub fn scope<E: Table>(viewer: &Viewer, op: Op, backend: DbBackend) -> AppResult<Select<E>> {
     let select = E::find();
     Ok(match condition::<E>(viewer, op, backend)? {
         Some(cond) => select.filter(cond),
@@ -189,13 +209,13 @@ pub fn scope<E: Guarded>(viewer: &Viewer, op: Op, backend: DbBackend) -> AppResu
 }
 
 /// A select of the one row `id`, if the viewer may see it for `op`.
-pub fn scope_one<E: Guarded>(viewer: &Viewer, op: Op, id: Uuid, backend: DbBackend) -> AppResult<Select<E>> {
+pub fn scope_one<E: Table>(viewer: &Viewer, op: Op, id: Uuid, backend: DbBackend) -> AppResult<Select<E>> {
     Ok(scope::<E>(viewer, op, backend)?.filter(E::id_column().eq(id)))
 }
 
 /// The user a new row belongs to. Users create only their own rows and never name another;
 /// the service role names the user it acts for (`None` only where a row may have no user).
-pub fn owner_for_create<E: Guarded>(viewer: &Viewer, requested: Option<Uuid>, field: &str) -> AppResult<Option<Uuid>> {
+pub fn owner_for_create<E: Table>(viewer: &Viewer, requested: Option<Uuid>, field: &str) -> AppResult<Option<Uuid>> {
     allowed::<E>(viewer, Op::Create)?;
     match (viewer, requested) {
         (Viewer::Service, requested) => Ok(requested),
@@ -213,86 +233,9 @@ pub fn required_owner(owner: Option<Uuid>, field: &str) -> AppResult<Uuid> {
 
 /// A referenced row: it must exist, be readable by the viewer, and belong to `owner` (the
 /// referencing row's user); otherwise it is `NOT_FOUND`, as if it did not exist.
-pub fn reference<E: Guarded>(viewer: &Viewer, id: Uuid, owner: Uuid, backend: DbBackend) -> AppResult<Select<E>> {
-    let column = E::owner_column().ok_or(AppError::NotFound(E::NAME))?;
+pub fn reference<E: Table>(viewer: &Viewer, id: Uuid, owner: Uuid, backend: DbBackend) -> AppResult<Select<E>> {
+    let column = E::owner_column().ok_or(AppError::NotFound(E::LABEL))?;
     Ok(scope_one::<E>(viewer, Op::Read, id, backend)?.filter(column.eq(owner)))
-}
-
-/// Declares a table's row of the access matrix.
-macro_rules! matrix {
-    ($($table:ident, $name:literal, owner: $owner:expr, client: $client:expr,
-       create: $c:ident, read: $r:ident, update: $u:ident, delete: $d:ident;)*) => {$(
-        impl Guarded for entity::$table::Entity {
-            const ACCESS: Access = Access { create: Grant::$c, read: Grant::$r, update: Grant::$u, delete: Grant::$d };
-            const NAME: &'static str = $name;
-            fn id_column() -> Self::Column {
-                entity::$table::Column::Id
-            }
-            #[allow(unused_imports)]
-            fn owner_column() -> Option<Self::Column> {
-                use entity::$table::Column::*;
-                $owner
-            }
-            #[allow(unused_imports)]
-            fn client_column() -> Option<Self::Column> {
-                use entity::$table::Column::*;
-                $client
-            }
-            fn id_of(model: &Self::Model) -> Uuid {
-                model.id
-            }
-        }
-    )*};
-}
-
-// The access matrix (POLICY.md). The service role is granted everything everywhere.
-matrix! {
-    creator_profiles, "creator profile", owner: Some(UserId), client: None,
-        create: Owner, read: Owner, update: Owner, delete: Service;
-    platform_connections, "platform connection", owner: Some(UserId), client: None,
-        create: Owner, read: Owner, update: Owner, delete: Owner;
-    content_drafts, "content draft", owner: Some(UserId), client: None,
-        create: Owner, read: Owner, update: Owner, delete: Owner;
-    voice_training_data, "voice training sample", owner: Some(UserId), client: None,
-        create: Owner, read: Owner, update: Owner, delete: Owner;
-    voice_models, "voice model", owner: Some(UserId), client: None,
-        create: Service, read: Owner, update: Service, delete: Service;
-    content_sources, "content source", owner: Some(UserId), client: None,
-        create: Owner, read: Owner, update: Owner, delete: Owner;
-    trend_insights, "trend insight", owner: Some(UserId), client: None,
-        create: Service, read: Owner, update: Service, delete: Service;
-    trend_content_mapping, "trend content mapping", owner: Some(UserId), client: None,
-        create: Service, read: Owner, update: Service, delete: Service;
-    delivery_preferences, "delivery preferences", owner: Some(UserId), client: None,
-        create: Owner, read: Owner, update: Owner, delete: Service;
-    daily_deliveries, "daily delivery", owner: Some(UserId), client: None,
-        create: Service, read: Owner, update: Service, delete: Service;
-    creator_analytics, "creator analytics", owner: Some(UserId), client: None,
-        create: Service, read: Owner, update: Service, delete: Service;
-    content_performance, "content performance", owner: Some(UserId), client: None,
-        create: Service, read: Owner, update: Service, delete: Service;
-    usage_tracking, "usage record", owner: Some(UserId), client: None,
-        create: Service, read: Owner, update: Service, delete: Service;
-    subscription_billing, "subscription", owner: Some(UserId), client: None,
-        create: Service, read: Owner, update: Service, delete: Service;
-    agency_clients, "agency client", owner: Some(AgencyUserId), client: Some(ClientUserId),
-        create: Owner, read: OwnerOrClient, update: Owner, delete: Owner;
-    ai_processing_logs, "AI processing log", owner: Some(UserId), client: None,
-        create: Service, read: Service, update: Service, delete: Service;
-    system_health_metrics, "system health metric", owner: None, client: None,
-        create: Service, read: Service, update: Service, delete: Service;
-    // The ledger is written by the server alone (no mutation writes it directly).
-    credit_transactions, "credit transaction", owner: Some(UserId), client: None,
-        create: Service, read: Owner, update: Service, delete: Service;
-    // Retention keeps these readable by their owner; only the jobs write them.
-    content_drafts_archive, "archived content draft", owner: Some(UserId), client: None,
-        create: Service, read: Owner, update: Service, delete: Service;
-    content_performance_summaries, "content performance summary", owner: Some(UserId), client: None,
-        create: Service, read: Owner, update: Service, delete: Service;
-    trend_content_mapping_archive, "archived trend content mapping", owner: Some(UserId), client: None,
-        create: Service, read: Owner, update: Service, delete: Service;
-    credit_costs, "credit cost", owner: None, client: None,
-        create: Service, read: Service, update: Service, delete: Service;
 }
 
 /// The clients whose rows of one table an agency may read by delegation, as a live subscription
@@ -317,7 +260,7 @@ pub struct Delegations {
 impl Delegations {
     /// The relationships that delegate reading `E` to the viewer now (none for non-agencies and
     /// tables without a delegated right).
-    pub async fn load<E: Guarded>(viewer: &Viewer, db: &DatabaseConnection) -> AppResult<Self> {
+    pub async fn load<E: Table>(viewer: &Viewer, db: &DatabaseConnection) -> AppResult<Self> {
         let permission = delegated_permission(E::default().table_name(), Op::Read);
         let agency = match viewer {
             Viewer::User { id, .. } => Some(*id),
@@ -341,7 +284,7 @@ impl Delegations {
         let (Some(permission), Some(agency)) = (self.permission, self.agency) else { return };
         let delegates = !deleted
             && relationship.agency_user_id == agency
-            && relationship.status == "accepted"
+            && relationship.status == entity::enums::InvitationStatus::Accepted
             && relationship.is_active == Some(true)
             && relationship.consented_permissions.as_ref().and_then(|p| p.get(permission)) == Some(&Json::Bool(true));
         let changed = if delegates {
@@ -375,7 +318,7 @@ impl Delegations {
 /// Whether the viewer may read `row` of `E`, a row already in hand (a live event): the same
 /// decision as [`condition`] for [`Op::Read`], with the relationships as the subscription knows
 /// them; a delegated row is then [confirmed](Delegations::confirm).
-pub fn may_read_row<E: Guarded>(viewer: &Viewer, row: &E::Model, delegations: &Delegations) -> bool {
+pub fn may_read_row<E: Table>(viewer: &Viewer, row: &E::Model, delegations: &Delegations) -> bool {
     if allowed::<E>(viewer, Op::Read).is_err() {
         return false;
     }
@@ -391,7 +334,7 @@ pub fn may_read_row<E: Guarded>(viewer: &Viewer, row: &E::Model, delegations: &D
 
 /// Whether the viewer could read a row of `E` owned by `owner`: a test on the owner alone, cheap
 /// enough to run before a live event's row is decoded. [`may_read_row`] decides.
-pub fn may_read_owner<E: Guarded>(viewer: &Viewer, owner: Option<Uuid>, delegations: &Delegations) -> bool {
+pub fn may_read_owner<E: Table>(viewer: &Viewer, owner: Option<Uuid>, delegations: &Delegations) -> bool {
     match (viewer, grant::<E>(Op::Read)) {
         (Viewer::User { id, .. }, Grant::Owner) => {
             owner.is_some_and(|owner| owner == *id || delegations.clients.contains(&owner))

@@ -18,7 +18,7 @@ use serde_json::Value as Json;
 use tokio::sync::broadcast;
 use uuid::Uuid;
 
-use crate::auth::policy::Guarded;
+use entity::table::Table;
 use crate::config::Config;
 
 /// What happened to a row.
@@ -46,7 +46,7 @@ pub struct Change {
 
 impl Change {
     /// The change of `model`, a row of `E`.
-    pub fn of<E: Guarded>(kind: ChangeKind, model: &E::Model) -> Option<Self>
+    pub fn of<E: Table>(kind: ChangeKind, model: &E::Model) -> Option<Self>
     where
         E::Model: Serialize,
     {
@@ -62,7 +62,7 @@ impl Change {
     }
 
     /// The row, if this is a change of `E`.
-    pub fn row_of<E: Guarded>(&self) -> Option<E::Model>
+    pub fn row_of<E: Table>(&self) -> Option<E::Model>
     where
         E::Model: DeserializeOwned,
     {
@@ -105,7 +105,7 @@ pub trait EventBus: Send + Sync {
 pub type Bus = Arc<dyn EventBus>;
 
 /// Publishes the change of each row of `E` in `rows` (after their commit).
-pub fn publish_rows<'a, E: Guarded>(bus: &dyn EventBus, kind: ChangeKind, rows: impl IntoIterator<Item = &'a E::Model>)
+pub fn publish_rows<'a, E: Table>(bus: &dyn EventBus, kind: ChangeKind, rows: impl IntoIterator<Item = &'a E::Model>)
 where
     E::Model: Serialize + 'a,
 {

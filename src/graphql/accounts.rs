@@ -7,7 +7,7 @@ use sea_orm::sea_query::{Expr, ExprTrait, Func};
 use sea_orm::{ActiveModelTrait, ActiveValue::NotSet, EntityTrait, QueryFilter, Set};
 use uuid::Uuid;
 
-use super::crud::{db, state, viewer};
+use crate::table::{db, state, viewer};
 use super::me::Me;
 use crate::auth::session::{IssuedSession, revoke};
 use crate::auth::{Viewer, password};
@@ -98,7 +98,7 @@ impl AccountQuery {
             .await
             .map_err(AppError::from)?
             .ok_or(AppError::Unauthenticated)?;
-        Ok(Me(User(user)))
+        Ok(Me::new(User(user)))
     }
 }
 
@@ -148,7 +148,7 @@ impl AccountMutation {
         subscription_billing::ActiveModel {
             id: Set(Uuid::new_v4()),
             user_id: Set(user.id),
-            subscription_status: Set("active".into()),
+            subscription_status: Set(entity::enums::BillingStatus::Active),
             current_period_start: Set(Some(now)),
             current_period_end: Set(now.checked_add_months(Months::new(1))),
             monthly_credit_limit: Set(Some(allowance)),

@@ -10,9 +10,12 @@ use serde_json::Value as Json;
 use uuid::Uuid;
 
 use super::agencies::AgencyClient;
-use super::{check, crud};
+use entity::enums::InvitationStatus;
+use entity::table::{Table, check};
+
+use crate::table;
 use crate::auth::Viewer;
-use crate::auth::policy::{self, Guarded, Op};
+use crate::auth::policy::{self, Op};
 use crate::error::{AppError, AppResult};
 use crate::events::ChangeKind;
 
@@ -37,27 +40,27 @@ impl ConsentMutation {
         permissions: Option<Json>,
     ) -> async_graphql::Result<AgencyClient> {
         if let Some(shown) = &permissions {
-            check::permissions("permissions", shown)?;
+            check::permissions("permissions", shown).map_err(AppError::from)?;
         }
         let client = client_of(ctx)?;
-        let db = crud::db(ctx)?;
+        let db = table::db(ctx)?;
         let txn = crate::db::write_txn(db).await.map_err(AppError::from)?;
         let row = relationship_of(ctx, client, id)?.lock_exclusive().one(&txn).await.map_err(AppError::from)?;
-        let row = row.ok_or(AppError::NotFound(agency_clients::Entity::NAME))?;
+        let row = row.ok_or(AppError::NotFound(agency_clients::Entity::LABEL))?;
         let asked = policy::granted_rights(row.permissions.as_ref());
         if permissions.as_ref().is_some_and(|shown| policy::granted_rights(Some(shown)) != asked) {
             return Err(
                 AppError::Conflict("the agency changed the permissions it asks for; review them again".into()).into()
             );
         }
-        match row.status.as_str() {
-            "revoked" => {
+        match row.status {
+            InvitationStatus::Revoked => {
                 return Err(AppError::Conflict(
                     "a revoked relationship cannot be accepted; the agency invites anew".into(),
                 )
                 .into());
             }
-            "accepted" if policy::granted_rights(row.consented_permissions.as_ref()) == asked => {
+            InvitationStatus::Accepted if policy::granted_rights(row.consented_permissions.as_ref()) == asked => {
                 return Ok(row.into());
             }
             _ => {}
@@ -84,11 +87,11 @@ impl ConsentMutation {
             .col_expr(agency_clients::Column::ConsentedPermissions, Expr::value(Option::<Json>::None))
             .filter(agency_clients::Column::Id.eq(id))
             .filter(agency_clients::Column::ClientUserId.eq(client))
-            .exec(crud::db(ctx)?)
+            .exec(table::db(ctx)?)
             .await
             .map_err(AppError::from)?;
         if revoked.rows_affected == 0 {
-            return Err(AppError::NotFound(agency_clients::Entity::NAME).into());
+            return Err(AppError::NotFound(agency_clients::Entity::LABEL).into());
         }
         published(ctx, id).await
     }
@@ -96,7 +99,7 @@ impl ConsentMutation {
 
 /// The caller, who must be a signed-in user: only a client consents.
 fn client_of(ctx: &Context<'_>) -> AppResult<Uuid> {
-    match crud::viewer(ctx)? {
+    match table::viewer(ctx)? {
         Viewer::User { id, .. } => Ok(*id),
         Viewer::Service => Err(AppError::Forbidden),
         Viewer::Anonymous => Err(AppError::Unauthenticated),
@@ -105,14 +108,14 @@ fn client_of(ctx: &Context<'_>) -> AppResult<Uuid> {
 
 /// The relationship `id` whose client is `client`.
 fn relationship_of(ctx: &Context<'_>, client: Uuid, id: Uuid) -> AppResult<sea_orm::Select<agency_clients::Entity>> {
-    let viewer = crud::viewer(ctx)?;
-    Ok(policy::scope_one::<agency_clients::Entity>(viewer, Op::Read, id, crud::db(ctx)?.get_database_backend())?
+    let viewer = table::viewer(ctx)?;
+    Ok(policy::scope_one::<agency_clients::Entity>(viewer, Op::Read, id, table::db(ctx)?.get_database_backend())?
         .filter(agency_clients::Column::ClientUserId.eq(client)))
 }
 
 /// The relationship as written, published to every instance's subscribers and directory.
 async fn published(ctx: &Context<'_>, id: Uuid) -> async_graphql::Result<AgencyClient> {
-    let row = crud::get::<agency_clients::Entity>(ctx, id).await?;
-    crud::publish::<agency_clients::Entity>(ctx, ChangeKind::Updated, &row);
+    let row = table::fetch::<agency_clients::Entity>(ctx, id).await?;
+    table::publish::<agency_clients::Entity>(ctx, ChangeKind::Updated, &row);
     Ok(row.into())
 }

@@ -18,11 +18,12 @@ use sea_orm::{
     ColumnTrait, DatabaseConnection, EntityTrait, FromQueryResult, JoinType, QueryFilter, QueryOrder, QuerySelect,
     RelationTrait, Select,
 };
+use entity::table::Table;
 use uuid::Uuid;
 
-use super::crud;
+use crate::table;
 use crate::auth::Viewer;
-use crate::auth::policy::{self, Guarded, Op};
+use crate::auth::policy::{self, Op};
 use crate::error::{AppError, AppResult};
 
 /// The longest range one aggregate may cover.
@@ -115,9 +116,9 @@ fn check_range(from: NaiveDate, to: NaiveDate) -> AppResult<()> {
 }
 
 /// The rows of `E` the caller may read; the service role may narrow them to one user.
-fn scoped<E: Guarded>(ctx: &Context<'_>, user_id: Option<Uuid>, user_column: E::Column) -> AppResult<Select<E>> {
-    let viewer = crud::viewer(ctx)?;
-    let select = policy::scope::<E>(viewer, Op::Read, crud::db(ctx)?.get_database_backend())?;
+fn scoped<E: Table>(ctx: &Context<'_>, user_id: Option<Uuid>, user_column: E::Column) -> AppResult<Select<E>> {
+    let viewer = table::viewer(ctx)?;
+    let select = policy::scope::<E>(viewer, Op::Read, table::db(ctx)?.get_database_backend())?;
     match (viewer, user_id) {
         (Viewer::Service, Some(user)) => Ok(select.filter(user_column.eq(user))),
         (_, None) => Ok(select),
@@ -266,7 +267,7 @@ impl DashboardQuery {
                 select = select.column_as(Expr::cust("NULL"), alias);
             }
         }
-        Ok(select.into_model::<UsageBucket>().all(crud::db(ctx)?).await.map_err(AppError::from)?)
+        Ok(select.into_model::<UsageBucket>().all(table::db(ctx)?).await.map_err(AppError::from)?)
     }
 
     /// Draft counts per status and platform, the acceptance rate and the mean voice confidence,
@@ -292,7 +293,7 @@ impl DashboardQuery {
             live = live.filter(content_drafts::Column::CreatedAt.lt(end));
             archived = archived.filter(content_drafts_archive::Column::CreatedAt.lt(end));
         }
-        let db = crud::db(ctx)?;
+        let db = table::db(ctx)?;
         let live = tally(db, live, content_drafts::Column::Status, content_drafts::Column::Platform).await?;
         let archived =
             tally(db, archived, content_drafts_archive::Column::Status, content_drafts_archive::Column::Platform)
@@ -340,7 +341,7 @@ impl DashboardQuery {
             .column_as(Expr::cust("ROUND(AVG(engagement_rate), 4)"), "average_engagement_rate")
             .group_by(creator_analytics::Column::Platform)
             .order_by_asc(creator_analytics::Column::Platform);
-        Ok(select.into_model::<AnalyticsTotals>().all(crud::db(ctx)?).await.map_err(AppError::from)?)
+        Ok(select.into_model::<AnalyticsTotals>().all(table::db(ctx)?).await.map_err(AppError::from)?)
     }
 
     /// Performance of drafts recorded between `from` and `to` (inclusive), summed per platform,
@@ -359,7 +360,7 @@ impl DashboardQuery {
         user_id: Option<Uuid>,
     ) -> async_graphql::Result<Vec<PerformanceTotals>> {
         check_range(from, to)?;
-        let db = crud::db(ctx)?;
+        let db = table::db(ctx)?;
         let drafts = Alias::new("d");
         let detail = scoped::<content_performance::Entity>(ctx, user_id, content_performance::Column::UserId)?
             .filter(content_performance::Column::CreatedAt.gte(start_of(from)))

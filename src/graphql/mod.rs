@@ -4,19 +4,13 @@ pub mod agencies;
 pub mod analytics;
 pub mod archive;
 pub mod billing;
-mod check;
 pub mod consent;
 pub mod credits;
-pub mod crud;
-mod cursor;
 pub mod dashboards;
 pub mod delivery;
 pub mod documents;
 pub mod drafts;
-pub mod filter;
 pub mod gate;
-pub mod live;
-pub mod loaders;
 pub mod me;
 pub mod privacy;
 pub mod profiles;
@@ -25,12 +19,13 @@ pub mod system;
 pub mod trends;
 pub mod voice;
 
-use async_graphql::{Context, MergedObject, Object, Schema, SchemaBuilder, SimpleObject, ValidationMode};
+use async_graphql::{Context, MergedObject, MergedSubscription, Object, Schema, SchemaBuilder, SimpleObject, ValidationMode};
 
 use crate::app::AppState;
 use crate::db::DatabaseKind;
+use crate::table;
 
-/// The query root, merged from one segment per domain.
+/// The query root, merged from one segment per domain and table.
 #[derive(MergedObject, Default)]
 pub struct Query(
     ServerQuery,
@@ -38,8 +33,10 @@ pub struct Query(
     rules::RulesQuery,
     dashboards::DashboardQuery,
     credits::CreditQuery,
+    credits::CreditTransactionQuery,
     privacy::PrivacyQuery,
-    archive::ArchiveQuery,
+    archive::ArchivedContentDraftQuery,
+    archive::ContentPerformanceSummaryQuery,
     profiles::CreatorProfileQuery,
     profiles::PlatformConnectionQuery,
     trends::ContentSourceQuery,
@@ -59,7 +56,7 @@ pub struct Query(
     system::SystemHealthMetricQuery,
 );
 
-/// The mutation root, merged from one segment per domain.
+/// The mutation root, merged from one segment per domain and table.
 #[derive(MergedObject, Default)]
 pub struct Mutation(
     accounts::AccountMutation,
@@ -81,16 +78,33 @@ pub struct Mutation(
     analytics::ContentPerformanceMutation,
     billing::UsageTrackingMutation,
     billing::SubscriptionBillingMutation,
+    agencies::AgencyClientWrites,
     agencies::AgencyClientMutation,
     system::AiProcessingLogMutation,
     system::SystemHealthMetricMutation,
 );
 
-pub type AppSchema = Schema<Query, Mutation, live::Subscription>;
+/// The subscription root: live changes of the rows the caller may read, one field per live
+/// table.
+#[derive(MergedSubscription, Default)]
+pub struct Subscription(
+    drafts::ContentDraftLive,
+    trends::TrendInsightLive,
+    delivery::DailyDeliveryLive,
+    billing::UsageTrackingLive,
+    credits::CreditTransactionLive,
+    billing::SubscriptionBillingLive,
+    voice::VoiceModelLive,
+    analytics::CreatorAnalyticLive,
+    analytics::ContentPerformanceLive,
+    system::AiProcessingLogLive,
+);
+
+pub type AppSchema = Schema<Query, Mutation, Subscription>;
 
 /// The schema without runtime data: what `creatorpulse schema` prints.
-pub fn schema_builder() -> SchemaBuilder<Query, Mutation, live::Subscription> {
-    Schema::build(Query::default(), Mutation::default(), live::Subscription)
+pub fn schema_builder() -> SchemaBuilder<Query, Mutation, Subscription> {
+    Schema::build(Query::default(), Mutation::default(), Subscription::default())
 }
 
 /// The served schema, with the server's state and configured protections.
@@ -140,8 +154,8 @@ pub struct ServerQuery;
 impl ServerQuery {
     /// Facts about the running server (any signed-in caller).
     async fn server_info(&self, ctx: &Context<'_>) -> async_graphql::Result<ServerInfo> {
-        crud::viewer(ctx)?.require_signed_in()?;
-        let state = crud::state(ctx)?;
+        table::viewer(ctx)?.require_signed_in()?;
+        let state = table::state(ctx)?;
         Ok(ServerInfo { version: env!("CARGO_PKG_VERSION"), database_kind: DatabaseKind::of(&state.db) })
     }
 }

@@ -5,10 +5,11 @@ use entity::*;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use serde::Serialize;
 use serde_json::{Map, Value as Json, json};
+use entity::table::Table;
 use uuid::Uuid;
 
-use super::crud;
-use crate::auth::policy::{self, Guarded, Op};
+use crate::table;
+use crate::auth::policy::{self, Op};
 use crate::auth::{Viewer, password};
 use crate::error::{AppError, AppResult};
 
@@ -45,11 +46,11 @@ impl PrivacyQuery {
     /// Everything the caller owns, in every table, as one JSON document (secrets such as platform
     /// tokens are left out). The service role may export any user.
     async fn export_my_data(&self, ctx: &Context<'_>, user_id: Option<Uuid>) -> async_graphql::Result<Json> {
-        let viewer = crud::viewer(ctx)?;
+        let viewer = table::viewer(ctx)?;
         let user = subject(viewer, user_id)?;
         // Service-only tables are exported for the user too: the data is theirs.
         let as_service = Viewer::Service;
-        let db = crud::db(ctx)?;
+        let db = table::db(ctx)?;
         let account =
             users::Entity::find_by_id(user).one(db).await.map_err(AppError::from)?.ok_or(AppError::NotFound("user"))?;
         let sessions =
@@ -100,12 +101,12 @@ impl PrivacyQuery {
 /// Every row of `E` whose `column` names `user`, as `viewer` may read them, without secrets.
 async fn rows_as<E>(ctx: &Context<'_>, viewer: &Viewer, column: E::Column, user: Uuid) -> AppResult<Json>
 where
-    E: Guarded,
+    E: Table,
     E::Model: Serialize,
 {
-    let rows = policy::scope::<E>(viewer, Op::Read, crud::db(ctx)?.get_database_backend())?
+    let rows = policy::scope::<E>(viewer, Op::Read, table::db(ctx)?.get_database_backend())?
         .filter(column.eq(user))
-        .all(crud::db(ctx)?)
+        .all(table::db(ctx)?)
         .await?;
     Ok(Json::Array(rows.into_iter().map(without_secrets).collect::<AppResult<_>>()?))
 }
@@ -123,9 +124,9 @@ impl PrivacyMutation {
         password: Option<String>,
         user_id: Option<Uuid>,
     ) -> async_graphql::Result<bool> {
-        let viewer = crud::viewer(ctx)?;
+        let viewer = table::viewer(ctx)?;
         let user = subject(viewer, user_id)?;
-        let db = crud::db(ctx)?;
+        let db = table::db(ctx)?;
         let account = users::Entity::find_by_id(user).one(db).await.map_err(AppError::from)?;
         if let Viewer::User { .. } = viewer {
             let password = password.ok_or_else(|| AppError::bad_input("password", "is required"))?;
@@ -137,7 +138,7 @@ impl PrivacyMutation {
         let account = account.ok_or(AppError::NotFound("user"))?;
         // Every user-owned table references users with ON DELETE CASCADE.
         users::Entity::delete_by_id(account.id).exec(db).await.map_err(AppError::from)?;
-        let state = crud::state(ctx)?;
+        let state = table::state(ctx)?;
         state.auth.liveness.end(state.events.as_ref(), account.id, None);
         Ok(true)
     }

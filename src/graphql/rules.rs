@@ -7,7 +7,7 @@ use rust_decimal::Decimal;
 use sea_orm::{ColumnTrait, DbBackend, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 use uuid::Uuid;
 
-use super::crud;
+use crate::table;
 use super::voice::VoiceModel;
 use crate::auth::Viewer;
 use crate::auth::policy::{self, Op};
@@ -28,7 +28,7 @@ impl RulesQuery {
         date: NaiveDate,
         user_id: Option<Uuid>,
     ) -> async_graphql::Result<Decimal> {
-        let user = match (crud::viewer(ctx)?, user_id) {
+        let user = match (table::viewer(ctx)?, user_id) {
             (Viewer::Service, Some(user)) => user,
             (Viewer::Service, None) => {
                 return Err(AppError::bad_input("userId", "the service role must name the user").into());
@@ -40,7 +40,7 @@ impl RulesQuery {
             }
             (Viewer::Anonymous, _) => return Err(AppError::Unauthenticated.into()),
         };
-        Ok(usage::daily_credits(crud::db(ctx)?, user, date).await.map_err(AppError::from)?)
+        Ok(usage::daily_credits(table::db(ctx)?, user, date).await.map_err(AppError::from)?)
     }
 }
 
@@ -51,11 +51,11 @@ pub struct RulesMutation;
 impl RulesMutation {
     /// Makes a voice model its user's only active one (service role).
     async fn activate_voice_model(&self, ctx: &Context<'_>, id: Uuid) -> async_graphql::Result<VoiceModel> {
-        let viewer = crud::viewer(ctx)?;
-        let db = crud::db(ctx)?;
+        let viewer = table::viewer(ctx)?;
+        let db = table::db(ctx)?;
         let txn = crate::db::write_txn(db).await.map_err(AppError::from)?;
         let model =
-            policy::scope_one::<voice_models::Entity>(viewer, Op::Update, id, crud::db(ctx)?.get_database_backend())?
+            policy::scope_one::<voice_models::Entity>(viewer, Op::Update, id, table::db(ctx)?.get_database_backend())?
                 .one(&txn)
                 .await
                 .map_err(AppError::from)?
@@ -63,7 +63,7 @@ impl RulesMutation {
         if db.get_database_backend() == DbBackend::Postgres {
             // Concurrent activations for one user queue here, locking the user's models in one
             // order, instead of deadlocking inside the trigger.
-            policy::scope::<voice_models::Entity>(viewer, Op::Update, crud::db(ctx)?.get_database_backend())?
+            policy::scope::<voice_models::Entity>(viewer, Op::Update, table::db(ctx)?.get_database_backend())?
                 .filter(voice_models::Column::UserId.eq(model.user_id))
                 .order_by_asc(voice_models::Column::Id)
                 .lock_exclusive()
@@ -93,7 +93,7 @@ impl RulesMutation {
             .all(db)
             .await
             .map_err(AppError::from)?;
-        events::publish_rows::<voice_models::Entity>(crud::state(ctx)?.events.as_ref(), ChangeKind::Updated, &changed);
-        Ok(crud::get::<voice_models::Entity>(ctx, id).await?.into())
+        events::publish_rows::<voice_models::Entity>(table::state(ctx)?.events.as_ref(), ChangeKind::Updated, &changed);
+        Ok(table::fetch::<voice_models::Entity>(ctx, id).await?.into())
     }
 }

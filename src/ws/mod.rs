@@ -27,7 +27,7 @@ use crate::auth::Viewer;
 use crate::error::AppError;
 use crate::events::Event;
 use crate::graphql::gate::Gate;
-use crate::graphql::loaders::Loaders;
+use crate::table::loaders::Loaders;
 use presence::Slot;
 
 /// Close codes of `graphql-transport-ws`, used for both subprotocols.

@@ -5,6 +5,7 @@ use std::str::FromStr;
 
 use chrono::{Months, Utc};
 use creatorpulse::credits::{self, Credit};
+use entity::enums::ActionType;
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use rust_decimal::Decimal;
@@ -331,7 +332,7 @@ async fn the_ledger_sums_to_each_bucket_after_many_simultaneous_random_operation
         tasks.push(tokio::spawn(async move {
             match op {
                 0..=4 => {
-                    let action = ["draft_generated", "trend_analyzed", "voice_training"][n % 3];
+                    let action = [ActionType::DraftGenerated, ActionType::TrendAnalyzed, ActionType::VoiceTraining][n % 3];
                     let _ = credits::record_usage(&db, user, action, None, today, None).await;
                 }
                 5 => {

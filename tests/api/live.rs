@@ -8,7 +8,7 @@ use creatorpulse::auth::Viewer;
 use creatorpulse::events::local::LocalBus;
 use creatorpulse::events::{Change, ChangeKind, Event};
 use creatorpulse::graphql::build_schema;
-use creatorpulse::graphql::loaders::Loaders;
+use creatorpulse::table::loaders::Loaders;
 use serde_json::{Value as Json, json};
 use uuid::Uuid;
 

@@ -1,20 +1,27 @@
-//! The generic read and write paths every table goes through, always via the policy.
+//! The generic paths every table goes through: fetch, list (filter, order, cursor pages),
+//! create, update and delete, always via the policy. `#[derive(Resource)]` writes a table's
+//! root fields as calls into these functions; relations batch through [`loaders`] and live
+//! subscriptions run through [`live`].
+pub mod cursor;
+pub mod live;
+pub mod loaders;
+
 use async_graphql::connection::{Connection, Edge, EmptyFields};
 use async_graphql::{Context, OutputType, SimpleObject};
-use sea_orm::sea_query::{Expr, NullOrdering};
+use entity::table::{Creates, Referee, Table, TableFilter, TableOrder, Updates};
+use sea_orm::sea_query::{Expr, NullOrdering, SelectStatement};
 use sea_orm::{
-    ActiveModelBehavior, ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, IdenStatic, IntoActiveModel,
-    Iterable, ModelTrait, Order, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
+    ActiveModelBehavior, ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DbBackend,
+    IdenStatic, IntoActiveModel, Iterable, ModelTrait, Order, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
+    QueryTrait,
 };
 use uuid::Uuid;
 
-use serde::Serialize;
+pub use entity::table::OrderDirection;
 
-use super::cursor;
-pub use super::filter::TableFilter;
 use crate::app::AppState;
 use crate::auth::Viewer;
-use crate::auth::policy::{self, Guarded, Op};
+use crate::auth::policy::{self, Op};
 use crate::error::{AppError, AppResult};
 use crate::events::{self, ChangeKind};
 
@@ -29,19 +36,6 @@ pub struct ConnectionTotals {
 }
 
 pub type Page<T> = Connection<cursor::Cursor, T, ConnectionTotals, EmptyFields>;
-
-/// Sort direction.
-#[derive(async_graphql::Enum, Clone, Copy, PartialEq, Eq, Default)]
-pub enum OrderDirection {
-    #[default]
-    Asc,
-    Desc,
-}
-
-/// A table's order input: one column and a direction.
-pub trait TableOrder<E: EntityTrait> {
-    fn key(&self) -> (E::Column, OrderDirection);
-}
 
 /// Relay paging arguments.
 #[derive(Default)]
@@ -65,77 +59,68 @@ pub fn db<'a>(ctx: &'a Context<'_>) -> AppResult<&'a DatabaseConnection> {
 }
 
 /// One row by id, or `NOT_FOUND` (the same for a row that exists but is not the viewer's).
-pub async fn get<E: Guarded>(ctx: &Context<'_>, id: Uuid) -> AppResult<E::Model> {
+pub async fn fetch<E: Table>(ctx: &Context<'_>, id: Uuid) -> AppResult<E::Model> {
     policy::scope_one::<E>(viewer(ctx)?, Op::Read, id, db(ctx)?.get_database_backend())?
         .one(db(ctx)?)
         .await?
-        .ok_or(AppError::NotFound(E::NAME))
+        .ok_or(AppError::NotFound(E::LABEL))
 }
 
 /// Checks that `id` names a row of `E` the viewer may read and that belongs to `owner`.
-pub async fn ensure_reference<E: Guarded>(ctx: &Context<'_>, id: Uuid, owner: Uuid) -> AppResult<()> {
+pub async fn ensure_reference<E: Table>(ctx: &Context<'_>, id: Uuid, owner: Uuid) -> AppResult<()> {
     match policy::reference::<E>(viewer(ctx)?, id, owner, db(ctx)?.get_database_backend())?.one(db(ctx)?).await? {
         Some(_) => Ok(()),
-        None => Err(AppError::NotFound(E::NAME)),
+        None => Err(AppError::NotFound(E::LABEL)),
     }
 }
 
 /// A page of the rows the viewer may read that match `filter`, in `order` then id order.
-pub async fn list<E, W, F, O>(
+pub async fn list<E, W>(
     ctx: &Context<'_>,
-    filter: Option<F>,
-    order: Option<Vec<O>>,
+    filter: Option<E::Filter>,
+    order: Option<Vec<E::Order>>,
     args: PageArgs,
 ) -> async_graphql::Result<Page<W>>
 where
-    E: Guarded,
-    E::Model: Sync,
+    E: Table,
     W: From<E::Model> + OutputType,
-    F: TableFilter,
-    O: TableOrder<E>,
 {
     let select = policy::scope::<E>(viewer(ctx)?, Op::Read, db(ctx)?.get_database_backend())?;
-    page::<E, W, F, O>(ctx, select, filter, order, args).await
+    page::<E, W>(ctx, select, filter, order, args).await
 }
 
 /// A page of the viewer's own rows that match `filter` (what `me` lists): never the rows of
 /// clients who delegate to the viewer, which are reached through the relationship instead.
-pub async fn list_own<E, W, F, O>(
+pub async fn list_own<E, W>(
     ctx: &Context<'_>,
-    filter: Option<F>,
-    order: Option<Vec<O>>,
+    filter: Option<E::Filter>,
+    order: Option<Vec<E::Order>>,
     args: PageArgs,
 ) -> async_graphql::Result<Page<W>>
 where
-    E: Guarded,
-    E::Model: Sync,
+    E: Table,
     W: From<E::Model> + OutputType,
-    F: TableFilter,
-    O: TableOrder<E>,
 {
     let select = policy::own::<E>(viewer(ctx)?)?;
-    page::<E, W, F, O>(ctx, select, filter, order, args).await
+    page::<E, W>(ctx, select, filter, order, args).await
 }
 
 /// A page of an already scoped select (lists and nested relations share it).
-pub async fn page<E, W, F, O>(
+pub async fn page<E, W>(
     ctx: &Context<'_>,
     mut select: sea_orm::Select<E>,
-    filter: Option<F>,
-    order: Option<Vec<O>>,
+    filter: Option<E::Filter>,
+    order: Option<Vec<E::Order>>,
     args: PageArgs,
 ) -> async_graphql::Result<Page<W>>
 where
-    E: Guarded,
-    E::Model: Sync,
+    E: Table,
     W: From<E::Model> + OutputType,
-    F: TableFilter,
-    O: TableOrder<E>,
 {
     let db = db(ctx)?;
     let backend = db.get_database_backend();
     if let Some(filter) = filter {
-        select = select.filter(filter.condition(backend)?);
+        select = select.filter(filter.condition(backend).map_err(AppError::from)?);
     }
     let mut keys: Vec<(E::Column, OrderDirection)> = order.unwrap_or_default().iter().map(TableOrder::key).collect();
     if keys.len() > 5 {
@@ -202,7 +187,7 @@ where
 /// The nullable columns of `E` that the page's selection does not read, when it reads plain
 /// columns only; none when it selects a relation or a computed field, which may need any
 /// column. They are not fetched: PostgreSQL sends less and nothing is decoded for them.
-fn unread_columns<E: Guarded>(ctx: &Context<'_>, keys: &[(E::Column, OrderDirection)]) -> Vec<E::Column> {
+fn unread_columns<E: Table>(ctx: &Context<'_>, keys: &[(E::Column, OrderDirection)]) -> Vec<E::Column> {
     let look_ahead = ctx.look_ahead();
     let mut read = Vec::new();
     for level in [look_ahead.field("edges").field("node"), look_ahead.field("nodes")] {
@@ -258,10 +243,7 @@ pub fn page_size(field: &str, n: i32, max: usize) -> AppResult<usize> {
 
 /// Publishes the committed change of `row` to live subscribers. The agency directory takes
 /// note first, so a relationship accepted here counts from this request's response on.
-pub fn publish<E: Guarded>(ctx: &Context<'_>, kind: ChangeKind, row: &E::Model)
-where
-    E::Model: Serialize,
-{
+pub fn publish<E: Table>(ctx: &Context<'_>, kind: ChangeKind, row: &E::Model) {
     if let Ok(state) = state(ctx)
         && let Some(change) = events::Change::of::<E>(kind, row)
     {
@@ -270,11 +252,30 @@ where
     }
 }
 
-/// Inserts a row the policy allows the viewer to create.
-pub async fn create<E>(ctx: &Context<'_>, row: E::ActiveModel) -> AppResult<E::Model>
+/// Creates a row from a create input: checked, owned, its references checked, its sealed
+/// columns sealed, then inserted.
+#[tracing::instrument(skip_all, fields(table = E::LABEL))]
+pub async fn create<E, I>(ctx: &Context<'_>, mut input: I) -> AppResult<E::Model>
 where
-    E: Guarded,
-    E::Model: IntoActiveModel<E::ActiveModel> + Serialize,
+    E: Table,
+    E::Model: IntoActiveModel<E::ActiveModel>,
+    E::ActiveModel: ActiveModelBehavior + Send,
+    I: Creates<E>,
+{
+    input.validate()?;
+    let owner = policy::owner_for_create::<E>(viewer(ctx)?, input.owner(), I::OWNER_FIELD)?;
+    check_references(ctx, owner, |r| input.references(r)).await?;
+    for value in input.sealed() {
+        *value = state(ctx)?.cipher.seal(value)?;
+    }
+    insert::<E>(ctx, input.into_row(owner)?).await
+}
+
+/// Inserts a row the policy allows the viewer to create.
+pub async fn insert<E>(ctx: &Context<'_>, row: E::ActiveModel) -> AppResult<E::Model>
+where
+    E: Table,
+    E::Model: IntoActiveModel<E::ActiveModel>,
     E::ActiveModel: ActiveModelBehavior + Send,
 {
     policy::condition::<E>(viewer(ctx)?, Op::Create, db(ctx)?.get_database_backend())?;
@@ -284,97 +285,106 @@ where
     Ok(model)
 }
 
-/// The owner of a row the viewer may update, for checking the references of a patch.
-pub async fn owner_for_update<E: Guarded>(
-    ctx: &Context<'_>,
-    id: Uuid,
-    owner_of: impl Fn(&E::Model) -> Uuid,
-) -> AppResult<Uuid> {
-    let row = policy::scope_one::<E>(viewer(ctx)?, Op::Update, id, db(ctx)?.get_database_backend())?
-        .one(db(ctx)?)
-        .await?
-        .ok_or(AppError::NotFound(E::NAME))?;
-    Ok(owner_of(&row))
+/// Changes a row with an update input: checked, its references checked against the row's
+/// owner, its sealed columns sealed, then written in one transaction.
+#[tracing::instrument(skip_all, fields(table = E::LABEL))]
+pub async fn update<E, I>(ctx: &Context<'_>, id: Uuid, mut input: I) -> AppResult<E::Model>
+where
+    E: Table,
+    E::Model: IntoActiveModel<E::ActiveModel>,
+    E::ActiveModel: ActiveModelBehavior + Send,
+    I: Updates<E>,
+{
+    input.validate()?;
+    for value in input.sealed() {
+        *value = state(ctx)?.cipher.seal(value)?;
+    }
+    modify::<E, _, _>(ctx, id, async |row| {
+        let owner = E::owner_column().and_then(|col| <Uuid as sea_orm::sea_query::ValueType>::try_from(row.get(col)).ok());
+        check_references(ctx, owner, |r| input.references(r)).await?;
+        Ok(move |active: &mut E::ActiveModel| input.apply(active))
+    })
+    .await
 }
 
-/// Applies `patch` to a row the viewer may update, in one transaction.
-pub async fn update<E>(
-    ctx: &Context<'_>,
-    id: Uuid,
-    patch: impl FnOnce(&mut E::ActiveModel) -> AppResult<()>,
-) -> AppResult<E::Model>
+/// Changes a row the viewer may update, in one transaction: `prepare` sees the row as stored
+/// (to check what the change refers to) and returns the change. The row is read once and
+/// written back with `RETURNING`.
+pub async fn modify<E, P, F>(ctx: &Context<'_>, id: Uuid, prepare: P) -> AppResult<E::Model>
 where
-    E: Guarded,
-    E::Model: IntoActiveModel<E::ActiveModel> + Serialize,
+    E: Table,
+    E::Model: IntoActiveModel<E::ActiveModel>,
     E::ActiveModel: ActiveModelBehavior + Send,
+    P: AsyncFnOnce(&E::Model) -> AppResult<F>,
+    F: FnOnce(&mut E::ActiveModel),
 {
     let select = policy::scope_one::<E>(viewer(ctx)?, Op::Update, id, db(ctx)?.get_database_backend())?;
     let txn = crate::db::write_txn(db(ctx)?).await?;
-    let row = select.one(&txn).await?.ok_or(AppError::NotFound(E::NAME))?;
-    let mut active = row.into_active_model();
-    patch(&mut active)?;
-    let changed = active.is_changed();
-    if changed {
-        active.update(&txn).await?;
+    let row = select.one(&txn).await?.ok_or(AppError::NotFound(E::LABEL))?;
+    let change = prepare(&row).await?;
+    let mut active = row.clone().into_active_model();
+    change(&mut active);
+    if !active.is_changed() {
+        txn.commit().await?;
+        return Ok(row);
     }
+    let model = active.update(&txn).await?;
     txn.commit().await?;
-    let model = get_any::<E>(ctx, id).await?;
-    if changed {
-        publish::<E>(ctx, ChangeKind::Updated, &model);
-    }
+    publish::<E>(ctx, ChangeKind::Updated, &model);
     Ok(model)
 }
 
 /// Deletes a row the viewer may delete; `NOT_FOUND` otherwise.
-pub async fn delete<E: Guarded>(ctx: &Context<'_>, id: Uuid) -> AppResult<Uuid>
-where
-    E::Model: Serialize,
-{
+pub async fn delete<E: Table>(ctx: &Context<'_>, id: Uuid) -> AppResult<Uuid> {
     let select = policy::scope_one::<E>(viewer(ctx)?, Op::Delete, id, db(ctx)?.get_database_backend())?;
     let txn = crate::db::write_txn(db(ctx)?).await?;
-    let row = select.one(&txn).await?.ok_or(AppError::NotFound(E::NAME))?;
+    let row = select.one(&txn).await?.ok_or(AppError::NotFound(E::LABEL))?;
     E::delete_many().filter(E::id_column().eq(id)).exec(&txn).await?;
     txn.commit().await?;
     publish::<E>(ctx, ChangeKind::Deleted, &row);
     Ok(id)
 }
 
-/// Reads back a row just written by this request.
-async fn get_any<E: Guarded>(ctx: &Context<'_>, id: Uuid) -> AppResult<E::Model> {
-    policy::scope_one::<E>(&Viewer::Service, Op::Read, id, db(ctx)?.get_database_backend())?
-        .one(db(ctx)?)
-        .await?
-        .ok_or(AppError::NotFound(E::NAME))
+/// The rows a write refers to, as selects the viewer may read and that belong to the owner.
+struct References<'a> {
+    viewer: &'a Viewer,
+    owner: Option<Uuid>,
+    backend: DbBackend,
+    checks: Vec<(&'static str, SelectStatement)>,
+    refused: Option<AppError>,
 }
 
-/// Sets a NOT NULL column when the patch names it.
-pub fn set<T: Into<sea_orm::Value>>(slot: &mut sea_orm::ActiveValue<T>, value: Option<T>) {
-    if let Some(value) = value {
-        *slot = sea_orm::ActiveValue::Set(value);
+impl Referee for References<'_> {
+    fn reference<T: Table>(&mut self, _field: &'static str, id: Uuid) {
+        let select = match self.owner {
+            Some(owner) => policy::reference::<T>(self.viewer, id, owner, self.backend),
+            None => policy::scope_one::<T>(self.viewer, Op::Read, id, self.backend),
+        };
+        match select {
+            Ok(select) => self.checks.push((T::LABEL, select.select_only().expr(Expr::val(1)).into_query())),
+            Err(err) => self.refused = self.refused.take().or(Some(err)),
+        }
     }
 }
 
-/// Sets or clears a nullable column when the patch names it.
-pub fn patch<T>(slot: &mut sea_orm::ActiveValue<Option<T>>, value: async_graphql::MaybeUndefined<T>)
-where
-    Option<T>: Into<sea_orm::Value>,
-{
-    match value {
-        async_graphql::MaybeUndefined::Value(v) => *slot = sea_orm::ActiveValue::Set(Some(v)),
-        async_graphql::MaybeUndefined::Null => *slot = sea_orm::ActiveValue::Set(None),
-        async_graphql::MaybeUndefined::Undefined => {}
-    }
-}
-
-/// Checks every id of a JSON id array (e.g. a delivery's drafts) like [`ensure_reference`].
-pub async fn ensure_references<E: Guarded>(
+/// Checks that every row a write refers to exists, may be read by the viewer and belongs to
+/// `owner` (the written row's user); otherwise `NOT_FOUND`, as if it did not exist.
+async fn check_references(
     ctx: &Context<'_>,
-    field: &str,
-    ids: &serde_json::Value,
-    owner: Uuid,
+    owner: Option<Uuid>,
+    visit: impl FnOnce(&mut References<'_>),
 ) -> AppResult<()> {
-    for id in super::check::json_ids(field, ids)? {
-        ensure_reference::<E>(ctx, id, owner).await?;
+    let db = db(ctx)?;
+    let mut refs =
+        References { viewer: viewer(ctx)?, owner, backend: db.get_database_backend(), checks: Vec::new(), refused: None };
+    visit(&mut refs);
+    if let Some(err) = refs.refused {
+        return Err(err);
+    }
+    for (label, query) in refs.checks {
+        if db.query_one(&query).await?.is_none() {
+            return Err(AppError::NotFound(label));
+        }
     }
     Ok(())
 }

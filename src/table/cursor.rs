@@ -12,7 +12,7 @@ use sea_orm::{ColumnTrait, ColumnType, Condition, EntityTrait, IdenStatic, Value
 use serde_json::{Value as Json, json};
 use uuid::Uuid;
 
-use super::crud::OrderDirection;
+use super::OrderDirection;
 use crate::error::{AppError, AppResult};
 
 /// Names the table and ordering a cursor belongs to.

@@ -2,7 +2,7 @@
 //! statements depends on the query's shape, not on how many rows it returns. Loaders read
 //! through the policy as the request's viewer, so a relation never reaches a row the viewer may
 //! not read.
-use std::any::Any;
+use std::any::{Any, TypeId};
 use std::collections::HashMap;
 use std::marker::PhantomData;
 use std::sync::{Arc, Mutex};
@@ -18,10 +18,12 @@ use sea_orm::{
 };
 use uuid::Uuid;
 
-use super::crud::{ConnectionTotals, OrderDirection, Page, TableFilter, TableOrder};
+use entity::table::{Table, TableFilter, TableOrder};
+
 use super::cursor;
+use super::{ConnectionTotals, OrderDirection, Page};
 use crate::auth::Viewer;
-use crate::auth::policy::{self, Guarded, Op};
+use crate::auth::policy::{self, Op};
 use crate::error::{AppError, AppResult};
 
 /// The most parents one batch loads for.
@@ -39,11 +41,12 @@ impl From<LoadFailed> for AppError {
     }
 }
 
-/// The loaders of one request, created on first use.
+/// The loaders of one request, created on first use and keyed by their type (a loader of
+/// children also by the relation and the arguments its parents share).
 pub struct Loaders {
     db: DatabaseConnection,
     viewer: Viewer,
-    loaders: Mutex<HashMap<String, Arc<dyn Any + Send + Sync>>>,
+    loaders: Mutex<HashMap<(TypeId, String), Arc<dyn Any + Send + Sync>>>,
 }
 
 impl Loaders {
@@ -53,7 +56,7 @@ impl Loaders {
 
     fn get_or_insert<L: Any + Send + Sync>(&self, key: String, make: impl FnOnce() -> L) -> AppResult<Arc<L>> {
         let mut loaders = self.loaders.lock().map_err(|_| AppError::Internal)?;
-        let entry = loaders.entry(key).or_insert_with(|| Arc::new(make()));
+        let entry = loaders.entry((TypeId::of::<L>(), key)).or_insert_with(|| Arc::new(make()));
         entry.clone().downcast::<L>().map_err(|_| AppError::Internal)
     }
 }
@@ -73,7 +76,7 @@ type ByIdLoader<E> = Loader<Uuid, Result<Option<<E as EntityTrait>::Model>, Load
 
 impl<E> BatchFn<Uuid, Result<Option<E::Model>, LoadFailed>> for ById<E>
 where
-    E: Guarded,
+    E: Table,
     E::Model: Clone,
 {
     async fn load(&mut self, keys: &[Uuid]) -> HashMap<Uuid, Result<Option<E::Model>, LoadFailed>> {
@@ -101,12 +104,11 @@ where
 
 fn by_id_loader<E>(ctx: &Context<'_>) -> AppResult<Arc<ByIdLoader<E>>>
 where
-    E: Guarded,
+    E: Table,
     E::Model: Clone + Send + Sync,
 {
     let loaders = loaders(ctx)?;
-    let key = format!("by-id:{}", E::default().table_name());
-    loaders.get_or_insert(key, || {
+    loaders.get_or_insert(String::new(), || {
         Loader::new(ById::<E> { db: loaders.db.clone(), viewer: loaders.viewer.clone(), _entity: PhantomData })
             .with_max_batch_size(MAX_BATCH)
     })
@@ -115,7 +117,7 @@ where
 /// One row of `E` by id, batched; `None` when absent or not readable.
 pub async fn one<E, W>(ctx: &Context<'_>, id: Option<Uuid>) -> async_graphql::Result<Option<W>>
 where
-    E: Guarded,
+    E: Table,
     E::Model: Clone + Send + Sync,
     W: From<E::Model>,
 {
@@ -128,7 +130,7 @@ where
 /// Several rows of `E` by id, batched, in the given order; unreadable ids are left out.
 pub async fn many<E, W>(ctx: &Context<'_>, ids: Vec<Uuid>) -> async_graphql::Result<Vec<W>>
 where
-    E: Guarded,
+    E: Table,
     E::Model: Clone + Send + Sync,
     W: From<E::Model>,
 {
@@ -168,7 +170,7 @@ type ChildrenLoader<E> = Loader<Uuid, Result<ChildPage<<E as EntityTrait>::Model
 
 impl<E> Children<E>
 where
-    E: Guarded,
+    E: Table,
     E::Model: Clone,
 {
     async fn fetch(&self, parents: &[Uuid]) -> Result<HashMap<Uuid, ChildPage<E::Model>>, sea_orm::DbErr> {
@@ -216,7 +218,7 @@ where
 
 impl<E> BatchFn<Uuid, Result<ChildPage<E::Model>, LoadFailed>> for Children<E>
 where
-    E: Guarded,
+    E: Table,
     E::Model: Clone,
 {
     async fn load(&mut self, parents: &[Uuid]) -> HashMap<Uuid, Result<ChildPage<E::Model>, LoadFailed>> {
@@ -232,36 +234,33 @@ where
 
 /// A parent's children through `foreign_key` as a connection: `filter`, `orderBy` and `first`
 /// apply per parent; all parents of one list are loaded by one statement.
-pub async fn children<E, W, F, O>(
+pub async fn children<E, W>(
     ctx: &Context<'_>,
     foreign_key: E::Column,
     parent: Uuid,
-    filter: Option<F>,
-    order: Option<Vec<O>>,
+    filter: Option<E::Filter>,
+    order: Option<Vec<E::Order>>,
     first: Option<i32>,
 ) -> async_graphql::Result<Page<W>>
 where
-    E: Guarded,
-    E::Model: Clone + Send + Sync,
+    E: Table,
     W: From<E::Model> + async_graphql::OutputType,
-    F: TableFilter,
-    O: TableOrder<E>,
 {
     let limit = match first {
         None => NESTED_DEFAULT,
-        Some(n) => super::crud::page_size("first", n, super::crud::state(ctx)?.config.max_page_size)?,
+        Some(n) => super::page_size("first", n, super::state(ctx)?.config.max_page_size)?,
     };
     let loaders = loaders(ctx)?;
     let backend = loaders.db.get_database_backend();
     let condition = match &filter {
-        Some(filter) => filter.condition(backend)?,
+        Some(filter) => filter.condition(backend).map_err(AppError::from)?,
         None => Condition::all(),
     };
     let mut keys: Vec<(E::Column, OrderDirection)> = order.unwrap_or_default().iter().map(TableOrder::key).collect();
     keys.push((E::id_column(), OrderDirection::Asc));
     let count = ctx.look_ahead().field("totalCount").exists();
     // Every parent of one list asks with the same arguments: they share one loader.
-    let key = format!("children:{}:{}:{:?}", E::default().table_name(), foreign_key.as_str(), ctx.field().arguments()?);
+    let key = format!("{}:{:?}", foreign_key.as_str(), ctx.field().arguments()?);
     let loader: Arc<ChildrenLoader<E>> = loaders.get_or_insert(key, || {
         Loader::new(Children::<E> {
             db: loaders.db.clone(),

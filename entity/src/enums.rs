@@ -1,0 +1,279 @@
+//! The fixed value lists of the schema's CHECK constraints, one Rust enum each: the entities
+//! store them (as text, the values the CHECKs allow), the GraphQL schema shows them as enums,
+//! and a value outside the list cannot be expressed.
+use sea_orm::entity::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use crate::table::{EqFilter, Filterable};
+
+/// A social platform a creator publishes on.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize, async_graphql::Enum)]
+#[sea_orm(rs_type = "String", db_type = "Text", rename_all = "snake_case")]
+#[serde(rename_all = "snake_case")]
+pub enum Platform {
+    Twitter,
+    Linkedin,
+    Instagram,
+}
+
+impl Filterable for Platform {
+    type Filter = EqFilter<Self>;
+}
+
+/// The platform an analytics snapshot covers, or all of them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize, async_graphql::Enum)]
+#[sea_orm(rs_type = "String", db_type = "Text", rename_all = "snake_case")]
+#[serde(rename_all = "snake_case")]
+pub enum AnalyticsPlatform {
+    Twitter,
+    Linkedin,
+    Instagram,
+    Overall,
+}
+
+impl Filterable for AnalyticsPlatform {
+    type Filter = EqFilter<Self>;
+}
+
+/// The format of a draft.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize, async_graphql::Enum)]
+#[sea_orm(rs_type = "String", db_type = "Text", rename_all = "snake_case")]
+#[serde(rename_all = "snake_case")]
+pub enum ContentType {
+    SingleTweet,
+    Thread,
+    QuoteTweet,
+    LinkedinShort,
+    LinkedinLong,
+    LinkedinCarousel,
+    InstagramReel,
+    InstagramCarousel,
+}
+
+impl Filterable for ContentType {
+    type Filter = EqFilter<Self>;
+}
+
+/// Where a draft is in its review.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize, async_graphql::Enum)]
+#[sea_orm(rs_type = "String", db_type = "Text", rename_all = "snake_case")]
+#[serde(rename_all = "snake_case")]
+pub enum DraftStatus {
+    Pending,
+    Approved,
+    Rejected,
+    Published,
+    Archived,
+}
+
+impl Filterable for DraftStatus {
+    type Filter = EqFilter<Self>;
+}
+
+/// The kind of source trends are watched on.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize, async_graphql::Enum)]
+#[sea_orm(rs_type = "String", db_type = "Text", rename_all = "snake_case")]
+#[serde(rename_all = "snake_case")]
+pub enum SourceType {
+    TwitterHandle,
+    TwitterHashtag,
+    LinkedinProfile,
+    YoutubeChannel,
+    NewsletterRss,
+    InstagramAccount,
+}
+
+impl Filterable for SourceType {
+    type Filter = EqFilter<Self>;
+}
+
+/// How current a trend is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize, async_graphql::Enum)]
+#[sea_orm(rs_type = "String", db_type = "Text", rename_all = "snake_case")]
+#[serde(rename_all = "snake_case")]
+pub enum TrendStatus {
+    Active,
+    Declining,
+    Expired,
+}
+
+impl Filterable for TrendStatus {
+    type Filter = EqFilter<Self>;
+}
+
+/// Where the training of a creator's voice stands.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize, async_graphql::Enum)]
+#[sea_orm(rs_type = "String", db_type = "Text", rename_all = "snake_case")]
+#[serde(rename_all = "snake_case")]
+pub enum TrainingStatus {
+    Pending,
+    Training,
+    Completed,
+    Failed,
+}
+
+impl Filterable for TrainingStatus {
+    type Filter = EqFilter<Self>;
+}
+
+/// A subscription plan.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize, async_graphql::Enum)]
+#[sea_orm(rs_type = "String", db_type = "Text", rename_all = "snake_case")]
+#[serde(rename_all = "snake_case")]
+pub enum Tier {
+    Free,
+    Creator,
+    Agency,
+    Enterprise,
+}
+
+impl Filterable for Tier {
+    type Filter = EqFilter<Self>;
+}
+
+/// Where a daily delivery stands.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize, async_graphql::Enum)]
+#[sea_orm(rs_type = "String", db_type = "Text", rename_all = "snake_case")]
+#[serde(rename_all = "snake_case")]
+pub enum DeliveryStatus {
+    Pending,
+    Delivered,
+    Failed,
+    Skipped,
+}
+
+impl Filterable for DeliveryStatus {
+    type Filter = EqFilter<Self>;
+}
+
+/// How a delivery reaches the creator.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize, async_graphql::Enum)]
+#[sea_orm(rs_type = "String", db_type = "Text", rename_all = "snake_case")]
+#[serde(rename_all = "snake_case")]
+pub enum DeliveryChannel {
+    Email,
+    Whatsapp,
+    Push,
+}
+
+impl Filterable for DeliveryChannel {
+    type Filter = EqFilter<Self>;
+}
+
+/// The state of a subscription's payments.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize, async_graphql::Enum)]
+#[sea_orm(rs_type = "String", db_type = "Text", rename_all = "snake_case")]
+#[serde(rename_all = "snake_case")]
+pub enum BillingStatus {
+    Active,
+    PastDue,
+    Canceled,
+    Unpaid,
+    Trialing,
+}
+
+impl Filterable for BillingStatus {
+    type Filter = EqFilter<Self>;
+}
+
+/// An action that costs credits.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize, async_graphql::Enum)]
+#[sea_orm(rs_type = "String", db_type = "Text", rename_all = "snake_case")]
+#[serde(rename_all = "snake_case")]
+pub enum ActionType {
+    DraftGenerated,
+    DraftAccepted,
+    DraftRejected,
+    TrendAnalyzed,
+    VoiceTraining,
+}
+
+impl Filterable for ActionType {
+    type Filter = EqFilter<Self>;
+}
+
+/// What an AI processing run did.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize, async_graphql::Enum)]
+#[sea_orm(rs_type = "String", db_type = "Text", rename_all = "snake_case")]
+#[serde(rename_all = "snake_case")]
+pub enum ProcessingType {
+    ContentGeneration,
+    TrendAnalysis,
+    VoiceTraining,
+    PerformancePrediction,
+}
+
+impl Filterable for ProcessingType {
+    type Filter = EqFilter<Self>;
+}
+
+/// How an AI processing run ended.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize, async_graphql::Enum)]
+#[sea_orm(rs_type = "String", db_type = "Text", rename_all = "snake_case")]
+#[serde(rename_all = "snake_case")]
+pub enum ProcessingStatus {
+    Pending,
+    Completed,
+    Failed,
+    Timeout,
+}
+
+impl Filterable for ProcessingStatus {
+    type Filter = EqFilter<Self>;
+}
+
+/// Where an agency's relationship with a client stands: delegation holds only once the client accepted.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize, async_graphql::Enum)]
+#[sea_orm(rs_type = "String", db_type = "Text", rename_all = "snake_case")]
+#[serde(rename_all = "snake_case")]
+pub enum InvitationStatus {
+    Invited,
+    Accepted,
+    Revoked,
+}
+
+impl Filterable for InvitationStatus {
+    type Filter = EqFilter<Self>;
+}
+
+/// Why a credit ledger entry was written.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize, async_graphql::Enum)]
+#[sea_orm(rs_type = "String", db_type = "Text", rename_all = "snake_case")]
+#[serde(rename_all = "snake_case")]
+pub enum TransactionType {
+    Usage,
+    Overage,
+    Grant,
+    TopUp,
+    MonthlyReset,
+}
+
+impl Filterable for TransactionType {
+    type Filter = EqFilter<Self>;
+}
+
+/// The credit balance a ledger entry moved.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize, async_graphql::Enum)]
+#[sea_orm(rs_type = "String", db_type = "Text", rename_all = "snake_case")]
+#[serde(rename_all = "snake_case")]
+pub enum CreditBucket {
+    Allowance,
+    Purchased,
+}
+
+impl Filterable for CreditBucket {
+    type Filter = EqFilter<Self>;
+}
+
+/// The period a performance summary covers.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize, async_graphql::Enum)]
+#[sea_orm(rs_type = "String", db_type = "Text", rename_all = "snake_case")]
+#[serde(rename_all = "snake_case")]
+pub enum SummaryPeriod {
+    Week,
+    Month,
+}
+
+impl Filterable for SummaryPeriod {
+    type Filter = EqFilter<Self>;
+}
