@@ -30,8 +30,8 @@ use crate::events::Bus;
 use crate::graphql::documents::Documents;
 use crate::graphql::documents::is_mutation;
 use crate::graphql::gate::{Gate, assign_codes, run_to_completion};
-use crate::table::loaders::Loaders;
 use crate::graphql::{AppSchema, build_schema, build_validated_schema};
+use crate::table::loaders::Loaders;
 use crate::ws::presence::Presence;
 use crate::ws::{self, Sockets};
 

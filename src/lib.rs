@@ -8,9 +8,9 @@ pub mod crypto;
 pub mod db;
 pub mod error;
 pub mod events;
-pub mod table;
 pub mod graphql;
 pub mod jobs;
+pub mod table;
 pub mod usage;
 pub mod ws;
 

@@ -4,12 +4,14 @@
 use sea_orm::entity::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use crate::enums::{InvitationStatus};
+use crate::enums::InvitationStatus;
 
 /// The rights an agency may ask for over a client (`permissions`).
 pub const PERMISSIONS: &[&str] = &["read_drafts", "write_drafts", "read_analytics"];
 
-#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, Serialize, Deserialize, async_graphql::SimpleObject, macros::Table)]
+#[derive(
+    Clone, Debug, PartialEq, Eq, DeriveEntityModel, Serialize, Deserialize, async_graphql::SimpleObject, macros::Table,
+)]
 #[sea_orm(table_name = "agency_clients")]
 #[graphql(name = "AgencyClientColumns")]
 #[table(name = "AgencyClient", label = "agency client", client = "client_user_id")]

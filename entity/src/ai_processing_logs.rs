@@ -4,7 +4,9 @@ use serde::{Deserialize, Serialize};
 
 use crate::enums::{ProcessingStatus, ProcessingType};
 
-#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, Serialize, Deserialize, async_graphql::SimpleObject, macros::Table)]
+#[derive(
+    Clone, Debug, PartialEq, Eq, DeriveEntityModel, Serialize, Deserialize, async_graphql::SimpleObject, macros::Table,
+)]
 #[sea_orm(table_name = "ai_processing_logs")]
 #[graphql(name = "AiProcessingLogColumns")]
 #[table(name = "AiProcessingLog", label = "AI processing log")]

@@ -5,7 +5,9 @@ use serde::{Deserialize, Serialize};
 use crate::enums::{ContentType, DraftStatus, Platform};
 
 /// AI-generated drafts in the creator's voice (seed 4.1).
-#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, Serialize, Deserialize, async_graphql::SimpleObject, macros::Table)]
+#[derive(
+    Clone, Debug, PartialEq, Eq, DeriveEntityModel, Serialize, Deserialize, async_graphql::SimpleObject, macros::Table,
+)]
 #[sea_orm(table_name = "content_drafts")]
 #[graphql(name = "ContentDraftColumns")]
 #[table(name = "ContentDraft", label = "content draft")]

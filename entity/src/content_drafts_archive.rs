@@ -6,7 +6,9 @@ use serde::{Deserialize, Serialize};
 
 use crate::enums::{ContentType, DraftStatus, Platform};
 
-#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, Serialize, Deserialize, async_graphql::SimpleObject, macros::Table)]
+#[derive(
+    Clone, Debug, PartialEq, Eq, DeriveEntityModel, Serialize, Deserialize, async_graphql::SimpleObject, macros::Table,
+)]
 #[sea_orm(table_name = "content_drafts_archive")]
 #[graphql(name = "ArchivedContentDraftColumns")]
 #[table(name = "ArchivedContentDraft", label = "archived content draft", read_only)]

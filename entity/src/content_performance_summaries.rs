@@ -5,9 +5,11 @@
 use sea_orm::entity::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use crate::enums::{SummaryPeriod};
+use crate::enums::SummaryPeriod;
 
-#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, Serialize, Deserialize, async_graphql::SimpleObject, macros::Table)]
+#[derive(
+    Clone, Debug, PartialEq, Eq, DeriveEntityModel, Serialize, Deserialize, async_graphql::SimpleObject, macros::Table,
+)]
 #[sea_orm(table_name = "content_performance_summaries")]
 #[graphql(name = "ContentPerformanceSummaryColumns")]
 #[table(name = "ContentPerformanceSummary", label = "content performance summary", read_only)]

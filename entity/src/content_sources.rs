@@ -2,9 +2,11 @@
 use sea_orm::entity::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use crate::enums::{SourceType};
+use crate::enums::SourceType;
 
-#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, Serialize, Deserialize, async_graphql::SimpleObject, macros::Table)]
+#[derive(
+    Clone, Debug, PartialEq, Eq, DeriveEntityModel, Serialize, Deserialize, async_graphql::SimpleObject, macros::Table,
+)]
 #[sea_orm(table_name = "content_sources")]
 #[graphql(name = "ContentSourceColumns")]
 #[table(name = "ContentSource", label = "content source")]

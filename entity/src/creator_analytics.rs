@@ -2,9 +2,11 @@
 use sea_orm::entity::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use crate::enums::{AnalyticsPlatform};
+use crate::enums::AnalyticsPlatform;
 
-#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, Serialize, Deserialize, async_graphql::SimpleObject, macros::Table)]
+#[derive(
+    Clone, Debug, PartialEq, Eq, DeriveEntityModel, Serialize, Deserialize, async_graphql::SimpleObject, macros::Table,
+)]
 #[sea_orm(table_name = "creator_analytics")]
 #[graphql(name = "CreatorAnalyticColumns")]
 #[table(name = "CreatorAnalytic", label = "creator analytics")]

@@ -4,7 +4,9 @@ use serde::{Deserialize, Serialize};
 
 use crate::enums::{Tier, TrainingStatus};
 
-#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, Serialize, Deserialize, async_graphql::SimpleObject, macros::Table)]
+#[derive(
+    Clone, Debug, PartialEq, Eq, DeriveEntityModel, Serialize, Deserialize, async_graphql::SimpleObject, macros::Table,
+)]
 #[sea_orm(table_name = "creator_profiles")]
 #[graphql(name = "CreatorProfileColumns")]
 #[table(name = "CreatorProfile", label = "creator profile")]

@@ -4,7 +4,9 @@ use serde::{Deserialize, Serialize};
 
 use crate::enums::{CreditBucket, TransactionType};
 
-#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, Serialize, Deserialize, async_graphql::SimpleObject, macros::Table)]
+#[derive(
+    Clone, Debug, PartialEq, Eq, DeriveEntityModel, Serialize, Deserialize, async_graphql::SimpleObject, macros::Table,
+)]
 #[sea_orm(table_name = "credit_transactions")]
 #[graphql(name = "CreditTransactionColumns")]
 #[table(name = "CreditTransaction", label = "credit transaction", read_only)]

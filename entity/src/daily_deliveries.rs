@@ -4,7 +4,9 @@ use serde::{Deserialize, Serialize};
 
 use crate::enums::{DeliveryChannel, DeliveryStatus};
 
-#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, Serialize, Deserialize, async_graphql::SimpleObject, macros::Table)]
+#[derive(
+    Clone, Debug, PartialEq, Eq, DeriveEntityModel, Serialize, Deserialize, async_graphql::SimpleObject, macros::Table,
+)]
 #[sea_orm(table_name = "daily_deliveries")]
 #[graphql(name = "DailyDeliveryColumns")]
 #[table(name = "DailyDelivery", label = "daily delivery")]

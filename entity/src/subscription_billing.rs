@@ -4,7 +4,9 @@ use serde::{Deserialize, Serialize};
 
 use crate::enums::{BillingStatus, Tier};
 
-#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, Serialize, Deserialize, async_graphql::SimpleObject, macros::Table)]
+#[derive(
+    Clone, Debug, PartialEq, Eq, DeriveEntityModel, Serialize, Deserialize, async_graphql::SimpleObject, macros::Table,
+)]
 #[sea_orm(table_name = "subscription_billing")]
 #[graphql(name = "SubscriptionBillingColumns")]
 #[table(name = "SubscriptionBilling", label = "subscription")]

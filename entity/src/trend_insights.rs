@@ -2,9 +2,11 @@
 use sea_orm::entity::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use crate::enums::{TrendStatus};
+use crate::enums::TrendStatus;
 
-#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, Serialize, Deserialize, async_graphql::SimpleObject, macros::Table)]
+#[derive(
+    Clone, Debug, PartialEq, Eq, DeriveEntityModel, Serialize, Deserialize, async_graphql::SimpleObject, macros::Table,
+)]
 #[sea_orm(table_name = "trend_insights")]
 #[graphql(name = "TrendInsightColumns")]
 #[table(name = "TrendInsight", label = "trend insight")]

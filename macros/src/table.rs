@@ -92,7 +92,10 @@ fn parse_table_args(attrs: &[Attribute]) -> syn::Result<TableArgs> {
         })?;
     }
     if args.name.is_empty() || args.label.is_empty() {
-        return Err(syn::Error::new(proc_macro2::Span::call_site(), "#[table(name = \"…\", label = \"…\")] is required"));
+        return Err(syn::Error::new(
+            proc_macro2::Span::call_site(),
+            "#[table(name = \"…\", label = \"…\")] is required",
+        ));
     }
     Ok(args)
 }
@@ -236,9 +239,9 @@ fn checks(col: &Column) -> TokenStream {
         out.extend(quote! { crate::table::check::json_ids(#gql, v)?; });
     }
     match (col.decimal, col.range) {
-        (Some((p, s)), Some((min, max))) => {
-            out.extend(quote! { crate::table::check::decimal(#gql, *v, #p, #s, ::std::option::Option::Some((#min, #max)))?; })
-        }
+        (Some((p, s)), Some((min, max))) => out.extend(
+            quote! { crate::table::check::decimal(#gql, *v, #p, #s, ::std::option::Option::Some((#min, #max)))?; },
+        ),
         (Some((p, s)), None) => {
             out.extend(quote! { crate::table::check::decimal(#gql, *v, #p, #s, ::std::option::Option::None)?; })
         }
@@ -538,6 +541,7 @@ fn inputs(args: &TableArgs, cols: &[Column], owner: Option<&Column>) -> syn::Res
             }
             fn into_row(self, owner: ::std::option::Option<sea_orm::prelude::Uuid>) -> ::std::result::Result<ActiveModel, crate::table::Invalid> {
                 let _ = owner;
+                #[allow(clippy::needless_update)]
                 Ok(ActiveModel {
                     #id_set
                     #owner_set

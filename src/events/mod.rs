@@ -18,8 +18,8 @@ use serde_json::Value as Json;
 use tokio::sync::broadcast;
 use uuid::Uuid;
 
-use entity::table::Table;
 use crate::config::Config;
+use entity::table::Table;
 
 /// What happened to a row.
 #[derive(async_graphql::Enum, Serialize, Deserialize, Debug, Clone, Copy, PartialEq, Eq)]

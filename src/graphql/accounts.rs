@@ -7,11 +7,11 @@ use sea_orm::sea_query::{Expr, ExprTrait, Func};
 use sea_orm::{ActiveModelTrait, ActiveValue::NotSet, EntityTrait, QueryFilter, Set};
 use uuid::Uuid;
 
-use crate::table::{db, state, viewer};
 use super::me::Me;
 use crate::auth::session::{IssuedSession, revoke};
 use crate::auth::{Viewer, password};
 use crate::error::AppError;
+use crate::table::{db, state, viewer};
 
 /// Credits a free-tier subscription receives each month.
 pub const FREE_TIER_MONTHLY_CREDITS: i64 = 50;

@@ -13,11 +13,11 @@ use super::agencies::AgencyClient;
 use entity::enums::InvitationStatus;
 use entity::table::{Table, check};
 
-use crate::table;
 use crate::auth::Viewer;
 use crate::auth::policy::{self, Op};
 use crate::error::{AppError, AppResult};
 use crate::events::ChangeKind;
+use crate::table;
 
 #[derive(Default)]
 pub struct ConsentMutation;

@@ -74,11 +74,14 @@ pub struct CreditQuery;
 impl CreditQuery {
     /// What each action costs (service role).
     async fn credit_costs(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<CreditCost>> {
-        let rows =
-            policy::scope::<credit_costs::Entity>(table::viewer(ctx)?, Op::Read, table::db(ctx)?.get_database_backend())?
-                .all(table::db(ctx)?)
-                .await
-                .map_err(AppError::from)?;
+        let rows = policy::scope::<credit_costs::Entity>(
+            table::viewer(ctx)?,
+            Op::Read,
+            table::db(ctx)?.get_database_backend(),
+        )?
+        .all(table::db(ctx)?)
+        .await
+        .map_err(AppError::from)?;
         Ok(rows.into_iter().map(CreditCost::from).collect())
     }
 }

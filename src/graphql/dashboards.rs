@@ -8,6 +8,7 @@ use std::collections::BTreeMap;
 
 use async_graphql::{Context, Enum, Object, SimpleObject};
 use chrono::NaiveDate;
+use entity::table::Table;
 use entity::{
     content_drafts, content_drafts_archive, content_performance, content_performance_summaries, creator_analytics,
     usage_tracking,
@@ -18,13 +19,12 @@ use sea_orm::{
     ColumnTrait, DatabaseConnection, EntityTrait, FromQueryResult, JoinType, QueryFilter, QueryOrder, QuerySelect,
     RelationTrait, Select,
 };
-use entity::table::Table;
 use uuid::Uuid;
 
-use crate::table;
 use crate::auth::Viewer;
 use crate::auth::policy::{self, Op};
 use crate::error::{AppError, AppResult};
+use crate::table;
 
 /// The longest range one aggregate may cover.
 const MAX_RANGE_DAYS: i64 = 366 * 2;

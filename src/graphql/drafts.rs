@@ -1,7 +1,9 @@
 //! Content drafts: the object with its relations; columns, inputs, filter and order come from
 //! the entity (`#[derive(Table)]`), root fields from `#[derive(Resource)]`.
 use async_graphql::{Context, Object};
-use entity::{content_drafts, content_performance, content_performance_summaries, trend_content_mapping, trend_insights};
+use entity::{
+    content_drafts, content_performance, content_performance_summaries, trend_content_mapping, trend_insights,
+};
 use uuid::Uuid;
 
 use super::analytics::ContentPerformance;

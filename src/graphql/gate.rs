@@ -24,8 +24,24 @@ pub fn assign_codes(response: &mut Response, query: &str) {
                 error.message = format!("{place}: {}", error.message);
             }
         }
-        error.extensions.get_or_insert_with(Default::default).set("code", ENGINE_ERROR_CODE);
+        let field = invalid_field(&error.message);
+        let extensions = error.extensions.get_or_insert_with(Default::default);
+        extensions.set("code", ENGINE_ERROR_CODE);
+        if let Some(field) = field {
+            extensions.set("field", field);
+        }
     }
+}
+
+/// The input field a coercion error names (`Invalid value for argument "input.platform"` names
+/// `platform`), as `extensions.field` names it for the server's own checks.
+fn invalid_field(message: &str) -> Option<String> {
+    let (_, rest) = message.split_once("Invalid value for ")?;
+    let (_, quoted) = rest.split_once('"')?;
+    let (path, _) = quoted.split_once('"')?;
+    let last = path.rsplit('.').next()?.trim_start_matches('$');
+    let name = last.split('[').next()?;
+    (!name.is_empty()).then(|| name.to_owned())
 }
 
 fn has_code(error: &ServerError) -> bool {

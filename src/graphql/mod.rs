@@ -19,7 +19,9 @@ pub mod system;
 pub mod trends;
 pub mod voice;
 
-use async_graphql::{Context, MergedObject, MergedSubscription, Object, Schema, SchemaBuilder, SimpleObject, ValidationMode};
+use async_graphql::{
+    Context, MergedObject, MergedSubscription, Object, Schema, SchemaBuilder, SimpleObject, ValidationMode,
+};
 
 use crate::app::AppState;
 use crate::db::DatabaseKind;

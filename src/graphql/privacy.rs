@@ -1,17 +1,17 @@
 //! Privacy (seed 003, section 11): export everything a user owns, and delete an account with all
 //! of its rows.
 use async_graphql::{Context, Object};
+use entity::table::Table;
 use entity::*;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use serde::Serialize;
 use serde_json::{Map, Value as Json, json};
-use entity::table::Table;
 use uuid::Uuid;
 
-use crate::table;
 use crate::auth::policy::{self, Op};
 use crate::auth::{Viewer, password};
 use crate::error::{AppError, AppResult};
+use crate::table;
 
 /// Columns never exported: secrets stay secret even from their owner.
 const SECRET_COLUMNS: &[&str] = &["access_token", "refresh_token", "password_hash"];

@@ -7,12 +7,12 @@ use rust_decimal::Decimal;
 use sea_orm::{ColumnTrait, DbBackend, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 use uuid::Uuid;
 
-use crate::table;
 use super::voice::VoiceModel;
 use crate::auth::Viewer;
 use crate::auth::policy::{self, Op};
 use crate::error::AppError;
 use crate::events::{self, ChangeKind};
+use crate::table;
 use crate::usage;
 
 #[derive(Default)]

@@ -24,9 +24,7 @@ pub fn watch<E>(
     filter: Option<E::Filter>,
     kinds: Option<Vec<ChangeKind>>,
     user_id: Option<Uuid>,
-) -> async_graphql::Result<
-    impl Stream<Item = async_graphql::Result<(ChangeKind, DateTime<Utc>, E::Model)>> + use<E>,
->
+) -> async_graphql::Result<impl Stream<Item = async_graphql::Result<(ChangeKind, DateTime<Utc>, E::Model)>> + use<E>>
 where
     E: Table,
     E::Filter: Send + Sync + 'static,

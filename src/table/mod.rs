@@ -11,9 +11,8 @@ use async_graphql::{Context, OutputType, SimpleObject};
 use entity::table::{Creates, Referee, Table, TableFilter, TableOrder, Updates};
 use sea_orm::sea_query::{Expr, NullOrdering, SelectStatement};
 use sea_orm::{
-    ActiveModelBehavior, ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DbBackend,
-    IdenStatic, IntoActiveModel, Iterable, ModelTrait, Order, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
-    QueryTrait,
+    ActiveModelBehavior, ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DbBackend, IdenStatic,
+    IntoActiveModel, Iterable, ModelTrait, Order, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, QueryTrait,
 };
 use uuid::Uuid;
 
@@ -300,7 +299,8 @@ where
         *value = state(ctx)?.cipher.seal(value)?;
     }
     modify::<E, _, _>(ctx, id, async |row| {
-        let owner = E::owner_column().and_then(|col| <Uuid as sea_orm::sea_query::ValueType>::try_from(row.get(col)).ok());
+        let owner =
+            E::owner_column().and_then(|col| <Uuid as sea_orm::sea_query::ValueType>::try_from(row.get(col)).ok());
         check_references(ctx, owner, |r| input.references(r)).await?;
         Ok(move |active: &mut E::ActiveModel| input.apply(active))
     })
@@ -375,8 +375,13 @@ async fn check_references(
     visit: impl FnOnce(&mut References<'_>),
 ) -> AppResult<()> {
     let db = db(ctx)?;
-    let mut refs =
-        References { viewer: viewer(ctx)?, owner, backend: db.get_database_backend(), checks: Vec::new(), refused: None };
+    let mut refs = References {
+        viewer: viewer(ctx)?,
+        owner,
+        backend: db.get_database_backend(),
+        checks: Vec::new(),
+        refused: None,
+    };
     visit(&mut refs);
     if let Some(err) = refs.refused {
         return Err(err);

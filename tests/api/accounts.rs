@@ -27,10 +27,10 @@ async fn sign_up_creates_the_user_profile_preferences_and_a_free_subscription() 
 
     let me = app.gql_as(Some(&user.token), ME, json!({})).await;
     assert_eq!(me["data"]["me"]["user"]["email"], "new.creator@example.com", "{me}");
-    assert_eq!(me["data"]["me"]["profile"]["subscriptionTier"], "free");
+    assert_eq!(me["data"]["me"]["profile"]["subscriptionTier"], "FREE");
     assert_eq!(me["data"]["me"]["deliveryPreference"]["deliveryTime"], "08:00:00", "the seed's defaults: {me}");
     assert_eq!(me["data"]["me"]["deliveryPreference"]["maxDraftsPerDelivery"], 5);
-    assert_eq!(me["data"]["me"]["subscription"]["subscriptionStatus"], "active");
+    assert_eq!(me["data"]["me"]["subscription"]["subscriptionStatus"], "ACTIVE");
     assert_eq!(me["data"]["me"]["contentDrafts"]["totalCount"], 0);
     for table in ["creator_profiles", "delivery_preferences", "subscription_billing"] {
         assert_eq!(rows_of(&app, table, user.id).await, 1, "{table}");
@@ -43,7 +43,7 @@ async fn sign_up_creates_the_user_profile_preferences_and_a_free_subscription() 
         )
         .await;
     let node = &billing["data"]["subscriptionBillings"]["edges"][0]["node"];
-    assert_eq!(node["subscriptionStatus"], "active", "{billing}");
+    assert_eq!(node["subscriptionStatus"], "ACTIVE", "{billing}");
     let decimal =
         |v: &Value| v.as_str().and_then(|s| s.parse::<rust_decimal::Decimal>().ok()).expect("a decimal string");
     assert_eq!(decimal(&node["creditBalance"]), decimal(&node["monthlyCreditLimit"]));

@@ -23,7 +23,7 @@ async fn invite(app: &TestApp, agency: &TestUser, client: &TestUser, permissions
             json!({ "i": { "clientUserId": client.id, "clientName": "Client", "permissions": permissions } }),
         )
         .await;
-    assert_eq!(body["data"]["createAgencyClient"]["status"], "invited", "{body}");
+    assert_eq!(body["data"]["createAgencyClient"]["status"], "INVITED", "{body}");
     body["data"]["createAgencyClient"]["id"].clone()
 }
 
@@ -31,7 +31,7 @@ async fn draft_of(app: &TestApp, user: &TestUser) -> Value {
     let body = app
         .gql_as(
             Some(&user.token),
-            "mutation { createContentDraft(input: { platform: \"twitter\", contentType: \"single_tweet\", content: \"mine\" }) { id } }",
+            "mutation { createContentDraft(input: { platform: TWITTER, contentType: SINGLE_TWEET, content: \"mine\" }) { id } }",
             json!({}),
         )
         .await;
@@ -86,9 +86,9 @@ async fn an_agency_reaches_a_client_only_after_acceptance_and_within_its_permiss
         .await;
 
     assert_eq!(code(&before), "NOT_FOUND", "nothing before acceptance: {before}");
-    assert_eq!(seen_by_client["data"]["agencyClients"]["edges"][0]["node"]["status"], "invited");
+    assert_eq!(seen_by_client["data"]["agencyClients"]["edges"][0]["node"]["status"], "INVITED");
     assert_eq!(code(&by_agency), "NOT_FOUND", "only the client accepts");
-    assert_eq!(accepted["data"]["acceptAgencyInvitation"]["status"], "accepted", "{accepted}");
+    assert_eq!(accepted["data"]["acceptAgencyInvitation"]["status"], "ACCEPTED", "{accepted}");
     assert_eq!(after["data"]["contentDraft"]["content"], "mine", "{after}");
     assert_eq!(edited["data"]["updateContentDraft"]["content"], "edited by the agency", "{edited}");
     assert_eq!(through_relationship["data"]["agencyClient"]["clientDrafts"]["totalCount"], 1, "{through_relationship}");
@@ -117,7 +117,7 @@ async fn permissions_bound_the_delegation_and_revocation_ends_it() {
     assert_eq!(read["data"]["contentDraft"]["id"], draft, "{read}");
     assert_eq!(code(&write), "NOT_FOUND", "no write_drafts: {write}");
     assert_eq!(analytics["data"]["creatorAnalytics"]["totalCount"], 0);
-    assert_eq!(revoked["data"]["revokeAgencyAccess"]["status"], "revoked", "{revoked}");
+    assert_eq!(revoked["data"]["revokeAgencyAccess"]["status"], "REVOKED", "{revoked}");
     assert_eq!(code(&after_revoke), "NOT_FOUND");
 }
 
@@ -151,7 +151,7 @@ async fn an_inactive_relationship_delegates_nothing_and_no_agency_reaches_anothe
     let status_by_agency = app
         .gql_as(
             Some(&agency.token),
-            "mutation($id: UUID!) { updateAgencyClient(id: $id, input: { status: \"accepted\" }) { id } }",
+            "mutation($id: UUID!) { updateAgencyClient(id: $id, input: { status: ACCEPTED }) { id } }",
             json!({ "id": relationship }),
         )
         .await;
@@ -306,7 +306,7 @@ async fn an_agency_cannot_point_an_accepted_relationship_at_another_user() {
     assert_eq!(code(&edited), "NOT_FOUND", "{edited}");
     let nested = &nested["data"]["agencyClient"];
     assert_eq!(nested["clientUserId"], client.id.to_string(), "{nested}");
-    assert_eq!(nested["status"], "accepted");
+    assert_eq!(nested["status"], "ACCEPTED");
     assert_eq!(nested["clientDrafts"]["totalCount"], 0);
 }
 
@@ -367,7 +367,7 @@ async fn widened_permissions_give_nothing_until_the_client_accepts_exactly_them(
     assert_eq!(code(&edit_before_consent), "NOT_FOUND", "write_drafts was never consented: {edit_before_consent}");
     assert_eq!(read_before_consent["data"]["contentDraft"]["content"], "mine", "the old rights still apply");
     assert_eq!(widened["data"]["updateAgencyClient"]["permissions"], wider, "{widened}");
-    assert_eq!(pending["status"], "accepted", "{pending}");
+    assert_eq!(pending["status"], "ACCEPTED", "{pending}");
     assert_eq!(pending["consentedPermissions"], json!({ "read_drafts": true }));
     assert_eq!(code(&stale), "CONFLICT", "the client was shown other rights: {stale}");
     assert_eq!(code(&by_agency), "NOT_FOUND", "only the client consents: {by_agency}");
@@ -440,10 +440,10 @@ async fn accepting_again_changes_nothing_and_a_revoked_relationship_stays_revoke
     let seen = relationship_as(&app, &agency, &relationship).await;
 
     assert_eq!(again["data"], first["data"], "nothing new to consent to: {again}");
-    assert_eq!(revoked["data"]["revokeAgencyAccess"]["status"], "revoked", "{revoked}");
+    assert_eq!(revoked["data"]["revokeAgencyAccess"]["status"], "REVOKED", "{revoked}");
     assert_eq!(code(&after_revoke), "CONFLICT", "{after_revoke}");
     assert_eq!(code(&read), "NOT_FOUND");
-    assert_eq!(seen["status"], "revoked", "{seen}");
+    assert_eq!(seen["status"], "REVOKED", "{seen}");
     assert!(seen.get("consentedPermissions").is_some_and(Value::is_null), "no consent left: {seen}");
 }
 
@@ -489,7 +489,7 @@ async fn me_lists_an_agencys_own_rows_and_the_relationship_its_clients() {
         .gql_as(
             Some(&app.service_token()),
             "mutation($i: CreateCreatorAnalyticInput!) { createCreatorAnalytic(input: $i) { id } }",
-            json!({ "i": { "userId": client.id, "metricDate": "2026-11-24", "platform": "overall" } }),
+            json!({ "i": { "userId": client.id, "metricDate": "2026-11-24", "platform": "OVERALL" } }),
         )
         .await;
     assert!(analytics["data"]["createCreatorAnalytic"].is_object(), "{analytics}");
@@ -781,7 +781,7 @@ async fn the_clients_revocation_ends_live_delivery_even_after_an_attempt_to_repo
     watch.expect_withheld(&app, &agency, "the client's drafts stop with its relationship").await;
     let read_after = watch.read_there(&app, &agency, &after).await;
 
-    assert_eq!(revoked["data"]["revokeAgencyAccess"]["status"], "revoked", "{revoked}");
+    assert_eq!(revoked["data"]["revokeAgencyAccess"]["status"], "REVOKED", "{revoked}");
     assert_eq!(code(&read_after), "NOT_FOUND", "{read_after}");
 }
 

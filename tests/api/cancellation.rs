@@ -13,7 +13,7 @@ use crate::credit_buckets::assert_ledger_matches;
 use crate::helpers::{TestApp, code};
 
 const RECORD: &str = "mutation($i: RecordUsageInput!) { recordUsage(input: $i) { usage { id } } }";
-const CREATE_DRAFT: &str = "mutation($c: String!) { createContentDraft(input: { platform: \"twitter\", contentType: \"thread\", content: $c }) { id } }";
+const CREATE_DRAFT: &str = "mutation($c: String!) { createContentDraft(input: { platform: TWITTER, contentType: THREAD, content: $c }) { id } }";
 
 /// Sends one request on a connection of its own and gives up after `patience`: `Some(body)` when
 /// the answer came in time.
@@ -51,7 +51,7 @@ async fn writes_abandoned_at_random_points_leave_nothing_half_done_and_no_transa
         let tasks: Vec<_> = users
             .iter()
             .map(|user| {
-                let body = json!({ "query": RECORD, "variables": { "i": { "userId": user.id, "actionType": "draft_accepted" } } });
+                let body = json!({ "query": RECORD, "variables": { "i": { "userId": user.id, "actionType": "DRAFT_ACCEPTED" } } });
                 let (url, token) = (app.url("/graphql"), service.clone());
                 tokio::spawn(async move {
                     let started = std::time::Instant::now();
@@ -77,7 +77,7 @@ async fn writes_abandoned_at_random_points_leave_nothing_half_done_and_no_transa
             .map(|(i, user)| {
                 let n = round * users.len() + i;
                 let body = json!({ "query": RECORD, "variables": { "i": {
-                    "userId": user.id, "actionType": "draft_generated", "metadata": { "n": n } } } });
+                    "userId": user.id, "actionType": "DRAFT_GENERATED", "metadata": { "n": n } } } });
                 let patience = Duration::from_micros(rng.gen_range(0..span));
                 (n, tokio::spawn(send_or_give_up(app.url("/graphql"), service.clone(), body, patience)))
             })
@@ -132,7 +132,7 @@ async fn writes_abandoned_at_random_points_leave_nothing_half_done_and_no_transa
 
     // No transaction was left open: one would still hold the subscription's row lock (or
     // SQLite's write lock), and the next debit would wait for it forever.
-    let after = json!({ "query": RECORD, "variables": { "i": { "userId": ann.id, "actionType": "draft_generated" } } });
+    let after = json!({ "query": RECORD, "variables": { "i": { "userId": ann.id, "actionType": "DRAFT_GENERATED" } } });
     let next = send_or_give_up(app.url("/graphql"), service.clone(), after, Duration::from_secs(20)).await;
     assert!(next.is_some_and(|body| body["errors"].is_null()), "a debit after the storm completes");
     // No pooled connection is inside a transaction: a write on one would stay invisible to

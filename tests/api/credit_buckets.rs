@@ -45,7 +45,11 @@ async fn grant(app: &TestApp, user: Uuid, amount: &str, reason: &str, key: &str)
 
 async fn record(app: &TestApp, user: &TestUser, action: &str) -> Value {
     let body = app
-        .gql_as(Some(&app.service_token()), RECORD, json!({ "i": { "userId": user.id, "actionType": action } }))
+        .gql_as(
+            Some(&app.service_token()),
+            RECORD,
+            json!({ "i": { "userId": user.id, "actionType": action.to_uppercase() } }),
+        )
         .await;
     assert!(body["errors"].is_null(), "{body}");
     body
@@ -119,7 +123,7 @@ async fn the_monthly_reset_keeps_purchased_credits_and_only_the_allowance_expire
     let ann = app.sign_up("ann@example.com").await;
     let bob = app.sign_up("bob@example.com").await;
     let top_up = grant(&app, ann.id, "20", "TOP_UP", "pay_1").await;
-    assert_eq!(top_up["data"]["grantCredits"]["bucket"], "purchased", "{top_up}");
+    assert_eq!(top_up["data"]["grantCredits"]["bucket"], "PURCHASED", "{top_up}");
     for _ in 0..2 {
         record(&app, &ann, "voice_training").await;
     }
@@ -145,8 +149,8 @@ async fn usage_spends_the_allowance_first_then_purchased_credits() {
     let last_of_allowance = record(&app, &ann, "voice_training").await;
     let first_purchased = record(&app, &ann, "voice_training").await;
 
-    assert_eq!(moved(&last_of_allowance), vec![("allowance".to_owned(), dec("-5"))], "{last_of_allowance}");
-    assert_eq!(moved(&first_purchased), vec![("purchased".to_owned(), dec("-5"))], "{first_purchased}");
+    assert_eq!(moved(&last_of_allowance), vec![("ALLOWANCE".to_owned(), dec("-5"))], "{last_of_allowance}");
+    assert_eq!(moved(&first_purchased), vec![("PURCHASED".to_owned(), dec("-5"))], "{first_purchased}");
     assert_eq!(buckets(&app, &ann).await, (dec("0"), dec("2")));
     assert_ledger_matches(&app).await;
 }
@@ -162,7 +166,7 @@ async fn a_usage_larger_than_the_allowance_takes_the_rest_from_purchased_credits
 
     let crossing = record(&app, &ann, "voice_training").await;
 
-    let expected = vec![("allowance".to_owned(), dec("-2")), ("purchased".to_owned(), dec("-3"))];
+    let expected = vec![("ALLOWANCE".to_owned(), dec("-2")), ("PURCHASED".to_owned(), dec("-3"))];
     assert_eq!(moved(&crossing), expected, "{crossing}");
     assert_eq!(buckets(&app, &ann).await, (dec("0"), dec("4")));
     assert_ledger_matches(&app).await;
@@ -181,8 +185,8 @@ async fn a_new_period_brings_the_allowance_only_to_subscriptions_in_good_standin
         let set = app
             .gql_as(
                 Some(&service),
-                "mutation($s: UUID!, $st: String!) { updateSubscriptionBilling(id: $s, input: { subscriptionStatus: $st }) { id } }",
-                json!({ "s": id, "st": status }),
+                "mutation($s: UUID!, $st: BillingStatus!) { updateSubscriptionBilling(id: $s, input: { subscriptionStatus: $st }) { id } }",
+                json!({ "s": id, "st": status.to_uppercase() }),
             )
             .await;
         assert!(set["errors"].is_null(), "{set}");
@@ -251,13 +255,13 @@ async fn the_tier_is_billing_state_the_profile_shows_and_the_owner_cannot_change
     };
     assert_eq!(
         (me["subscription"]["tier"].clone(), me["profile"]["subscriptionTier"].clone()),
-        (json!("free"), json!("free"))
+        (json!("FREE"), json!("FREE"))
     );
 
     let by_owner = app
         .gql_as(
             Some(&ann.token),
-            "mutation($p: UUID!) { updateCreatorProfile(id: $p, input: { subscriptionTier: \"enterprise\" }) { id } }",
+            "mutation($p: UUID!) { updateCreatorProfile(id: $p, input: { subscriptionTier: ENTERPRISE }) { id } }",
             json!({ "p": profile_id }),
         )
         .await;
@@ -267,7 +271,7 @@ async fn the_tier_is_billing_state_the_profile_shows_and_the_owner_cannot_change
         .exec("UPDATE creator_profiles SET subscription_tier = 'enterprise' WHERE user_id = $1", vec![ann.id.into()])
         .await
         .expect("a direct write");
-    assert_eq!(subscription(&app, &ann).await["profile"]["subscriptionTier"], "free");
+    assert_eq!(subscription(&app, &ann).await["profile"]["subscriptionTier"], "FREE");
 
     // The overage decision follows the subscription's tier.
     let rate = app
@@ -285,19 +289,19 @@ async fn the_tier_is_billing_state_the_profile_shows_and_the_owner_cannot_change
         .gql_as(
             Some(&app.service_token()),
             RECORD,
-            json!({ "i": { "userId": ann.id, "actionType": "draft_generated" } }),
+            json!({ "i": { "userId": ann.id, "actionType": "DRAFT_GENERATED" } }),
         )
         .await;
     assert_eq!(code(&refused), "INSUFFICIENT_CREDITS", "a free tier has no overage: {refused}");
     let upgrade = app
         .gql_as(
             Some(&app.service_token()),
-            "mutation($s: UUID!) { updateSubscriptionBilling(id: $s, input: { tier: \"creator\" }) { tier } }",
+            "mutation($s: UUID!) { updateSubscriptionBilling(id: $s, input: { tier: CREATOR }) { tier } }",
             json!({ "s": subscription_id }),
         )
         .await;
-    assert_eq!(upgrade["data"]["updateSubscriptionBilling"]["tier"], "creator", "{upgrade}");
-    assert_eq!(subscription(&app, &ann).await["profile"]["subscriptionTier"], "creator");
+    assert_eq!(upgrade["data"]["updateSubscriptionBilling"]["tier"], "CREATOR", "{upgrade}");
+    assert_eq!(subscription(&app, &ann).await["profile"]["subscriptionTier"], "CREATOR");
     let overage = record(&app, &ann, "draft_generated").await;
     assert_eq!(decimal(&overage["data"]["recordUsage"]["transactions"][0]["overageCredits"]), dec("1"));
     assert_ledger_matches(&app).await;
@@ -332,7 +336,8 @@ async fn the_ledger_sums_to_each_bucket_after_many_simultaneous_random_operation
         tasks.push(tokio::spawn(async move {
             match op {
                 0..=4 => {
-                    let action = [ActionType::DraftGenerated, ActionType::TrendAnalyzed, ActionType::VoiceTraining][n % 3];
+                    let action =
+                        [ActionType::DraftGenerated, ActionType::TrendAnalyzed, ActionType::VoiceTraining][n % 3];
                     let _ = credits::record_usage(&db, user, action, None, today, None).await;
                 }
                 5 => {

@@ -33,7 +33,7 @@ async fn record(app: &TestApp, user: &TestUser, action: &str) -> Value {
     app.gql_as(
         Some(&app.service_token()),
         RECORD,
-        json!({ "i": { "userId": user.id, "actionType": action, "platform": "twitter" } }),
+        json!({ "i": { "userId": user.id, "actionType": action.to_uppercase(), "platform": "TWITTER" } }),
     )
     .await
 }
@@ -50,7 +50,7 @@ async fn usage_debits_the_actions_cost_and_the_ledger_agrees_with_daily_credits(
         .gql_as(Some(&ann.token), "{ me { creditTransactions { edges { node { amount reason } } } } }", json!({}))
         .await;
     assert_eq!(
-        allowance["data"]["me"]["creditTransactions"]["edges"][0]["node"]["reason"], "monthly_reset",
+        allowance["data"]["me"]["creditTransactions"]["edges"][0]["node"]["reason"], "MONTHLY_RESET",
         "{allowance}"
     );
 
@@ -58,7 +58,7 @@ async fn usage_debits_the_actions_cost_and_the_ledger_agrees_with_daily_credits(
     let second = record(&app, &ann, "trend_analyzed").await;
 
     assert_eq!(decimal(&first["data"]["recordUsage"]["transaction"]["amount"]), dec("-1"), "{first}");
-    assert_eq!(first["data"]["recordUsage"]["transaction"]["reason"], "usage");
+    assert_eq!(first["data"]["recordUsage"]["transaction"]["reason"], "USAGE");
     assert_eq!(decimal(&second["data"]["recordUsage"]["transaction"]["balanceAfter"]), dec("48.5"));
     assert_eq!(balance(&app, &ann).await, dec("48.5"));
     let today = chrono::Utc::now().date_naive();
@@ -103,7 +103,7 @@ async fn a_paid_tier_goes_into_overage_at_its_rate_and_never_below_zero() {
     let set_tier = app
         .gql_as(
             Some(&service),
-            "mutation($s: UUID!) { updateSubscriptionBilling(id: $s, input: { tier: \"creator\", overageRate: \"0.0200\" }) { id } }",
+            "mutation($s: UUID!) { updateSubscriptionBilling(id: $s, input: { tier: CREATOR, overageRate: \"0.0200\" }) { id } }",
             json!({ "s": ids["data"]["me"]["subscription"]["id"] }),
         )
         .await;
@@ -116,7 +116,7 @@ async fn a_paid_tier_goes_into_overage_at_its_rate_and_never_below_zero() {
     let overage = record(&app, &ann, "voice_training").await;
 
     let tx = &overage["data"]["recordUsage"]["transaction"];
-    assert_eq!(tx["reason"], "overage", "{overage}");
+    assert_eq!(tx["reason"], "OVERAGE", "{overage}");
     assert_eq!(decimal(&tx["amount"]), dec("-3"));
     assert_eq!(decimal(&tx["balanceAfter"]), Decimal::ZERO);
     assert_eq!(decimal(&tx["overageCredits"]), dec("2"));
@@ -143,7 +143,7 @@ async fn grants_and_top_ups_credit_the_balance_through_the_ledger_and_only_the_s
         app.gql_as(Some(&service), GRANT, json!({ "u": ann.id, "a": "-5", "r": "GRANT", "k": Uuid::new_v4() })).await;
 
     assert_eq!(decimal(&grant["data"]["grantCredits"]["balanceAfter"]), dec("60.25"), "{grant}");
-    assert_eq!(top_up["data"]["grantCredits"]["reason"], "top_up");
+    assert_eq!(top_up["data"]["grantCredits"]["reason"], "TOP_UP");
     assert_eq!(code(&by_user), "FORBIDDEN");
     assert_eq!(code(&negative), "BAD_USER_INPUT");
     assert_eq!(balance(&app, &ann).await, dec("60.35"));
@@ -153,7 +153,7 @@ async fn grants_and_top_ups_credit_the_balance_through_the_ledger_and_only_the_s
 async fn the_service_role_sets_what_an_action_costs() {
     let app = TestApp::spawn().await;
     let ann = app.sign_up(&email()).await;
-    let update = "mutation { updateCreditCost(actionType: \"draft_generated\", cost: \"2.5\") { actionType cost } }";
+    let update = "mutation { updateCreditCost(actionType: DRAFT_GENERATED, cost: \"2.5\") { actionType cost } }";
 
     let refused = app.gql_as(Some(&ann.token), update, json!({})).await;
     let changed = app.gql_as(Some(&app.service_token()), update, json!({})).await;
@@ -185,9 +185,11 @@ async fn five_hundred_simultaneous_debits_against_three_hundred_credits_leave_ex
     let tasks: Vec<_> = (0..500)
         .map(|_| {
             let (db, user) = (app.test_db.db.clone(), ann.id);
-            tokio::spawn(
-                async move { credits::record_usage(&db, user, entity::enums::ActionType::DraftGenerated, None, today, None).await.is_ok() },
-            )
+            tokio::spawn(async move {
+                credits::record_usage(&db, user, entity::enums::ActionType::DraftGenerated, None, today, None)
+                    .await
+                    .is_ok()
+            })
         })
         .collect();
     let mut succeeded = 0;

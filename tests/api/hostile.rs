@@ -167,7 +167,7 @@ async fn draft_of(app: &TestApp, user: &TestUser) -> String {
     let body = app
         .gql_as(
             Some(&user.token),
-            r#"mutation { createContentDraft(input: { platform: "twitter", contentType: "thread", content: "hello" }) { id } }"#,
+            r#"mutation { createContentDraft(input: { platform: TWITTER, contentType: THREAD, content: "hello" }) { id } }"#,
             json!({}),
         )
         .await;
@@ -191,12 +191,12 @@ async fn a_string_with_nul_is_refused_naming_where_it_was() {
             "variable `$f`",
         ),
         (
-            r#"mutation { createContentDraft(input: { platform: "twitter", contentType: "thread", content: "x\u0000y" }) { id } }"#,
+            r#"mutation { createContentDraft(input: { platform: TWITTER, contentType: THREAD, content: "x\u0000y" }) { id } }"#,
             json!({}),
             "argument `input` of `createContentDraft`",
         ),
         (
-            "mutation($c: String!) { createContentDraft(input: { platform: \"twitter\", contentType: \"thread\", content: $c }) { id } }",
+            "mutation($c: String!) { createContentDraft(input: { platform: TWITTER, contentType: THREAD, content: $c }) { id } }",
             json!({ "c": "x\u{0}y" }),
             "variable `$c`",
         ),
@@ -296,8 +296,8 @@ async fn a_scalar_that_does_not_parse_names_its_argument_or_variable() {
 
 /// Seed documents the fuzzer mutates: each valid for a signed-in user.
 const SEEDS: &[&str] = &[
-    r#"{ contentDrafts(first: 5, filter: { platform: { eq: "twitter" }, voiceConfidenceScore: { gte: "0.5" } }, orderBy: [{ field: CREATED_AT, direction: DESC }]) { totalCount edges { cursor node { id content status createdAt trendSource { trendTopic } } } } }"#,
-    r#"mutation { createContentDraft(input: { platform: "twitter", contentType: "thread", content: "hi", hashtags: ["a"] }) { id voiceConfidenceScore } }"#,
+    r#"{ contentDrafts(first: 5, filter: { platform: { eq: TWITTER }, voiceConfidenceScore: { gte: "0.5" } }, orderBy: [{ field: CREATED_AT, direction: DESC }]) { totalCount edges { cursor node { id content status createdAt trendSource { trendTopic } } } } }"#,
+    r#"mutation { createContentDraft(input: { platform: TWITTER, contentType: THREAD, content: "hi", hashtags: ["a"] }) { id voiceConfidenceScore } }"#,
     r#"query($id: UUID!) { contentDraft(id: $id) { id publishedAt } }"#,
     r#"{ me { id email } trendInsights(filter: { createdAt: { gt: "2026-01-01T00:00:00Z" } }) { edges { node { id } } } }"#,
     r#"mutation($e: String!) { signIn(email: $e, password: "wrong password 1") { accessToken } }"#,
@@ -415,7 +415,7 @@ async fn fuzzed_requests_never_crash_fail_internally_or_answer_without_a_code() 
     // The same families as subscriptions, over both WebSocket subprotocols.
     for protocol in [Protocol::TransportWs, Protocol::Legacy] {
         let mut ws = WsClient::open(app.addr, protocol, &user.token).await;
-        let seed = r#"subscription { contentDraftEvents(filter: { platform: { eq: "twitter" }, createdAt: { gt: "2026-01-01T00:00:00Z" } }) { kind node { id } } }"#;
+        let seed = r#"subscription { contentDraftEvents(filter: { platform: { eq: TWITTER }, createdAt: { gt: "2026-01-01T00:00:00Z" } }) { kind node { id } } }"#;
         for round in 0..60 {
             let query = match round % 3 {
                 0 => mutate(&mut rng, seed),

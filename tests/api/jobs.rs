@@ -223,7 +223,7 @@ async fn archived_drafts_stay_readable_by_their_owner_only_and_are_exported() {
     let export = app.gql_as(Some(&ann.token), "{ exportMyData }", serde_json::json!({})).await;
 
     assert_eq!(anns["data"]["archivedContentDrafts"]["edges"][0]["node"]["id"], old.to_string(), "{anns}");
-    assert_eq!(anns["data"]["archivedContentDrafts"]["edges"][0]["node"]["status"], "rejected");
+    assert_eq!(anns["data"]["archivedContentDrafts"]["edges"][0]["node"]["status"], "REJECTED");
     assert_eq!(bobs["data"]["archivedContentDrafts"]["totalCount"], 0);
     assert_eq!(
         export["data"]["exportMyData"]["tables"]["content_drafts_archive"][0]["id"],
@@ -317,8 +317,8 @@ async fn published_draft_with_trend(app: &TestApp, user: &TestUser, platform: &s
         .gql_as(
             Some(&user.token),
             "mutation($i: CreateContentDraftInput!) { createContentDraft(input: $i) { id } }",
-            json!({ "i": { "platform": platform, "contentType": if platform == "twitter" { "single_tweet" } else { "linkedin_short" },
-                "content": "hello", "status": "published", "publishedAt": published, "trendSourceId": trend } }),
+            json!({ "i": { "platform": platform.to_uppercase(), "contentType": if platform == "twitter" { "SINGLE_TWEET" } else { "LINKEDIN_SHORT" },
+                "content": "hello", "status": "PUBLISHED", "publishedAt": published, "trendSourceId": trend } }),
         )
         .await;
     let draft = draft["data"]["createContentDraft"]["id"].as_str().unwrap_or_else(|| panic!("{draft}")).to_owned();

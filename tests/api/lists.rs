@@ -27,7 +27,7 @@ fn contents(body: &Value) -> Vec<String> {
 }
 
 async fn draft(app: &TestApp, user: &TestUser, content: &str, platform: &str, feedback: Option<i32>, tags: Value) {
-    let input = json!({ "platform": platform, "contentType": "single_tweet", "content": content, "feedbackScore": feedback, "hashtags": tags });
+    let input = json!({ "platform": platform.to_uppercase(), "contentType": "SINGLE_TWEET", "content": content, "feedbackScore": feedback, "hashtags": tags });
     let body = app.gql_as(Some(&user.token), CREATE, json!({ "input": input })).await;
     assert!(body["data"]["createContentDraft"]["id"].is_string(), "{body}");
 }
@@ -58,8 +58,8 @@ async fn filters_combine_operators_per_column_type() {
         list(&app, &ann, json!({ "filter": filter, "first": 100, "orderBy": [{ "field": "CONTENT" }] }))
     };
 
-    let twitter = by(json!({ "platform": { "eq": "twitter" } })).await;
-    let in_list = by(json!({ "platform": { "in": ["linkedin", "instagram"] } })).await;
+    let twitter = by(json!({ "platform": { "eq": "TWITTER" } })).await;
+    let in_list = by(json!({ "platform": { "in": ["LINKEDIN", "INSTAGRAM"] } })).await;
     let positive = by(json!({ "feedbackScore": { "gt": 0 } })).await;
     let no_feedback = by(json!({ "feedbackScore": { "isNull": true } })).await;
     let tagged = by(json!({ "hashtags": { "contains": ["#ai"] } })).await;
@@ -71,7 +71,7 @@ async fn filters_combine_operators_per_column_type() {
     let or =
         by(json!({ "or": [{ "content": { "eq": "d00 Hello World" } }, { "content": { "eq": "d11 Hello World" } }] }))
             .await;
-    let not = by(json!({ "not": { "platform": { "eq": "twitter" } }, "feedbackScore": { "isNull": false } })).await;
+    let not = by(json!({ "not": { "platform": { "eq": "TWITTER" } }, "feedbackScore": { "isNull": false } })).await;
 
     assert_eq!(contents(&twitter), ["d00 Hello World", "d03 Hello World", "d06 Hello World", "d09 Hello World"]);
     assert_eq!(twitter["data"]["contentDrafts"]["totalCount"], 4);

@@ -26,7 +26,7 @@ fn email() -> String {
 
 async fn draft(app: &TestApp, who: &TestUser, input: Json) -> String {
     let mut input = input;
-    for (key, value) in [("platform", "twitter"), ("contentType", "single_tweet"), ("content", "a draft")] {
+    for (key, value) in [("platform", "TWITTER"), ("contentType", "SINGLE_TWEET"), ("content", "a draft")] {
         if input.get(key).is_none() {
             input[key] = json!(value);
         }
@@ -110,7 +110,7 @@ async fn subscriptions_take_the_list_filters() {
     let app = TestApp::spawn().await;
     let ann = app.sign_up(&email()).await;
     let mut ws = WsClient::open(app.addr, Protocol::TransportWs, &ann.token).await;
-    let filter = json!({ "platform": { "eq": "linkedin" }, "hashtags": { "contains": ["#ai"] } });
+    let filter = json!({ "platform": { "eq": "LINKEDIN" }, "hashtags": { "contains": ["#ai"] } });
     ws.subscribe("drafts", DRAFT_EVENTS, json!({ "f": filter, "k": ["CREATED"] })).await;
     ws.subscribe(
         "trends",
@@ -120,12 +120,12 @@ async fn subscriptions_take_the_list_filters() {
     .await;
     app.wait_for_receivers(3).await;
 
-    draft(&app, &ann, json!({ "platform": "twitter", "hashtags": ["#ai"] })).await;
-    draft(&app, &ann, json!({ "platform": "linkedin", "contentType": "linkedin_short", "hashtags": ["#ops"] })).await;
+    draft(&app, &ann, json!({ "platform": "TWITTER", "hashtags": ["#ai"] })).await;
+    draft(&app, &ann, json!({ "platform": "LINKEDIN", "contentType": "LINKEDIN_SHORT", "hashtags": ["#ops"] })).await;
     let wanted = draft(
         &app,
         &ann,
-        json!({ "platform": "linkedin", "contentType": "linkedin_short", "hashtags": ["#ops", "#ai"] }),
+        json!({ "platform": "LINKEDIN", "contentType": "LINKEDIN_SHORT", "hashtags": ["#ops", "#ai"] }),
     )
     .await;
     let got = event(&ws.next_result("drafts").await, "contentDraftEvents");
@@ -235,7 +235,7 @@ async fn a_rolled_back_write_publishes_nothing() {
 
     let service = app.service_token();
     let record = "mutation($i: RecordUsageInput!) { recordUsage(input: $i) { usage { id } } }";
-    let usage = json!({ "i": { "userId": ann.id, "actionType": "draft_generated", "platform": "twitter" } });
+    let usage = json!({ "i": { "userId": ann.id, "actionType": "DRAFT_GENERATED", "platform": "TWITTER" } });
     let refused = app.gql_as(Some(&service), record, usage.clone()).await;
     assert_eq!(code(&refused), "INSUFFICIENT_CREDITS", "{refused}");
     let grant =
@@ -243,7 +243,7 @@ async fn a_rolled_back_write_publishes_nothing() {
     app.gql_as(Some(&service), grant, json!({ "u": ann.id })).await;
 
     let first = event(&ws.next_result("credits").await, "creditTransactionEvents");
-    assert_eq!(first["node"]["reason"], "grant", "the refused debit published nothing: {first}");
+    assert_eq!(first["node"]["reason"], "GRANT", "the refused debit published nothing: {first}");
     let recorded = app.gql_as(Some(&service), record, usage).await;
     assert!(recorded["data"]["recordUsage"].is_object(), "{recorded}");
     // Two subscriptions: their results may interleave either way.
@@ -255,8 +255,8 @@ async fn a_rolled_back_write_publishes_nothing() {
         }
     }
     results.sort_by_key(|m| m["id"].as_str().unwrap_or_default().to_owned());
-    assert_eq!(results[0]["payload"]["data"]["creditTransactionEvents"]["node"]["reason"], "usage", "{results:?}");
-    assert_eq!(results[1]["payload"]["data"]["usageTrackingEvents"]["node"]["actionType"], "draft_generated");
+    assert_eq!(results[0]["payload"]["data"]["creditTransactionEvents"]["node"]["reason"], "USAGE", "{results:?}");
+    assert_eq!(results[1]["payload"]["data"]["usageTrackingEvents"]["node"]["actionType"], "DRAFT_GENERATED");
 }
 
 #[tokio::test]
@@ -269,7 +269,7 @@ async fn the_service_role_watches_everyone_or_one_user_and_users_cannot_watch_se
     ws.subscribe("all", DRAFT_EVENTS, json!({})).await;
     ws.subscribe("bob", DRAFT_EVENTS, json!({ "u": bob.id })).await;
     let logs =
-        "subscription { aiProcessingLogEvents(filter: { status: { eq: \"completed\" } }) { kind node { id status } } }";
+        "subscription { aiProcessingLogEvents(filter: { status: { eq: COMPLETED } }) { kind node { id status } } }";
     ws.subscribe("logs", logs, json!({})).await;
     app.wait_for_receivers(4).await;
 
@@ -291,12 +291,12 @@ async fn the_service_role_watches_everyone_or_one_user_and_users_cannot_watch_se
     assert_eq!(seen, expected);
 
     let create_log = "mutation($i: CreateAiProcessingLogInput!) { createAiProcessingLog(input: $i) { id } }";
-    for status in ["pending", "completed"] {
-        let input = json!({ "i": { "userId": ann.id, "processingType": "content_generation", "inputData": {}, "status": status } });
+    for status in ["PENDING", "COMPLETED"] {
+        let input = json!({ "i": { "userId": ann.id, "processingType": "CONTENT_GENERATION", "inputData": {}, "status": status } });
         app.gql_as(Some(&service), create_log, input).await;
     }
     let log = event(&ws.next_result("logs").await, "aiProcessingLogEvents");
-    assert_eq!(log["node"]["status"], "completed", "{log}");
+    assert_eq!(log["node"]["status"], "COMPLETED", "{log}");
 
     let mut user_ws = WsClient::open(app.addr, Protocol::TransportWs, &ann.token).await;
     user_ws.subscribe("logs", logs, json!({})).await;
@@ -328,7 +328,7 @@ async fn an_agency_receives_a_clients_drafts_only_once_accepted() {
             json!({ "id": relationship }),
         )
         .await;
-    assert_eq!(accepted["data"]["acceptAgencyInvitation"]["status"], "accepted", "{accepted}");
+    assert_eq!(accepted["data"]["acceptAgencyInvitation"]["status"], "ACCEPTED", "{accepted}");
     let after = draft(&app, &client, json!({ "content": "after consent" })).await;
     let got = event(&ws.next_result("1").await, "contentDraftEvents");
     assert_eq!(got["node"]["id"], after, "{got}");

@@ -142,7 +142,7 @@ fn tables() -> Vec<Table> {
             user_deletes: true,
             create_input: |owner, _| {
                 json!({
-                    "userId": owner, "platform": "twitter", "platformUserId": "tw-1", "platformUsername": "creator",
+                    "userId": owner, "platform": "TWITTER", "platformUserId": "tw-1", "platformUsername": "creator",
                 })
             },
             update_input: json!({ "platformUsername": "changed_username" }),
@@ -160,7 +160,7 @@ fn tables() -> Vec<Table> {
             user_reads: true,
             user_updates: true,
             user_deletes: true,
-            create_input: |owner, _| json!({ "userId": owner, "platform": "linkedin", "contentType": "linkedin_short", "content": "A post" }),
+            create_input: |owner, _| json!({ "userId": owner, "platform": "LINKEDIN", "contentType": "LINKEDIN_SHORT", "content": "A post" }),
             update_input: json!({ "content": "changed content" }),
         },
         Table {
@@ -176,7 +176,7 @@ fn tables() -> Vec<Table> {
             user_reads: true,
             user_updates: true,
             user_deletes: true,
-            create_input: |owner, _| json!({ "userId": owner, "sampleContent": "a sample", "platform": "twitter" }),
+            create_input: |owner, _| json!({ "userId": owner, "sampleContent": "a sample", "platform": "TWITTER" }),
             update_input: json!({ "sampleContent": "changed sample" }),
         },
         Table {
@@ -215,7 +215,7 @@ fn tables() -> Vec<Table> {
             user_deletes: true,
             create_input: |owner, _| {
                 json!({
-                    "userId": owner, "sourceType": "newsletter_rss",
+                    "userId": owner, "sourceType": "NEWSLETTER_RSS",
                     "sourceIdentifier": "https://example.com/feed", "sourceName": "Example feed",
                 })
             },
@@ -298,7 +298,7 @@ fn tables() -> Vec<Table> {
             user_reads: true,
             user_updates: false,
             user_deletes: false,
-            create_input: |owner, _| json!({ "userId": owner, "metricDate": "2026-11-24", "platform": "overall" }),
+            create_input: |owner, _| json!({ "userId": owner, "metricDate": "2026-11-24", "platform": "OVERALL" }),
             update_input: json!({ "draftsGenerated": 42 }),
         },
         Table {
@@ -330,8 +330,8 @@ fn tables() -> Vec<Table> {
             user_reads: true,
             user_updates: false,
             user_deletes: false,
-            create_input: |owner, _| json!({ "userId": owner, "usageDate": "2026-11-24", "actionType": "draft_generated" }),
-            update_input: json!({ "actionType": "draft_accepted" }),
+            create_input: |owner, _| json!({ "userId": owner, "usageDate": "2026-11-24", "actionType": "DRAFT_GENERATED" }),
+            update_input: json!({ "actionType": "DRAFT_ACCEPTED" }),
         },
         Table {
             table: "subscription_billing",
@@ -346,7 +346,7 @@ fn tables() -> Vec<Table> {
             user_reads: true,
             user_updates: false,
             user_deletes: false,
-            create_input: |owner, _| json!({ "userId": owner, "subscriptionStatus": "trialing" }),
+            create_input: |owner, _| json!({ "userId": owner, "subscriptionStatus": "TRIALING" }),
             update_input: json!({ "stripeCustomerId": "cus_changed" }),
         },
         Table {
@@ -378,7 +378,7 @@ fn tables() -> Vec<Table> {
             user_reads: false,
             user_updates: false,
             user_deletes: false,
-            create_input: |owner, _| json!({ "userId": owner, "processingType": "trend_analysis", "inputData": { "prompt": "hello" } }),
+            create_input: |owner, _| json!({ "userId": owner, "processingType": "TREND_ANALYSIS", "inputData": { "prompt": "hello" } }),
             update_input: json!({ "modelVersion": "changed-model" }),
         },
         Table {
@@ -408,7 +408,7 @@ fn trend_input(owner: Uuid) -> Value {
 }
 
 fn draft_input() -> Value {
-    json!({ "platform": "twitter", "contentType": "single_tweet", "content": "hello world" })
+    json!({ "platform": "TWITTER", "contentType": "SINGLE_TWEET", "content": "hello world" })
 }
 
 async fn one(app: &TestApp, token: Option<&str>, t: &Table, id: Uuid, fields: &str) -> Value {
@@ -791,7 +791,7 @@ async fn out_of_range_values_are_refused_naming_the_field_and_write_nothing() {
     let app = TestApp::spawn().await;
     let service = app.service_token();
     let ann = app.sign_up(&email()).await;
-    let source = json!({ "sourceType": "twitter_handle", "sourceIdentifier": "@someone", "sourceName": "Someone" });
+    let source = json!({ "sourceType": "TWITTER_HANDLE", "sourceIdentifier": "@someone", "sourceName": "Someone" });
     let cases = [
         (
             "content_drafts",
@@ -819,7 +819,7 @@ async fn out_of_range_values_are_refused_naming_the_field_and_write_nothing() {
             draft_input(),
             "platform",
             json!("myspace"),
-            json!("instagram"),
+            json!("INSTAGRAM"),
         ),
     ];
     let mut failures = Vec::new();
@@ -884,7 +884,7 @@ async fn a_second_connection_to_the_same_platform_is_a_conflict() {
     let (ann, bob) = (app.sign_up(&email()).await, app.sign_up(&email()).await);
     let create = "mutation($input: CreatePlatformConnectionInput!) { createPlatformConnection(input: $input) { id } }";
     let connection =
-        |id: &str| json!({ "input": { "platform": "twitter", "platformUserId": id, "platformUsername": id } });
+        |id: &str| json!({ "input": { "platform": "TWITTER", "platformUserId": id, "platformUsername": id } });
 
     let first = app.gql_as(Some(&ann.token), create, connection("tw-1")).await;
     assert!(id_in(&first, "createPlatformConnection").is_some(), "{first}");
@@ -907,7 +907,7 @@ async fn platform_tokens_are_stored_encrypted_and_never_readable() {
         createPlatformConnection(input: $input) { id hasAccessToken hasRefreshToken }
     }";
     let input = json!({
-        "platform": "linkedin", "platformUserId": "li-1", "platformUsername": "ann",
+        "platform": "LINKEDIN", "platformUserId": "li-1", "platformUsername": "ann",
         "accessToken": "plain-secret-token",
     });
 

@@ -20,22 +20,22 @@ async fn populate(app: &TestApp, user: &TestUser, client: &TestUser) {
         (
             "createContentDraft",
             "CreateContentDraftInput",
-            json!({ "platform": "twitter", "contentType": "single_tweet", "content": "hello" }),
+            json!({ "platform": "TWITTER", "contentType": "SINGLE_TWEET", "content": "hello" }),
         ),
         (
             "createPlatformConnection",
             "CreatePlatformConnectionInput",
-            json!({ "platform": "linkedin", "platformUserId": "1", "platformUsername": "me", "accessToken": "very-secret-token" }),
+            json!({ "platform": "LINKEDIN", "platformUserId": "1", "platformUsername": "me", "accessToken": "very-secret-token" }),
         ),
         (
             "createContentSource",
             "CreateContentSourceInput",
-            json!({ "sourceType": "newsletter_rss", "sourceIdentifier": "x", "sourceName": "X" }),
+            json!({ "sourceType": "NEWSLETTER_RSS", "sourceIdentifier": "x", "sourceName": "X" }),
         ),
         (
             "createVoiceTrainingSample",
             "CreateVoiceTrainingSampleInput",
-            json!({ "sampleContent": "my words", "platform": "twitter" }),
+            json!({ "sampleContent": "my words", "platform": "TWITTER" }),
         ),
         ("createAgencyClient", "CreateAgencyClientInput", json!({ "clientUserId": client.id, "clientName": "Client" })),
     ];
@@ -64,12 +64,12 @@ async fn populate(app: &TestApp, user: &TestUser, client: &TestUser) {
         (
             "createCreatorAnalytic",
             "CreateCreatorAnalyticInput",
-            json!({ "userId": user.id, "metricDate": "2026-11-24", "platform": "overall" }),
+            json!({ "userId": user.id, "metricDate": "2026-11-24", "platform": "OVERALL" }),
         ),
         (
             "createAiProcessingLog",
             "CreateAiProcessingLogInput",
-            json!({ "userId": user.id, "processingType": "trend_analysis", "inputData": {} }),
+            json!({ "userId": user.id, "processingType": "TREND_ANALYSIS", "inputData": {} }),
         ),
     ];
     for (mutation, input_type, input) in by_service {
@@ -83,7 +83,7 @@ async fn populate(app: &TestApp, user: &TestUser, client: &TestUser) {
         assert!(body["errors"].is_null(), "{mutation}: {body}");
     }
     let usage = app
-        .gql_as(Some(&service), "mutation($u: UUID!) { recordUsage(input: { userId: $u, actionType: \"draft_generated\" }) { transaction { id } } }", json!({ "u": user.id }))
+        .gql_as(Some(&service), "mutation($u: UUID!) { recordUsage(input: { userId: $u, actionType: DRAFT_GENERATED }) { transaction { id } } }", json!({ "u": user.id }))
         .await;
     assert!(usage["errors"].is_null(), "{usage}");
     archived_history(app, user).await;

@@ -10,7 +10,7 @@ use crate::helpers::{PASSWORD, TestApp, TestUser, code, now, sign};
 use crate::ws_client::{Protocol, WsClient};
 
 const CREATE_DRAFT: &str =
-    r#"mutation { createContentDraft(input: { platform: "twitter", contentType: "thread", content: "hi" }) { id } }"#;
+    r#"mutation { createContentDraft(input: { platform: TWITTER, contentType: THREAD, content: "hi" }) { id } }"#;
 const MY_DRAFTS: &str = "{ contentDrafts { totalCount } }";
 const REFRESH: &str = "mutation($t: String!) { refreshSession(refreshToken: $t) { accessToken refreshToken } }";
 

@@ -65,7 +65,7 @@ async fn daily_credits_answers_for_the_caller_and_for_any_user_to_the_service_ro
     let app = TestApp::spawn().await;
     let (ann, bob) = (app.sign_up(&email()).await, app.sign_up(&email()).await);
     let service = app.service_token();
-    let record = "mutation($u: UUID!) { recordUsage(input: { userId: $u, actionType: \"voice_training\", usageDate: \"2026-11-24\" }) { usage { id } } }";
+    let record = "mutation($u: UUID!) { recordUsage(input: { userId: $u, actionType: VOICE_TRAINING, usageDate: \"2026-11-24\" }) { usage { id } } }";
     app.gql_as(Some(&service), record, json!({ "u": ann.id })).await;
     let query = "query($u: UUID) { dailyCredits(date: \"2026-11-24\", userId: $u) }";
 

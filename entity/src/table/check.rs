@@ -18,7 +18,13 @@ pub fn range_i64(field: &str, value: impl Into<i64>, min: i64, max: i64) -> Resu
 }
 
 /// A decimal that fits `numeric(precision, scale)` and, when given, lies in `min..=max`.
-pub fn decimal(field: &str, value: Decimal, precision: u32, scale: u32, bounds: Option<(i64, i64)>) -> Result<(), Invalid> {
+pub fn decimal(
+    field: &str,
+    value: Decimal,
+    precision: u32,
+    scale: u32,
+    bounds: Option<(i64, i64)>,
+) -> Result<(), Invalid> {
     if value.normalize().scale() > scale {
         return Err(Invalid::new(field, format!("must have at most {scale} decimal places")));
     }

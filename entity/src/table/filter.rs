@@ -348,9 +348,7 @@ impl JsonFilter {
             let items = wanted
                 .as_array()
                 .filter(|items| items.iter().all(|i| i.is_string() || i.is_number() || i.is_boolean()))
-                .ok_or_else(|| {
-                    Invalid::new(field, "`contains` takes an array of strings, numbers or booleans")
-                })?;
+                .ok_or_else(|| Invalid::new(field, "`contains` takes an array of strings, numbers or booleans"))?;
             check_list(field, items)?;
             for item in items {
                 c = c.add(json_array_holds(&col, item, backend));
@@ -400,7 +398,6 @@ fn json_array_holds(col: &impl ColumnTrait, item: &Json, backend: DbBackend) -> 
         }
     }
 }
-
 
 impl ColumnFilter for StringFilter {
     fn condition(&self, field: &str, col: impl ColumnTrait, backend: DbBackend) -> Result<Condition, Invalid> {
