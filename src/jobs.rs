@@ -14,7 +14,7 @@ use sea_orm::{
 };
 use uuid::Uuid;
 
-use crate::credits;
+use crate::billing::ledger as credits;
 use crate::events::{self, Bus, ChangeKind, EventBus};
 
 /// Rows one batch handles.
@@ -60,7 +60,7 @@ pub enum Outcome {
 
 fn stmt(db: &impl ConnectionTrait, sql: &str, values: Vec<Value>) -> Statement {
     let backend = db.get_database_backend();
-    let sql = if backend == DbBackend::Postgres { sql.to_owned() } else { crate::credits::question_marks(sql) };
+    let sql = if backend == DbBackend::Postgres { sql.to_owned() } else { crate::billing::ledger::question_marks(sql) };
     Statement::from_sql_and_values(backend, sql, values)
 }
 

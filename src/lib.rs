@@ -1,17 +1,24 @@
 //! CreatorPulse API: the GraphQL server of the CreatorPulse data model.
 #![recursion_limit = "256"]
+pub mod accounts;
+pub mod agencies;
+pub mod analytics;
 pub mod app;
 pub mod auth;
+pub mod billing;
 pub mod config;
-pub mod credits;
+pub mod content;
 pub mod crypto;
 pub mod db;
+pub mod delivery;
 pub mod error;
 pub mod events;
 pub mod graphql;
 pub mod jobs;
+pub mod profiles;
+pub mod system;
 pub mod table;
-pub mod usage;
+pub mod voice;
 pub mod ws;
 
 use anyhow::Context as _;

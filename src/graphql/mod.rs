@@ -1,56 +1,38 @@
-//! The GraphQL schema: one builder used by the server and by the SDL export.
-pub mod accounts;
-pub mod agencies;
-pub mod analytics;
-pub mod archive;
-pub mod billing;
-pub mod consent;
-pub mod credits;
-pub mod dashboards;
-pub mod delivery;
+//! The GraphQL schema: the roots merged from every domain's segments, and the one builder
+//! used by the server and by the SDL export. `documents` and `gate` are what every request
+//! passes before it runs, on either transport.
 pub mod documents;
-pub mod drafts;
 pub mod gate;
-pub mod me;
-pub mod privacy;
-pub mod profiles;
-pub mod rules;
-pub mod system;
-pub mod trends;
-pub mod voice;
 
-use async_graphql::{
-    Context, MergedObject, MergedSubscription, Object, Schema, SchemaBuilder, SimpleObject, ValidationMode,
-};
+use async_graphql::{MergedObject, MergedSubscription, Schema, SchemaBuilder, ValidationMode};
 
 use crate::app::AppState;
-use crate::db::DatabaseKind;
-use crate::table;
+use crate::{accounts, agencies, analytics, billing, content, delivery, profiles, system, voice};
 
 /// The query root, merged from one segment per domain and table.
 #[derive(MergedObject, Default)]
 pub struct Query(
-    ServerQuery,
+    system::ServerQuery,
     accounts::AccountQuery,
-    rules::RulesQuery,
-    dashboards::DashboardQuery,
-    credits::CreditQuery,
-    credits::CreditTransactionQuery,
-    privacy::PrivacyQuery,
-    archive::ArchivedContentDraftQuery,
-    archive::ContentPerformanceSummaryQuery,
+    billing::usage::DailyCreditsQuery,
+    analytics::dashboards::DashboardQuery,
+    billing::credits::CreditQuery,
+    billing::credits::CreditTransactionQuery,
+    accounts::privacy::PrivacyQuery,
+    content::archive::ArchivedContentDraftQuery,
+    content::archive::ContentPerformanceSummaryQuery,
     profiles::CreatorProfileQuery,
     profiles::PlatformConnectionQuery,
-    trends::ContentSourceQuery,
-    trends::TrendInsightQuery,
-    trends::TrendContentMappingQuery,
-    drafts::ContentDraftQuery,
+    content::trends::ContentSourceQuery,
+    content::trends::TrendInsightQuery,
+    content::trends::TrendContentMappingQuery,
+    content::drafts::ContentDraftQuery,
     voice::VoiceTrainingSampleQuery,
     voice::VoiceModelQuery,
     delivery::DeliveryPreferenceQuery,
     delivery::DailyDeliveryQuery,
     analytics::CreatorAnalyticQuery,
-    analytics::ContentPerformanceQuery,
+    content::performance::ContentPerformanceQuery,
     billing::UsageTrackingQuery,
     billing::SubscriptionBillingQuery,
     agencies::AgencyClientQuery,
@@ -62,22 +44,22 @@ pub struct Query(
 #[derive(MergedObject, Default)]
 pub struct Mutation(
     accounts::AccountMutation,
-    rules::RulesMutation,
-    credits::CreditMutation,
-    privacy::PrivacyMutation,
-    consent::ConsentMutation,
+    voice::VoiceModelActivation,
+    billing::credits::CreditMutation,
+    accounts::privacy::PrivacyMutation,
+    agencies::consent::ConsentMutation,
     profiles::CreatorProfileMutation,
     profiles::PlatformConnectionMutation,
-    trends::ContentSourceMutation,
-    trends::TrendInsightMutation,
-    trends::TrendContentMappingMutation,
-    drafts::ContentDraftMutation,
+    content::trends::ContentSourceMutation,
+    content::trends::TrendInsightMutation,
+    content::trends::TrendContentMappingMutation,
+    content::drafts::ContentDraftMutation,
     voice::VoiceTrainingSampleMutation,
     voice::VoiceModelMutation,
     delivery::DeliveryPreferenceMutation,
     delivery::DailyDeliveryMutation,
     analytics::CreatorAnalyticMutation,
-    analytics::ContentPerformanceMutation,
+    content::performance::ContentPerformanceMutation,
     billing::UsageTrackingMutation,
     billing::SubscriptionBillingMutation,
     agencies::AgencyClientWrites,
@@ -90,15 +72,15 @@ pub struct Mutation(
 /// table.
 #[derive(MergedSubscription, Default)]
 pub struct Subscription(
-    drafts::ContentDraftLive,
-    trends::TrendInsightLive,
+    content::drafts::ContentDraftLive,
+    content::trends::TrendInsightLive,
     delivery::DailyDeliveryLive,
     billing::UsageTrackingLive,
-    credits::CreditTransactionLive,
+    billing::credits::CreditTransactionLive,
     billing::SubscriptionBillingLive,
     voice::VoiceModelLive,
     analytics::CreatorAnalyticLive,
-    analytics::ContentPerformanceLive,
+    content::performance::ContentPerformanceLive,
     system::AiProcessingLogLive,
 );
 
@@ -138,26 +120,4 @@ fn build_schema_with(state: AppState, mode: ValidationMode) -> AppSchema {
 /// The SDL of the schema, as committed in `schema.graphql`.
 pub fn sdl() -> String {
     schema_builder().finish().sdl()
-}
-
-/// Facts about the running server.
-#[derive(SimpleObject)]
-pub struct ServerInfo {
-    /// The server's version.
-    pub version: &'static str,
-    /// The database the server is connected to.
-    pub database_kind: DatabaseKind,
-}
-
-#[derive(Default)]
-pub struct ServerQuery;
-
-#[Object]
-impl ServerQuery {
-    /// Facts about the running server (any signed-in caller).
-    async fn server_info(&self, ctx: &Context<'_>) -> async_graphql::Result<ServerInfo> {
-        table::viewer(ctx)?.require_signed_in()?;
-        let state = table::state(ctx)?;
-        Ok(ServerInfo { version: env!("CARGO_PKG_VERSION"), database_kind: DatabaseKind::of(&state.db) })
-    }
 }

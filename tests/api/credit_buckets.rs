@@ -4,7 +4,7 @@
 use std::str::FromStr;
 
 use chrono::{Months, Utc};
-use creatorpulse::credits::{self, Credit};
+use creatorpulse::billing::ledger::{self as credits, Credit};
 use entity::enums::ActionType;
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};

@@ -2,7 +2,7 @@
 //! grants, and arithmetic that holds under concurrency.
 use std::str::FromStr;
 
-use creatorpulse::credits;
+use creatorpulse::billing::ledger as credits;
 use rust_decimal::Decimal;
 use serde_json::{Value, json};
 use uuid::Uuid;

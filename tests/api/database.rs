@@ -3,8 +3,8 @@
 use std::str::FromStr;
 
 use chrono::NaiveDate;
+use creatorpulse::billing::usage::daily_credits;
 use creatorpulse::jobs;
-use creatorpulse::usage::daily_credits;
 use migration::{Migrator, MigratorTrait};
 use rust_decimal::Decimal;
 use sea_orm::{ConnectionTrait, Value};

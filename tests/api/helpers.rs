@@ -97,7 +97,7 @@ impl TestDb {
 
     pub fn stmt(&self, sql: &str, values: Vec<Value>) -> Statement {
         let backend = self.db.get_database_backend();
-        let sql = if self.is_postgres() { sql.to_owned() } else { creatorpulse::credits::question_marks(sql) };
+        let sql = if self.is_postgres() { sql.to_owned() } else { creatorpulse::billing::ledger::question_marks(sql) };
         Statement::from_sql_and_values(backend, sql, values)
     }
 

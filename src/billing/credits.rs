@@ -10,10 +10,10 @@ use sea_orm::{ColumnTrait, QueryFilter};
 use serde_json::Value as Json;
 use uuid::Uuid;
 
-use super::billing::UsageTracking;
+use super::UsageTracking;
+use super::ledger::{self as credits, Credit};
 use crate::auth::Viewer;
 use crate::auth::policy::{self, Op};
-use crate::credits::{self, Credit};
 use crate::error::AppError;
 use crate::events::ChangeKind;
 use crate::table;

@@ -1,4 +1,9 @@
-//! Billing: usage records and the subscription with its credit balances.
+//! Billing: usage records, the subscription with its credit balances, and the credit ledger
+//! that moves them.
+pub mod credits;
+pub mod ledger;
+pub mod usage;
+
 use entity::{subscription_billing, usage_tracking};
 
 /// Credits consumed per action (seed 7.1).

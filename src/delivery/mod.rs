@@ -3,8 +3,8 @@ use async_graphql::{Context, Object};
 use entity::table::check::json_ids;
 use entity::{content_drafts, daily_deliveries, delivery_preferences, trend_insights};
 
-use super::drafts::ContentDraft;
-use super::trends::TrendInsight;
+use crate::content::drafts::ContentDraft;
+use crate::content::trends::TrendInsight;
 use crate::table::loaders;
 
 /// How and when drafts are delivered (seed 5.1); one per user.

@@ -1,54 +1,35 @@
-//! Operations that are rules of the data rather than plain writes: activating a voice model and
-//! the seed's `calculate_daily_credits`.
+//! The creator's voice: training samples, trained models, and making one model the active one.
 use async_graphql::{Context, Object};
-use chrono::NaiveDate;
-use entity::voice_models;
-use rust_decimal::Decimal;
+use entity::{voice_models, voice_training_data};
 use sea_orm::{ColumnTrait, DbBackend, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 use uuid::Uuid;
 
-use super::voice::VoiceModel;
-use crate::auth::Viewer;
 use crate::auth::policy::{self, Op};
 use crate::error::AppError;
 use crate::events::{self, ChangeKind};
 use crate::table;
-use crate::usage;
 
-#[derive(Default)]
-pub struct RulesQuery;
+/// Samples of the creator's writing used to train their voice (seed 4.2).
+#[derive(Clone, async_graphql::SimpleObject, macros::Resource)]
+#[resource(table = "voice_training_data", fetch, list, create, update, delete, me)]
+pub struct VoiceTrainingSample {
+    #[graphql(flatten)]
+    pub row: voice_training_data::Model,
+}
 
-#[Object]
-impl RulesQuery {
-    /// Credits consumed on `date` (the seed's `calculate_daily_credits`): the caller's own, or,
-    /// for the service role, those of `userId`.
-    async fn daily_credits(
-        &self,
-        ctx: &Context<'_>,
-        date: NaiveDate,
-        user_id: Option<Uuid>,
-    ) -> async_graphql::Result<Decimal> {
-        let user = match (table::viewer(ctx)?, user_id) {
-            (Viewer::Service, Some(user)) => user,
-            (Viewer::Service, None) => {
-                return Err(AppError::bad_input("userId", "the service role must name the user").into());
-            }
-            (Viewer::User { id, .. }, None) => *id,
-            (Viewer::User { id, .. }, Some(user)) if user == *id => *id,
-            (Viewer::User { .. }, Some(_)) => {
-                return Err(AppError::bad_input("userId", "only the service role may set it").into());
-            }
-            (Viewer::Anonymous, _) => return Err(AppError::Unauthenticated.into()),
-        };
-        Ok(usage::daily_credits(table::db(ctx)?, user, date).await.map_err(AppError::from)?)
-    }
+/// Trained voice models; at most one active per user (seed 4.3).
+#[derive(Clone, async_graphql::SimpleObject, macros::Resource)]
+#[resource(table = "voice_models", fetch, list, create, update, delete, me, live)]
+pub struct VoiceModel {
+    #[graphql(flatten)]
+    pub row: voice_models::Model,
 }
 
 #[derive(Default)]
-pub struct RulesMutation;
+pub struct VoiceModelActivation;
 
 #[Object]
-impl RulesMutation {
+impl VoiceModelActivation {
     /// Makes a voice model its user's only active one (service role).
     async fn activate_voice_model(&self, ctx: &Context<'_>, id: Uuid) -> async_graphql::Result<VoiceModel> {
         let viewer = table::viewer(ctx)?;

@@ -6,8 +6,8 @@ use entity::{
 };
 use uuid::Uuid;
 
-use super::analytics::ContentPerformance;
 use super::archive::ContentPerformanceSummary;
+use super::performance::ContentPerformance;
 use super::trends::{TrendContentMapping, TrendInsight};
 use crate::table::{Page, loaders};
 

@@ -3,18 +3,19 @@ use async_graphql::{Context, MergedObject, Object};
 use entity::table::Table;
 use entity::{creator_profiles, delivery_preferences, subscription_billing};
 
-use super::accounts::User;
-use super::analytics::{ContentPerformanceMine, CreatorAnalyticMine};
-use super::billing::{SubscriptionBilling, UsageTrackingMine};
-use super::credits::CreditTransactionMine;
-use super::delivery::{DailyDeliveryMine, DeliveryPreference};
-use super::drafts::ContentDraftMine;
-use super::profiles::{CreatorProfile, PlatformConnectionMine};
-use super::trends::{ContentSourceMine, TrendInsightMine};
-use super::voice::{VoiceModelMine, VoiceTrainingSampleMine};
+use super::User;
+use crate::analytics::CreatorAnalyticMine;
 use crate::auth::policy;
+use crate::billing::credits::CreditTransactionMine;
+use crate::billing::{SubscriptionBilling, UsageTrackingMine};
+use crate::content::drafts::ContentDraftMine;
+use crate::content::performance::ContentPerformanceMine;
+use crate::content::trends::{ContentSourceMine, TrendInsightMine};
+use crate::delivery::{DailyDeliveryMine, DeliveryPreference};
 use crate::error::AppError;
+use crate::profiles::{CreatorProfile, PlatformConnectionMine};
 use crate::table;
+use crate::voice::{VoiceModelMine, VoiceTrainingSampleMine};
 
 /// The signed-in user and everything they own. Every list is theirs alone: an agency reaches
 /// its clients' rows through the relationship (`agencyClient { clientDrafts }`) or the

@@ -7,11 +7,14 @@ use sea_orm::sea_query::{Expr, ExprTrait, Func};
 use sea_orm::{ActiveModelTrait, ActiveValue::NotSet, EntityTrait, QueryFilter, Set};
 use uuid::Uuid;
 
-use super::me::Me;
+pub mod me;
+pub mod privacy;
+
 use crate::auth::session::{IssuedSession, revoke};
 use crate::auth::{Viewer, password};
 use crate::error::AppError;
 use crate::table::{db, state, viewer};
+use me::Me;
 
 /// Credits a free-tier subscription receives each month.
 pub const FREE_TIER_MONTHLY_CREDITS: i64 = 50;
@@ -158,7 +161,7 @@ impl AccountMutation {
         .await
         .map_err(AppError::from)?;
         // The allowance enters through the ledger, so that the ledger always sums to the balance.
-        crate::credits::open_allowance(&txn, user.id).await?;
+        crate::billing::ledger::open_allowance(&txn, user.id).await?;
         let session = state.auth.start_session(&txn, user).await?;
         txn.commit().await.map_err(AppError::from)?;
         Ok(session.into())

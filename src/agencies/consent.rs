@@ -9,7 +9,7 @@ use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QuerySelect};
 use serde_json::Value as Json;
 use uuid::Uuid;
 
-use super::agencies::AgencyClient;
+use super::AgencyClient;
 use entity::enums::InvitationStatus;
 use entity::table::{Table, check};
 

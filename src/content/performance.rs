@@ -1,17 +1,9 @@
-//! Analytics: the creator's daily figures and how each published draft performed.
+//! How published drafts performed.
 use async_graphql::{Context, Object};
-use entity::{content_drafts, content_performance, creator_analytics};
+use entity::{content_drafts, content_performance};
 
 use super::drafts::ContentDraft;
 use crate::table::loaders;
-
-/// Daily analytics per platform (seed 6.1).
-#[derive(Clone, async_graphql::SimpleObject, macros::Resource)]
-#[resource(table = "creator_analytics", fetch, list, create, update, delete, me, live)]
-pub struct CreatorAnalytic {
-    #[graphql(flatten)]
-    pub row: creator_analytics::Model,
-}
 
 /// How published drafts performed (seed 6.2).
 #[derive(Clone, macros::Resource)]

@@ -1,12 +1,14 @@
 //! Agencies and the clients they manage: the relationship, and the client's drafts reached
 //! through it while the client's consent holds.
+pub mod consent;
+
 use async_graphql::{Context, Object};
 use entity::table::Creates;
 use entity::{agency_clients, content_drafts};
 use uuid::Uuid;
 
-use super::drafts::ContentDraft;
 use crate::auth::policy;
+use crate::content::drafts::ContentDraft;
 use crate::table::{self, Page, loaders};
 
 /// An agency's relationship with a client (seed 8.1). The rights it asks for (`permissions`)
