@@ -114,7 +114,7 @@ pub fn expand(input: DeriveInput) -> syn::Result<TokenStream> {
             #[doc = #doc]
             #[graphql(complexity = "crate::table::page_complexity(first, last, child_complexity)")]
             async fn #list_ident(&self, ctx: &async_graphql::Context<'_>, #page_args) -> async_graphql::Result<crate::table::Page<#ty>> {
-                crate::table::list::<#module::Entity, #ty>(ctx, filter, order_by, #page).await
+                crate::table::list::<#module::Entity, #ty>(ctx, crate::table::Rows::Readable, filter, order_by, #page).await
             }
         });
     }
@@ -187,7 +187,7 @@ pub fn expand(input: DeriveInput) -> syn::Result<TokenStream> {
                 #[doc = #doc]
                 #[graphql(complexity = "crate::table::page_complexity(first, last, child_complexity)")]
                 async fn #list_ident(&self, ctx: &async_graphql::Context<'_>, #page_args) -> async_graphql::Result<crate::table::Page<#ty>> {
-                    crate::table::list_own::<#module::Entity, #ty>(ctx, filter, order_by, #page).await
+                    crate::table::list::<#module::Entity, #ty>(ctx, crate::table::Rows::Own, filter, order_by, #page).await
                 }
             }
         });

@@ -21,8 +21,17 @@ use crate::voice::{VoiceModelMine, VoiceTrainingSampleMine};
 /// its clients' rows through the relationship (`agencyClient { clientDrafts }`) or the
 /// top-level lists, never here.
 #[derive(MergedObject)]
-pub struct Me(
-    Account,
+pub struct Me(Account, MyRows);
+
+impl Me {
+    pub fn new(user: User) -> Self {
+        Self(Account(user), MyRows::default())
+    }
+}
+
+/// The lists of the caller's own rows, one per table.
+#[derive(MergedObject, Default)]
+struct MyRows(
     PlatformConnectionMine,
     ContentSourceMine,
     TrendInsightMine,
@@ -35,25 +44,6 @@ pub struct Me(
     UsageTrackingMine,
     CreditTransactionMine,
 );
-
-impl Me {
-    pub fn new(user: User) -> Self {
-        Self(
-            Account(user),
-            PlatformConnectionMine,
-            ContentSourceMine,
-            TrendInsightMine,
-            ContentDraftMine,
-            VoiceTrainingSampleMine,
-            VoiceModelMine,
-            DailyDeliveryMine,
-            CreatorAnalyticMine,
-            ContentPerformanceMine,
-            UsageTrackingMine,
-            CreditTransactionMine,
-        )
-    }
-}
 
 /// The caller's account and their one-per-user rows.
 pub struct Account(User);

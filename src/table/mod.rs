@@ -65,17 +65,20 @@ pub async fn fetch<E: Table>(ctx: &Context<'_>, id: Uuid) -> AppResult<E::Model>
         .ok_or(AppError::NotFound(E::LABEL))
 }
 
-/// Checks that `id` names a row of `E` the viewer may read and that belongs to `owner`.
-pub async fn ensure_reference<E: Table>(ctx: &Context<'_>, id: Uuid, owner: Uuid) -> AppResult<()> {
-    match policy::reference::<E>(viewer(ctx)?, id, owner, db(ctx)?.get_database_backend())?.one(db(ctx)?).await? {
-        Some(_) => Ok(()),
-        None => Err(AppError::NotFound(E::LABEL)),
-    }
+/// Which rows a list starts from.
+#[derive(Clone, Copy)]
+pub enum Rows {
+    /// Every row the viewer may read: their own, and those of clients who delegate to them.
+    Readable,
+    /// The viewer's own rows and no one else's (what `me` lists): a client's rows are reached
+    /// through the relationship instead.
+    Own,
 }
 
-/// A page of the rows the viewer may read that match `filter`, in `order` then id order.
+/// A page of `rows` that match `filter`, in `order` then id order.
 pub async fn list<E, W>(
     ctx: &Context<'_>,
+    rows: Rows,
     filter: Option<E::Filter>,
     order: Option<Vec<E::Order>>,
     args: PageArgs,
@@ -84,23 +87,10 @@ where
     E: Table,
     W: From<E::Model> + OutputType,
 {
-    let select = policy::scope::<E>(viewer(ctx)?, Op::Read, db(ctx)?.get_database_backend())?;
-    page::<E, W>(ctx, select, filter, order, args).await
-}
-
-/// A page of the viewer's own rows that match `filter` (what `me` lists): never the rows of
-/// clients who delegate to the viewer, which are reached through the relationship instead.
-pub async fn list_own<E, W>(
-    ctx: &Context<'_>,
-    filter: Option<E::Filter>,
-    order: Option<Vec<E::Order>>,
-    args: PageArgs,
-) -> async_graphql::Result<Page<W>>
-where
-    E: Table,
-    W: From<E::Model> + OutputType,
-{
-    let select = policy::own::<E>(viewer(ctx)?)?;
+    let select = match rows {
+        Rows::Readable => policy::scope::<E>(viewer(ctx)?, Op::Read, db(ctx)?.get_database_backend())?,
+        Rows::Own => policy::own::<E>(viewer(ctx)?)?,
+    };
     page::<E, W>(ctx, select, filter, order, args).await
 }
 
