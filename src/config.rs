@@ -51,7 +51,7 @@ pub enum JobsAction {
     Run {
         /// The job to run.
         #[arg(value_enum)]
-        job: Option<crate::jobs::Job>,
+        job: Option<Job>,
     },
 }
 
@@ -250,4 +250,18 @@ impl Config {
         config.database_url = database_url.into();
         config
     }
+}
+
+/// The jobs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Job {
+    /// Rejected drafts older than 90 days and published drafts older than a year move to the
+    /// archive with their trend mappings, once their performance rows are summarised.
+    ArchiveDrafts,
+    /// AI processing logs older than 30 days are deleted.
+    PurgeAiLogs,
+    /// Performance rows older than six months become weekly and monthly summaries.
+    AggregatePerformance,
+    /// Subscriptions whose period ended get their monthly allowance, through the ledger.
+    ResetCredits,
 }

@@ -5,7 +5,6 @@
 use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Months, Utc};
-use clap::ValueEnum;
 use entity::{content_drafts, credit_transactions};
 use sea_orm::sea_query::{Alias, Expr, ExprTrait, OnConflict, Query};
 use sea_orm::{
@@ -20,19 +19,8 @@ use crate::events::{self, Bus, ChangeKind, EventBus};
 /// Rows one batch handles.
 const BATCH: u64 = 500;
 
-/// The jobs.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum Job {
-    /// Rejected drafts older than 90 days and published drafts older than a year move to the
-    /// archive with their trend mappings, once their performance rows are summarised.
-    ArchiveDrafts,
-    /// AI processing logs older than 30 days are deleted.
-    PurgeAiLogs,
-    /// Performance rows older than six months become weekly and monthly summaries.
-    AggregatePerformance,
-    /// Subscriptions whose period ended get their monthly allowance, through the ledger.
-    ResetCredits,
-}
+/// The jobs (named in `config` because the command line names them).
+pub use crate::config::Job;
 
 impl Job {
     /// Every job, in the order a scheduled tick runs them: performance is summarised before

@@ -3,7 +3,6 @@
 pub mod accounts;
 pub mod agencies;
 pub mod analytics;
-pub mod app;
 pub mod auth;
 pub mod billing;
 pub mod config;
@@ -14,21 +13,22 @@ pub mod delivery;
 pub mod error;
 pub mod events;
 pub mod graphql;
+pub mod http;
 pub mod jobs;
 pub mod profiles;
+pub mod state;
 pub mod system;
 pub mod table;
 pub mod voice;
-pub mod ws;
 
 use anyhow::Context as _;
 use migration::{Migrator, MigratorTrait};
 use sea_orm::DatabaseConnection;
 use tokio::net::TcpListener;
 
-use crate::app::AppState;
 use crate::config::{Cli, Command, Config, JobsAction, MigrateAction, TokenRole};
 use crate::db::{DbOptions, redact_url};
+use crate::state::AppState;
 
 /// Runs one CLI command to completion.
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
@@ -91,7 +91,7 @@ async fn serve(config: Config) -> anyhow::Result<()> {
         let every = std::time::Duration::from_secs(jobs_every);
         tokio::spawn(jobs::schedule(state.db.clone(), state.events.clone(), every, jobs_stopped));
     }
-    let served = app::serve(listener, state, shutdown).await.context("server error");
+    let served = http::serve(listener, state, shutdown).await.context("server error");
     let _ = stop_jobs.send(true);
     served
 }

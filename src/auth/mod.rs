@@ -4,6 +4,7 @@ pub mod jwt;
 pub mod liveness;
 pub mod password;
 pub mod policy;
+pub mod presence;
 pub mod session;
 
 use uuid::Uuid;

@@ -6,7 +6,7 @@ pub mod gate;
 
 use async_graphql::{MergedObject, MergedSubscription, Schema, SchemaBuilder, ValidationMode};
 
-use crate::app::AppState;
+use crate::state::AppState;
 use crate::{accounts, agencies, analytics, billing, content, delivery, profiles, system, voice};
 
 /// The query root, merged from one segment per domain and table.

@@ -18,11 +18,11 @@ use uuid::Uuid;
 
 pub use entity::table::OrderDirection;
 
-use crate::app::AppState;
 use crate::auth::Viewer;
 use crate::auth::policy::{self, Op};
 use crate::error::{AppError, AppResult};
 use crate::events::{self, ChangeKind};
+use crate::state::AppState;
 
 /// Page size when `first` is not given.
 pub const DEFAULT_PAGE_SIZE: usize = 20;

@@ -5,9 +5,9 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::Mutex;
 
-use creatorpulse::app::AppState;
 use creatorpulse::config::{Config, Secret};
 use creatorpulse::db::{self, DatabaseKind, DbOptions};
+use creatorpulse::state::AppState;
 use migration::{Migrator, MigratorTrait};
 use sea_orm::sea_query::{Alias, Query, SimpleExpr};
 use sea_orm::{ConnectionTrait, Database, DatabaseConnection, DbErr, Statement, Value};
@@ -233,7 +233,7 @@ async fn serve(db: DatabaseConnection, config: Config) -> Served {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind port 0");
     let addr = listener.local_addr().expect("local addr");
     let (tx, rx) = oneshot::channel::<()>();
-    let server = tokio::spawn(creatorpulse::app::serve(listener, state.clone(), async move {
+    let server = tokio::spawn(creatorpulse::http::serve(listener, state.clone(), async move {
         let _ = rx.await;
     }));
     Served { addr, state, own_receivers, shutdown: tx, server }

@@ -3,11 +3,11 @@
 use std::time::Duration;
 
 use async_graphql::futures_util::StreamExt;
-use creatorpulse::app::AppState;
 use creatorpulse::auth::Viewer;
 use creatorpulse::events::local::LocalBus;
 use creatorpulse::events::{Change, ChangeKind, Event};
 use creatorpulse::graphql::build_schema;
+use creatorpulse::state::AppState;
 use creatorpulse::table::loaders::Loaders;
 use serde_json::{Value as Json, json};
 use uuid::Uuid;

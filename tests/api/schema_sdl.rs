@@ -1,6 +1,6 @@
 //! `schema.graphql` is the SDL the server serves; regenerate with `UPDATE_SCHEMA=1`.
-use creatorpulse::app::AppState;
 use creatorpulse::graphql::{build_schema, sdl};
+use creatorpulse::state::AppState;
 
 use crate::helpers::{TestDb, test_config};
 

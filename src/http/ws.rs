@@ -7,7 +7,6 @@
 //! The server pings every keep-alive period and drops a client silent for two; a client that
 //! does not read its messages within the send timeout is disconnected; graceful shutdown closes
 //! every connection with `1001`.
-pub mod presence;
 
 use std::time::Duration;
 
@@ -19,16 +18,14 @@ use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use tokio::sync::{mpsc, oneshot};
 use tokio::time::Instant;
-use tokio_util::sync::CancellationToken;
-use tokio_util::task::TaskTracker;
 
-use crate::app::AppState;
 use crate::auth::Viewer;
+use crate::auth::presence::Slot;
 use crate::error::AppError;
 use crate::events::Event;
 use crate::graphql::gate::Gate;
+use crate::state::AppState;
 use crate::table::loaders::Loaders;
-use presence::Slot;
 
 /// Close codes of `graphql-transport-ws`, used for both subprotocols.
 mod code {
@@ -38,13 +35,6 @@ mod code {
     pub const INIT_TIMEOUT: u16 = 4408;
     pub const TOO_MANY: u16 = 4429;
     pub const KEEPALIVE_TIMEOUT: u16 = 3008;
-}
-
-/// The open connections: tracked so that shutdown can close them and wait for them.
-#[derive(Clone, Default)]
-pub struct Sockets {
-    pub tasks: TaskTracker,
-    pub shutdown: CancellationToken,
 }
 
 /// Client messages waiting to be handled; a client that floods beyond this is disconnected.
@@ -105,7 +95,7 @@ pub fn upgrade(state: AppState, schema: Gate, headers: &HeaderMap, upgrade: WebS
 /// Checks the token, its session and the user's connection limit.
 async fn admit(state: &AppState, token: Option<String>) -> Result<Admitted, Refusal> {
     let token = token.ok_or_else(|| Refusal::unauthorized("a token is required"))?;
-    let (viewer, expires_at) = match state.auth.caller(&state.db, Some(&token)).await {
+    let (viewer, expires_at) = match state.authenticate(Some(&token)).await {
         Ok((viewer, Some(expires_at))) => (viewer, expires_at),
         Ok((_, None)) | Err(AppError::Unauthenticated) => {
             return Err(Refusal::unauthorized("invalid or expired token, or the session has ended"));

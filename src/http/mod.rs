@@ -1,4 +1,9 @@
-//! The HTTP server: GraphQL over HTTP, GraphiQL, health probes, request logs, graceful shutdown.
+//! The transport: GraphQL over HTTP (`POST` and `GET`, media-type negotiation, the error bodies
+//! of requests that never ran), GraphQL over WebSocket ([`ws`]), GraphiQL, health probes,
+//! request logs and graceful shutdown. It turns a request into a caller
+//! ([`AppState::authenticate`]) and a prepared document, and hands both to the schema.
+pub mod ws;
+
 use std::future::Future;
 use std::sync::Arc;
 
@@ -11,7 +16,6 @@ use axum::extract::{Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
-use sea_orm::DatabaseConnection;
 use serde::Deserialize;
 use tokio::net::TcpListener;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
@@ -19,81 +23,14 @@ use tower_http::trace::{DefaultOnResponse, TraceLayer};
 use tracing::Level;
 
 use crate::auth::Viewer;
-use crate::auth::agencies::Agencies;
-use crate::auth::jwt::JwtKeys;
-use crate::auth::liveness::Liveness;
-use crate::auth::session::Auth;
 use crate::config::Config;
-use crate::crypto::Cipher;
 use crate::error::{AppError, AppResult};
-use crate::events::Bus;
 use crate::graphql::documents::Documents;
 use crate::graphql::documents::is_mutation;
 use crate::graphql::gate::{Gate, assign_codes, run_to_completion};
 use crate::graphql::{AppSchema, build_schema, build_validated_schema};
+use crate::state::AppState;
 use crate::table::loaders::Loaders;
-use crate::ws::presence::Presence;
-use crate::ws::{self, Sockets};
-
-/// What every request handler and resolver may reach.
-#[derive(Clone)]
-pub struct AppState {
-    pub db: DatabaseConnection,
-    pub config: Arc<Config>,
-    pub auth: Arc<Auth>,
-    pub cipher: Arc<Cipher>,
-    /// Live events: published after each committed change, read by subscriptions.
-    pub events: Bus,
-    /// Live connections and subscriptions per user.
-    pub presence: Arc<Presence>,
-    /// The users who may act for clients, so the policy can skip the lookup for everyone else.
-    pub agencies: Arc<Agencies>,
-    /// Open WebSocket connections, closed on shutdown.
-    pub sockets: Sockets,
-}
-
-impl AppState {
-    /// State from settings: token keys and the at-rest cipher are checked here, and the event
-    /// bus is connected (on PostgreSQL it is listening when this returns).
-    pub async fn new(db: DatabaseConnection, config: Config) -> Result<Self, String> {
-        let secret = match &config.jwt_secret {
-            Some(secret) => secret.expose().as_bytes().to_vec(),
-            None => {
-                tracing::warn!("JWT_SECRET is not set: using a random secret; tokens end with this process");
-                let mut bytes = vec![0u8; 48];
-                rand::RngCore::fill_bytes(&mut rand::thread_rng(), &mut bytes);
-                bytes
-            }
-        };
-        let keys = JwtKeys::new(&secret, config.jwt_public_key.as_ref().map(|k| k.expose()))?;
-        if config.encryption_keys.is_none() {
-            tracing::warn!("ENCRYPTION_KEYS is not set: platform tokens are sealed with a key of this process only");
-        }
-        let cipher = Cipher::from_config(config.encryption_keys.as_ref().map(|k| k.expose()))?;
-        let events = crate::events::connect(&db, &config).await?;
-        let liveness = Arc::new(Liveness::default());
-        liveness.follow(&events);
-        let auth = Auth {
-            keys,
-            access_ttl_secs: config.access_token_ttl as i64,
-            refresh_ttl_secs: config.refresh_token_ttl as i64,
-            liveness,
-        };
-        let presence =
-            Arc::new(Presence::new(config.ws_max_connections_per_user, config.ws_max_subscriptions_per_user));
-        let agencies = Agencies::start(db.clone(), &events).await;
-        Ok(Self {
-            db,
-            config: Arc::new(config),
-            auth: Arc::new(auth),
-            cipher: Arc::new(cipher),
-            events,
-            presence,
-            agencies,
-            sockets: Sockets::default(),
-        })
-    }
-}
 
 #[derive(Clone)]
 struct App {
@@ -343,7 +280,7 @@ async fn caller(state: &AppState, headers: &HeaderMap) -> AppResult<Viewer> {
         return Ok(Viewer::Anonymous);
     };
     let token = value.to_str().ok().and_then(crate::auth::bearer_token).ok_or(AppError::Unauthenticated)?;
-    state.auth.caller(&state.db, Some(token)).await.map(|(viewer, _)| viewer)
+    state.authenticate(Some(token)).await.map(|(viewer, _)| viewer)
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -361,7 +298,7 @@ async fn execute(
     headers: &HeaderMap,
     method: Method,
 ) -> Response {
-    let mut viewer = match caller(&app.state, headers).await {
+    let viewer = match caller(&app.state, headers).await {
         Ok(viewer) => viewer,
         Err(AppError::Unauthenticated) => {
             let message = "invalid or expired token, or its session has ended";
@@ -380,9 +317,6 @@ async fn execute(
         let mut response = request_error(media, StatusCode::METHOD_NOT_ALLOWED, "mutations must be sent with POST");
         response.headers_mut().insert(header::ALLOW, HeaderValue::from_static("POST"));
         return response;
-    }
-    if let Viewer::User { id, may_act_for_clients, .. } = &mut viewer {
-        *may_act_for_clients = app.state.agencies.may_act_for_clients(*id);
     }
     let loaders = Loaders::new(app.state.db.clone(), viewer.clone());
     // Validation looks at nothing but the document, the operation name and the variables: a

@@ -1,0 +1,100 @@
+//! The shared state: the database, settings, token keys, the at-rest cipher, the event bus and
+//! the directories kept from it. Built once at start; every transport, resolver and job reads it.
+//! Nothing here imports upward: transports and resolvers depend on it, not the reverse.
+use std::sync::Arc;
+
+use sea_orm::DatabaseConnection;
+use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
+
+use crate::auth::Viewer;
+use crate::auth::agencies::Agencies;
+use crate::auth::jwt::JwtKeys;
+use crate::auth::liveness::Liveness;
+use crate::auth::presence::Presence;
+use crate::auth::session::Auth;
+use crate::config::Config;
+use crate::crypto::Cipher;
+use crate::error::AppResult;
+use crate::events::Bus;
+
+/// The open live connections: tracked so that shutdown can close them and wait for them.
+#[derive(Clone, Default)]
+pub struct Sockets {
+    pub tasks: TaskTracker,
+    pub shutdown: CancellationToken,
+}
+
+/// What every request handler and resolver may reach.
+#[derive(Clone)]
+pub struct AppState {
+    pub db: DatabaseConnection,
+    pub config: Arc<Config>,
+    pub auth: Arc<Auth>,
+    pub cipher: Arc<Cipher>,
+    /// Live events: published after each committed change, read by subscriptions.
+    pub events: Bus,
+    /// Live connections and subscriptions per user.
+    pub presence: Arc<Presence>,
+    /// The users who may act for clients, so the policy can skip the lookup for everyone else.
+    pub agencies: Arc<Agencies>,
+    /// Open WebSocket connections, closed on shutdown.
+    pub sockets: Sockets,
+}
+
+impl AppState {
+    /// State from settings: token keys and the at-rest cipher are checked here, and the event
+    /// bus is connected (on PostgreSQL it is listening when this returns).
+    pub async fn new(db: DatabaseConnection, config: Config) -> Result<Self, String> {
+        let secret = match &config.jwt_secret {
+            Some(secret) => secret.expose().as_bytes().to_vec(),
+            None => {
+                tracing::warn!("JWT_SECRET is not set: using a random secret; tokens end with this process");
+                let mut bytes = vec![0u8; 48];
+                rand::RngCore::fill_bytes(&mut rand::thread_rng(), &mut bytes);
+                bytes
+            }
+        };
+        let keys = JwtKeys::new(&secret, config.jwt_public_key.as_ref().map(|k| k.expose()))?;
+        if config.encryption_keys.is_none() {
+            tracing::warn!("ENCRYPTION_KEYS is not set: platform tokens are sealed with a key of this process only");
+        }
+        let cipher = Cipher::from_config(config.encryption_keys.as_ref().map(|k| k.expose()))?;
+        let events = crate::events::connect(&db, &config).await?;
+        let liveness = Arc::new(Liveness::default());
+        liveness.follow(&events);
+        let auth = Auth {
+            keys,
+            access_ttl_secs: config.access_token_ttl as i64,
+            refresh_ttl_secs: config.refresh_token_ttl as i64,
+            liveness,
+        };
+        let presence =
+            Arc::new(Presence::new(config.ws_max_connections_per_user, config.ws_max_subscriptions_per_user));
+        let agencies = Agencies::start(db.clone(), &events).await;
+        Ok(Self {
+            db,
+            config: Arc::new(config),
+            auth: Arc::new(auth),
+            cipher: Arc::new(cipher),
+            events,
+            presence,
+            agencies,
+            sockets: Sockets::default(),
+        })
+    }
+}
+
+impl AppState {
+    /// The caller presenting `token` (none: anonymous), with the expiry of its token. Both
+    /// transports ask here, so a token is checked the same way over HTTP and WebSocket: its
+    /// signature and expiry, then its session (a signed-out or revoked session is refused, never
+    /// downgraded to anonymous), then whether the user may act for clients.
+    pub async fn authenticate(&self, token: Option<&str>) -> AppResult<(Viewer, Option<i64>)> {
+        let (mut viewer, expires_at) = self.auth.caller(&self.db, token).await?;
+        if let Viewer::User { id, may_act_for_clients, .. } = &mut viewer {
+            *may_act_for_clients = self.agencies.may_act_for_clients(*id);
+        }
+        Ok((viewer, expires_at))
+    }
+}
