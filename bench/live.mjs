@@ -150,7 +150,7 @@ async function drive(seconds, minimum, pick, created) {
       headers: { "Content-Type": "application/json", Authorization: `Bearer ${serviceToken}` },
       body: JSON.stringify({
         query: CREATE,
-        variables: { i: { userId: user.id, platform: "twitter", contentType: "single_tweet", content: "live benchmark" } },
+        variables: { i: { userId: user.id, platform: "TWITTER", contentType: "SINGLE_TWEET", content: "live benchmark" } },
       }),
     })
       .then(async (response) => {
