@@ -2,6 +2,7 @@
 use serde_json::{Value, json};
 use uuid::Uuid;
 
+use crate::fixtures::email;
 use crate::helpers::{PASSWORD, TestApp, code, now, sign};
 
 const SIGN_UP: &str =
@@ -10,10 +11,6 @@ const SIGN_IN: &str =
     "mutation($e: String!, $p: String!) { signIn(email: $e, password: $p) { accessToken refreshToken } }";
 const REFRESH: &str = "mutation($t: String!) { refreshSession(refreshToken: $t) { accessToken refreshToken } }";
 const ME: &str = "{ me { user { id email } profile { email subscriptionTier } deliveryPreference { deliveryTime maxDraftsPerDelivery } subscription { subscriptionStatus } contentDrafts { totalCount } } }";
-
-fn email() -> String {
-    format!("{}@example.com", Uuid::new_v4().simple())
-}
 
 async fn rows_of(app: &TestApp, table: &str, user: Uuid) -> i64 {
     app.test_db.count(&format!("SELECT COUNT(*) FROM {table} WHERE user_id = $1"), vec![user.into()]).await

@@ -8,35 +8,9 @@ use migration::{Migrator, MigratorTrait};
 use serde_json::{Value, json};
 use uuid::Uuid;
 
+use crate::fixtures::{self, accept, email, invite};
 use crate::helpers::{Peer, TestApp, TestDb, TestUser, code};
 use crate::ws_client::{Protocol, WsClient};
-
-fn email() -> String {
-    format!("{}@example.com", Uuid::new_v4().simple())
-}
-
-async fn invite(app: &TestApp, agency: &TestUser, client: &TestUser, permissions: Value) -> Value {
-    let body = app
-        .gql_as(
-            Some(&agency.token),
-            "mutation($i: CreateAgencyClientInput!) { createAgencyClient(input: $i) { id status } }",
-            json!({ "i": { "clientUserId": client.id, "clientName": "Client", "permissions": permissions } }),
-        )
-        .await;
-    assert_eq!(body["data"]["createAgencyClient"]["status"], "INVITED", "{body}");
-    body["data"]["createAgencyClient"]["id"].clone()
-}
-
-async fn draft_of(app: &TestApp, user: &TestUser) -> Value {
-    let body = app
-        .gql_as(
-            Some(&user.token),
-            "mutation { createContentDraft(input: { platform: TWITTER, contentType: SINGLE_TWEET, content: \"mine\" }) { id } }",
-            json!({}),
-        )
-        .await;
-    body["data"]["createContentDraft"]["id"].clone()
-}
 
 async fn read_draft(app: &TestApp, who: &TestUser, id: &Value) -> Value {
     app.gql_as(Some(&who.token), "query($id: UUID!) { contentDraft(id: $id) { id content } }", json!({ "id": id }))
@@ -52,15 +26,6 @@ async fn edit_draft(app: &TestApp, who: &TestUser, id: &Value) -> Value {
     .await
 }
 
-async fn accept(app: &TestApp, who: &TestUser, relationship: &Value) -> Value {
-    app.gql_as(
-        Some(&who.token),
-        "mutation($id: UUID!) { acceptAgencyInvitation(id: $id) { status acceptedAt } }",
-        json!({ "id": relationship }),
-    )
-    .await
-}
-
 #[tokio::test]
 async fn an_agency_reaches_a_client_only_after_acceptance_and_within_its_permissions() {
     let app = TestApp::spawn().await;
@@ -68,7 +33,7 @@ async fn an_agency_reaches_a_client_only_after_acceptance_and_within_its_permiss
     let relationship =
         invite(&app, &agency, &client, json!({ "read_drafts": true, "write_drafts": true, "read_analytics": false }))
             .await;
-    let draft = draft_of(&app, &client).await;
+    let draft = Value::from(fixtures::draft(&app, &client, json!({ "content": "mine" })).await);
 
     let before = read_draft(&app, &agency, &draft).await;
     let seen_by_client =
@@ -99,7 +64,7 @@ async fn permissions_bound_the_delegation_and_revocation_ends_it() {
     let app = TestApp::spawn().await;
     let (agency, client) = (app.sign_up(&email()).await, app.sign_up(&email()).await);
     let relationship = invite(&app, &agency, &client, json!({ "read_drafts": true })).await;
-    let draft = draft_of(&app, &client).await;
+    let draft = Value::from(fixtures::draft(&app, &client, json!({ "content": "mine" })).await);
     accept(&app, &client, &relationship).await;
 
     let read = read_draft(&app, &agency, &draft).await;
@@ -132,8 +97,8 @@ async fn an_inactive_relationship_delegates_nothing_and_no_agency_reaches_anothe
     );
     let relationship = invite(&app, &agency, &client, json!({ "read_drafts": true })).await;
     accept(&app, &client, &relationship).await;
-    let draft = draft_of(&app, &client).await;
-    let strangers = draft_of(&app, &stranger).await;
+    let draft = Value::from(fixtures::draft(&app, &client, json!({ "content": "mine" })).await);
+    let strangers = Value::from(fixtures::draft(&app, &stranger, json!({ "content": "mine" })).await);
 
     let rival_reads = read_draft(&app, &rival, &draft).await;
     let rival_relationship = app
@@ -174,7 +139,7 @@ async fn an_inactive_relationship_delegates_nothing_and_no_agency_reaches_anothe
 async fn only_agencies_pay_for_the_lookup_of_delegating_clients() {
     let (app, statements) = TestApp::spawn_recording_statements().await;
     let (agency, client) = (app.sign_up(&email()).await, app.sign_up(&email()).await);
-    draft_of(&app, &client).await;
+    fixtures::draft(&app, &client, json!({ "content": "mine" })).await;
     let list = "{ contentDrafts { totalCount edges { node { content } } } }";
     let lookups = |sql: &[String]| sql.iter().filter(|s| s.contains("agency_clients")).count();
 
@@ -201,7 +166,7 @@ async fn only_agencies_pay_for_the_lookup_of_delegating_clients() {
 async fn relationships_accepted_elsewhere_reach_the_directory() {
     let app = TestApp::spawn().await;
     let (agency, client) = (app.sign_up(&email()).await, app.sign_up(&email()).await);
-    let draft = draft_of(&app, &client).await;
+    let draft = Value::from(fixtures::draft(&app, &client, json!({ "content": "mine" })).await);
     let relationship = invite(&app, &agency, &client, json!({ "read_drafts": true })).await;
     let id: Uuid = relationship.as_str().and_then(|s| s.parse().ok()).expect("relationship id");
     app.test_db
@@ -286,7 +251,7 @@ async fn an_agency_cannot_point_an_accepted_relationship_at_another_user() {
         (app.sign_up(&email()).await, app.sign_up(&email()).await, app.sign_up(&email()).await);
     let relationship = invite(&app, &agency, &client, json!({ "read_drafts": true, "write_drafts": true })).await;
     accept(&app, &client, &relationship).await;
-    let theirs = draft_of(&app, &bystander).await;
+    let theirs = Value::from(fixtures::draft(&app, &bystander, json!({ "content": "mine" })).await);
 
     let repointed = update(&app, &agency, &relationship, json!({ "clientUserId": bystander.id })).await;
     let single = read_draft(&app, &agency, &theirs).await;
@@ -352,7 +317,7 @@ async fn widened_permissions_give_nothing_until_the_client_accepts_exactly_them(
     let (agency, client) = (app.sign_up(&email()).await, app.sign_up(&email()).await);
     let relationship = invite(&app, &agency, &client, json!({ "read_drafts": true })).await;
     accept(&app, &client, &relationship).await;
-    let draft = draft_of(&app, &client).await;
+    let draft = Value::from(fixtures::draft(&app, &client, json!({ "content": "mine" })).await);
     let wider = json!({ "read_drafts": true, "write_drafts": true });
 
     let widened = update(&app, &agency, &relationship, json!({ "permissions": wider })).await;
@@ -381,7 +346,7 @@ async fn narrowing_applies_at_once_and_widening_back_needs_the_clients_consent_a
     let (agency, client) = (app.sign_up(&email()).await, app.sign_up(&email()).await);
     let relationship = invite(&app, &agency, &client, json!({ "read_drafts": true, "write_drafts": true })).await;
     accept(&app, &client, &relationship).await;
-    let draft = draft_of(&app, &client).await;
+    let draft = Value::from(fixtures::draft(&app, &client, json!({ "content": "mine" })).await);
 
     update(&app, &agency, &relationship, json!({ "permissions": { "read_drafts": true, "write_drafts": false } }))
         .await;
@@ -410,7 +375,7 @@ async fn reactivating_restores_the_consented_rights_and_nothing_asked_for_meanwh
     let (agency, client) = (app.sign_up(&email()).await, app.sign_up(&email()).await);
     let relationship = invite(&app, &agency, &client, json!({ "read_drafts": true })).await;
     accept(&app, &client, &relationship).await;
-    let draft = draft_of(&app, &client).await;
+    let draft = Value::from(fixtures::draft(&app, &client, json!({ "content": "mine" })).await);
 
     update(&app, &agency, &relationship, json!({ "isActive": false })).await;
     let read_paused = read_draft(&app, &agency, &draft).await;
@@ -430,7 +395,7 @@ async fn accepting_again_changes_nothing_and_a_revoked_relationship_stays_revoke
     let app = TestApp::spawn().await;
     let (agency, client) = (app.sign_up(&email()).await, app.sign_up(&email()).await);
     let relationship = invite(&app, &agency, &client, json!({ "read_drafts": true })).await;
-    let draft = draft_of(&app, &client).await;
+    let draft = Value::from(fixtures::draft(&app, &client, json!({ "content": "mine" })).await);
 
     let first = accept(&app, &client, &relationship).await;
     let again = accept(&app, &client, &relationship).await;
@@ -453,7 +418,7 @@ async fn the_database_keeps_the_consent_within_the_permissions_whoever_writes() 
     let (agency, client) = (app.sign_up(&email()).await, app.sign_up(&email()).await);
     let relationship = invite(&app, &agency, &client, json!({ "read_drafts": true, "write_drafts": true })).await;
     accept(&app, &client, &relationship).await;
-    let draft = draft_of(&app, &client).await;
+    let draft = Value::from(fixtures::draft(&app, &client, json!({ "content": "mine" })).await);
     let id = uuid_of(&relationship);
 
     app.test_db
@@ -483,8 +448,8 @@ async fn me_lists_an_agencys_own_rows_and_the_relationship_its_clients() {
     let (agency, client) = (app.sign_up(&email()).await, app.sign_up(&email()).await);
     let relationship = invite(&app, &agency, &client, json!({ "read_drafts": true, "read_analytics": true })).await;
     accept(&app, &client, &relationship).await;
-    draft_of(&app, &client).await;
-    draft_of(&app, &agency).await;
+    fixtures::draft(&app, &client, json!({ "content": "mine" })).await;
+    fixtures::draft(&app, &agency, json!({ "content": "mine" })).await;
     let analytics = app
         .gql_as(
             Some(&app.service_token()),
@@ -606,7 +571,7 @@ impl Watch {
     /// Checks that no draft made so far reaches the agency: a draft of its own, made now, is the
     /// next to arrive (the events of one instance arrive in order).
     async fn expect_withheld(&mut self, app: &TestApp, agency: &TestUser, what: &str) {
-        let own = draft_of(app, agency).await;
+        let own = Value::from(fixtures::draft(app, agency, json!({ "content": "mine" })).await);
         assert_eq!(self.next_draft().await, own, "{what}");
     }
 
@@ -627,11 +592,11 @@ async fn live_delegation_starts_with_the_clients_acceptance_not_the_invitation()
     let mut watch = Watch::start(&app, &agency).await;
 
     let relationship = invite(&app, &agency, &client, json!({ "read_drafts": true })).await;
-    let invited = draft_of(&app, &client).await;
+    let invited = Value::from(fixtures::draft(&app, &client, json!({ "content": "mine" })).await);
     watch.expect_withheld(&app, &agency, "an invitation delegates nothing").await;
     let read_invited = watch.read_there(&app, &agency, &invited).await;
     accept(&app, &client, &relationship).await;
-    let accepted = draft_of(&app, &client).await;
+    let accepted = Value::from(fixtures::draft(&app, &client, json!({ "content": "mine" })).await);
     watch.expect_draft(&accepted, "the acceptance delegates at once").await;
     let read_accepted = watch.read_there(&app, &agency, &accepted).await;
 
@@ -649,11 +614,11 @@ async fn live_delegation_takes_widened_rights_only_once_the_client_accepts_them(
     let wider = json!({ "read_analytics": true, "read_drafts": true });
 
     update(&app, &agency, &relationship, json!({ "permissions": wider })).await;
-    let widened = draft_of(&app, &client).await;
+    let widened = Value::from(fixtures::draft(&app, &client, json!({ "content": "mine" })).await);
     watch.expect_withheld(&app, &agency, "rights the client never saw delegate nothing").await;
     let read_widened = watch.read_there(&app, &agency, &widened).await;
     accept_shown(&app, &client, &relationship, wider).await;
-    let consented = draft_of(&app, &client).await;
+    let consented = Value::from(fixtures::draft(&app, &client, json!({ "content": "mine" })).await);
     watch.expect_draft(&consented, "the client's consent delegates at once").await;
     let read_consented = watch.read_there(&app, &agency, &widened).await;
 
@@ -669,14 +634,14 @@ async fn live_delegation_ends_at_once_when_the_agency_narrows_the_rights() {
     accept(&app, &client, &relationship).await;
     let mut watch = Watch::start(&app, &agency).await;
 
-    let before = draft_of(&app, &client).await;
+    let before = Value::from(fixtures::draft(&app, &client, json!({ "content": "mine" })).await);
     watch.expect_draft(&before, "delegated").await;
     update(&app, &agency, &relationship, json!({ "permissions": { "read_drafts": false } })).await;
-    draft_of(&app, &client).await;
+    fixtures::draft(&app, &client, json!({ "content": "mine" })).await;
     watch.expect_withheld(&app, &agency, "narrowed").await;
     let read_narrowed = watch.read_there(&app, &agency, &before).await;
     update(&app, &agency, &relationship, json!({ "permissions": { "read_drafts": true } })).await;
-    draft_of(&app, &client).await;
+    fixtures::draft(&app, &client, json!({ "content": "mine" })).await;
     watch.expect_withheld(&app, &agency, "widened back without the client's consent").await;
 
     assert_eq!(code(&read_narrowed), "NOT_FOUND", "{read_narrowed}");
@@ -690,10 +655,10 @@ async fn live_delegation_ends_at_once_when_the_client_revokes() {
     accept(&app, &client, &relationship).await;
     let mut watch = Watch::start(&app, &agency).await;
 
-    let before = draft_of(&app, &client).await;
+    let before = Value::from(fixtures::draft(&app, &client, json!({ "content": "mine" })).await);
     watch.expect_draft(&before, "delegated").await;
     revoke(&app, &client, &relationship).await;
-    draft_of(&app, &client).await;
+    fixtures::draft(&app, &client, json!({ "content": "mine" })).await;
     watch.expect_withheld(&app, &agency, "revoked").await;
     let read_revoked = watch.read_there(&app, &agency, &before).await;
 
@@ -708,7 +673,7 @@ async fn live_delegation_ends_at_once_when_the_agency_deletes_the_relationship()
     accept(&app, &client, &relationship).await;
     let mut watch = Watch::start(&app, &agency).await;
 
-    let before = draft_of(&app, &client).await;
+    let before = Value::from(fixtures::draft(&app, &client, json!({ "content": "mine" })).await);
     watch.expect_draft(&before, "delegated").await;
     let deleted = app
         .gql_as(
@@ -717,7 +682,7 @@ async fn live_delegation_ends_at_once_when_the_agency_deletes_the_relationship()
             json!({ "id": relationship }),
         )
         .await;
-    draft_of(&app, &client).await;
+    fixtures::draft(&app, &client, json!({ "content": "mine" })).await;
     watch.expect_withheld(&app, &agency, "deleted").await;
     let read_deleted = watch.read_there(&app, &agency, &before).await;
 
@@ -733,14 +698,14 @@ async fn live_delegation_pauses_while_the_agency_deactivates_the_relationship() 
     accept(&app, &client, &relationship).await;
     let mut watch = Watch::start(&app, &agency).await;
 
-    let before = draft_of(&app, &client).await;
+    let before = Value::from(fixtures::draft(&app, &client, json!({ "content": "mine" })).await);
     watch.expect_draft(&before, "delegated").await;
     update(&app, &agency, &relationship, json!({ "isActive": false })).await;
-    draft_of(&app, &client).await;
+    fixtures::draft(&app, &client, json!({ "content": "mine" })).await;
     watch.expect_withheld(&app, &agency, "deactivated").await;
     let read_paused = watch.read_there(&app, &agency, &before).await;
     update(&app, &agency, &relationship, json!({ "isActive": true })).await;
-    let resumed = draft_of(&app, &client).await;
+    let resumed = Value::from(fixtures::draft(&app, &client, json!({ "content": "mine" })).await);
     watch.expect_draft(&resumed, "reactivated: the consent still holds").await;
 
     assert_eq!(code(&read_paused), "NOT_FOUND", "{read_paused}");
@@ -756,10 +721,10 @@ async fn a_live_agency_never_receives_drafts_of_a_user_it_tried_to_make_its_clie
     let mut watch = Watch::start(&app, &agency).await;
 
     let repointed = update(&app, &agency, &relationship, json!({ "clientUserId": bystander.id })).await;
-    let theirs = draft_of(&app, &bystander).await;
+    let theirs = Value::from(fixtures::draft(&app, &bystander, json!({ "content": "mine" })).await);
     watch.expect_withheld(&app, &agency, "the bystander never consented").await;
     let read_theirs = watch.read_there(&app, &agency, &theirs).await;
-    let clients = draft_of(&app, &client).await;
+    let clients = Value::from(fixtures::draft(&app, &client, json!({ "content": "mine" })).await);
     watch.expect_draft(&clients, "the relationship still names its client").await;
 
     assert_eq!(code(&repointed), "BAD_USER_INPUT", "{repointed}");
@@ -777,7 +742,7 @@ async fn the_clients_revocation_ends_live_delivery_even_after_an_attempt_to_repo
 
     update(&app, &agency, &relationship, json!({ "clientUserId": bystander.id })).await;
     let revoked = revoke(&app, &client, &relationship).await;
-    let after = draft_of(&app, &client).await;
+    let after = Value::from(fixtures::draft(&app, &client, json!({ "content": "mine" })).await);
     watch.expect_withheld(&app, &agency, "the client's drafts stop with its relationship").await;
     let read_after = watch.read_there(&app, &agency, &after).await;
 
@@ -795,13 +760,13 @@ async fn a_relationship_ended_behind_the_apis_back_ends_live_delivery_too() {
     accept(&app, &client, &relationship).await;
     let mut watch = Watch::start(&app, &agency).await;
 
-    let before = draft_of(&app, &client).await;
+    let before = Value::from(fixtures::draft(&app, &client, json!({ "content": "mine" })).await);
     watch.expect_draft(&before, "delegated").await;
     app.test_db
         .exec("UPDATE agency_clients SET status = 'revoked' WHERE id = $1", vec![uuid_of(&relationship).into()])
         .await
         .expect("revoked in SQL, with no event");
-    draft_of(&app, &client).await;
+    fixtures::draft(&app, &client, json!({ "content": "mine" })).await;
     watch.expect_withheld(&app, &agency, "revoked without an event").await;
 }
 
@@ -846,7 +811,7 @@ async fn a_subscription_reads_the_relationships_again_after_its_instance_lost_ev
         assert!(tokio::time::Instant::now() < deadline, "the listener never reconnected");
         tokio::time::sleep(std::time::Duration::from_millis(100)).await;
     }
-    let after = draft_of(&app, &client).await;
+    let after = Value::from(fixtures::draft(&app, &client, json!({ "content": "mine" })).await);
     let received = ws.next_result("drafts").await;
 
     assert_eq!(received["data"]["contentDraftEvents"]["node"]["id"], after, "{received}");

@@ -1,7 +1,6 @@
 //! Credits in two buckets: the period's allowance (reset each period, spent first) and purchased
 //! credits (kept until spent). The ledger sums to each bucket at every commit, whatever runs at
 //! once; grants and purchases are idempotent; billing state belongs to the billing side.
-use std::str::FromStr;
 
 use chrono::{Months, Utc};
 use creatorpulse::billing::ledger::{self as credits, Credit};
@@ -12,19 +11,12 @@ use rust_decimal::Decimal;
 use serde_json::{Value, json};
 use uuid::Uuid;
 
+use crate::fixtures::{dec, decimal};
 use crate::helpers::{TestApp, TestUser, code};
 
 const GRANT: &str = "mutation($u: UUID!, $a: Decimal!, $r: CreditReason!, $k: String!) { grantCredits(userId: $u, amount: $a, reason: $r, idempotencyKey: $k) { id amount bucket balanceAfter } }";
 const RECORD: &str = "mutation($i: RecordUsageInput!) { recordUsage(input: $i) { transactions { amount bucket reason overageCredits } } }";
 const SUBSCRIPTION: &str = "{ me { subscription { id creditBalance allowanceBalance purchasedBalance lifetimeEarned lifetimeSpent tier } profile { subscriptionTier } } }";
-
-fn dec(s: &str) -> Decimal {
-    Decimal::from_str(s).expect("decimal")
-}
-
-fn decimal(v: &Value) -> Decimal {
-    v.as_str().and_then(|s| Decimal::from_str(s).ok()).unwrap_or_else(|| panic!("a decimal: {v}"))
-}
 
 async fn subscription(app: &TestApp, user: &TestUser) -> Value {
     let body = app.gql_as(Some(&user.token), SUBSCRIPTION, json!({})).await;

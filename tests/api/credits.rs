@@ -1,28 +1,16 @@
 //! The credit ledger: debits at the action's cost, never below zero, overage for paid tiers,
 //! grants, and arithmetic that holds under concurrency.
-use std::str::FromStr;
 
 use creatorpulse::billing::ledger as credits;
 use rust_decimal::Decimal;
 use serde_json::{Value, json};
 use uuid::Uuid;
 
+use crate::fixtures::{dec, decimal, email};
 use crate::helpers::{TestApp, TestUser, code};
 
 const RECORD: &str = "mutation($i: RecordUsageInput!) { recordUsage(input: $i) { usage { creditsConsumed } transaction { amount reason balanceAfter overageCredits overageCharge } } }";
 const GRANT: &str = "mutation($u: UUID!, $a: Decimal!, $r: CreditReason!, $k: String!) { grantCredits(userId: $u, amount: $a, reason: $r, idempotencyKey: $k) { id amount balanceAfter reason bucket } }";
-
-fn email() -> String {
-    format!("{}@example.com", Uuid::new_v4().simple())
-}
-
-fn dec(s: &str) -> Decimal {
-    Decimal::from_str(s).expect("decimal")
-}
-
-fn decimal(v: &Value) -> Decimal {
-    v.as_str().and_then(|s| Decimal::from_str(s).ok()).unwrap_or_else(|| panic!("a decimal: {v}"))
-}
 
 async fn balance(app: &TestApp, user: &TestUser) -> Decimal {
     let body = app.gql_as(Some(&user.token), "{ me { subscription { creditBalance } } }", json!({})).await;

@@ -1,22 +1,12 @@
 //! Dashboard aggregates, computed in the database and scoped to the caller.
 use chrono::NaiveDate;
-use rust_decimal::Decimal;
-use sea_orm::Value;
-use serde_json::{Value as Json, json};
-use uuid::Uuid;
+use serde_json::json;
 
+use crate::fixtures::{dec, decimal, email, stored_draft};
 use crate::helpers::{TestApp, TestUser};
-
-fn email() -> String {
-    format!("{}@example.com", Uuid::new_v4().simple())
-}
 
 fn day(d: u32) -> NaiveDate {
     NaiveDate::from_ymd_opt(2026, 11, d).expect("date")
-}
-
-fn dec(s: &str) -> Decimal {
-    s.parse().expect("decimal")
 }
 
 async fn usage(app: &TestApp, user: &TestUser, date: NaiveDate, action: &str, platform: &str, credits: &str) {
@@ -36,19 +26,8 @@ async fn usage(app: &TestApp, user: &TestUser, date: NaiveDate, action: &str, pl
 }
 
 async fn draft(app: &TestApp, user: &TestUser, platform: &str, status: &str, confidence: &str) {
-    let row: Vec<(&str, Value)> = vec![
-        ("user_id", user.id.into()),
-        ("platform", platform.into()),
-        ("content_type", "single_tweet".into()),
-        ("content", "x".into()),
-        ("status", status.into()),
-        ("voice_confidence_score", dec(confidence).into()),
-    ];
-    app.test_db.insert("content_drafts", &row).await.expect("draft");
-}
-
-fn decimal(v: &Json) -> Decimal {
-    v.as_str().and_then(|s| s.parse().ok()).unwrap_or_else(|| panic!("a decimal: {v}"))
+    let columns = vec![("platform", platform.into()), ("voice_confidence_score", dec(confidence).into())];
+    stored_draft(&app.test_db, user.id, status, chrono::Utc::now(), columns).await;
 }
 
 #[tokio::test]

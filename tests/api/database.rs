@@ -1,6 +1,5 @@
 //! Rules the database itself enforces: `updated_at`, voice-model activation, daily credits,
 //! exact decimals, and migrations that go down and up.
-use std::str::FromStr;
 
 use chrono::NaiveDate;
 use creatorpulse::billing::usage::daily_credits;
@@ -11,14 +10,11 @@ use sea_orm::{ConnectionTrait, Value};
 use serde_json::json;
 use uuid::Uuid;
 
+use crate::fixtures::dec;
 use crate::helpers::TestDb;
 
 /// A row as `(column, value)` pairs.
 type Row = Vec<(&'static str, Value)>;
-
-fn dec(s: &str) -> Decimal {
-    Decimal::from_str(s).expect("a decimal literal")
-}
 
 async fn decimal_at(test: &TestDb, sql: &str, id: Uuid) -> Decimal {
     let row = test.db.query_one_raw(test.stmt(sql, vec![id.into()])).await.expect("query runs").expect("a row");

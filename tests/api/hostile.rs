@@ -10,7 +10,8 @@ use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use serde_json::{Value as Json, json};
 
-use crate::helpers::{TestApp, TestUser, code};
+use crate::fixtures::draft;
+use crate::helpers::{TestApp, code};
 use crate::ws_client::{Protocol, Received, WsClient};
 
 /// Text that would show a database or internal failure leaking to a client.
@@ -162,18 +163,6 @@ async fn result_of(ws: &mut WsClient, id: &str) -> Json {
     }
 }
 
-/// A user's draft, for tests that read and write drafts.
-async fn draft_of(app: &TestApp, user: &TestUser) -> String {
-    let body = app
-        .gql_as(
-            Some(&user.token),
-            r#"mutation { createContentDraft(input: { platform: TWITTER, contentType: THREAD, content: "hello" }) { id } }"#,
-            json!({}),
-        )
-        .await;
-    body["data"]["createContentDraft"]["id"].as_str().expect("draft created").to_owned()
-}
-
 #[tokio::test]
 async fn a_string_with_nul_is_refused_naming_where_it_was() {
     let app = TestApp::spawn().await;
@@ -226,7 +215,7 @@ async fn a_forged_or_truncated_cursor_is_bad_input() {
     let app = TestApp::spawn().await;
     let user = app.sign_up("cursor@example.com").await;
     for _ in 0..3 {
-        draft_of(&app, &user).await;
+        draft(&app, &user, json!({ "contentType": "THREAD", "content": "hello" })).await;
     }
     let list = "query($before: String) { contentDrafts(last: 2, before: $before, orderBy: [{ field: CREATED_AT, direction: DESC }, { field: FEEDBACK_SCORE }, { field: CONTENT }]) { edges { cursor } } }";
     let body = app.gql_as(Some(&user.token), list, json!({})).await;
@@ -391,7 +380,7 @@ fn malformed(rng: &mut StdRng) -> (&'static str, Vec<u8>) {
 async fn fuzzed_requests_never_crash_fail_internally_or_answer_without_a_code() {
     let app = TestApp::spawn().await;
     let user = app.sign_up("fuzz@example.com").await;
-    let draft = draft_of(&app, &user).await;
+    let draft = draft(&app, &user, json!({ "contentType": "THREAD", "content": "hello" })).await;
     let mut rng = StdRng::seed_from_u64(0x00c0_ffee);
     for round in 0..600 {
         let seed = SEEDS[rng.gen_range(0..SEEDS.len())];

@@ -9,29 +9,11 @@ use sea_orm::Value;
 use serde_json::{Value as Json, json};
 use uuid::Uuid;
 
+use crate::fixtures::stored_draft;
 use crate::helpers::{TestApp, TestDb, TestUser, code};
 
 fn ago(days: i64) -> DateTime<Utc> {
     Utc::now() - Duration::days(days)
-}
-
-async fn draft(test: &TestDb, user: Uuid, status: &str, created: DateTime<Utc>) -> Uuid {
-    let id = Uuid::new_v4();
-    test.insert(
-        "content_drafts",
-        &[
-            ("id", id.into()),
-            ("user_id", user.into()),
-            ("platform", "twitter".into()),
-            ("content_type", "single_tweet".into()),
-            ("content", "x".into()),
-            ("status", status.into()),
-            ("created_at", created.into()),
-        ],
-    )
-    .await
-    .expect("draft");
-    id
 }
 
 async fn exists(test: &TestDb, table: &str, id: Uuid) -> bool {
@@ -42,11 +24,11 @@ async fn exists(test: &TestDb, table: &str, id: Uuid) -> bool {
 async fn old_rejected_and_published_drafts_move_to_the_archive_once() {
     let test = TestDb::migrated().await;
     let user = test.user().await;
-    let old_rejected = draft(&test, user, "rejected", ago(100)).await;
-    let new_rejected = draft(&test, user, "rejected", ago(10)).await;
-    let old_published = draft(&test, user, "published", ago(400)).await;
-    let new_published = draft(&test, user, "published", ago(100)).await;
-    let old_pending = draft(&test, user, "pending", ago(400)).await;
+    let old_rejected = stored_draft(&test, user, "rejected", ago(100), vec![]).await;
+    let new_rejected = stored_draft(&test, user, "rejected", ago(10), vec![]).await;
+    let old_published = stored_draft(&test, user, "published", ago(400), vec![]).await;
+    let new_published = stored_draft(&test, user, "published", ago(100), vec![]).await;
+    let old_pending = stored_draft(&test, user, "pending", ago(400), vec![]).await;
 
     let first = jobs::run(&test.db, &LocalBus::new(1), Job::ArchiveDrafts, "slot-1", Utc::now()).await.expect("runs");
     let again = jobs::run(&test.db, &LocalBus::new(1), Job::ArchiveDrafts, "slot-2", Utc::now()).await.expect("runs");
@@ -96,7 +78,7 @@ async fn ai_logs_older_than_thirty_days_are_deleted() {
 async fn performance_older_than_six_months_becomes_weekly_and_monthly_summaries() {
     let test = TestDb::migrated().await;
     let user = test.user().await;
-    let published = draft(&test, user, "published", ago(300)).await;
+    let published = stored_draft(&test, user, "published", ago(300), vec![]).await;
     // Two rows in one week, seven months ago, and one recent row.
     let monday = at("2026-03-02T10:00:00+00:00");
     let recent = (Utc::now() - Duration::days(10)).to_rfc3339();
@@ -171,7 +153,7 @@ async fn two_instances_run_a_scheduled_job_exactly_once() {
     let test = TestDb::migrated().await;
     let user = test.user().await;
     for _ in 0..3 {
-        draft(&test, user, "rejected", ago(200)).await;
+        stored_draft(&test, user, "rejected", ago(200), vec![]).await;
     }
     // A second pool stands for a second server instance on the same database.
     let other = db::connect(&test.options).await.expect("second instance");
@@ -193,7 +175,7 @@ fn the_cli_runs_a_job_on_demand() {
     let runtime = tokio::runtime::Runtime::new().expect("runtime");
     let test = runtime.block_on(TestDb::migrated());
     let user = runtime.block_on(test.user());
-    runtime.block_on(draft(&test, user, "rejected", ago(100)));
+    runtime.block_on(stored_draft(&test, user, "rejected", ago(100), vec![]));
     let url = match &test.options.schema {
         Some(schema) => format!("{}?options=-c%20search_path%3D{schema}", test.options.url),
         None => test.options.url.clone(),
@@ -214,7 +196,7 @@ async fn archived_drafts_stay_readable_by_their_owner_only_and_are_exported() {
     let app = crate::helpers::TestApp::spawn().await;
     let ann = app.sign_up(&format!("{}@example.com", Uuid::new_v4().simple())).await;
     let bob = app.sign_up(&format!("{}@example.com", Uuid::new_v4().simple())).await;
-    let old = draft(&app.test_db, ann.id, "rejected", ago(120)).await;
+    let old = stored_draft(&app.test_db, ann.id, "rejected", ago(120), vec![]).await;
     jobs::run(&app.test_db.db, &LocalBus::new(1), Job::ArchiveDrafts, "slot", Utc::now()).await.expect("runs");
     let query = "{ archivedContentDrafts { totalCount edges { node { id status archivedAt } } } }";
 
@@ -236,7 +218,7 @@ async fn archived_drafts_stay_readable_by_their_owner_only_and_are_exported() {
 async fn the_in_server_schedule_runs_every_job_and_stops_on_shutdown() {
     let test = TestDb::migrated().await;
     let user = test.user().await;
-    let old = draft(&test, user, "rejected", ago(100)).await;
+    let old = stored_draft(&test, user, "rejected", ago(100), vec![]).await;
     let (stop, stopped) = tokio::sync::watch::channel(false);
 
     let schedule = tokio::spawn(jobs::schedule(
@@ -487,8 +469,8 @@ async fn a_draft_moves_to_the_archive_only_once_its_performance_rows_are_summari
     let test = TestDb::migrated().await;
     let user = test.user().await;
     let now = at("2026-11-24T00:00:00Z");
-    let summarised_this_tick = draft(&test, user, "published", now - Duration::days(400)).await;
-    let measured_lately = draft(&test, user, "published", now - Duration::days(400)).await;
+    let summarised_this_tick = stored_draft(&test, user, "published", now - Duration::days(400), vec![]).await;
+    let measured_lately = stored_draft(&test, user, "published", now - Duration::days(400), vec![]).await;
     performance(
         &test,
         user,
@@ -527,8 +509,8 @@ async fn a_draft_moves_to_the_archive_only_once_its_performance_rows_are_summari
 async fn deleting_a_draft_live_or_archived_deletes_its_summaries_but_archiving_does_not() {
     let test = TestDb::migrated().await;
     let user = test.user().await;
-    let deleted_live = draft(&test, user, "published", ago(30)).await;
-    let archived = draft(&test, user, "rejected", ago(400)).await;
+    let deleted_live = stored_draft(&test, user, "published", ago(30), vec![]).await;
+    let archived = stored_draft(&test, user, "rejected", ago(400), vec![]).await;
     for id in [deleted_live, archived] {
         performance(
             &test,

@@ -1,10 +1,9 @@
 //! Lists: typed filters, multi-key ordering, keyset pagination both ways, limits, ownership.
 use serde_json::{Value, json};
-use uuid::Uuid;
 
+use crate::fixtures::{self, email};
 use crate::helpers::{TestApp, TestUser, code};
 
-const CREATE: &str = "mutation($input: CreateContentDraftInput!) { createContentDraft(input: $input) { id } }";
 const LIST: &str = "query($filter: ContentDraftFilter, $orderBy: [ContentDraftOrder!], $first: Int, $after: String, $last: Int, $before: String) {
   contentDrafts(filter: $filter, orderBy: $orderBy, first: $first, after: $after, last: $last, before: $before) {
     totalCount
@@ -12,10 +11,6 @@ const LIST: &str = "query($filter: ContentDraftFilter, $orderBy: [ContentDraftOr
     edges { cursor node { id content platform feedbackScore hashtags } }
   }
 }";
-
-fn email() -> String {
-    format!("{}@example.com", Uuid::new_v4().simple())
-}
 
 fn contents(body: &Value) -> Vec<String> {
     body["data"]["contentDrafts"]["edges"]
@@ -26,10 +21,11 @@ fn contents(body: &Value) -> Vec<String> {
         .collect()
 }
 
+/// A draft of `user` with the columns the lists below filter and order on.
 async fn draft(app: &TestApp, user: &TestUser, content: &str, platform: &str, feedback: Option<i32>, tags: Value) {
-    let input = json!({ "platform": platform.to_uppercase(), "contentType": "SINGLE_TWEET", "content": content, "feedbackScore": feedback, "hashtags": tags });
-    let body = app.gql_as(Some(&user.token), CREATE, json!({ "input": input })).await;
-    assert!(body["data"]["createContentDraft"]["id"].is_string(), "{body}");
+    let input =
+        json!({ "platform": platform.to_uppercase(), "content": content, "feedbackScore": feedback, "hashtags": tags });
+    fixtures::draft(app, user, input).await;
 }
 
 /// Ann has twelve drafts `d00`..`d11`; Bob has two.

@@ -12,28 +12,13 @@ use creatorpulse::table::loaders::Loaders;
 use serde_json::{Value as Json, json};
 use uuid::Uuid;
 
+use crate::fixtures::{accept, draft, email, invite};
 use crate::helpers::{PASSWORD, TestApp, TestDb, TestUser, code, now, sign, test_config, wait_for_receivers};
 use crate::ws_client::{Protocol, Received, WsClient};
 
 const DRAFT_EVENTS: &str = "subscription($f: ContentDraftFilter, $k: [ChangeKind!], $u: UUID) { \
     contentDraftEvents(filter: $f, kinds: $k, userId: $u) { kind occurredAt node { id userId content platform trendSource { id trendTopic } } } }";
-const CREATE_DRAFT: &str = "mutation($i: CreateContentDraftInput!) { createContentDraft(input: $i) { id } }";
 const QUIET: Duration = Duration::from_millis(300);
-
-fn email() -> String {
-    format!("{}@example.com", Uuid::new_v4().simple())
-}
-
-async fn draft(app: &TestApp, who: &TestUser, input: Json) -> String {
-    let mut input = input;
-    for (key, value) in [("platform", "TWITTER"), ("contentType", "SINGLE_TWEET"), ("content", "a draft")] {
-        if input.get(key).is_none() {
-            input[key] = json!(value);
-        }
-    }
-    let body = app.gql_as(Some(&who.token), CREATE_DRAFT, json!({ "i": input })).await;
-    body["data"]["createContentDraft"]["id"].as_str().unwrap_or_else(|| panic!("draft created: {body}")).to_owned()
-}
 
 async fn trend(app: &TestApp, owner: &TestUser, score: &str) -> String {
     let body = app
@@ -308,26 +293,13 @@ async fn an_agency_receives_a_clients_drafts_only_once_accepted() {
     let app = TestApp::spawn().await;
     let agency = app.sign_up(&email()).await;
     let client = app.sign_up(&email()).await;
-    let invited = app
-        .gql_as(
-            Some(&agency.token),
-            "mutation($i: CreateAgencyClientInput!) { createAgencyClient(input: $i) { id } }",
-            json!({ "i": { "clientUserId": client.id, "clientName": "Client", "permissions": { "read_drafts": true } } }),
-        )
-        .await;
-    let relationship = invited["data"]["createAgencyClient"]["id"].clone();
+    let relationship = invite(&app, &agency, &client, json!({ "read_drafts": true })).await;
     let mut ws = WsClient::open(app.addr, Protocol::TransportWs, &agency.token).await;
     ws.subscribe("1", DRAFT_EVENTS, json!({})).await;
     app.wait_for_receivers(2).await;
 
     draft(&app, &client, json!({ "content": "before consent" })).await;
-    let accepted = app
-        .gql_as(
-            Some(&client.token),
-            "mutation($id: UUID!) { acceptAgencyInvitation(id: $id) { status } }",
-            json!({ "id": relationship }),
-        )
-        .await;
+    let accepted = accept(&app, &client, &relationship).await;
     assert_eq!(accepted["data"]["acceptAgencyInvitation"]["status"], "ACCEPTED", "{accepted}");
     let after = draft(&app, &client, json!({ "content": "after consent" })).await;
     let got = event(&ws.next_result("1").await, "contentDraftEvents");

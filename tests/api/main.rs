@@ -9,6 +9,7 @@ mod credit_buckets;
 mod credits;
 mod dashboards;
 mod database;
+mod fixtures;
 mod helpers;
 mod hostile;
 mod http;

@@ -5,11 +5,8 @@
 use serde_json::{Value, json};
 use uuid::Uuid;
 
+use crate::fixtures::email;
 use crate::helpers::{TestApp, TestUser, code};
-
-fn email() -> String {
-    format!("{}@example.com", Uuid::new_v4().simple())
-}
 
 fn field(v: &Value) -> &str {
     v["errors"][0]["extensions"]["field"].as_str().unwrap_or("<none>")

@@ -7,11 +7,8 @@ use rust_decimal::Decimal;
 use serde_json::json;
 use uuid::Uuid;
 
+use crate::fixtures::email;
 use crate::helpers::{PASSWORD, TestApp, TestUser, code};
-
-fn email() -> String {
-    format!("{}@example.com", Uuid::new_v4().simple())
-}
 
 /// Gives `user` rows in many tables through the API.
 async fn populate(app: &TestApp, user: &TestUser, client: &TestUser) {

@@ -5,6 +5,7 @@ use sea_orm::Value;
 use serde_json::{Value as Json, json};
 use uuid::Uuid;
 
+use crate::fixtures::email;
 use crate::helpers::{TestApp, TestUser};
 
 const NESTED: &str = "query($first: Int) {
@@ -12,10 +13,6 @@ const NESTED: &str = "query($first: Int) {
     edges { node { id trendSource { id trendTopic } performance { edges { node { likes } } } trendMappings { totalCount edges { node { relevanceScore } } } } }
   }
 }";
-
-fn email() -> String {
-    format!("{}@example.com", Uuid::new_v4().simple())
-}
 
 /// A trend with `n` drafts written from it, each with a performance row and a mapping.
 async fn seed(app: &TestApp, user: &TestUser, n: usize) -> Uuid {

@@ -1,12 +1,8 @@
 //! The seed's functions through the API: `activateVoiceModel` and `dailyCredits`.
 use serde_json::{Value, json};
-use uuid::Uuid;
 
+use crate::fixtures::email;
 use crate::helpers::{TestApp, code};
-
-fn email() -> String {
-    format!("{}@example.com", Uuid::new_v4().simple())
-}
 
 const CREATE: &str = "mutation($u: UUID!) { createVoiceModel(input: { userId: $u, modelVersion: \"v\", modelConfig: {}, trainingDataCount: 1 }) { id } }";
 const ACTIVATE: &str = "mutation($id: UUID!) { activateVoiceModel(id: $id) { id isActive } }";
