@@ -205,6 +205,79 @@ pub struct Config {
     /// Most subscriptions one user may run at once, over all their connections.
     #[arg(long, env = "WS_MAX_SUBSCRIPTIONS_PER_USER", default_value_t = 50, global = true)]
     pub ws_max_subscriptions_per_user: usize,
+
+    /// Emails that become admins when they sign up or sign in (comma-separated). It only
+    /// bootstraps `user_roles`: removing an address later takes nothing away.
+    #[arg(long, env = "ADMIN_EMAILS", value_delimiter = ',', global = true)]
+    pub admin_emails: Vec<String>,
+
+    /// The header that carries the client's address when a proxy stands in front (e.g.
+    /// `X-Forwarded-For`, whose first entry is taken). Unset: the peer's address, and such
+    /// headers are ignored.
+    #[arg(long, env = "TRUSTED_CLIENT_ADDRESS_HEADER", global = true)]
+    pub trusted_client_address_header: Option<String>,
+
+    /// Sign-in attempts per account, as `count/period` (`s`, `m`, `h`); failures count more.
+    #[arg(long, env = "RATE_SIGN_IN_ACCOUNT", default_value = "10/15m", global = true)]
+    pub rate_sign_in_account: Rate,
+
+    /// Sign-in attempts per client address; failures count more.
+    #[arg(long, env = "RATE_SIGN_IN_ADDRESS", default_value = "100/15m", global = true)]
+    pub rate_sign_in_address: Rate,
+
+    /// What a failed sign-in costs, in attempts (a success costs one).
+    #[arg(long, env = "SIGN_IN_FAILURE_COST", default_value_t = 3, global = true)]
+    pub sign_in_failure_cost: u32,
+
+    /// Sign-ups per client address.
+    #[arg(long, env = "RATE_SIGN_UP", default_value = "20/1h", global = true)]
+    pub rate_sign_up: Rate,
+
+    /// Session refreshes per client address.
+    #[arg(long, env = "RATE_REFRESH", default_value = "300/1h", global = true)]
+    pub rate_refresh: Rate,
+
+    /// Costly mutations (those that spend credits, export or delete an account) per user.
+    #[arg(long, env = "RATE_COSTLY", default_value = "60/1m", global = true)]
+    pub rate_costly: Rate,
+
+    /// Requests per signed-in user, on each instance.
+    #[arg(long, env = "RATE_REQUESTS", default_value = "1200/1m", global = true)]
+    pub rate_requests: Rate,
+
+    /// Days audit log entries are kept; older ones are deleted by the `purge-audit-logs` job.
+    #[arg(long, env = "AUDIT_RETENTION_DAYS", default_value_t = 365, global = true)]
+    pub audit_retention_days: u32,
+}
+
+/// A rate: at most `count` in `period`, spread evenly (a burst of `count` when idle).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Rate {
+    pub count: u32,
+    pub period: Duration,
+}
+
+impl std::str::FromStr for Rate {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let bad = || format!("`{s}` is not a rate such as `10/15m` (count/period in s, m or h)");
+        let (count, period) = s.split_once('/').ok_or_else(bad)?;
+        let count: u32 = count.trim().parse().map_err(|_| bad())?;
+        let period = period.trim();
+        let (number, unit) = period.split_at(period.find(|c: char| !c.is_ascii_digit()).unwrap_or(period.len()));
+        let number: u64 = if number.is_empty() { 1 } else { number.parse().map_err(|_| bad())? };
+        let seconds = match unit {
+            "s" => number,
+            "m" => number * 60,
+            "h" => number * 3600,
+            _ => return Err(bad()),
+        };
+        if count == 0 || seconds == 0 {
+            return Err(bad());
+        }
+        Ok(Self { count, period: Duration::from_secs(seconds) })
+    }
 }
 
 /// A setting that must not appear in logs: `Debug` shows `***`.
@@ -264,4 +337,7 @@ pub enum Job {
     AggregatePerformance,
     /// Subscriptions whose period ended get their monthly allowance, through the ledger.
     ResetCredits,
+    /// Audit log entries older than `AUDIT_RETENTION_DAYS` are deleted, and rate-limit buckets
+    /// idle for a day.
+    PurgeAuditLogs,
 }

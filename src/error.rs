@@ -22,6 +22,10 @@ pub enum AppError {
     LimitExceeded(String),
     /// A live subscriber fell this many events behind; the subscription ends.
     Lagged(u64),
+    /// A rate limit refused the request; it may be tried again after this many seconds.
+    RateLimited {
+        retry_after_secs: u64,
+    },
     Internal,
 }
 
@@ -36,6 +40,7 @@ impl AppError {
             Self::InsufficientCredits => "INSUFFICIENT_CREDITS",
             Self::LimitExceeded(_) => "LIMIT_EXCEEDED",
             Self::Lagged(_) => "LAGGED",
+            Self::RateLimited { .. } => "RATE_LIMITED",
             Self::Internal => "INTERNAL",
         }
     }
@@ -52,6 +57,9 @@ impl AppError {
             Self::LimitExceeded(message) => message.clone(),
             Self::Lagged(missed) => {
                 format!("the subscriber fell behind and missed {missed} events; subscribe again and refetch")
+            }
+            Self::RateLimited { retry_after_secs } => {
+                format!("too many requests; try again in {retry_after_secs} s")
             }
             Self::Internal => "internal error".into(),
         }
@@ -82,6 +90,9 @@ impl From<AppError> for async_graphql::Error {
             ext.set("code", err.code());
             if let AppError::BadInput { field, .. } = &err {
                 ext.set("field", field.as_str());
+            }
+            if let AppError::RateLimited { retry_after_secs } = &err {
+                ext.set("retryAfter", *retry_after_secs);
             }
         })
     }

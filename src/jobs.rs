@@ -25,12 +25,14 @@ pub use crate::config::Job;
 impl Job {
     /// Every job, in the order a scheduled tick runs them: performance is summarised before
     /// drafts are archived, so that a draft whose last rows were just summarised moves at once.
-    pub const ALL: [Job; 4] = [Job::AggregatePerformance, Job::ArchiveDrafts, Job::PurgeAiLogs, Job::ResetCredits];
+    pub const ALL: [Job; 5] =
+        [Job::AggregatePerformance, Job::ArchiveDrafts, Job::PurgeAiLogs, Job::ResetCredits, Job::PurgeAuditLogs];
 
     pub fn name(self) -> &'static str {
         match self {
             Self::ArchiveDrafts => "archive-drafts",
             Self::PurgeAiLogs => "purge-ai-logs",
+            Self::PurgeAuditLogs => "purge-audit-logs",
             Self::AggregatePerformance => "aggregate-performance",
             Self::ResetCredits => "reset-credits",
         }
@@ -64,6 +66,31 @@ pub async fn run(
     slot: &str,
     now: DateTime<Utc>,
 ) -> Result<Outcome, DbErr> {
+    run_with(db, events, job, slot, now, &Settings::default()).await
+}
+
+/// What the jobs take from the configuration.
+#[derive(Clone, Copy, Debug)]
+pub struct Settings {
+    /// Days audit log entries are kept.
+    pub audit_retention_days: u32,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Self { audit_retention_days: 365 }
+    }
+}
+
+/// [`run`] with the configured settings.
+pub async fn run_with(
+    db: &DatabaseConnection,
+    events: &dyn EventBus,
+    job: Job,
+    slot: &str,
+    now: DateTime<Utc>,
+    settings: &Settings,
+) -> Result<Outcome, DbErr> {
     let id = Uuid::new_v4();
     let claim = db
         .execute_raw(stmt(
@@ -85,6 +112,7 @@ pub async fn run(
         Job::PurgeAiLogs => purge_ai_logs(db, now).await,
         Job::AggregatePerformance => aggregate_performance(db, now).await,
         Job::ResetCredits => reset_credits(db, events, now).await,
+        Job::PurgeAuditLogs => purge_audit_logs(db, now, settings.audit_retention_days).await,
     };
     let duration = i64::try_from(started.elapsed().as_millis()).unwrap_or(i64::MAX);
     let (status, rows, error) = match &result {
@@ -229,6 +257,18 @@ async fn copy_rows(
     txn.execute(&copy).await.map(|_| ())
 }
 
+async fn purge_audit_logs(db: &DatabaseConnection, now: DateTime<Utc>, days: u32) -> Result<u64, DbErr> {
+    let before = now - chrono::Duration::days(i64::from(days));
+    let deleted = entity::audit_logs::Entity::delete_many()
+        .filter(entity::audit_logs::Column::OccurredAt.lt(before))
+        .exec(db)
+        .await?
+        .rows_affected;
+    let idle = (now - chrono::Duration::days(1)).timestamp_micros();
+    db.execute_raw(stmt(db, "DELETE FROM rate_limit_buckets WHERE tat_us < $1", vec![idle.into()])).await?;
+    Ok(deleted)
+}
+
 async fn purge_ai_logs(db: &DatabaseConnection, now: DateTime<Utc>) -> Result<u64, DbErr> {
     let before = now - chrono::Duration::days(30);
     let mut deleted = 0;
@@ -357,6 +397,7 @@ pub async fn schedule(
     db: DatabaseConnection,
     events: Bus,
     every: Duration,
+    settings: Settings,
     shutdown: tokio::sync::watch::Receiver<bool>,
 ) {
     let mut shutdown = shutdown;
@@ -370,7 +411,7 @@ pub async fn schedule(
         let seconds = i64::try_from(every.as_secs()).unwrap_or(i64::MAX);
         let slot = (now.timestamp() / std::cmp::max(seconds, 1)).to_string();
         for job in Job::ALL {
-            if let Err(err) = run(&db, events.as_ref(), job, &slot, now).await {
+            if let Err(err) = run_with(&db, events.as_ref(), job, &slot, now, &settings).await {
                 tracing::error!(job = job.name(), error = %err, "job failed");
             }
         }

@@ -3,6 +3,7 @@
 pub mod accounts;
 pub mod agencies;
 pub mod analytics;
+pub mod audit;
 pub mod auth;
 pub mod billing;
 pub mod config;
@@ -15,6 +16,7 @@ pub mod events;
 pub mod graphql;
 pub mod http;
 pub mod jobs;
+pub mod limits;
 pub mod profiles;
 pub mod state;
 pub mod system;
@@ -44,12 +46,13 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             let db = connect(&config).await?;
             let events = events::connect(&db, &config).await.map_err(anyhow::Error::msg)?;
             let slot = format!("manual:{}", uuid::Uuid::new_v4());
+            let settings = jobs::Settings { audit_retention_days: config.audit_retention_days };
             let jobs: Vec<jobs::Job> = match job {
                 Some(job) => vec![job],
                 None => jobs::Job::ALL.to_vec(),
             };
             for job in jobs {
-                match jobs::run(&db, events.as_ref(), job, &slot, chrono::Utc::now())
+                match jobs::run_with(&db, events.as_ref(), job, &slot, chrono::Utc::now(), &settings)
                     .await
                     .with_context(|| format!("job {} failed", job.name()))?
                 {
@@ -89,7 +92,8 @@ async fn serve(config: Config) -> anyhow::Result<()> {
     let (stop_jobs, jobs_stopped) = tokio::sync::watch::channel(false);
     if jobs_every > 0 {
         let every = std::time::Duration::from_secs(jobs_every);
-        tokio::spawn(jobs::schedule(state.db.clone(), state.events.clone(), every, jobs_stopped));
+        let settings = jobs::Settings { audit_retention_days: state.config.audit_retention_days };
+        tokio::spawn(jobs::schedule(state.db.clone(), state.events.clone(), every, settings, jobs_stopped));
     }
     let served = http::serve(listener, state, shutdown).await.context("server error");
     let _ = stop_jobs.send(true);

@@ -17,6 +17,7 @@ use crate::config::Config;
 use crate::crypto::Cipher;
 use crate::error::AppResult;
 use crate::events::Bus;
+use crate::limits::Limits;
 
 /// The open live connections: tracked so that shutdown can close them and wait for them.
 #[derive(Clone, Default)]
@@ -40,6 +41,8 @@ pub struct AppState {
     pub agencies: Arc<Agencies>,
     /// Open WebSocket connections, closed on shutdown.
     pub sockets: Sockets,
+    /// Rate limits.
+    pub limits: Arc<Limits>,
 }
 
 impl AppState {
@@ -72,7 +75,9 @@ impl AppState {
         let presence =
             Arc::new(Presence::new(config.ws_max_connections_per_user, config.ws_max_subscriptions_per_user));
         let agencies = Agencies::start(db.clone(), &events).await;
+        let limits = Arc::new(Limits::new(db.clone(), &config));
         Ok(Self {
+            limits,
             db,
             config: Arc::new(config),
             auth: Arc::new(auth),
@@ -89,12 +94,19 @@ impl AppState {
     /// The caller presenting `token` (none: anonymous), with the expiry of its token. Both
     /// transports ask here, so a token is checked the same way over HTTP and WebSocket: its
     /// signature and expiry, then its session (a signed-out or revoked session is refused, never
-    /// downgraded to anonymous), then whether the user may act for clients.
+    /// downgraded to anonymous) and the user's role. Whether the user may act for clients is
+    /// left `true` (always correct): a connection outlives what is known of agencies when it
+    /// opens, so only a single request ([`AppState::for_request`]) narrows it.
     pub async fn authenticate(&self, token: Option<&str>) -> AppResult<(Viewer, Option<i64>)> {
-        let (mut viewer, expires_at) = self.auth.caller(&self.db, token).await?;
+        self.auth.caller(&self.db, token).await
+    }
+
+    /// `viewer` for one request: a user known to be no agency skips the policy's lookup of
+    /// delegating clients.
+    pub fn for_request(&self, mut viewer: Viewer) -> Viewer {
         if let Viewer::User { id, may_act_for_clients, .. } = &mut viewer {
             *may_act_for_clients = self.agencies.may_act_for_clients(*id);
         }
-        Ok((viewer, expires_at))
+        viewer
     }
 }

@@ -313,3 +313,46 @@ pub enum SummaryPeriod {
 impl Filterable for SummaryPeriod {
     type Filter = EqFilter<Self>;
 }
+
+/// What a user may do beyond their own rows: `admin` runs the service (reads every user's rows,
+/// grants credits, changes roles, revokes sessions, reads the audit log), `support` reads what
+/// an admin reads and changes nothing, `member` is everyone else.
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize, async_graphql::Enum,
+)]
+#[sea_orm(rs_type = "String", db_type = "Text", rename_all = "snake_case")]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    Admin,
+    Support,
+    Member,
+}
+
+impl Filterable for Role {
+    type Filter = EqFilter<Self>;
+}
+
+/// Who made an audited change.
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize, async_graphql::Enum,
+)]
+#[sea_orm(rs_type = "String", db_type = "Text", rename_all = "snake_case")]
+#[serde(rename_all = "snake_case")]
+pub enum ActorKind {
+    /// A user on their own account.
+    User,
+    /// An admin, on anyone's.
+    Admin,
+    /// A support user.
+    Support,
+    /// The service role (machines).
+    Service,
+    /// A scheduled job.
+    System,
+    /// Nobody signed in (a failed sign-in).
+    Anonymous,
+}
+
+impl Filterable for ActorKind {
+    type Filter = EqFilter<Self>;
+}

@@ -5,6 +5,7 @@ pub mod table;
 
 pub mod agency_clients;
 pub mod ai_processing_logs;
+pub mod audit_logs;
 pub mod content_drafts;
 pub mod content_drafts_archive;
 pub mod content_performance;
@@ -25,6 +26,7 @@ pub mod trend_content_mapping;
 pub mod trend_content_mapping_archive;
 pub mod trend_insights;
 pub mod usage_tracking;
+pub mod user_roles;
 pub mod users;
 pub mod voice_models;
 pub mod voice_training_data;

@@ -23,6 +23,7 @@ mod m20261125_000016_add_latest_drafts_index;
 mod m20261203_000017_keep_archived_history;
 mod m20261203_000018_add_credit_buckets;
 mod m20261203_000019_bind_agency_consent;
+mod m20261203_000020_create_roles_audit_and_limits;
 
 pub struct Migrator;
 
@@ -49,6 +50,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261203_000017_keep_archived_history::Migration),
             Box::new(m20261203_000018_add_credit_buckets::Migration),
             Box::new(m20261203_000019_bind_agency_consent::Migration),
+            Box::new(m20261203_000020_create_roles_audit_and_limits::Migration),
         ]
     }
 }
@@ -82,4 +84,7 @@ pub const TABLES: &[&str] = &[
     "job_runs",
     "event_payloads",
     "trend_content_mapping_archive",
+    "user_roles",
+    "audit_logs",
+    "rate_limit_buckets",
 ];

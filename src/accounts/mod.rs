@@ -1,6 +1,7 @@
 //! Accounts: sign-up, sign-in, session refresh and sign-out, and `me`.
 use async_graphql::{Context, Object, SimpleObject};
 use chrono::{DateTime, Months, TimeZone, Utc};
+use entity::enums::ActorKind;
 use entity::{creator_profiles, delivery_preferences, subscription_billing, users};
 use rust_decimal::Decimal;
 use sea_orm::sea_query::{Expr, ExprTrait, Func};
@@ -9,10 +10,13 @@ use uuid::Uuid;
 
 pub mod me;
 pub mod privacy;
+pub mod roles;
 
+use crate::audit::{self, RequestMeta};
 use crate::auth::session::{IssuedSession, revoke};
 use crate::auth::{Viewer, password};
 use crate::error::AppError;
+use crate::limits::Rule;
 use crate::table::{db, state, viewer};
 use me::Me;
 
@@ -113,6 +117,8 @@ impl AccountMutation {
     /// Creates an account with its profile, delivery preferences and a free-tier subscription,
     /// all or nothing, and signs it in.
     async fn sign_up(&self, ctx: &Context<'_>, email: String, password: String) -> async_graphql::Result<Session> {
+        let (_, meta) = audit::origin(ctx);
+        state(ctx)?.limits.consume(Rule::SignUp, address(&meta), 1).await?;
         let email = password::normalize_email(&email)?;
         password::check_strength(&password, &email)?;
         let hash = password::hash(password).await?;
@@ -162,6 +168,9 @@ impl AccountMutation {
         .map_err(AppError::from)?;
         // The allowance enters through the ledger, so that the ledger always sums to the balance.
         crate::billing::ledger::open_allowance(&txn, user.id).await?;
+        roles::bootstrap(&txn, user.id, &user.email, &state.config.admin_emails, &meta).await?;
+        let entry = audit::Entry::new("account.create", Some(user.id));
+        audit::record(&txn, audit::Actor { kind: ActorKind::User, id: Some(user.id) }, &meta, entry).await?;
         let session = state.auth.start_session(&txn, user).await?;
         txn.commit().await.map_err(AppError::from)?;
         Ok(session.into())
@@ -170,6 +179,11 @@ impl AccountMutation {
     /// Signs in with email and password. A wrong email and a wrong password answer alike.
     async fn sign_in(&self, ctx: &Context<'_>, email: String, password: String) -> async_graphql::Result<Session> {
         let state = state(ctx)?;
+        let (_, meta) = audit::origin(ctx);
+        let account_key = email.trim().to_lowercase();
+        // Both limits are checked before the password is: a refused guess costs no hashing.
+        state.limits.consume(Rule::SignInAddress, address(&meta), 1).await?;
+        state.limits.consume(Rule::SignInAccount, &account_key, 1).await?;
         let user = match password::normalize_email(&email) {
             Ok(email) => users::Entity::find()
                 .filter(Expr::expr(Func::lower(Expr::col(users::Column::Email))).eq(email))
@@ -180,6 +194,14 @@ impl AccountMutation {
         };
         let hash = user.as_ref().and_then(|u| u.password_hash.clone());
         if !password::verify(password, hash).await {
+            // A failure costs more than the attempt already counted.
+            let extra = state.config.sign_in_failure_cost.saturating_sub(1);
+            if extra > 0 {
+                let _ = state.limits.consume(Rule::SignInAddress, address(&meta), extra).await;
+                let _ = state.limits.consume(Rule::SignInAccount, &account_key, extra).await;
+            }
+            let entry = audit::Entry::new("sign_in.failure", user.as_ref().map(|u| u.id));
+            audit::record(&state.db, audit::Actor { kind: ActorKind::Anonymous, id: None }, &meta, entry).await?;
             return Err(invalid_credentials().into());
         }
         let user = user.ok_or_else(invalid_credentials)?;
@@ -188,6 +210,9 @@ impl AccountMutation {
         signed_in.last_sign_in_at = Set(Some(Utc::now()));
         signed_in.updated_at = NotSet;
         let user = signed_in.update(&txn).await.map_err(AppError::from)?;
+        roles::bootstrap(&txn, user.id, &user.email, &state.config.admin_emails, &meta).await?;
+        let entry = audit::Entry::new("sign_in.success", Some(user.id));
+        audit::record(&txn, audit::Actor { kind: ActorKind::User, id: Some(user.id) }, &meta, entry).await?;
         let session = state.auth.start_session(&txn, user).await?;
         txn.commit().await.map_err(AppError::from)?;
         Ok(session.into())
@@ -197,6 +222,8 @@ impl AccountMutation {
     /// again revokes the session.
     async fn refresh_session(&self, ctx: &Context<'_>, refresh_token: String) -> async_graphql::Result<Session> {
         let state = state(ctx)?;
+        let (_, meta) = audit::origin(ctx);
+        state.limits.consume(Rule::Refresh, address(&meta), 1).await?;
         Ok(state.auth.refresh(&state.db, state.events.as_ref(), &refresh_token).await?.into())
     }
 
@@ -204,7 +231,13 @@ impl AccountMutation {
     async fn sign_out(&self, ctx: &Context<'_>) -> async_graphql::Result<bool> {
         match viewer(ctx)? {
             Viewer::User { id, session_id: Some(session_id), .. } => {
-                revoke(db(ctx)?, *session_id).await?;
+                let txn = crate::db::write_txn(db(ctx)?).await.map_err(AppError::from)?;
+                revoke(&txn, *session_id).await?;
+                let mut entry = audit::Entry::new("session.revoke", Some(*id));
+                entry.row = Some(*session_id);
+                entry.table = Some("sessions");
+                audit::record_for(ctx, &txn, entry).await?;
+                txn.commit().await.map_err(AppError::from)?;
                 let state = state(ctx)?;
                 state.auth.liveness.end(state.events.as_ref(), *id, Some(*session_id));
                 Ok(true)
@@ -213,4 +246,9 @@ impl AccountMutation {
             _ => Err(AppError::Unauthenticated.into()),
         }
     }
+}
+
+/// The key of a request's client address in the per-address limits.
+fn address(meta: &RequestMeta) -> &str {
+    meta.client_address.as_deref().unwrap_or("unknown")
 }

@@ -8,9 +8,11 @@ use serde::Serialize;
 use serde_json::{Map, Value as Json, json};
 use uuid::Uuid;
 
+use crate::audit;
 use crate::auth::policy::{self, Op};
 use crate::auth::{Viewer, password};
 use crate::error::{AppError, AppResult};
+use crate::limits::Rule;
 use crate::table;
 
 /// Columns never exported: secrets stay secret even from their owner.
@@ -48,6 +50,7 @@ impl PrivacyQuery {
     async fn export_my_data(&self, ctx: &Context<'_>, user_id: Option<Uuid>) -> async_graphql::Result<Json> {
         let viewer = table::viewer(ctx)?;
         let user = subject(viewer, user_id)?;
+        costly(ctx, viewer).await?;
         // Service-only tables are exported for the user too: the data is theirs.
         let as_service = Viewer::Service;
         let db = table::db(ctx)?;
@@ -126,6 +129,7 @@ impl PrivacyMutation {
     ) -> async_graphql::Result<bool> {
         let viewer = table::viewer(ctx)?;
         let user = subject(viewer, user_id)?;
+        costly(ctx, viewer).await?;
         let db = table::db(ctx)?;
         let account = users::Entity::find_by_id(user).one(db).await.map_err(AppError::from)?;
         if let Viewer::User { .. } = viewer {
@@ -136,10 +140,28 @@ impl PrivacyMutation {
             }
         }
         let account = account.ok_or(AppError::NotFound("user"))?;
-        // Every user-owned table references users with ON DELETE CASCADE.
-        users::Entity::delete_by_id(account.id).exec(db).await.map_err(AppError::from)?;
         let state = table::state(ctx)?;
+        let txn = crate::db::write_txn(db).await.map_err(AppError::from)?;
+        // The audit entries about the account go, but for those a billing investigation needs,
+        // which keep a pseudonym instead of the account's id.
+        let secret = state.config.jwt_secret.as_ref().map_or("", |s| s.expose());
+        audit::forget_subject(&txn, account.id, secret.as_bytes()).await?;
+        let mut entry = audit::Entry::new("account.delete", None);
+        entry.table = Some("users");
+        entry.row = Some(account.id);
+        audit::record_for(ctx, &txn, entry).await?;
+        // Every user-owned table references users with ON DELETE CASCADE.
+        users::Entity::delete_by_id(account.id).exec(&txn).await.map_err(AppError::from)?;
+        txn.commit().await.map_err(AppError::from)?;
         state.auth.liveness.end(state.events.as_ref(), account.id, None);
         Ok(true)
+    }
+}
+
+/// Holds a user to the costly-mutation limit (the service role is not limited).
+async fn costly(ctx: &Context<'_>, viewer: &Viewer) -> AppResult<()> {
+    match viewer {
+        Viewer::User { id, .. } => table::state(ctx)?.limits.consume(Rule::Costly, &id.to_string(), 1).await,
+        _ => Ok(()),
     }
 }

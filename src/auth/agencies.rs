@@ -109,7 +109,7 @@ impl Agencies {
                         Ok(event) => match event.as_ref() {
                             Event::Change(change) => following.observe(change),
                             Event::Resync => reload.reset_immediately(),
-                            Event::SessionsEnded { .. } => {}
+                            Event::SessionsEnded { .. } | Event::AccessChanged { .. } => {}
                         },
                         Err(RecvError::Lagged(_)) => reload.reset_immediately(),
                         Err(RecvError::Closed) => break,

@@ -3,6 +3,7 @@ use std::num::NonZeroUsize;
 use std::sync::Mutex;
 
 use chrono::Utc;
+use entity::enums::Role;
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use lru::LruCache;
 use serde::{Deserialize, Serialize};
@@ -148,7 +149,7 @@ impl JwtKeys {
                 let id =
                     claims.sub.as_deref().and_then(|s| Uuid::parse_str(s).ok()).ok_or(AppError::Unauthenticated)?;
                 let session_id = claims.session_id.as_deref().and_then(|s| Uuid::parse_str(s).ok());
-                Ok((Viewer::User { id, session_id, may_act_for_clients: true }, claims.exp))
+                Ok((Viewer::User { id, session_id, may_act_for_clients: true, role: Role::Member }, claims.exp))
             }
             // Supabase's service key carries no audience; when one is present it must be ours.
             "service_role" if claims.aud.as_ref().is_none_or(audience_ok) => Ok((Viewer::Service, claims.exp)),
@@ -173,7 +174,10 @@ mod tests {
         let remembered = keys.verify_at(&token, exp).expect("and is remembered");
         let past_leeway = keys.verify_at(&token, exp + LEEWAY_SECS as i64 + 1);
 
-        assert_eq!(first, (Viewer::User { id: user, session_id: Some(session), may_act_for_clients: true }, exp));
+        assert_eq!(
+            first,
+            (Viewer::User { id: user, session_id: Some(session), may_act_for_clients: true, role: Role::Member }, exp)
+        );
         assert_eq!(remembered, first);
         assert!(matches!(past_leeway, Err(AppError::Unauthenticated)));
     }

@@ -15,6 +15,8 @@ use sea_orm::DatabaseConnection;
 use tokio::sync::broadcast::error::RecvError;
 use uuid::Uuid;
 
+use entity::enums::Role;
+
 use super::session;
 use crate::error::AppResult;
 use crate::events::{Bus, Event, EventBus};
@@ -34,7 +36,7 @@ pub struct Liveness {
 }
 
 struct Inner {
-    live: LruCache<Key, Instant>,
+    live: LruCache<Key, (Instant, Role)>,
     ended: LruCache<Key, ()>,
     /// Bumped by every ending: a database answer read before it may be stale and is not kept.
     generation: u64,
@@ -54,33 +56,40 @@ impl Liveness {
         self.inner.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    /// Whether `user`'s token naming `session_id` stands for a live session (see
-    /// [`session::is_live`]).
-    pub async fn is_live(&self, db: &DatabaseConnection, user: Uuid, session_id: Option<Uuid>) -> AppResult<bool> {
+    /// The role `user`'s token naming `session_id` stands for, `None` when its session ended
+    /// (see [`session::standing`]).
+    pub async fn standing(
+        &self,
+        db: &DatabaseConnection,
+        user: Uuid,
+        session_id: Option<Uuid>,
+    ) -> AppResult<Option<Role>> {
         let key = (user, session_id);
         let generation = {
             let mut inner = self.lock();
             if inner.ended.get(&key).is_some() {
-                return Ok(false);
+                return Ok(None);
             }
-            if inner.live.get(&key).is_some_and(|at| at.elapsed() < RECHECK_AFTER) {
-                return Ok(true);
+            if let Some((at, role)) = inner.live.get(&key)
+                && at.elapsed() < RECHECK_AFTER
+            {
+                return Ok(Some(*role));
             }
             inner.generation
         };
-        let live = session::is_live(db, user, session_id).await?;
+        let standing = session::standing(db, user, session_id).await?;
         let mut inner = self.lock();
-        match live {
-            false => {
+        match standing {
+            None => {
                 inner.live.pop(&key);
                 inner.ended.put(key, ());
             }
-            true if inner.generation == generation => {
-                inner.live.put(key, Instant::now());
+            Some(role) if inner.generation == generation => {
+                inner.live.put(key, (Instant::now(), role));
             }
-            true => {}
+            Some(_) => {}
         }
-        Ok(live)
+        Ok(standing)
     }
 
     /// Forgets what is remembered as live of `user`'s session (`None`: all their sessions).
@@ -98,6 +107,13 @@ impl Liveness {
                 }
             }
         }
+    }
+
+    /// Reads `user`'s role again on their next request, here at once and on other instances
+    /// through `events` (which also closes the user's live connections).
+    pub fn access_changed(&self, events: &dyn EventBus, user: Uuid) {
+        self.forget(user, None);
+        events.publish(Event::AccessChanged { user_id: user });
     }
 
     /// Forgets every session remembered as live.
@@ -123,6 +139,7 @@ impl Liveness {
                 match receiver.recv().await {
                     Ok(event) => match event.as_ref() {
                         Event::SessionsEnded { user_id, session_id } => liveness.forget(*user_id, *session_id),
+                        Event::AccessChanged { user_id } => liveness.forget(*user_id, None),
                         Event::Resync => liveness.forget_all(),
                         Event::Change(_) => {}
                     },

@@ -7,6 +7,7 @@ pub mod policy;
 pub mod presence;
 pub mod session;
 
+use entity::enums::Role;
 use uuid::Uuid;
 
 use crate::error::{AppError, AppResult};
@@ -24,7 +25,8 @@ pub enum Viewer {
     /// A signed-in user (`role = authenticated`). `may_act_for_clients` is `false` only when the
     /// user is known to be no agency (see [`agencies::Agencies`]): the policy then leaves out
     /// the lookup of delegating clients. Unknown means `true`, which is always correct.
-    User { id: Uuid, session_id: Option<Uuid>, may_act_for_clients: bool },
+    /// `role` is the user's in `user_roles`, read when the token is checked.
+    User { id: Uuid, session_id: Option<Uuid>, may_act_for_clients: bool, role: Role },
     /// The service role: may read and write every row, naming the user it acts for.
     Service,
 }
@@ -40,6 +42,16 @@ impl Viewer {
 
     pub fn is_service(&self) -> bool {
         matches!(self, Self::Service)
+    }
+
+    /// An admin (a person who runs the service, audited as one).
+    pub fn is_admin(&self) -> bool {
+        matches!(self, Self::User { role: Role::Admin, .. })
+    }
+
+    /// An admin or a support user: reads what staff read.
+    pub fn is_staff(&self) -> bool {
+        matches!(self, Self::User { role: Role::Admin | Role::Support, .. })
     }
 
     /// Refuses the anonymous caller.

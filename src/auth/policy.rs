@@ -29,6 +29,17 @@ pub enum Grant {
     Service,
 }
 
+/// What staff (admins and support) get on a table beyond what the matrix grants everyone.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Staff {
+    /// Nothing more.
+    None,
+    /// Admins and support read every user's rows.
+    Read,
+    /// Admins and support read every user's rows; admins also change them (audited).
+    Write,
+}
+
 /// What the matrix grants for each operation on a table.
 #[derive(Debug, Clone, Copy)]
 pub struct Access {
@@ -36,6 +47,7 @@ pub struct Access {
     pub read: Grant,
     pub update: Grant,
     pub delete: Grant,
+    pub staff: Staff,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -46,46 +58,70 @@ pub enum Op {
     Delete,
 }
 
-const fn row(create: Grant, read: Grant, update: Grant, delete: Grant) -> Access {
-    Access { create, read, update, delete }
+const fn row(create: Grant, read: Grant, update: Grant, delete: Grant, staff: Staff) -> Access {
+    Access { create, read, update, delete, staff }
 }
 
 use Grant::{Owner, OwnerOrClient, Service};
+use Staff::{Read, Write};
 
 /// The access matrix (POLICY.md): for each table, who may create, read, update and delete its
-/// rows. The service role is granted everything everywhere; a table not listed is the service
-/// role's alone.
+/// rows, and what staff get beyond that. The service role is granted everything everywhere; a
+/// table not listed is the service role's alone. What no one gets: the values of sealed platform
+/// tokens (no field shows them), other users' sessions and passwords, writes to the audit log,
+/// rows created in another user's name (only the service role names the user), and deleting
+/// another user's account; admins do not write drafts, sources, trends or deliveries of users.
 pub const MATRIX: &[(&str, Access)] = &[
-    ("creator_profiles", row(Owner, Owner, Owner, Service)),
-    ("platform_connections", row(Owner, Owner, Owner, Owner)),
-    ("content_drafts", row(Owner, Owner, Owner, Owner)),
-    ("voice_training_data", row(Owner, Owner, Owner, Owner)),
-    ("voice_models", row(Service, Owner, Service, Service)),
-    ("content_sources", row(Owner, Owner, Owner, Owner)),
-    ("trend_insights", row(Service, Owner, Service, Service)),
-    ("trend_content_mapping", row(Service, Owner, Service, Service)),
-    ("delivery_preferences", row(Owner, Owner, Owner, Service)),
-    ("daily_deliveries", row(Service, Owner, Service, Service)),
-    ("creator_analytics", row(Service, Owner, Service, Service)),
-    ("content_performance", row(Service, Owner, Service, Service)),
-    ("usage_tracking", row(Service, Owner, Service, Service)),
-    ("subscription_billing", row(Service, Owner, Service, Service)),
-    ("agency_clients", row(Owner, OwnerOrClient, Owner, Owner)),
-    ("ai_processing_logs", row(Service, Service, Service, Service)),
-    ("system_health_metrics", row(Service, Service, Service, Service)),
+    ("creator_profiles", row(Owner, Owner, Owner, Service, Write)),
+    ("platform_connections", row(Owner, Owner, Owner, Owner, Read)),
+    ("content_drafts", row(Owner, Owner, Owner, Owner, Read)),
+    ("voice_training_data", row(Owner, Owner, Owner, Owner, Read)),
+    ("voice_models", row(Service, Owner, Service, Service, Read)),
+    ("content_sources", row(Owner, Owner, Owner, Owner, Read)),
+    ("trend_insights", row(Service, Owner, Service, Service, Read)),
+    ("trend_content_mapping", row(Service, Owner, Service, Service, Read)),
+    ("delivery_preferences", row(Owner, Owner, Owner, Service, Read)),
+    ("daily_deliveries", row(Service, Owner, Service, Service, Read)),
+    ("creator_analytics", row(Service, Owner, Service, Service, Read)),
+    ("content_performance", row(Service, Owner, Service, Service, Read)),
+    ("usage_tracking", row(Service, Owner, Service, Service, Read)),
+    ("subscription_billing", row(Service, Owner, Service, Service, Write)),
+    ("agency_clients", row(Owner, OwnerOrClient, Owner, Owner, Read)),
+    ("ai_processing_logs", row(Service, Service, Service, Service, Read)),
+    ("system_health_metrics", row(Service, Service, Service, Service, Read)),
     // The ledger is written by the server alone (no mutation writes it directly).
-    ("credit_transactions", row(Service, Owner, Service, Service)),
+    ("credit_transactions", row(Service, Owner, Service, Service, Read)),
     // Retention keeps these readable by their owner; only the jobs write them.
-    ("content_drafts_archive", row(Service, Owner, Service, Service)),
-    ("content_performance_summaries", row(Service, Owner, Service, Service)),
-    ("trend_content_mapping_archive", row(Service, Owner, Service, Service)),
-    ("credit_costs", row(Service, Service, Service, Service)),
+    ("content_drafts_archive", row(Service, Owner, Service, Service, Read)),
+    ("content_performance_summaries", row(Service, Owner, Service, Service, Read)),
+    ("trend_content_mapping_archive", row(Service, Owner, Service, Service, Read)),
+    ("credit_costs", row(Service, Service, Service, Service, Write)),
+    // Roles change through `setUserRole` (admins) only; a user reads their own.
+    ("user_roles", row(Service, Owner, Service, Service, Read)),
+    // Written by the server in the transaction of each change; a user reads the entries about
+    // their own account.
+    ("audit_logs", row(Service, Owner, Service, Service, Read)),
 ];
+
+fn access<E: Table>() -> Access {
+    let table = E::default().table_name();
+    MATRIX.iter().find(|(t, _)| *t == table).map_or(row(Service, Service, Service, Service, Staff::None), |(_, a)| *a)
+}
+
+/// Whether the viewer reaches every row of `E` for `op` as staff: admins and support read the
+/// tables staff read, admins change those staff write.
+pub fn staff_reaches<E: Table>(viewer: &Viewer, op: Op) -> bool {
+    match (op, access::<E>().staff) {
+        (_, Staff::None) => false,
+        (Op::Read, _) => viewer.is_staff(),
+        (Op::Update, Staff::Write) => viewer.is_admin(),
+        _ => false,
+    }
+}
 
 /// What the matrix grants on `E` for `op`.
 fn grant<E: Table>(op: Op) -> Grant {
-    let table = E::default().table_name();
-    let access = MATRIX.iter().find(|(t, _)| *t == table).map_or(row(Service, Service, Service, Service), |(_, a)| *a);
+    let access = access::<E>();
     match op {
         Op::Create => access.create,
         Op::Read => access.read,
@@ -143,6 +179,9 @@ fn delegating_clients(agency: Uuid, permission: &'static str, backend: DbBackend
 
 /// Refuses callers the matrix grants `op` on `E` to nobody of their kind.
 pub fn allowed<E: Table>(viewer: &Viewer, op: Op) -> AppResult<()> {
+    if staff_reaches::<E>(viewer, op) {
+        return Ok(());
+    }
     match (viewer, grant::<E>(op)) {
         (Viewer::Service, _) => Ok(()),
         (Viewer::Anonymous, _) => Err(AppError::Unauthenticated),
@@ -159,6 +198,9 @@ pub fn allowed<E: Table>(viewer: &Viewer, op: Op) -> AppResult<()> {
 /// Refusals happen before any row is looked at, so they never depend on which rows exist.
 pub fn condition<E: Table>(viewer: &Viewer, op: Op, backend: DbBackend) -> AppResult<Option<Condition>> {
     allowed::<E>(viewer, op)?;
+    if staff_reaches::<E>(viewer, op) {
+        return Ok(None);
+    }
     match viewer {
         Viewer::Service => Ok(None),
         Viewer::Anonymous => Err(AppError::Unauthenticated),
@@ -322,6 +364,9 @@ pub fn may_read_row<E: Table>(viewer: &Viewer, row: &E::Model, delegations: &Del
     if allowed::<E>(viewer, Op::Read).is_err() {
         return false;
     }
+    if staff_reaches::<E>(viewer, Op::Read) {
+        return true;
+    }
     let Viewer::User { id, .. } = viewer else { return viewer.is_service() };
     let user_of = |col: Option<E::Column>| col.and_then(|c| <Uuid as ValueType>::try_from(row.get(c)).ok());
     let owner = user_of(E::owner_column());
@@ -335,6 +380,9 @@ pub fn may_read_row<E: Table>(viewer: &Viewer, row: &E::Model, delegations: &Del
 /// Whether the viewer could read a row of `E` owned by `owner`: a test on the owner alone, cheap
 /// enough to run before a live event's row is decoded. [`may_read_row`] decides.
 pub fn may_read_owner<E: Table>(viewer: &Viewer, owner: Option<Uuid>, delegations: &Delegations) -> bool {
+    if staff_reaches::<E>(viewer, Op::Read) {
+        return true;
+    }
     match (viewer, grant::<E>(Op::Read)) {
         (Viewer::User { id, .. }, Grant::Owner) => {
             owner.is_some_and(|owner| owner == *id || delegations.clients.contains(&owner))

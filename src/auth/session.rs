@@ -5,10 +5,14 @@ use std::sync::Arc;
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::{Duration, Utc};
-use entity::{refresh_tokens, sessions, users};
+use entity::enums::Role;
+use entity::{refresh_tokens, sessions, user_roles, users};
 use rand::RngCore as _;
-use sea_orm::sea_query::Expr;
-use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, Set};
+use sea_orm::prelude::DateTimeUtc;
+use sea_orm::sea_query::{Expr, QueryStatementBuilder};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, QuerySelect, Set,
+};
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
@@ -72,11 +76,13 @@ impl Auth {
     pub async fn caller(&self, db: &DatabaseConnection, token: Option<&str>) -> AppResult<(Viewer, Option<i64>)> {
         let Some(token) = token else { return Ok((Viewer::Anonymous, None)) };
         let (viewer, expires_at) = self.keys.verify_until(token)?;
-        if let Viewer::User { id, session_id, .. } = &viewer
-            && !self.liveness.is_live(db, *id, *session_id).await?
-        {
-            return Err(AppError::Unauthenticated);
-        }
+        let viewer = match viewer {
+            Viewer::User { id, session_id, may_act_for_clients, .. } => {
+                let role = self.liveness.standing(db, id, session_id).await?.ok_or(AppError::Unauthenticated)?;
+                Viewer::User { id, session_id, may_act_for_clients, role }
+            }
+            other => other,
+        };
         Ok((viewer, Some(expires_at)))
     }
 
@@ -156,16 +162,42 @@ pub async fn revoke(db: &impl ConnectionTrait, session_id: Uuid) -> AppResult<()
     Ok(())
 }
 
-/// Whether a user's access token still stands for a live session: the account exists and, when
-/// the token names a session this server issued, that session is the user's and neither revoked
-/// nor expired. A session id this server never issued (a token of another issuer sharing the
-/// secret, such as a Supabase project) is that issuer's to end: only the account is checked.
-pub async fn is_live(db: &DatabaseConnection, user: Uuid, session_id: Option<Uuid>) -> AppResult<bool> {
-    if let Some(session_id) = session_id
-        && let Some(session) = sessions::Entity::find_by_id(session_id).one(db).await?
-    {
+/// The role a user's access token stands for, or `None` when it no longer stands for a live
+/// session: the account exists and, when the token names a session this server issued, that
+/// session is the user's and neither revoked nor expired. A session id this server never issued
+/// (a token of another issuer sharing the secret, such as a Supabase project) is that issuer's
+/// to end: only the account is checked. The role is `user_roles`' (no row: `member`).
+pub async fn standing(db: &DatabaseConnection, user: Uuid, session_id: Option<Uuid>) -> AppResult<Option<Role>> {
+    // One statement: the session (or, for a token without one of ours, the account) with the
+    // user's role beside it.
+    let role_of = || {
+        sea_orm::sea_query::Query::select()
+            .column(user_roles::Column::Role)
+            .from(user_roles::Entity)
+            .and_where(user_roles::Column::UserId.eq(user))
+            .to_owned()
+    };
+    if let Some(session_id) = session_id {
+        let found: Option<(Uuid, Option<DateTimeUtc>, DateTimeUtc, Option<Role>)> =
+            sessions::Entity::find_by_id(session_id)
+                .select_only()
+                .columns([sessions::Column::UserId, sessions::Column::RevokedAt, sessions::Column::ExpiresAt])
+                .expr_as(Expr::SubQuery(None, Box::new(role_of().into_sub_query_statement())), "role")
+                .into_tuple()
+                .one(db)
+                .await?;
         // Sessions are deleted with their account: a found session implies the account.
-        return Ok(session.user_id == user && session.revoked_at.is_none() && session.expires_at > Utc::now());
+        if let Some((owner, revoked_at, expires_at, role)) = found {
+            let live = owner == user && revoked_at.is_none() && expires_at > Utc::now();
+            return Ok(live.then(|| role.unwrap_or(Role::Member)));
+        }
     }
-    Ok(users::Entity::find_by_id(user).one(db).await?.is_some())
+    let found: Option<(Uuid, Option<Role>)> = users::Entity::find_by_id(user)
+        .select_only()
+        .column(users::Column::Id)
+        .expr_as(Expr::SubQuery(None, Box::new(role_of().into_sub_query_statement())), "role")
+        .into_tuple()
+        .one(db)
+        .await?;
+    Ok(found.map(|(_, role)| role.unwrap_or(Role::Member)))
 }

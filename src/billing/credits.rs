@@ -16,6 +16,7 @@ use crate::auth::Viewer;
 use crate::auth::policy::{self, Op};
 use crate::error::AppError;
 use crate::events::ChangeKind;
+use crate::limits::Rule;
 use crate::table;
 
 /// One change of a credit balance.
@@ -120,7 +121,7 @@ impl CreditMutation {
         })
     }
 
-    /// Adds purchased or granted credits to a user's balance (service role); they are kept until
+    /// Adds purchased or granted credits to a user's balance (service role or admin, audited); they are kept until
     /// spent. `idempotencyKey` names the operation (e.g. the payment's id): sent again, the first
     /// call's ledger row is returned and nothing moves; the same key with another amount or
     /// reason is `CONFLICT`.
@@ -132,14 +133,16 @@ impl CreditMutation {
         #[graphql(default_with = "CreditReason::Grant")] reason: CreditReason,
         idempotency_key: String,
     ) -> async_graphql::Result<CreditTransaction> {
-        require_service(ctx)?;
+        require_service_or_admin(ctx).await?;
         check::decimal("amount", amount, 10, 2, None).map_err(AppError::from)?;
         let kind = match reason {
             CreditReason::Grant => Credit::Grant,
             CreditReason::TopUp => Credit::TopUp,
         };
         check::not_blank("idempotencyKey", &idempotency_key).map_err(AppError::from)?;
-        let credited = credits::credit(table::db(ctx)?, user_id, amount, kind, Some(&idempotency_key)).await?;
+        let origin = Some(crate::audit::origin(ctx));
+        let credited =
+            credits::credit_audited(table::db(ctx)?, user_id, amount, kind, Some(&idempotency_key), origin).await?;
         if credited.new {
             table::publish::<credit_transactions::Entity>(ctx, ChangeKind::Created, &credited.transaction);
         }
@@ -170,6 +173,16 @@ impl CreditMutation {
         })
         .await?;
         Ok(row.into())
+    }
+}
+
+/// The service role, or an admin (audited as a person, and held to the costly-mutation limit).
+async fn require_service_or_admin(ctx: &Context<'_>) -> Result<(), AppError> {
+    match table::viewer(ctx)? {
+        viewer @ Viewer::User { id, .. } if viewer.is_admin() => {
+            table::state(ctx)?.limits.consume(Rule::Costly, &id.to_string(), 1).await
+        }
+        _ => require_service(ctx),
     }
 }
 

@@ -17,6 +17,7 @@ use uuid::Uuid;
 
 use entity::enums::{ActionType, BillingStatus, Platform, Tier, TransactionType};
 
+use crate::audit;
 use crate::error::{AppError, AppResult};
 
 /// What recording one usage did: the usage, and one ledger row per bucket it moved (one row
@@ -207,6 +208,18 @@ pub async fn credit(
     kind: Credit,
     idempotency_key: Option<&str>,
 ) -> AppResult<Credited> {
+    credit_audited(db, user, amount, kind, idempotency_key, None).await
+}
+
+/// [`credit`], recording it in the audit log as `origin`'s act, in the same transaction.
+pub async fn credit_audited(
+    db: &DatabaseConnection,
+    user: Uuid,
+    amount: Decimal,
+    kind: Credit,
+    idempotency_key: Option<&str>,
+    origin: Option<(audit::Actor, audit::RequestMeta)>,
+) -> AppResult<Credited> {
     if amount <= Decimal::ZERO {
         return Err(AppError::bad_input("amount", "must be positive"));
     }
@@ -220,6 +233,16 @@ pub async fn credit(
         row.idempotency_key = Set(idempotency_key.map(str::to_owned));
         locked.write(&txn).await?;
         let transaction = row.insert(&txn).await?;
+        if let Some((actor, meta)) = &origin {
+            let after = serde_json::to_value(&transaction).ok();
+            let entry = audit::Entry::new("credits.grant", Some(user)).change(
+                "credit_transactions",
+                transaction.id,
+                None,
+                after,
+            );
+            audit::record(&txn, *actor, meta, entry).await?;
+        }
         txn.commit().await?;
         Ok::<_, AppError>(transaction)
     }

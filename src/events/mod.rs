@@ -82,6 +82,9 @@ pub enum Event {
     /// Sessions ended: one (`session_id`) at sign-out, all of a user's (`None`) when the account
     /// is deleted. Their live connections close.
     SessionsEnded { user_id: Uuid, session_id: Option<Uuid> },
+    /// A user's role changed: what is remembered of their access is read again, and their live
+    /// connections close (a client reconnects with its new rights).
+    AccessChanged { user_id: Uuid },
     /// Events may have been lost (the listening connection was re-established): whatever a
     /// subscriber keeps from past events should be read again. Sent by an instance to itself.
     Resync,

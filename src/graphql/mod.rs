@@ -7,7 +7,7 @@ pub mod gate;
 use async_graphql::{MergedObject, MergedSubscription, Schema, SchemaBuilder, ValidationMode};
 
 use crate::state::AppState;
-use crate::{accounts, agencies, analytics, billing, content, delivery, profiles, system, voice};
+use crate::{accounts, agencies, analytics, audit, billing, content, delivery, profiles, system, voice};
 
 /// The query root, merged from one segment per domain and table.
 #[derive(MergedObject, Default)]
@@ -38,6 +38,9 @@ pub struct Query(
     agencies::AgencyClientQuery,
     system::AiProcessingLogQuery,
     system::SystemHealthMetricQuery,
+    accounts::roles::UserRoleQuery,
+    audit::AuditLogQuery,
+    system::RateLimitQuery,
 );
 
 /// The mutation root, merged from one segment per domain and table.
@@ -66,6 +69,7 @@ pub struct Mutation(
     agencies::AgencyClientMutation,
     system::AiProcessingLogMutation,
     system::SystemHealthMetricMutation,
+    accounts::roles::RoleMutation,
 );
 
 /// The subscription root: live changes of the rows the caller may read, one field per live

@@ -5,6 +5,7 @@
 pub mod ws;
 
 use std::future::Future;
+use std::net::SocketAddr;
 use std::sync::Arc;
 
 use async_graphql::http::GraphiQLSource;
@@ -12,8 +13,8 @@ use axum::Router;
 use axum::body::Bytes;
 use axum::extract::rejection::QueryRejection;
 use axum::extract::ws::{WebSocketUpgrade, rejection::WebSocketUpgradeRejection};
-use axum::extract::{Query, State};
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::extract::{ConnectInfo, Query, State};
+use axum::http::{Extensions, HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
 use serde::Deserialize;
@@ -22,6 +23,7 @@ use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetReques
 use tower_http::trace::{DefaultOnResponse, TraceLayer};
 use tracing::Level;
 
+use crate::audit::RequestMeta;
 use crate::auth::Viewer;
 use crate::config::Config;
 use crate::error::{AppError, AppResult};
@@ -82,7 +84,8 @@ pub async fn serve(
     let sockets = state.sockets.clone();
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();
     let closing = sockets.clone();
-    let server = axum::serve(listener, router(state)).with_graceful_shutdown(async move {
+    let app = router(state).into_make_service_with_connect_info::<SocketAddr>();
+    let server = axum::serve(listener, app).with_graceful_shutdown(async move {
         shutdown.await;
         tracing::info!("shutting down: finishing in-flight requests and closing live connections");
         closing.shutdown.cancel();
@@ -198,12 +201,14 @@ async fn graphql_get(
     State(app): State<App>,
     uri: axum::http::Uri,
     headers: HeaderMap,
+    extensions: Extensions,
     upgrade: Result<WebSocketUpgrade, WebSocketUpgradeRejection>,
     params: Result<Query<GetParams>, QueryRejection>,
 ) -> Response {
     if let Ok(upgrade) = upgrade {
         let gate = Gate { schema: app.schema.clone(), documents: app.documents.clone() };
-        return ws::upgrade(app.state.clone(), gate, &headers, upgrade);
+        let meta = request_meta(&app.state.config, &headers, &extensions);
+        return ws::upgrade(app.state.clone(), gate, &headers, meta, upgrade);
     }
     let has_query = params.as_ref().is_ok_and(|p| p.query.is_some());
     if !has_query && wants_html(&headers) && app.state.config.graphiql {
@@ -237,12 +242,13 @@ async fn graphql_get(
         }
     }
     let raw = [b"GET ?", uri.query().unwrap_or_default().as_bytes()].concat();
-    execute(&app, media, request, &raw, &headers, Method::Get).await
+    execute(&app, media, request, &raw, (&headers, &extensions), Method::Get).await
 }
 
 async fn graphql_post(
     State(app): State<App>,
     headers: HeaderMap,
+    extensions: Extensions,
     body: Result<Bytes, axum::extract::rejection::BytesRejection>,
 ) -> Response {
     let Some(media) = MediaType::negotiate(&headers) else {
@@ -270,7 +276,7 @@ async fn graphql_post(
     if request.query.is_empty() && request.extensions.0.is_empty() {
         return request_error(media, StatusCode::BAD_REQUEST, "the `query` field is required");
     }
-    execute(&app, media, request, &body, &headers, Method::Post).await
+    execute(&app, media, request, &body, (&headers, &extensions), Method::Post).await
 }
 
 /// The caller, from the `Authorization` header: no header is anonymous; a header that does not
@@ -280,7 +286,20 @@ async fn caller(state: &AppState, headers: &HeaderMap) -> AppResult<Viewer> {
         return Ok(Viewer::Anonymous);
     };
     let token = value.to_str().ok().and_then(crate::auth::bearer_token).ok_or(AppError::Unauthenticated)?;
-    state.authenticate(Some(token)).await.map(|(viewer, _)| viewer)
+    state.authenticate(Some(token)).await.map(|(viewer, _)| state.for_request(viewer))
+}
+
+/// Where a request comes from: its `x-request-id` and the client's address, from the configured
+/// trusted header when a proxy stands in front, else the peer's.
+pub fn request_meta(config: &Config, headers: &HeaderMap, extensions: &Extensions) -> RequestMeta {
+    let request_id = headers.get("x-request-id").and_then(|v| v.to_str().ok()).map(str::to_owned);
+    let forwarded = config.trusted_client_address_header.as_deref().and_then(|name| {
+        let value = headers.get(name)?.to_str().ok()?;
+        let first = value.split(',').next()?.trim();
+        (!first.is_empty()).then(|| first.to_owned())
+    });
+    let peer = || extensions.get::<ConnectInfo<SocketAddr>>().map(|ConnectInfo(addr)| addr.ip().to_string());
+    RequestMeta { request_id, client_address: forwarded.or_else(peer) }
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -295,7 +314,7 @@ async fn execute(
     media: MediaType,
     mut request: async_graphql::Request,
     raw: &[u8],
-    headers: &HeaderMap,
+    (headers, extensions): (&HeaderMap, &Extensions),
     method: Method,
 ) -> Response {
     let viewer = match caller(&app.state, headers).await {
@@ -308,6 +327,18 @@ async fn execute(
         }
         Err(err) => return error_response(media, StatusCode::SERVICE_UNAVAILABLE, err.code(), &err.message()),
     };
+    // The per-user request budget refuses the whole request, before it runs.
+    if let Viewer::User { id, .. } = &viewer
+        && let Err(AppError::RateLimited { retry_after_secs }) = app.state.limits.request(*id)
+    {
+        let message = format!("too many requests; try again in {retry_after_secs} s");
+        let body = serde_json::json!({ "errors": [{ "message": message,
+            "extensions": { "code": "RATE_LIMITED", "retryAfter": retry_after_secs } }] });
+        let headers =
+            [(header::CONTENT_TYPE, media.header()), (header::RETRY_AFTER, HeaderValue::from(retry_after_secs))];
+        return (StatusCode::TOO_MANY_REQUESTS, headers, body.to_string()).into_response();
+    }
+    let meta = request_meta(&app.state.config, headers, extensions);
     if let Err(refused) = app.documents.prepare(&mut request) {
         let status = if media == MediaType::GraphqlResponseJson { StatusCode::BAD_REQUEST } else { StatusCode::OK };
         return error_response(media, status, refused.code, &refused.message);
@@ -325,7 +356,7 @@ async fn execute(
     let validated = app.documents.passed_validation(raw);
     let schema = if validated { &app.validated_schema } else { &app.schema };
     let query = request.query.clone();
-    let request = request.data(viewer).data(loaders);
+    let request = request.data(viewer).data(loaders).data(meta);
     let mut response = match mutation {
         true => run_to_completion(schema, request).await,
         false => schema.execute(request).await,

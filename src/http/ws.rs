@@ -19,6 +19,7 @@ use axum::response::{IntoResponse, Response};
 use tokio::sync::{mpsc, oneshot};
 use tokio::time::Instant;
 
+use crate::audit::RequestMeta;
 use crate::auth::Viewer;
 use crate::auth::presence::Slot;
 use crate::error::AppError;
@@ -77,7 +78,13 @@ fn bearer(value: &str) -> String {
 }
 
 /// Upgrades a GET on `/graphql` to a GraphQL WebSocket connection.
-pub fn upgrade(state: AppState, schema: Gate, headers: &HeaderMap, upgrade: WebSocketUpgrade) -> Response {
+pub fn upgrade(
+    state: AppState,
+    schema: Gate,
+    headers: &HeaderMap,
+    meta: RequestMeta,
+    upgrade: WebSocketUpgrade,
+) -> Response {
     let Some(protocol) = protocol_of(headers) else {
         return (StatusCode::BAD_REQUEST, "use the graphql-transport-ws or graphql-ws subprotocol").into_response();
     };
@@ -89,7 +96,7 @@ pub fn upgrade(state: AppState, schema: Gate, headers: &HeaderMap, upgrade: WebS
         .read_buffer_size(8 * 1024)
         .write_buffer_size(0)
         .max_message_size(max_message)
-        .on_upgrade(move |socket| connection(state, schema, socket, protocol, header_token))
+        .on_upgrade(move |socket| connection(state, schema, socket, protocol, header_token, meta))
 }
 
 /// Checks the token, its session and the user's connection limit.
@@ -127,6 +134,7 @@ async fn connection(
     socket: WebSocket,
     protocol: Protocols,
     header_token: Option<String>,
+    meta: RequestMeta,
 ) {
     let _running = state.sockets.tasks.token();
     let config = state.config.clone();
@@ -144,6 +152,7 @@ async fn connection(
                 let mut data = Data::default();
                 data.insert(admitted.viewer.clone());
                 data.insert(Loaders::new(init_state.db.clone(), admitted.viewer.clone()));
+                data.insert(meta);
                 let _ = admitted_tx.send(Ok(admitted));
                 Ok(data)
             }
@@ -238,14 +247,15 @@ async fn connection(
                     Ok(Event::SessionsEnded { user_id, session_id }) => {
                         user_id == id && (session_id.is_none() || session_id == own)
                     }
+                    Ok(Event::AccessChanged { user_id }) => user_id == id,
                     Ok(Event::Change(_)) => false,
                     // Events were missed, a sign-out perhaps: ask again.
                     Ok(Event::Resync) | Err(_) => {
-                        !state.auth.liveness.is_live(&state.db, *id, *own).await.unwrap_or(true)
+                        state.auth.liveness.standing(&state.db, *id, *own).await.is_ok_and(|role| role.is_none())
                     }
                 };
                 if ended {
-                    break Some((code::UNAUTHORIZED, "Unauthorized: the session has ended".into()));
+                    break Some((code::UNAUTHORIZED, "Unauthorized: the session has ended or its rights changed".into()));
                 }
             },
         }

@@ -42,3 +42,34 @@ impl ServerQuery {
         Ok(ServerInfo { version: env!("CARGO_PKG_VERSION"), database_kind: DatabaseKind::of(&state.db) })
     }
 }
+
+/// A rate-limit bucket that is holding requests back.
+#[derive(SimpleObject)]
+pub struct RateLimitBucket {
+    /// The limit and its key, e.g. `sign_in_account:ann@example.com` or `sign_in_address:203.0.113.7`.
+    pub key: String,
+    /// When the bucket is empty again (its theoretical arrival time).
+    pub until: chrono::DateTime<chrono::Utc>,
+}
+
+#[derive(Default)]
+pub struct RateLimitQuery;
+
+#[Object]
+impl RateLimitQuery {
+    /// The rate-limit buckets in use now, fullest first (admins and support).
+    async fn rate_limit_buckets(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(default = 50)] first: i32,
+    ) -> async_graphql::Result<Vec<RateLimitBucket>> {
+        let viewer = table::viewer(ctx)?;
+        viewer.require_signed_in()?;
+        if !viewer.is_staff() && !viewer.is_service() {
+            return Err(crate::error::AppError::Forbidden.into());
+        }
+        let first = table::page_size("first", first, table::state(ctx)?.config.max_page_size)?;
+        let buckets = crate::limits::active_buckets(table::db(ctx)?, first).await?;
+        Ok(buckets.into_iter().map(|(key, until)| RateLimitBucket { key, until }).collect())
+    }
+}

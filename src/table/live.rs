@@ -70,7 +70,7 @@ where
                     }
                     continue;
                 }
-                Event::SessionsEnded { .. } => continue,
+                Event::SessionsEnded { .. } | Event::AccessChanged { .. } => continue,
             };
             if let Some(relationship) = change.row_of::<agency_clients::Entity>() {
                 delegations.apply(&relationship, change.kind == ChangeKind::Deleted);

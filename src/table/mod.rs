@@ -18,6 +18,7 @@ use uuid::Uuid;
 
 pub use entity::table::OrderDirection;
 
+use crate::audit;
 use crate::auth::Viewer;
 use crate::auth::policy::{self, Op};
 use crate::error::{AppError, AppResult};
@@ -269,9 +270,54 @@ where
 {
     policy::condition::<E>(viewer(ctx)?, Op::Create, db(ctx)?.get_database_backend())?;
     // The insert returns the stored row (`RETURNING`), defaults and BEFORE triggers applied.
-    let model = row.insert(db(ctx)?).await?;
+    let model = match audited_action::<E>(ChangeKind::Created) {
+        None => row.insert(db(ctx)?).await?,
+        Some(_) => {
+            let txn = crate::db::write_txn(db(ctx)?).await?;
+            let model = row.insert(&txn).await?;
+            audit_write::<E>(ctx, &txn, ChangeKind::Created, None, Some(&model)).await?;
+            txn.commit().await?;
+            model
+        }
+    };
     publish::<E>(ctx, ChangeKind::Created, &model);
     Ok(model)
+}
+
+/// The audit action of every write of `kind` on `E`, whoever makes it.
+fn audited_action<E: Table>(kind: ChangeKind) -> Option<&'static str> {
+    match (E::default().table_name(), kind) {
+        ("creator_profiles", ChangeKind::Created) => Some("profile.create"),
+        ("creator_profiles", ChangeKind::Updated) => Some("profile.update"),
+        ("creator_profiles", ChangeKind::Deleted) => Some("profile.delete"),
+        ("subscription_billing", ChangeKind::Created) => Some("subscription.create"),
+        ("subscription_billing", ChangeKind::Updated) => Some("subscription.update"),
+        ("subscription_billing", ChangeKind::Deleted) => Some("subscription.delete"),
+        _ => None,
+    }
+}
+
+/// Records a write in the audit log, on `txn` (the write's transaction), when it is audited: a
+/// write on an audited table, or an admin's write on another user's row.
+async fn audit_write<E: Table>(
+    ctx: &Context<'_>,
+    txn: &impl ConnectionTrait,
+    kind: ChangeKind,
+    before: Option<&E::Model>,
+    after: Option<&E::Model>,
+) -> AppResult<()> {
+    let Some(row) = after.or(before) else { return Ok(()) };
+    let owner = E::owner_column().and_then(|col| <Uuid as sea_orm::sea_query::ValueType>::try_from(row.get(col)).ok());
+    let viewer = viewer(ctx)?;
+    let action = match audited_action::<E>(kind) {
+        Some(action) => action,
+        None if viewer.is_admin() && owner != viewer.user_id().ok() => "admin.write",
+        None => return Ok(()),
+    };
+    let json = |m: Option<&E::Model>| m.and_then(|m| serde_json::to_value(m).ok());
+    let entry =
+        audit::Entry::new(action, owner).change(E::default().table_name(), E::id_of(row), json(before), json(after));
+    audit::record_for(ctx, txn, entry).await
 }
 
 /// Changes a row with an update input: checked, its references checked against the row's
@@ -319,6 +365,7 @@ where
         return Ok(row);
     }
     let model = active.update(&txn).await?;
+    audit_write::<E>(ctx, &txn, ChangeKind::Updated, Some(&row), Some(&model)).await?;
     txn.commit().await?;
     publish::<E>(ctx, ChangeKind::Updated, &model);
     Ok(model)
@@ -330,6 +377,7 @@ pub async fn delete<E: Table>(ctx: &Context<'_>, id: Uuid) -> AppResult<Uuid> {
     let txn = crate::db::write_txn(db(ctx)?).await?;
     let row = select.one(&txn).await?.ok_or(AppError::NotFound(E::LABEL))?;
     E::delete_many().filter(E::id_column().eq(id)).exec(&txn).await?;
+    audit_write::<E>(ctx, &txn, ChangeKind::Deleted, Some(&row), None).await?;
     txn.commit().await?;
     publish::<E>(ctx, ChangeKind::Deleted, &row);
     Ok(id)

@@ -816,3 +816,20 @@ async fn a_subscription_reads_the_relationships_again_after_its_instance_lost_ev
 
     assert_eq!(received["data"]["contentDraftEvents"]["node"]["id"], after, "{received}");
 }
+
+/// The agency flag is decided per request: a WebSocket connection opened before the client
+/// accepted reaches the client's drafts once it has.
+#[tokio::test]
+async fn a_connection_opened_before_the_client_accepts_reaches_the_clients_drafts() {
+    let app = TestApp::spawn().await;
+    let (agency, client) = (app.sign_up(&email()).await, app.sign_up(&email()).await);
+    fixtures::draft(&app, &client, json!({ "content": "theirs" })).await;
+    let mut ws = WsClient::open(app.addr, Protocol::TransportWs, &agency.token).await;
+    let relationship = invite(&app, &agency, &client, json!({ "read_drafts": true })).await;
+    accept(&app, &client, &relationship).await;
+    let over_http = app.gql_as(Some(&agency.token), "{ contentDrafts { totalCount } }", json!({})).await;
+    ws.subscribe("1", "{ contentDrafts { totalCount } }", json!({})).await;
+    let over_ws = ws.next_result("1").await;
+    assert_eq!(over_http["data"]["contentDrafts"]["totalCount"], 1, "HTTP: {over_http}");
+    assert_eq!(over_ws["data"]["contentDrafts"]["totalCount"], 1, "WebSocket: {over_ws}");
+}

@@ -63,6 +63,7 @@ async fn updated_at_moves_on_every_update_of_every_table_that_has_it() {
     let rows: Vec<(&str, Row, &str)> = vec![
         ("sessions", vec![u(), ("expires_at", past.into())], "revoked_at = expires_at"),
         ("creator_profiles", vec![u(), ("email", "a@example.com".into())], "full_name = 'Ann'"),
+        ("user_roles", vec![u(), ("role", "support".into())], "role = 'admin'"),
         (
             "platform_connections",
             vec![

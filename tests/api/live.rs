@@ -9,6 +9,7 @@ use creatorpulse::events::{Change, ChangeKind, Event};
 use creatorpulse::graphql::build_schema;
 use creatorpulse::state::AppState;
 use creatorpulse::table::loaders::Loaders;
+use entity::enums::Role;
 use serde_json::{Value as Json, json};
 use uuid::Uuid;
 
@@ -386,7 +387,7 @@ async fn a_subscriber_that_falls_behind_is_told_it_lagged() {
     // outruns the subscriber deterministically.
     state.events = std::sync::Arc::new(LocalBus::new(2));
     let schema = build_schema(state.clone());
-    let viewer = Viewer::User { id: Uuid::new_v4(), session_id: None, may_act_for_clients: true };
+    let viewer = Viewer::User { id: Uuid::new_v4(), session_id: None, may_act_for_clients: true, role: Role::Member };
     let request = async_graphql::Request::new("subscription { contentDraftEvents { kind } }")
         .data(viewer.clone())
         .data(Loaders::new(state.db.clone(), viewer));

@@ -127,6 +127,8 @@ impl<T: Comparable + PartialOrd> ColumnFilter for OrderedFilter<T> {
 #[graphql(concrete(name = "TransactionTypeFilter", params(TransactionType)))]
 #[graphql(concrete(name = "CreditBucketFilter", params(CreditBucket)))]
 #[graphql(concrete(name = "SummaryPeriodFilter", params(SummaryPeriod)))]
+#[graphql(concrete(name = "RoleFilter", params(Role)))]
+#[graphql(concrete(name = "ActorKindFilter", params(ActorKind)))]
 pub struct EqFilter<T: Comparable> {
     /// Equal to.
     pub eq: Option<T>,
