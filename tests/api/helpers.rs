@@ -323,9 +323,15 @@ impl TestApp {
     /// A second server over the same database, with its own pool, on the same event channel:
     /// another instance behind the load balancer. It stops when dropped.
     pub async fn spawn_peer(&self) -> Peer {
+        self.spawn_peer_with(|_| {}).await
+    }
+
+    /// [`TestApp::spawn_peer`] with settings of its own.
+    pub async fn spawn_peer_with(&self, configure: impl FnOnce(&mut Config)) -> Peer {
         let db = db::connect(&self.test_db.options).await.expect("connect the peer");
         let mut config = test_config(&self.test_db);
         config.bind = "127.0.0.1:0".parse().expect("address");
+        configure(&mut config);
         let Served { addr, state, own_receivers, shutdown, .. } = serve(db, config).await;
         Peer { addr, state, own_receivers, _shutdown: shutdown }
     }

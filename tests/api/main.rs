@@ -17,6 +17,7 @@ mod jobs;
 mod limits;
 mod lists;
 mod live;
+mod operations;
 mod ownership;
 mod privacy;
 mod relations;
