@@ -245,6 +245,35 @@ pub struct Config {
     #[arg(long, env = "RATE_REQUESTS", default_value = "1200/1m", global = true)]
     pub rate_requests: Rate,
 
+    /// Stripe webhook endpoint secrets (`whsec_…`, comma-separated): a delivery signed with any
+    /// of them is accepted, so a secret can be rotated. None: `/webhooks/stripe` answers 404.
+    #[arg(long, env = "STRIPE_WEBHOOK_SECRETS", value_delimiter = ',', hide_env_values = true, global = true)]
+    pub stripe_webhook_secrets: Vec<Secret>,
+
+    /// Seconds a Stripe signature's timestamp may be off (replays older than this are refused).
+    #[arg(long, env = "STRIPE_WEBHOOK_TOLERANCE", default_value_t = 300, global = true)]
+    pub stripe_webhook_tolerance: u64,
+
+    /// Webhook deliveries per client address.
+    #[arg(long, env = "RATE_WEBHOOKS", default_value = "600/1m", global = true)]
+    pub rate_webhooks: Rate,
+
+    /// Client log reports per signed-in user.
+    #[arg(long, env = "RATE_CLIENT_LOGS", default_value = "120/1m", global = true)]
+    pub rate_client_logs: Rate,
+
+    /// Client log reports per client address from callers who are not signed in.
+    #[arg(long, env = "RATE_CLIENT_LOGS_ANONYMOUS", default_value = "20/1m", global = true)]
+    pub rate_client_logs_anonymous: Rate,
+
+    /// Largest client log message, in bytes (its context counts apart, up to four times this).
+    #[arg(long, env = "MAX_CLIENT_LOG_BYTES", default_value_t = 8192, global = true)]
+    pub max_client_log_bytes: usize,
+
+    /// Days client logs are kept; older ones are deleted by the `purge-audit-logs` job.
+    #[arg(long, env = "CLIENT_LOG_RETENTION_DAYS", default_value_t = 30, global = true)]
+    pub client_log_retention_days: u32,
+
     /// Days audit log entries are kept; older ones are deleted by the `purge-audit-logs` job.
     #[arg(long, env = "AUDIT_RETENTION_DAYS", default_value_t = 365, global = true)]
     pub audit_retention_days: u32,
@@ -337,7 +366,7 @@ pub enum Job {
     AggregatePerformance,
     /// Subscriptions whose period ended get their monthly allowance, through the ledger.
     ResetCredits,
-    /// Audit log entries older than `AUDIT_RETENTION_DAYS` are deleted, and rate-limit buckets
-    /// idle for a day.
+    /// Audit log entries older than `AUDIT_RETENTION_DAYS` and client logs older than
+    /// `CLIENT_LOG_RETENTION_DAYS` are deleted, and rate-limit buckets idle for a day.
     PurgeAuditLogs,
 }

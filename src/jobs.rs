@@ -74,11 +74,13 @@ pub async fn run(
 pub struct Settings {
     /// Days audit log entries are kept.
     pub audit_retention_days: u32,
+    /// Days client logs are kept.
+    pub client_log_retention_days: u32,
 }
 
 impl Default for Settings {
     fn default() -> Self {
-        Self { audit_retention_days: 365 }
+        Self { audit_retention_days: 365, client_log_retention_days: 30 }
     }
 }
 
@@ -112,7 +114,7 @@ pub async fn run_with(
         Job::PurgeAiLogs => purge_ai_logs(db, now).await,
         Job::AggregatePerformance => aggregate_performance(db, now).await,
         Job::ResetCredits => reset_credits(db, events, now).await,
-        Job::PurgeAuditLogs => purge_audit_logs(db, now, settings.audit_retention_days).await,
+        Job::PurgeAuditLogs => purge_audit_logs(db, now, settings).await,
     };
     let duration = i64::try_from(started.elapsed().as_millis()).unwrap_or(i64::MAX);
     let (status, rows, error) = match &result {
@@ -257,10 +259,16 @@ async fn copy_rows(
     txn.execute(&copy).await.map(|_| ())
 }
 
-async fn purge_audit_logs(db: &DatabaseConnection, now: DateTime<Utc>, days: u32) -> Result<u64, DbErr> {
-    let before = now - chrono::Duration::days(i64::from(days));
-    let deleted = entity::audit_logs::Entity::delete_many()
+async fn purge_audit_logs(db: &DatabaseConnection, now: DateTime<Utc>, settings: &Settings) -> Result<u64, DbErr> {
+    let before = now - chrono::Duration::days(i64::from(settings.audit_retention_days));
+    let mut deleted = entity::audit_logs::Entity::delete_many()
         .filter(entity::audit_logs::Column::OccurredAt.lt(before))
+        .exec(db)
+        .await?
+        .rows_affected;
+    let before = now - chrono::Duration::days(i64::from(settings.client_log_retention_days));
+    deleted += entity::client_logs::Entity::delete_many()
+        .filter(entity::client_logs::Column::CreatedAt.lt(before))
         .exec(db)
         .await?
         .rows_affected;

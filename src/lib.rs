@@ -46,7 +46,10 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             let db = connect(&config).await?;
             let events = events::connect(&db, &config).await.map_err(anyhow::Error::msg)?;
             let slot = format!("manual:{}", uuid::Uuid::new_v4());
-            let settings = jobs::Settings { audit_retention_days: config.audit_retention_days };
+            let settings = jobs::Settings {
+                audit_retention_days: config.audit_retention_days,
+                client_log_retention_days: config.client_log_retention_days,
+            };
             let jobs: Vec<jobs::Job> = match job {
                 Some(job) => vec![job],
                 None => jobs::Job::ALL.to_vec(),
@@ -92,7 +95,10 @@ async fn serve(config: Config) -> anyhow::Result<()> {
     let (stop_jobs, jobs_stopped) = tokio::sync::watch::channel(false);
     if jobs_every > 0 {
         let every = std::time::Duration::from_secs(jobs_every);
-        let settings = jobs::Settings { audit_retention_days: state.config.audit_retention_days };
+        let settings = jobs::Settings {
+            audit_retention_days: state.config.audit_retention_days,
+            client_log_retention_days: state.config.client_log_retention_days,
+        };
         tokio::spawn(jobs::schedule(state.db.clone(), state.events.clone(), every, settings, jobs_stopped));
     }
     let served = http::serve(listener, state, shutdown).await.context("server error");

@@ -33,6 +33,12 @@ pub enum Rule {
     Refresh,
     /// Costly mutations of one user.
     Costly,
+    /// Webhook deliveries from one client address.
+    Webhook,
+    /// Client log reports of one user.
+    ClientLog,
+    /// Client log reports from one address, not signed in.
+    ClientLogAnonymous,
 }
 
 impl Rule {
@@ -43,10 +49,22 @@ impl Rule {
             Self::SignUp => "sign_up",
             Self::Refresh => "refresh",
             Self::Costly => "costly",
+            Self::Webhook => "webhook",
+            Self::ClientLog => "client_log",
+            Self::ClientLogAnonymous => "client_log_anonymous",
         }
     }
 
-    const ALL: [Rule; 5] = [Self::SignInAccount, Self::SignInAddress, Self::SignUp, Self::Refresh, Self::Costly];
+    const ALL: [Rule; 8] = [
+        Self::SignInAccount,
+        Self::SignInAddress,
+        Self::SignUp,
+        Self::Refresh,
+        Self::Costly,
+        Self::Webhook,
+        Self::ClientLog,
+        Self::ClientLogAnonymous,
+    ];
 }
 
 pub struct Limits {
@@ -70,6 +88,9 @@ impl Limits {
             (Rule::SignUp, config.rate_sign_up),
             (Rule::Refresh, config.rate_refresh),
             (Rule::Costly, config.rate_costly),
+            (Rule::Webhook, config.rate_webhooks),
+            (Rule::ClientLog, config.rate_client_logs),
+            (Rule::ClientLogAnonymous, config.rate_client_logs_anonymous),
         ]);
         let fallback =
             Rule::ALL.iter().map(|rule| (*rule, DefaultKeyedRateLimiter::keyed(quota(rates[rule])))).collect();

@@ -356,3 +356,66 @@ pub enum ActorKind {
 impl Filterable for ActorKind {
     type Filter = EqFilter<Self>;
 }
+
+/// Where a delivery of a payment provider's webhook stands.
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize, async_graphql::Enum,
+)]
+#[sea_orm(rs_type = "String", db_type = "Text", rename_all = "snake_case")]
+#[serde(rename_all = "snake_case")]
+pub enum WebhookStatus {
+    /// Stored, not yet processed.
+    Received,
+    /// Claimed by an instance.
+    Processing,
+    /// Applied, once.
+    Processed,
+    /// Processing failed; a later delivery or an admin's retry claims it again.
+    Failed,
+    /// A type this server does not act on.
+    Ignored,
+}
+
+impl Filterable for WebhookStatus {
+    type Filter = EqFilter<Self>;
+}
+
+/// What happened to a subscription.
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize, async_graphql::Enum,
+)]
+#[sea_orm(rs_type = "String", db_type = "Text", rename_all = "snake_case")]
+#[serde(rename_all = "snake_case")]
+pub enum SubscriptionEventKind {
+    Created,
+    Renewed,
+    Upgraded,
+    Downgraded,
+    Canceled,
+    Expired,
+    PaymentFailed,
+    Reactivated,
+}
+
+impl Filterable for SubscriptionEventKind {
+    type Filter = EqFilter<Self>;
+}
+
+/// How severe a client's report is.
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize, async_graphql::Enum,
+)]
+#[sea_orm(rs_type = "String", db_type = "Text", rename_all = "snake_case")]
+#[serde(rename_all = "snake_case")]
+pub enum LogLevel {
+    Debug,
+    Info,
+    Warn,
+    Error,
+    /// A user's feedback.
+    Feedback,
+}
+
+impl Filterable for LogLevel {
+    type Filter = EqFilter<Self>;
+}

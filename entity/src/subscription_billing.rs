@@ -57,6 +57,14 @@ pub struct Model {
     pub lifetime_spent: Decimal,
     pub created_at: Option<DateTimeUtc>,
     pub updated_at: Option<DateTimeUtc>,
+    /// The subscription ends at the end of its period (set by the payment provider).
+    #[table(read_only)]
+    pub cancel_at_period_end: bool,
+    /// When the payment provider made the change last applied (Unix seconds): an older event
+    /// changes nothing.
+    #[table(read_only)]
+    #[graphql(skip)]
+    pub provider_updated_at: Option<i64>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -7,6 +7,7 @@ use super::User;
 use crate::analytics::CreatorAnalyticMine;
 use crate::auth::policy;
 use crate::billing::credits::CreditTransactionMine;
+use crate::billing::lifecycle::SubscriptionEventMine;
 use crate::billing::{SubscriptionBilling, UsageTrackingMine};
 use crate::content::drafts::ContentDraftMine;
 use crate::content::performance::ContentPerformanceMine;
@@ -43,6 +44,7 @@ struct MyRows(
     ContentPerformanceMine,
     UsageTrackingMine,
     CreditTransactionMine,
+    SubscriptionEventMine,
 );
 
 /// The caller's account and their one-per-user rows.

@@ -101,6 +101,11 @@ pub const MATRIX: &[(&str, Access)] = &[
     // Written by the server in the transaction of each change; a user reads the entries about
     // their own account.
     ("audit_logs", row(Service, Owner, Service, Service, Read)),
+    // Stored by the webhook route; admins and support read, admins retry.
+    ("webhook_events", row(Service, Service, Service, Service, Read)),
+    ("subscription_events", row(Service, Owner, Service, Service, Read)),
+    // Submitted through `submitClientLog`; read by admins and support.
+    ("client_logs", row(Service, Service, Service, Service, Read)),
 ];
 
 fn access<E: Table>() -> Access {

@@ -228,27 +228,16 @@ pub async fn credit_audited(
     }
     let written = async {
         let txn = crate::db::write_txn(db).await?;
-        let mut locked = Locked::read(&txn, user).await?;
-        let mut row = locked.shift(Bucket::Purchased, amount, kind.reason());
-        row.idempotency_key = Set(idempotency_key.map(str::to_owned));
-        locked.write(&txn).await?;
-        let transaction = row.insert(&txn).await?;
+        let credited = credit_in(&txn, user, amount, kind, idempotency_key).await?;
         if let Some((actor, meta)) = &origin {
-            let after = serde_json::to_value(&transaction).ok();
-            let entry = audit::Entry::new("credits.grant", Some(user)).change(
-                "credit_transactions",
-                transaction.id,
-                None,
-                after,
-            );
-            audit::record(&txn, *actor, meta, entry).await?;
+            audit::record(&txn, *actor, meta, credit_entry(user, &credited.transaction)).await?;
         }
         txn.commit().await?;
-        Ok::<_, AppError>(transaction)
+        Ok::<_, AppError>(credited)
     }
     .await;
     match written {
-        Ok(transaction) => Ok(Credited { transaction, new: true }),
+        Ok(credited) => Ok(credited),
         // The same key, written by a concurrent call in between: its row is the answer.
         Err(AppError::Conflict(_)) if idempotency_key.is_some() => {
             let earlier = earlier_credit(db, user, amount, kind, idempotency_key).await?;
@@ -258,10 +247,38 @@ pub async fn credit_audited(
     }
 }
 
+/// The audit entry of a credit.
+pub fn credit_entry(user: Uuid, transaction: &credit_transactions::Model) -> audit::Entry {
+    let after = serde_json::to_value(transaction).ok();
+    audit::Entry::new("credits.grant", Some(user)).change("credit_transactions", transaction.id, None, after)
+}
+
+/// [`credit`] inside the caller's transaction `txn` (a payment's webhook writes its credits,
+/// its ledger row and its audit entry together). A repeat of the idempotency key moves nothing.
+pub async fn credit_in(
+    txn: &DatabaseTransaction,
+    user: Uuid,
+    amount: Decimal,
+    kind: Credit,
+    idempotency_key: Option<&str>,
+) -> AppResult<Credited> {
+    if amount <= Decimal::ZERO {
+        return Err(AppError::bad_input("amount", "must be positive"));
+    }
+    let mut locked = Locked::read(txn, user).await?;
+    if let Some(earlier) = earlier_credit(txn, user, amount, kind, idempotency_key).await? {
+        return Ok(Credited { transaction: earlier, new: false });
+    }
+    let mut row = locked.shift(Bucket::Purchased, amount, kind.reason());
+    row.idempotency_key = Set(idempotency_key.map(str::to_owned));
+    locked.write(txn).await?;
+    Ok(Credited { transaction: row.insert(txn).await?, new: true })
+}
+
 /// The ledger row an earlier credit with this key wrote, if any; `CONFLICT` when it was for
 /// another amount or kind.
 async fn earlier_credit(
-    db: &DatabaseConnection,
+    db: &impl ConnectionTrait,
     user: Uuid,
     amount: Decimal,
     kind: Credit,
@@ -292,19 +309,30 @@ pub async fn reset_allowance(
     period_end: chrono::DateTime<Utc>,
 ) -> AppResult<Vec<credit_transactions::Model>> {
     let txn = crate::db::write_txn(db).await?;
+    let rows = reset_allowance_in(&txn, user, period_start, period_end).await?;
+    txn.commit().await?;
+    Ok(rows)
+}
+
+/// [`reset_allowance`] inside the caller's transaction `txn`.
+pub async fn reset_allowance_in(
+    txn: &DatabaseTransaction,
+    user: Uuid,
+    period_start: chrono::DateTime<Utc>,
+    period_end: chrono::DateTime<Utc>,
+) -> AppResult<Vec<credit_transactions::Model>> {
     let claimed = subscription_billing::Entity::update_many()
         .col_expr(subscription_billing::Column::CurrentPeriodStart, period_start.into())
         .col_expr(subscription_billing::Column::CurrentPeriodEnd, period_end.into())
         .filter(subscription_billing::Column::UserId.eq(user))
         .filter(subscription_billing::Column::CurrentPeriodEnd.lt(period_end))
-        .exec(&txn)
+        .exec(txn)
         .await?
         .rows_affected;
     if claimed == 0 {
-        txn.rollback().await?;
         return Ok(Vec::new());
     }
-    let mut locked = Locked::read(&txn, user).await?;
+    let mut locked = Locked::read(txn, user).await?;
     let allowance = match STATUSES_WITH_ALLOWANCE.contains(&locked.row.subscription_status) {
         true => locked.row.monthly_credit_limit.unwrap_or_default().round_dp(2).max(Decimal::ZERO),
         false => Decimal::ZERO,
@@ -317,12 +345,11 @@ pub async fn reset_allowance(
     if allowance > Decimal::ZERO {
         rows.push(locked.shift(Bucket::Allowance, allowance, Credit::MonthlyReset.reason()));
     }
-    locked.write(&txn).await?;
+    locked.write(txn).await?;
     let mut entries = Vec::with_capacity(rows.len());
     for row in rows {
-        entries.push(row.insert(&txn).await?);
+        entries.push(row.insert(txn).await?);
     }
-    txn.commit().await?;
     Ok(entries)
 }
 

@@ -2,6 +2,8 @@
 //! that moves them.
 pub mod credits;
 pub mod ledger;
+pub mod lifecycle;
+pub mod stripe;
 pub mod usage;
 
 use entity::{subscription_billing, usage_tracking};

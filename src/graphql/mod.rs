@@ -41,6 +41,9 @@ pub struct Query(
     accounts::roles::UserRoleQuery,
     audit::AuditLogQuery,
     system::RateLimitQuery,
+    system::ClientLogQuery,
+    billing::lifecycle::SubscriptionEventQuery,
+    billing::lifecycle::WebhookEventQuery,
 );
 
 /// The mutation root, merged from one segment per domain and table.
@@ -70,6 +73,8 @@ pub struct Mutation(
     system::AiProcessingLogMutation,
     system::SystemHealthMetricMutation,
     accounts::roles::RoleMutation,
+    system::ClientLogMutation,
+    billing::lifecycle::WebhookMutation,
 );
 
 /// The subscription root: live changes of the rows the caller may read, one field per live
@@ -86,6 +91,7 @@ pub struct Subscription(
     analytics::CreatorAnalyticLive,
     content::performance::ContentPerformanceLive,
     system::AiProcessingLogLive,
+    billing::lifecycle::SubscriptionEventLive,
 );
 
 pub type AppSchema = Schema<Query, Mutation, Subscription>;

@@ -57,6 +57,7 @@ pub fn router(state: AppState) -> Router {
     let app = App { state, schema, validated_schema, documents };
     Router::new()
         .route("/graphql", get(graphql_get).post(graphql_post))
+        .route("/webhooks/stripe", axum::routing::post(stripe_webhook))
         .route("/healthz", get(|| async { "ok" }))
         .route("/readyz", get(readyz))
         .layer(axum::extract::DefaultBodyLimit::max(max_body_bytes(&state_config)))
@@ -109,6 +110,29 @@ pub async fn serve(
                 }
             }
         }
+    }
+}
+
+/// `POST /webhooks/stripe`: 400 for a delivery that is not Stripe's (nothing stored), 200 once
+/// the event is stored and processed (or was before), 500 when processing failed (Stripe
+/// delivers again, and the event is claimed again), 404 when no endpoint secret is configured.
+async fn stripe_webhook(State(app): State<App>, headers: HeaderMap, extensions: Extensions, body: Bytes) -> Response {
+    use crate::billing::stripe::{self, Refused};
+    let meta = request_meta(&app.state.config, &headers, &extensions);
+    let address = meta.client_address.clone().unwrap_or_else(|| "unknown".into());
+    if let Err(AppError::RateLimited { retry_after_secs }) =
+        app.state.limits.consume(crate::limits::Rule::Webhook, &address, 1).await
+    {
+        return (StatusCode::TOO_MANY_REQUESTS, [(header::RETRY_AFTER, HeaderValue::from(retry_after_secs))])
+            .into_response();
+    }
+    let signature = headers.get("stripe-signature").and_then(|v| v.to_str().ok());
+    match stripe::receive(&app.state, signature, &body, &meta).await {
+        Err(Refused::NotConfigured) => StatusCode::NOT_FOUND.into_response(),
+        Err(Refused::Signature) => (StatusCode::BAD_REQUEST, "invalid signature").into_response(),
+        Err(Refused::Malformed) => (StatusCode::BAD_REQUEST, "not a Stripe event").into_response(),
+        Ok(Ok(_)) => (StatusCode::OK, "ok").into_response(),
+        Ok(Err(_)) => (StatusCode::INTERNAL_SERVER_ERROR, "processing failed; deliver again").into_response(),
     }
 }
 

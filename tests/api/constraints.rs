@@ -85,6 +85,14 @@ fn valid(table: &str, p: &Parents) -> Row {
         }
         "user_roles" => vec![u, ("role", "support".into())],
         "audit_logs" => vec![("actor_kind", "system".into()), ("action", "test".into())],
+        "webhook_events" => vec![
+            ("event_id", format!("evt_{}", Uuid::new_v4().simple()).into()),
+            ("event_type", "invoice.paid".into()),
+            ("provider_created", 1i64.into()),
+            ("payload", js(json!({}))),
+        ],
+        "subscription_events" => vec![u, ("kind", "renewed".into())],
+        "client_logs" => vec![u, ("level", "error".into()), ("message", "m".into())],
         other => panic!("no valid row for {other}"),
     });
     row
@@ -150,6 +158,9 @@ const CHECKS: &[(&str, &str, &str)] = &[
     ("credit_costs", "action_type", "dance"),
     ("user_roles", "role", "owner"),
     ("audit_logs", "actor_kind", "robot"),
+    ("webhook_events", "status", "lost"),
+    ("subscription_events", "kind", "vanished"),
+    ("client_logs", "level", "shout"),
     ("credit_transactions", "reason", "gift"),
 ];
 
@@ -198,6 +209,7 @@ async fn every_check_rejects_a_bad_value() {
             "event_payloads",
             "audit_logs",
             "rate_limit_buckets",
+            "webhook_events",
         ]
         .contains(table)
         {
@@ -412,6 +424,7 @@ async fn deleting_a_user_removes_their_rows_from_every_table_and_keeps_everyone_
             "event_payloads",
             "audit_logs",
             "rate_limit_buckets",
+            "webhook_events",
         ]
         .contains(table)
             || table.starts_with("content_drafts_archive")

@@ -65,6 +65,16 @@ async fn updated_at_moves_on_every_update_of_every_table_that_has_it() {
         ("creator_profiles", vec![u(), ("email", "a@example.com".into())], "full_name = 'Ann'"),
         ("user_roles", vec![u(), ("role", "support".into())], "role = 'admin'"),
         (
+            "webhook_events",
+            vec![
+                ("event_id", "evt_1".into()),
+                ("event_type", "invoice.paid".into()),
+                ("provider_created", 1i64.into()),
+                ("payload", Value::Json(Some(Box::new(serde_json::json!({}))))),
+            ],
+            "status = 'processed'",
+        ),
+        (
             "platform_connections",
             vec![
                 u(),

@@ -19,6 +19,7 @@ mod lists;
 mod live;
 mod operations;
 mod ownership;
+mod payments;
 mod privacy;
 mod relations;
 mod schema_sdl;

@@ -129,6 +129,9 @@ impl<T: Comparable + PartialOrd> ColumnFilter for OrderedFilter<T> {
 #[graphql(concrete(name = "SummaryPeriodFilter", params(SummaryPeriod)))]
 #[graphql(concrete(name = "RoleFilter", params(Role)))]
 #[graphql(concrete(name = "ActorKindFilter", params(ActorKind)))]
+#[graphql(concrete(name = "WebhookStatusFilter", params(WebhookStatus)))]
+#[graphql(concrete(name = "SubscriptionEventKindFilter", params(SubscriptionEventKind)))]
+#[graphql(concrete(name = "LogLevelFilter", params(LogLevel)))]
 pub struct EqFilter<T: Comparable> {
     /// Equal to.
     pub eq: Option<T>,
