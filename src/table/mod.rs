@@ -88,25 +88,10 @@ where
     E: Table,
     W: From<E::Model> + OutputType,
 {
-    let select = match rows {
+    let mut select = match rows {
         Rows::Readable => policy::scope::<E>(viewer(ctx)?, Op::Read, db(ctx)?.get_database_backend())?,
         Rows::Own => policy::own::<E>(viewer(ctx)?)?,
     };
-    page::<E, W>(ctx, select, filter, order, args).await
-}
-
-/// A page of an already scoped select (lists and nested relations share it).
-pub async fn page<E, W>(
-    ctx: &Context<'_>,
-    mut select: sea_orm::Select<E>,
-    filter: Option<E::Filter>,
-    order: Option<Vec<E::Order>>,
-    args: PageArgs,
-) -> async_graphql::Result<Page<W>>
-where
-    E: Table,
-    W: From<E::Model> + OutputType,
-{
     let db = db(ctx)?;
     let backend = db.get_database_backend();
     if let Some(filter) = filter {
