@@ -129,6 +129,7 @@ impl<T: Comparable + PartialOrd> ColumnFilter for OrderedFilter<T> {
 #[graphql(concrete(name = "SummaryPeriodFilter", params(SummaryPeriod)))]
 #[graphql(concrete(name = "RoleFilter", params(Role)))]
 #[graphql(concrete(name = "ActorKindFilter", params(ActorKind)))]
+#[graphql(concrete(name = "AvatarContentTypeFilter", params(AvatarContentType)))]
 pub struct EqFilter<T: Comparable> {
     /// Equal to.
     pub eq: Option<T>,
