@@ -34,6 +34,8 @@ pub struct FileUpload(usize);
 /// What async-graphql writes in place of the variable a file of a multipart request fills.
 const PLACEHOLDER: &str = "#__graphql_file__:";
 
+/// A file of a GraphQL multipart request (github.com/jaydenseric/graphql-multipart-request-spec):
+/// `null` in `operations`, named in `map`.
 #[Scalar(name = "Upload")]
 impl ScalarType for FileUpload {
     fn parse(value: Value) -> InputValueResult<Self> {
