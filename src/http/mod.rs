@@ -259,7 +259,7 @@ async fn graphql_post(
     let content_type = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or_default();
     // Uploads (GraphQL multipart requests) have limits of their own.
     if upload::is_multipart(content_type) {
-        return match upload::read(&app.state.config, media, content_type, body).await {
+        return match upload::read(&app.state, &headers, media, content_type, body).await {
             Ok((request, raw)) => execute(&app, media, request, &raw, (&headers, &extensions), Method::Post).await,
             Err(refused) => refused,
         };

@@ -3,15 +3,17 @@
 //! file goes among the variables) and the files, read into an `async_graphql::Request` whose
 //! `Upload` variables hold them. The body is read up to the document limit plus one avatar, and
 //! at most one file is taken; the request then goes the way of every other (authentication,
-//! request budget, gate, schema).
+//! request budget, gate, schema). A token that is no good is refused before the body is read.
 use async_graphql::ParseRequestError;
 use async_graphql::http::MultipartOptions;
 use axum::body::{Body, Bytes};
-use axum::http::StatusCode;
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::Response;
 
-use super::{MediaType, error_response, request_error, too_deep, too_deep_error};
+use super::{MediaType, caller, error_response, request_error, too_deep, too_deep_error};
 use crate::config::Config;
+use crate::error::AppError;
+use crate::state::AppState;
 
 /// Whether `content_type` (a `Content-Type` header) announces a multipart request.
 pub(super) fn is_multipart(content_type: &str) -> bool {
@@ -26,12 +28,20 @@ fn max_body_bytes(config: &Config) -> usize {
 /// The request in the multipart `body` and the body's bytes (what `execute` keys validation
 /// on), or the response refusing it.
 pub(super) async fn read(
-    config: &Config,
+    state: &AppState,
+    headers: &HeaderMap,
     media: MediaType,
     content_type: &str,
     body: Body,
 ) -> Result<(async_graphql::Request, Bytes), Response> {
-    let limit = max_body_bytes(config);
+    // Nobody reads megabytes for a bad token (`execute` decides about every other caller).
+    if let Err(AppError::Unauthenticated) = caller(state, headers).await {
+        let message = "invalid or expired token, or its session has ended";
+        let mut response = error_response(media, StatusCode::UNAUTHORIZED, "UNAUTHENTICATED", message);
+        response.headers_mut().insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+        return Err(response);
+    }
+    let limit = max_body_bytes(&state.config);
     let too_large = || {
         let message = format!("the request body is larger than {limit} bytes");
         error_response(media, StatusCode::PAYLOAD_TOO_LARGE, "BAD_USER_INPUT", &message)

@@ -390,3 +390,23 @@ async fn a_multipart_request_carries_one_file_and_is_checked_like_any_other() {
     assert_eq!(code(&body), "BAD_USER_INPUT", "{body}");
     assert_ne!(code(&body), "INTERNAL");
 }
+
+#[tokio::test]
+async fn the_url_lifetime_and_origin_are_settings() {
+    let app = TestApp::spawn_with(|config| {
+        config.avatar_url_ttl_minutes = 2;
+        config.avatar_base_url = Some("https://api.example.com/".into());
+    })
+    .await;
+    let ann = app.sign_up(&email()).await;
+    let url = uploaded(&app, &ann, "me.png", PNG).await["avatarUrl"].as_str().unwrap().to_owned();
+    let path = url.strip_prefix("https://api.example.com").expect("the configured origin, once");
+    assert!(path.starts_with(&format!("/avatars/{}?expires=", ann.id)), "{url}");
+    let expires: i64 = path.split("expires=").nth(1).unwrap().split('&').next().unwrap().parse().unwrap();
+    assert!((now() + 110..=now() + 120).contains(&expires), "two minutes: {expires}");
+    let served = get(&app, path).await;
+    assert_eq!(served.status(), StatusCode::OK);
+    let cache = served.headers()[CACHE_CONTROL].to_str().unwrap().to_owned();
+    let max_age: i64 = cache.trim_start_matches("private, max-age=").parse().unwrap();
+    assert!((110..=120).contains(&max_age), "{cache}");
+}
