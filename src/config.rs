@@ -206,6 +206,26 @@ pub struct Config {
     #[arg(long, env = "WS_MAX_SUBSCRIPTIONS_PER_USER", default_value_t = 50, global = true)]
     pub ws_max_subscriptions_per_user: usize,
 
+    /// Where uploaded avatars are stored: a directory (created when missing), or
+    /// `s3://bucket[/prefix]` in a build with the `s3` feature (credentials, region and endpoint
+    /// from the usual `AWS_*` variables).
+    #[arg(long, env = "AVATAR_STORE", default_value = "avatars", global = true)]
+    pub avatar_store: String,
+
+    /// Largest avatar upload, in bytes.
+    #[arg(long, env = "AVATAR_MAX_BYTES", default_value_t = 2 * 1024 * 1024, global = true)]
+    pub avatar_max_bytes: usize,
+
+    /// Minutes a signed avatar URL stays valid.
+    #[arg(long, env = "AVATAR_URL_TTL_MINUTES", default_value_t = 15,
+          value_parser = clap::value_parser!(u64).range(1..=7 * 24 * 60), global = true)]
+    pub avatar_url_ttl_minutes: u64,
+
+    /// The origin clients reach this server at (e.g. `https://api.example.com`), put before
+    /// avatar URLs; without it they are paths on this server (`/avatars/…`).
+    #[arg(long, env = "AVATAR_BASE_URL", global = true)]
+    pub avatar_base_url: Option<String>,
+
     /// Emails that become admins when they sign up or sign in (comma-separated). It only
     /// bootstraps `user_roles`: removing an address later takes nothing away.
     #[arg(long, env = "ADMIN_EMAILS", value_delimiter = ',', global = true)]

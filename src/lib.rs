@@ -5,6 +5,7 @@ pub mod agencies;
 pub mod analytics;
 pub mod audit;
 pub mod auth;
+pub mod avatars;
 pub mod billing;
 pub mod config;
 pub mod content;

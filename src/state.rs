@@ -13,6 +13,7 @@ use crate::auth::jwt::JwtKeys;
 use crate::auth::liveness::Liveness;
 use crate::auth::presence::Presence;
 use crate::auth::session::Auth;
+use crate::avatars::Avatars;
 use crate::config::Config;
 use crate::crypto::Cipher;
 use crate::error::AppResult;
@@ -43,6 +44,8 @@ pub struct AppState {
     pub sockets: Sockets,
     /// Rate limits.
     pub limits: Arc<Limits>,
+    /// Uploaded avatars and their signed URLs.
+    pub avatars: Arc<Avatars>,
 }
 
 impl AppState {
@@ -59,6 +62,7 @@ impl AppState {
             }
         };
         let keys = JwtKeys::new(&secret, config.jwt_public_key.as_ref().map(|k| k.expose()))?;
+        let avatars = Arc::new(Avatars::from_config(&config, &secret)?);
         if config.encryption_keys.is_none() {
             tracing::warn!("ENCRYPTION_KEYS is not set: platform tokens are sealed with a key of this process only");
         }
@@ -77,6 +81,7 @@ impl AppState {
         let agencies = Agencies::start(db.clone(), &events).await;
         let limits = Arc::new(Limits::new(db.clone(), &config));
         Ok(Self {
+            avatars,
             limits,
             db,
             config: Arc::new(config),

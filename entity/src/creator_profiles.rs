@@ -2,7 +2,7 @@
 use sea_orm::entity::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use crate::enums::{Tier, TrainingStatus};
+use crate::enums::{AvatarContentType, Tier, TrainingStatus};
 
 #[derive(
     Clone, Debug, PartialEq, Eq, DeriveEntityModel, Serialize, Deserialize, async_graphql::SimpleObject, macros::Table,
@@ -22,6 +22,9 @@ pub struct Model {
     #[sea_orm(unique)]
     pub creator_handle: Option<String>,
     pub bio: Option<String>,
+    /// A link set by clients before avatars were uploaded; read-only, cleared by an upload. The
+    /// profile's `avatarUrl` shows it while no avatar is uploaded.
+    #[graphql(skip)]
     pub avatar_url: Option<String>,
     /// Defaults to `UTC`.
     pub timezone: Option<String>,
@@ -38,6 +41,10 @@ pub struct Model {
     pub settings: Option<Json>,
     pub created_at: Option<DateTimeUtc>,
     pub updated_at: Option<DateTimeUtc>,
+    /// The format of the uploaded avatar (`uploadAvatar`), judged by its bytes; null without
+    /// one.
+    #[table(read_only)]
+    pub avatar_content_type: Option<AvatarContentType>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -419,3 +419,56 @@ pub enum LogLevel {
 impl Filterable for LogLevel {
     type Filter = EqFilter<Self>;
 }
+
+/// The format of an uploaded avatar, as its bytes show it (never its name or declared type);
+/// stored as its media type.
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize, async_graphql::Enum,
+)]
+#[sea_orm(rs_type = "String", db_type = "Text")]
+pub enum AvatarContentType {
+    /// `image/jpeg`
+    #[sea_orm(string_value = "image/jpeg")]
+    #[serde(rename = "image/jpeg")]
+    Jpeg,
+    /// `image/png`
+    #[sea_orm(string_value = "image/png")]
+    #[serde(rename = "image/png")]
+    Png,
+    /// `image/webp`
+    #[sea_orm(string_value = "image/webp")]
+    #[serde(rename = "image/webp")]
+    Webp,
+    /// `image/gif`
+    #[sea_orm(string_value = "image/gif")]
+    #[serde(rename = "image/gif")]
+    Gif,
+}
+
+impl AvatarContentType {
+    /// The media type, as sent in `Content-Type`.
+    pub fn media_type(self) -> &'static str {
+        match self {
+            Self::Jpeg => "image/jpeg",
+            Self::Png => "image/png",
+            Self::Webp => "image/webp",
+            Self::Gif => "image/gif",
+        }
+    }
+
+    /// The format `bytes` are in, judged by their magic bytes alone; `None` for anything but
+    /// the four formats (a script named `.png` included).
+    pub fn sniff(bytes: &[u8]) -> Option<Self> {
+        match bytes {
+            [0xFF, 0xD8, 0xFF, ..] => Some(Self::Jpeg),
+            [0x89, b'P', b'N', b'G', b'\r', b'\n', 0x1A, b'\n', ..] => Some(Self::Png),
+            [b'R', b'I', b'F', b'F', _, _, _, _, b'W', b'E', b'B', b'P', ..] => Some(Self::Webp),
+            [b'G', b'I', b'F', b'8', b'7' | b'9', b'a', ..] => Some(Self::Gif),
+            _ => None,
+        }
+    }
+}
+
+impl Filterable for AvatarContentType {
+    type Filter = EqFilter<Self>;
+}

@@ -25,6 +25,7 @@ mod m20261203_000018_add_credit_buckets;
 mod m20261203_000019_bind_agency_consent;
 mod m20261203_000020_create_roles_audit_and_limits;
 mod m20261203_000021_create_payments;
+mod m20261203_000022_add_avatars;
 
 pub struct Migrator;
 
@@ -53,6 +54,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261203_000019_bind_agency_consent::Migration),
             Box::new(m20261203_000020_create_roles_audit_and_limits::Migration),
             Box::new(m20261203_000021_create_payments::Migration),
+            Box::new(m20261203_000022_add_avatars::Migration),
         ]
     }
 }

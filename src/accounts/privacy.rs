@@ -120,7 +120,8 @@ pub struct PrivacyMutation;
 #[Object]
 impl PrivacyMutation {
     /// Deletes the caller's account and every row of theirs in every table, after checking the
-    /// password; the service role deletes any user with `userId`. Sessions end with it.
+    /// password; the service role deletes any user with `userId`. Sessions end with it, and the
+    /// uploaded avatar goes too.
     async fn delete_my_account(
         &self,
         ctx: &Context<'_>,
@@ -154,6 +155,10 @@ impl PrivacyMutation {
         users::Entity::delete_by_id(account.id).exec(&txn).await.map_err(AppError::from)?;
         txn.commit().await.map_err(AppError::from)?;
         state.auth.liveness.end(state.events.as_ref(), account.id, None);
+        // The avatar outlives the rows only if its store fails: logged, the account is gone.
+        if let Err(err) = state.avatars.delete(account.id).await {
+            tracing::warn!(error = %err, user = %account.id, "cannot delete the avatar of a deleted account");
+        }
         Ok(true)
     }
 }

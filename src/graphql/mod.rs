@@ -55,6 +55,7 @@ pub struct Mutation(
     accounts::privacy::PrivacyMutation,
     agencies::consent::ConsentMutation,
     profiles::CreatorProfileMutation,
+    profiles::avatars::AvatarMutation,
     profiles::PlatformConnectionMutation,
     content::trends::ContentSourceMutation,
     content::trends::TrendInsightMutation,

@@ -2,6 +2,8 @@
 //! of requests that never ran), GraphQL over WebSocket ([`ws`]), GraphiQL, health probes,
 //! request logs and graceful shutdown. It turns a request into a caller
 //! ([`AppState::authenticate`]) and a prepared document, and hands both to the schema.
+mod avatars;
+mod upload;
 pub mod ws;
 
 use std::future::Future;
@@ -10,7 +12,6 @@ use std::sync::Arc;
 
 use async_graphql::http::GraphiQLSource;
 use axum::Router;
-use axum::body::Bytes;
 use axum::extract::rejection::QueryRejection;
 use axum::extract::ws::{WebSocketUpgrade, rejection::WebSocketUpgradeRejection};
 use axum::extract::{ConnectInfo, Query, State};
@@ -58,6 +59,7 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .route("/graphql", get(graphql_get).post(graphql_post))
         .route("/webhooks/stripe", axum::routing::post(stripe_webhook))
+        .route("/avatars/{user_id}", get(avatars::serve))
         .route("/healthz", get(|| async { "ok" }))
         .route("/readyz", get(readyz))
         .layer(axum::extract::DefaultBodyLimit::max(max_body_bytes(&state_config)))
@@ -116,7 +118,12 @@ pub async fn serve(
 /// `POST /webhooks/stripe`: 400 for a delivery that is not Stripe's (nothing stored), 200 once
 /// the event is stored and processed (or was before), 500 when processing failed (Stripe
 /// delivers again, and the event is claimed again), 404 when no endpoint secret is configured.
-async fn stripe_webhook(State(app): State<App>, headers: HeaderMap, extensions: Extensions, body: Bytes) -> Response {
+async fn stripe_webhook(
+    State(app): State<App>,
+    headers: HeaderMap,
+    extensions: Extensions,
+    body: axum::body::Bytes,
+) -> Response {
     use crate::billing::stripe::{self, Refused};
     let meta = request_meta(&app.state.config, &headers, &extensions);
     let address = meta.client_address.clone().unwrap_or_else(|| "unknown".into());
@@ -273,24 +280,30 @@ async fn graphql_post(
     State(app): State<App>,
     headers: HeaderMap,
     extensions: Extensions,
-    body: Result<Bytes, axum::extract::rejection::BytesRejection>,
+    body: axum::body::Body,
 ) -> Response {
     let Some(media) = MediaType::negotiate(&headers) else {
         return StatusCode::NOT_ACCEPTABLE.into_response();
     };
-    // Variables add to the document; the body as a whole may be a few times its limit (the
-    // router stops reading a body at that size).
-    let Ok(body) = body.map_err(|rejection| tracing::debug!(%rejection, "request body not read")) else {
+    let content_type = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or_default();
+    // Uploads (GraphQL multipart requests) have limits of their own.
+    if upload::is_multipart(content_type) {
+        return match upload::read(&app.state, &headers, media, content_type, body).await {
+            Ok((request, raw)) => execute(&app, media, request, &raw, (&headers, &extensions), Method::Post).await,
+            Err(refused) => refused,
+        };
+    }
+    // Variables add to the document; the body as a whole may be a few times its limit (reading
+    // stops at that size).
+    let body = axum::body::to_bytes(body, max_body_bytes(&app.state.config)).await;
+    let Ok(body) = body.map_err(|err| tracing::debug!(%err, "request body not read")) else {
         let message = "the request body is too large";
         return error_response(media, StatusCode::PAYLOAD_TOO_LARGE, "BAD_USER_INPUT", message);
     };
-    let json_body = headers
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.split(';').next())
-        .is_some_and(|v| v.trim().eq_ignore_ascii_case("application/json"));
+    let json_body = content_type.split(';').next().is_some_and(|v| v.trim().eq_ignore_ascii_case("application/json"));
     if !json_body {
-        return request_error(media, StatusCode::UNSUPPORTED_MEDIA_TYPE, "send the request as application/json");
+        let message = "send the request as application/json (or multipart/form-data with a file)";
+        return request_error(media, StatusCode::UNSUPPORTED_MEDIA_TYPE, message);
     }
     let request: async_graphql::Request = match serde_json::from_slice(&body) {
         Ok(request) => request,

@@ -18,6 +18,8 @@ use tokio::sync::oneshot;
 pub struct TestDb {
     pub db: DatabaseConnection,
     pub options: DbOptions,
+    /// The avatar store of the test's servers (a directory of its own, removed when dropped).
+    pub avatar_dir: PathBuf,
     cleanup: Cleanup,
 }
 
@@ -37,6 +39,7 @@ impl TestDb {
     /// A fresh database with no tables.
     pub async fn empty() -> Self {
         let id = uuid::Uuid::new_v4().simple().to_string();
+        let avatar_dir = std::env::temp_dir().join(format!("creatorpulse-avatars-{id}"));
         match std::env::var("TEST_DATABASE_URL").ok().filter(|u| !u.is_empty()) {
             Some(admin_url) => {
                 let schema = format!("test_{id}");
@@ -50,7 +53,7 @@ impl TestDb {
                     schema: Some(schema.clone()),
                 };
                 let db = db::connect(&options).await.expect("connect to test schema");
-                Self { db, options, cleanup: Cleanup::Schema { admin_url, schema } }
+                Self { db, options, avatar_dir, cleanup: Cleanup::Schema { admin_url, schema } }
             }
             None => {
                 let path = std::env::temp_dir().join(format!("creatorpulse-test-{id}.db"));
@@ -61,7 +64,7 @@ impl TestDb {
                     schema: None,
                 };
                 let db = db::connect(&options).await.expect("open sqlite file");
-                Self { db, options, cleanup: Cleanup::File(path) }
+                Self { db, options, avatar_dir, cleanup: Cleanup::File(path) }
             }
         }
     }
@@ -114,6 +117,7 @@ impl TestDb {
 
 impl Drop for TestDb {
     fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.avatar_dir);
         match &self.cleanup {
             Cleanup::File(path) => {
                 for suffix in ["", "-wal", "-shm"] {
@@ -174,6 +178,7 @@ pub fn test_config(test_db: &TestDb) -> Config {
     let mut config = Config::for_database(test_db.options.url.clone());
     config.jwt_secret = Some(Secret::new(JWT_SECRET));
     config.encryption_keys = Some(Secret::new("k1:AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8="));
+    config.avatar_store = test_db.avatar_dir.display().to_string();
     // Tests share one PostgreSQL database: each test's instances talk on a channel of their own.
     if let Some(schema) = &test_db.options.schema {
         config.events_channel = schema.clone();

@@ -2,6 +2,7 @@
 //! Runs on SQLite by default and on PostgreSQL when `TEST_DATABASE_URL` is set.
 mod accounts;
 mod agencies;
+mod avatars;
 mod cancellation;
 mod cli;
 mod constraints;

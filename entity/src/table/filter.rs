@@ -132,6 +132,7 @@ impl<T: Comparable + PartialOrd> ColumnFilter for OrderedFilter<T> {
 #[graphql(concrete(name = "WebhookStatusFilter", params(WebhookStatus)))]
 #[graphql(concrete(name = "SubscriptionEventKindFilter", params(SubscriptionEventKind)))]
 #[graphql(concrete(name = "LogLevelFilter", params(LogLevel)))]
+#[graphql(concrete(name = "AvatarContentTypeFilter", params(AvatarContentType)))]
 pub struct EqFilter<T: Comparable> {
     /// Equal to.
     pub eq: Option<T>,
