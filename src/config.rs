@@ -226,6 +226,13 @@ pub struct Config {
     #[arg(long, env = "AVATAR_BASE_URL", global = true)]
     pub avatar_base_url: Option<String>,
 
+    /// Web origins (scheme://host[:port], comma-separated) whose pages may call the API and open
+    /// its WebSocket. None by default: only same-origin pages (GraphiQL) and non-browser clients.
+    /// For development, e.g. `CORS_ALLOWED_ORIGINS=http://localhost:5173`. Tokens travel in the
+    /// `Authorization` header, never cookies, so credentialed CORS is not offered.
+    #[arg(long, env = "CORS_ALLOWED_ORIGINS", value_delimiter = ',', global = true)]
+    pub cors_allowed_origins: Vec<String>,
+
     /// Emails that become admins when they sign up or sign in (comma-separated). It only
     /// bootstraps `user_roles`: removing an address later takes nothing away.
     #[arg(long, env = "ADMIN_EMAILS", value_delimiter = ',', global = true)]

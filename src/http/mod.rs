@@ -20,6 +20,9 @@ use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
 use serde::Deserialize;
 use tokio::net::TcpListener;
+use tower_http::compression::CompressionLayer;
+use tower_http::cors::{AllowOrigin, CorsLayer};
+use tower_http::decompression::RequestDecompressionLayer;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::trace::{DefaultOnResponse, TraceLayer};
 use tracing::Level;
@@ -74,6 +77,38 @@ pub fn router(state: AppState) -> Router {
                 .on_response(DefaultOnResponse::new().level(Level::INFO)),
         )
         .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
+        // Responses are compressed as the client asks (gzip, brotli, zstd); compressed request
+        // bodies are inflated before the body limit counts them.
+        .layer(CompressionLayer::new())
+        .layer(RequestDecompressionLayer::new())
+        .layer(cors(&state_config.cors_allowed_origins))
+}
+
+/// The CORS policy: the configured origins may call `/graphql` with a token in the
+/// `Authorization` header; preflights are answered; no credentials (cookies) are involved.
+fn cors(origins: &[String]) -> CorsLayer {
+    let allowed: Vec<HeaderValue> =
+        origins.iter().filter_map(|o| HeaderValue::from_str(o.trim().trim_end_matches('/')).ok()).collect();
+    CorsLayer::new()
+        .allow_origin(AllowOrigin::list(allowed))
+        .allow_methods([axum::http::Method::GET, axum::http::Method::POST])
+        .allow_headers([
+            header::AUTHORIZATION,
+            header::CONTENT_TYPE,
+            header::ACCEPT,
+            "x-request-id".parse().unwrap_or(header::ACCEPT),
+        ])
+        .expose_headers([header::RETRY_AFTER, "x-request-id".parse().unwrap_or(header::RETRY_AFTER)])
+        .max_age(std::time::Duration::from_secs(3600))
+}
+
+/// Whether a WebSocket upgrade's `Origin` may open a connection: none (not a browser), the
+/// server's own (the page GraphiQL runs in), or one of the configured origins.
+fn origin_allowed(headers: &HeaderMap, allowed: &[String]) -> bool {
+    let Some(origin) = headers.get(header::ORIGIN).and_then(|v| v.to_str().ok()) else { return true };
+    let host = headers.get(header::HOST).and_then(|v| v.to_str().ok()).unwrap_or_default();
+    let own = origin.split_once("://").is_some_and(|(_, rest)| rest.trim_end_matches('/') == host);
+    own || allowed.iter().any(|a| a.trim().trim_end_matches('/').eq_ignore_ascii_case(origin))
 }
 
 /// Serves `router` on `listener` until `shutdown` resolves, then lets in-flight requests finish
@@ -238,6 +273,9 @@ async fn graphql_get(
 ) -> Response {
     if let Ok(upgrade) = upgrade {
         let gate = Gate { schema: app.schema.clone(), documents: app.documents.clone() };
+        if !origin_allowed(&headers, &app.state.config.cors_allowed_origins) {
+            return (StatusCode::FORBIDDEN, "this origin may not open a connection").into_response();
+        }
         let meta = request_meta(&app.state.config, &headers, &extensions);
         return ws::upgrade(app.state.clone(), gate, &headers, meta, upgrade);
     }

@@ -3,6 +3,7 @@
 mod accounts;
 mod agencies;
 mod avatars;
+mod browsers;
 mod cancellation;
 mod cli;
 mod constraints;
