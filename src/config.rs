@@ -131,6 +131,13 @@ pub struct Config {
     #[arg(long, env = "JWT_PUBLIC_KEY", hide_env_values = true, global = true)]
     pub jwt_public_key: Option<Secret>,
 
+    /// Issuers (`iss`) of user tokens signed with the same secret or public key whose sessions
+    /// are their own (comma-separated), e.g. a Supabase project's
+    /// `https://<project-ref>.supabase.co/auth/v1`. Their tokens are taken on both transports
+    /// while the account exists; this server's own tokens carry no `iss`.
+    #[arg(long, env = "JWT_EXTERNAL_ISSUERS", value_delimiter = ',', global = true)]
+    pub jwt_external_issuers: Vec<String>,
+
     /// Lifetime of access tokens, in seconds.
     #[arg(long, env = "ACCESS_TOKEN_TTL", default_value_t = 3600, global = true)]
     pub access_token_ttl: u64,
@@ -232,6 +239,22 @@ pub struct Config {
     /// `Authorization` header, never cookies, so credentialed CORS is not offered.
     #[arg(long, env = "CORS_ALLOWED_ORIGINS", value_delimiter = ',', global = true)]
     pub cors_allowed_origins: Vec<String>,
+
+    /// Serve Prometheus metrics at `/metrics` on this address of their own (e.g.
+    /// `127.0.0.1:9464`), without a token: keep it off the public network.
+    #[arg(long, env = "METRICS_BIND", global = true)]
+    pub metrics_bind: Option<SocketAddr>,
+
+    /// Serve Prometheus metrics at `/metrics` on the API's address to scrapers presenting
+    /// `Authorization: Bearer <this token>`. With neither this nor `METRICS_BIND`, no metrics
+    /// are served.
+    #[arg(long, env = "METRICS_TOKEN", hide_env_values = true, global = true)]
+    pub metrics_token: Option<Secret>,
+
+    /// While traces are exported (`OTEL_EXPORTER_OTLP_ENDPOINT`), a field that takes at least
+    /// this many milliseconds gets a span of its own.
+    #[arg(long, env = "TRACE_SLOW_FIELD_MS", default_value_t = 10, global = true)]
+    pub trace_slow_field_ms: u64,
 
     /// Emails that become admins when they sign up or sign in (comma-separated). It only
     /// bootstraps `user_roles`: removing an address later takes nothing away.

@@ -61,6 +61,9 @@ pub async fn connect(options: &DbOptions) -> Result<DatabaseConnection, DbErr> {
         .sqlx_logging(false)
         // A checkout round trip per query costs more than the rare dead connection it finds.
         .test_before_acquire(false)
+        // The pool reports each acquire's wait as a `tracing` event, which the metrics count.
+        .map_sqlx_postgres_pool_opts(|o| o.acquire_time_level(log::LevelFilter::Trace))
+        .map_sqlx_sqlite_pool_opts(|o| o.acquire_time_level(log::LevelFilter::Trace))
         .map_sqlx_sqlite_opts(|o| {
             o.journal_mode(SqliteJournalMode::Wal)
                 .synchronous(SqliteSynchronous::Normal)
@@ -70,7 +73,10 @@ pub async fn connect(options: &DbOptions) -> Result<DatabaseConnection, DbErr> {
     if let Some(schema) = &options.schema {
         opts.set_schema_search_path(schema.clone());
     }
-    Database::connect(opts).await
+    let mut db = Database::connect(opts).await?;
+    // Every statement counts toward its request's cost, the metrics and, when on, the traces.
+    db.set_metric_callback(crate::telemetry::statement);
+    Ok(db)
 }
 
 /// Begins a transaction that will write. On SQLite it takes the write lock at once

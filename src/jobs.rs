@@ -116,6 +116,7 @@ pub async fn run_with(
         Job::ResetCredits => reset_credits(db, events, now).await,
         Job::PurgeAuditLogs => purge_audit_logs(db, now, settings).await,
     };
+    crate::telemetry::metrics::job_ran(job.name(), result.is_ok(), started.elapsed());
     let duration = i64::try_from(started.elapsed().as_millis()).unwrap_or(i64::MAX);
     let (status, rows, error) = match &result {
         Ok(rows) => ("completed", *rows, None),

@@ -22,6 +22,7 @@ pub mod profiles;
 pub mod state;
 pub mod system;
 pub mod table;
+pub mod telemetry;
 pub mod voice;
 
 use anyhow::Context as _;
@@ -93,6 +94,12 @@ async fn serve(config: Config) -> anyhow::Result<()> {
     }
     let jobs_every = config.jobs_interval;
     let state = AppState::new(db, config).await.map_err(anyhow::Error::msg)?;
+    if let Some(bind) = state.config.metrics_bind {
+        let listener = TcpListener::bind(bind).await.with_context(|| format!("cannot listen on {bind} for metrics"))?;
+        let metrics = http::metrics_router(state.db.clone());
+        tracing::info!("metrics on http://{bind}/metrics");
+        tokio::spawn(async move { axum::serve(listener, metrics).await });
+    }
     let (stop_jobs, jobs_stopped) = tokio::sync::watch::channel(false);
     if jobs_every > 0 {
         let every = std::time::Duration::from_secs(jobs_every);
@@ -139,6 +146,7 @@ fn mint_token(config: &Config, role: TokenRole, sub: Option<uuid::Uuid>, ttl: u6
                 iat: now,
                 email: None,
                 session_id: None,
+                iss: None,
             }
         }
         TokenRole::ServiceRole => auth::jwt::Claims {
@@ -149,6 +157,7 @@ fn mint_token(config: &Config, role: TokenRole, sub: Option<uuid::Uuid>, ttl: u6
             iat: now,
             email: None,
             session_id: None,
+            iss: None,
         },
     };
     keys.sign(&claims).map_err(|_| anyhow::anyhow!("cannot sign the token"))

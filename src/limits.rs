@@ -100,6 +100,14 @@ impl Limits {
     /// Takes `cost` from `key`'s bucket of `rule`, or refuses with `RATE_LIMITED` and the seconds
     /// until it would pass, taking nothing.
     pub async fn consume(&self, rule: Rule, key: &str, cost: u32) -> AppResult<()> {
+        let result = self.take(rule, key, cost).await;
+        if let Err(AppError::RateLimited { .. }) = result {
+            crate::telemetry::metrics::rate_limited(rule.name());
+        }
+        result
+    }
+
+    async fn take(&self, rule: Rule, key: &str, cost: u32) -> AppResult<()> {
         let rate = self.rates[&rule];
         let interval = (rate.period.as_micros() / u128::from(rate.count.max(1))).max(1) as i64;
         let increment = interval.saturating_mul(i64::from(cost.max(1)));

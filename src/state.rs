@@ -61,12 +61,14 @@ impl AppState {
                 bytes
             }
         };
-        let keys = JwtKeys::new(&secret, config.jwt_public_key.as_ref().map(|k| k.expose()))?;
+        let keys = JwtKeys::new(&secret, config.jwt_public_key.as_ref().map(|k| k.expose()))?
+            .with_external_issuers(&config.jwt_external_issuers);
         let avatars = Arc::new(Avatars::from_config(&config, &secret)?);
         if config.encryption_keys.is_none() {
             tracing::warn!("ENCRYPTION_KEYS is not set: platform tokens are sealed with a key of this process only");
         }
         let cipher = Cipher::from_config(config.encryption_keys.as_ref().map(|k| k.expose()))?;
+        crate::telemetry::metrics::keep_up(std::time::Duration::from_secs(10));
         let events = crate::events::connect(&db, &config).await?;
         let liveness = Arc::new(Liveness::default());
         liveness.follow(&events);

@@ -32,6 +32,10 @@ pub struct Claims {
     pub email: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub session_id: Option<String>,
+    /// The issuer: none on this server's tokens; a configured external issuer's own sessions
+    /// are its to end.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub iss: Option<String>,
 }
 
 /// How many verified tokens are remembered, and the longest token remembered.
@@ -45,6 +49,9 @@ pub struct JwtKeys {
     encoding: EncodingKey,
     decoding: DecodingKey,
     public: Option<(Algorithm, DecodingKey)>,
+    /// Issuers (`iss`) of user tokens signed with the same keys whose sessions are their own,
+    /// such as a Supabase project's auth URL.
+    external_issuers: Vec<String>,
     verified: Mutex<LruCache<String, (Viewer, i64)>>,
 }
 
@@ -67,8 +74,15 @@ impl JwtKeys {
             encoding: EncodingKey::from_secret(secret),
             decoding: DecodingKey::from_secret(secret),
             public,
+            external_issuers: Vec::new(),
             verified: Mutex::new(LruCache::new(NonZeroUsize::new(VERIFIED_CAPACITY).unwrap_or(NonZeroUsize::MIN))),
         })
+    }
+
+    /// Also accepts user tokens of these issuers (`iss`), with sessions of their own.
+    pub fn with_external_issuers(mut self, issuers: &[String]) -> Self {
+        self.external_issuers = issuers.iter().map(|i| i.trim().trim_end_matches('/').to_owned()).collect();
+        self
     }
 
     /// Signs `claims` with HS256.
@@ -90,6 +104,7 @@ impl JwtKeys {
             iat: now,
             email: Some(email.to_owned()),
             session_id: Some(session_id.to_string()),
+            iss: None,
         };
         Ok((self.sign(&claims)?, claims.exp))
     }
@@ -148,11 +163,19 @@ impl JwtKeys {
                 }
                 let id =
                     claims.sub.as_deref().and_then(|s| Uuid::parse_str(s).ok()).ok_or(AppError::Unauthenticated)?;
-                let session_id = claims.session_id.as_deref().and_then(|s| Uuid::parse_str(s).ok());
+                // This server's tokens name one of its sessions, which must be live; an external
+                // issuer's sessions are its own to end (only the account is checked).
+                let session_id = match claims.iss.as_deref().map(|iss| iss.trim_end_matches('/')) {
+                    None => claims.session_id.as_deref().and_then(|s| Uuid::parse_str(s).ok()),
+                    Some(iss) if self.external_issuers.iter().any(|known| known == iss) => None,
+                    Some(_) => return Err(AppError::Unauthenticated),
+                };
                 Ok((Viewer::User { id, session_id, may_act_for_clients: true, role: Role::Member }, claims.exp))
             }
             // Supabase's service key carries no audience; when one is present it must be ours.
             "service_role" if claims.aud.as_ref().is_none_or(audience_ok) => Ok((Viewer::Service, claims.exp)),
+            // Supabase's anon key, which its clients send while signed out: the anonymous caller.
+            "anon" => Ok((Viewer::Anonymous, claims.exp)),
             _ => Err(AppError::Unauthenticated),
         }
     }

@@ -163,10 +163,10 @@ pub async fn revoke(db: &impl ConnectionTrait, session_id: Uuid) -> AppResult<()
 }
 
 /// The role a user's access token stands for, or `None` when it no longer stands for a live
-/// session: the account exists and, when the token names a session this server issued, that
-/// session is the user's and neither revoked nor expired. A session id this server never issued
-/// (a token of another issuer sharing the secret, such as a Supabase project) is that issuer's
-/// to end: only the account is checked. The role is `user_roles`' (no row: `member`).
+/// session: when the token names a session (this server's tokens do), that session exists, is
+/// the user's and is neither revoked nor expired; a token naming none (a configured external
+/// issuer's, whose sessions are its own, or one minted for internal tools) needs only the
+/// account. The role is `user_roles`' (no row: `member`).
 pub async fn standing(db: &DatabaseConnection, user: Uuid, session_id: Option<Uuid>) -> AppResult<Option<Role>> {
     // One statement: the session (or, for a token without one of ours, the account) with the
     // user's role beside it.
@@ -187,10 +187,10 @@ pub async fn standing(db: &DatabaseConnection, user: Uuid, session_id: Option<Uu
                 .one(db)
                 .await?;
         // Sessions are deleted with their account: a found session implies the account.
-        if let Some((owner, revoked_at, expires_at, role)) = found {
+        return Ok(found.and_then(|(owner, revoked_at, expires_at, role)| {
             let live = owner == user && revoked_at.is_none() && expires_at > Utc::now();
-            return Ok(live.then(|| role.unwrap_or(Role::Member)));
-        }
+            live.then(|| role.unwrap_or(Role::Member))
+        }));
     }
     let found: Option<(Uuid, Option<Role>)> = users::Entity::find_by_id(user)
         .select_only()

@@ -195,6 +195,7 @@ pub async fn record_usage(
         transactions.push(row.insert(&txn).await?);
     }
     txn.commit().await?;
+    crate::telemetry::credits_spent(cost);
     Ok(Recorded { usage, transactions })
 }
 

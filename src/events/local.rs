@@ -25,6 +25,7 @@ impl LocalBus {
 
 impl EventBus for LocalBus {
     fn publish(&self, event: Event) {
+        crate::telemetry::metrics::event_published();
         // An error only means that nobody is subscribed.
         let _ = self.sender.send(Arc::new(event));
     }

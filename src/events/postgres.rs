@@ -63,7 +63,9 @@ impl PgBus {
 
 impl EventBus for PgBus {
     fn publish(&self, event: Event) {
+        crate::telemetry::metrics::event_published();
         if self.outbox.try_send(event).is_err() {
+            crate::telemetry::metrics::events_dropped(1);
             tracing::error!("the event outbox is full: an event was dropped");
         }
     }
@@ -95,7 +97,10 @@ async fn send_loop(db: DatabaseConnection, channel: String, mut pending: mpsc::R
             }
             match store(&db, payload).await {
                 Ok(id) => payloads.push(serde_json::json!({ "stored": id }).to_string()),
-                Err(err) => tracing::error!(error = %err, "cannot store a large event: it was dropped"),
+                Err(err) => {
+                    crate::telemetry::metrics::events_dropped(1);
+                    tracing::error!(error = %err, "cannot store a large event: it was dropped");
+                }
             }
         }
         if payloads.is_empty() {
@@ -106,6 +111,7 @@ async fn send_loop(db: DatabaseConnection, channel: String, mut pending: mpsc::R
                    WITH ORDINALITY AS sent(payload, n) ORDER BY n";
         let values = vec![channel.clone().into(), serde_json::Value::from(payloads).to_string().into()];
         if let Err(err) = db.execute_raw(statement(sql, values)).await {
+            crate::telemetry::metrics::events_dropped(count as u64);
             tracing::error!(error = %err, events = count, "cannot send events: they were dropped");
         }
     }

@@ -27,15 +27,20 @@ const MAX_CACHED_BYTES: usize = 16 * 1024;
 /// selection depth limit is much smaller).
 pub const MAX_NESTING: usize = 64;
 
+/// The code of a document that does not parse, as Apollo clients know it.
+pub const PARSE_FAILED: &str = "GRAPHQL_PARSE_FAILED";
+
 /// Why a request is refused before it runs.
 pub struct Refused {
     pub message: String,
     pub code: &'static str,
+    /// Where in the document, when the refusal is about a place in it.
+    pub location: Option<async_graphql::Pos>,
 }
 
 impl Refused {
-    fn new(message: impl Into<String>, code: &'static str) -> Self {
-        Self { message: message.into(), code }
+    pub fn new(message: impl Into<String>, code: &'static str) -> Self {
+        Self { message: message.into(), code, location: None }
     }
 }
 
@@ -70,7 +75,7 @@ impl Documents {
 
     /// Resolves a persisted query's hash to its document, checks the document and the variables
     /// against the limits and for strings the databases cannot store, and attaches the parsed
-    /// document. A document that does not parse is left for the schema to report: the nesting
+    /// document. A document that does not parse is refused with [`PARSE_FAILED`]; the nesting
     /// bound makes parsing it safe.
     pub fn prepare(&self, request: &mut Request) -> Result<(), Refused> {
         if let Some(value) = request.extensions.remove("persistedQuery") {
@@ -92,7 +97,11 @@ impl Documents {
                     let message = format!("the document nests brackets more than {MAX_NESTING} levels deep");
                     return Err(Refused::new(message, "BAD_USER_INPUT"));
                 }
-                let Ok(document) = async_graphql::parser::parse_query(&request.query) else { return Ok(()) };
+                let document = async_graphql::parser::parse_query(&request.query).map_err(|err| Refused {
+                    location: err.positions().next(),
+                    message: err.to_string(),
+                    code: PARSE_FAILED,
+                })?;
                 let aliases = aliases(&document);
                 if aliases > self.max_aliases {
                     let message =
@@ -156,17 +165,25 @@ impl Documents {
 
 /// Whether the operation the request selects is a mutation.
 pub fn is_mutation(request: &mut Request) -> bool {
+    selected(request).is_some_and(|(_, ty)| ty == OperationType::Mutation)
+}
+
+/// The name of the operation the request selects, as sent or as the document gives it.
+pub fn operation_name(request: &mut Request) -> Option<String> {
+    selected(request).and_then(|(name, _)| name)
+}
+
+fn selected(request: &mut Request) -> Option<(Option<String>, OperationType)> {
     let name = request.operation_name.clone();
-    let Ok(document) = request.parsed_query() else {
-        return false;
-    };
-    let operation = match (&document.operations, &name) {
-        (DocumentOperations::Single(op), _) => Some(op),
-        (DocumentOperations::Multiple(ops), Some(name)) => ops.get(name.as_str()),
-        (DocumentOperations::Multiple(ops), None) if ops.len() == 1 => ops.values().next(),
+    let document = request.parsed_query().ok()?;
+    match (&document.operations, name) {
+        (DocumentOperations::Single(op), name) => Some((name, op.node.ty)),
+        (DocumentOperations::Multiple(ops), Some(name)) => ops.get(name.as_str()).map(|op| (Some(name), op.node.ty)),
+        (DocumentOperations::Multiple(ops), None) if ops.len() == 1 => {
+            ops.iter().next().map(|(name, op)| (Some(name.to_string()), op.node.ty))
+        }
         _ => None,
-    };
-    operation.is_some_and(|op| op.node.ty == OperationType::Mutation)
+    }
 }
 
 /// Every alias of the document's operations and fragments.

@@ -5,18 +5,24 @@ use std::sync::Arc;
 use async_graphql::futures_util::stream::{self, BoxStream, StreamExt};
 use async_graphql::parser::types::{ExecutableDocument, Selection, SelectionSet};
 use async_graphql::{Data, Executor, Pos, Request, Response, ServerError};
+use tracing::Instrument as _;
 
 use super::AppSchema;
-use super::documents::{Documents, Refused, is_mutation};
+use super::documents::{Documents, Refused, is_mutation, operation_name};
+use crate::telemetry::{Usage, metrics};
 
-/// The code of an error the GraphQL engine raised about the request itself: a value that does not
-/// parse as its type, a wrong input type. Errors of resolvers carry their own code.
-const ENGINE_ERROR_CODE: &str = "BAD_USER_INPUT";
+/// The code of a value the engine could not take as its type (an argument or variable that does
+/// not parse as its type, a wrong input type). Errors of resolvers carry their own code.
+const INPUT_ERROR_CODE: &str = "BAD_USER_INPUT";
+/// The code of any other error of a document that failed validation, as Apollo clients know it.
+pub const VALIDATION_FAILED: &str = "GRAPHQL_VALIDATION_FAILED";
 
 /// Gives every error of `response` a code, and prefixes an argument coercion error with the
-/// argument (and variable) it is about. `query` is the document the response answers.
+/// argument (and variable) it is about. `query` is the document the response answers. A
+/// response with no data and only errors outside any field never ran: it failed validation.
 pub fn assign_codes(response: &mut Response, query: &str) {
     let mut document: Option<Option<ExecutableDocument>> = None;
+    let never_ran = response.data == async_graphql::Value::Null && response.errors.iter().all(|e| e.path.is_empty());
     for error in response.errors.iter_mut().filter(|e| !has_code(e)) {
         if let Some(pos) = error.locations.first().copied() {
             let parsed = document.get_or_insert_with(|| async_graphql::parser::parse_query(query).ok());
@@ -25,8 +31,9 @@ pub fn assign_codes(response: &mut Response, query: &str) {
             }
         }
         let field = invalid_field(&error.message);
+        let code = if field.is_none() && never_ran { VALIDATION_FAILED } else { INPUT_ERROR_CODE };
         let extensions = error.extensions.get_or_insert_with(Default::default);
-        extensions.set("code", ENGINE_ERROR_CODE);
+        extensions.set("code", code);
         if let Some(field) = field {
             extensions.set("field", field);
         }
@@ -51,7 +58,7 @@ fn has_code(error: &ServerError) -> bool {
 impl Refused {
     /// A response that never ran, for this refusal.
     pub fn into_response(self) -> Response {
-        let mut error = ServerError::new(self.message, None);
+        let mut error = ServerError::new(self.message, self.location);
         error.extensions.get_or_insert_with(Default::default).set("code", self.code);
         Response::from_errors(vec![error])
     }
@@ -90,13 +97,58 @@ fn argument_in(set: &SelectionSet, pos: Pos) -> Option<String> {
 /// Queries write nothing and run in place.
 pub async fn run_to_completion(schema: &AppSchema, request: Request) -> Response {
     let schema = schema.clone();
-    match tokio::spawn(async move { schema.execute(request).await }).await {
+    // The request's usage and span go along to the task.
+    let usage = Usage::current();
+    let task = async move {
+        match usage {
+            Some(usage) => usage.scope(schema.execute(request)).await,
+            None => schema.execute(request).await,
+        }
+    };
+    match tokio::spawn(task.in_current_span()).await {
         Ok(response) => response,
         Err(err) => {
             tracing::error!(error = %err, "a mutation's task failed");
-            Refused { message: "internal error".into(), code: "INTERNAL" }.into_response()
+            Refused::new("internal error", "INTERNAL").into_response()
         }
     }
+}
+
+/// Runs a prepared request as both transports do: measured ([`Usage`]), a mutation to its end
+/// ([`run_to_completion`]), every error coded ([`assign_codes`]), counted in the metrics and,
+/// with `show_cost`, its cost in `extensions.cost`.
+pub async fn run(schema: &AppSchema, mut request: Request, show_cost: bool) -> Response {
+    let operation = operation_name(&mut request);
+    let mutation = is_mutation(&mut request);
+    let query = request.query.clone();
+    let usage = Arc::new(Usage::default());
+    let mut response = usage
+        .clone()
+        .scope(async {
+            match mutation {
+                true => run_to_completion(schema, request).await,
+                false => schema.execute(request).await,
+            }
+        })
+        .await;
+    assign_codes(&mut response, &query);
+    let codes = response.errors.iter().filter_map(|e| match e.extensions.as_ref()?.get("code")? {
+        async_graphql::Value::String(code) => Some(code.as_str()),
+        _ => None,
+    });
+    metrics::request(operation.as_deref(), codes, usage.elapsed(), usage.statements());
+    if let Some(operation) = &operation {
+        tracing::Span::current().record("graphql.operation", operation.as_str());
+    }
+    if show_cost {
+        response.extensions.insert("cost".into(), usage.to_value());
+    }
+    response
+}
+
+/// Whether a request asks for its cost (`"extensions": {"cost": true}`).
+pub fn asks_for_cost(request: &Request) -> bool {
+    matches!(request.extensions.get("cost"), Some(async_graphql::Value::Boolean(true)))
 }
 
 /// The schema as the WebSocket transport runs it: every document passes [`Documents::prepare`]
@@ -113,13 +165,8 @@ impl Executor for Gate {
         if let Err(refused) = self.documents.prepare(&mut request) {
             return refused.into_response();
         }
-        let query = request.query.clone();
-        let mut response = match is_mutation(&mut request) {
-            true => run_to_completion(&self.schema, request).await,
-            false => self.schema.execute(request).await,
-        };
-        assign_codes(&mut response, &query);
-        response
+        let show_cost = asks_for_cost(&request);
+        run(&self.schema, request, show_cost).await
     }
 
     fn execute_stream(&self, request: Request, session_data: Option<Arc<Data>>) -> BoxStream<'static, Response> {

@@ -125,6 +125,10 @@ fn build_schema_with(state: AppState, mode: ValidationMode) -> AppSchema {
     if !config.introspection {
         builder = builder.disable_introspection();
     }
+    if crate::telemetry::traces::enabled() {
+        let threshold = std::time::Duration::from_millis(config.trace_slow_field_ms);
+        builder = builder.extension(crate::telemetry::traces::SlowFields(threshold));
+    }
     builder.data(state).finish()
 }
 

@@ -33,10 +33,11 @@ use crate::config::Config;
 use crate::error::{AppError, AppResult};
 use crate::graphql::documents::Documents;
 use crate::graphql::documents::is_mutation;
-use crate::graphql::gate::{Gate, assign_codes, run_to_completion};
+use crate::graphql::gate::{Gate, asks_for_cost, run};
 use crate::graphql::{AppSchema, build_schema, build_validated_schema};
 use crate::state::AppState;
 use crate::table::loaders::Loaders;
+use crate::telemetry::metrics;
 
 #[derive(Clone)]
 struct App {
@@ -65,6 +66,7 @@ pub fn router(state: AppState) -> Router {
         .route("/avatars/{user_id}", get(avatars::serve))
         .route("/healthz", get(|| async { "ok" }))
         .route("/readyz", get(readyz))
+        .route("/metrics", get(metrics_with_token))
         .layer(axum::extract::DefaultBodyLimit::max(max_body_bytes(&state_config)))
         .with_state(app)
         .layer(PropagateRequestIdLayer::x_request_id())
@@ -72,7 +74,11 @@ pub fn router(state: AppState) -> Router {
             TraceLayer::new_for_http()
                 .make_span_with(|req: &axum::http::Request<_>| {
                     let id = req.headers().get("x-request-id").and_then(|v| v.to_str().ok()).unwrap_or_default();
-                    tracing::info_span!("request", method = %req.method(), path = %req.uri().path(), request_id = %id)
+                    let span = tracing::info_span!("request", method = %req.method(), path = %req.uri().path(),
+                        request_id = %id, "graphql.operation" = tracing::field::Empty,
+                        "otel.name" = format!("{} {}", req.method(), req.uri().path()), "otel.kind" = "server");
+                    crate::telemetry::traces::continue_trace(&span, req.headers());
+                    span
                 })
                 .on_response(DefaultOnResponse::new().level(Level::INFO)),
         )
@@ -178,6 +184,36 @@ async fn stripe_webhook(
     }
 }
 
+/// The router of `METRICS_BIND`: `/metrics` and nothing else, without a token.
+pub fn metrics_router(db: sea_orm::DatabaseConnection) -> Router {
+    Router::new().route("/metrics", get(move || std::future::ready(metrics_text(&db)))).layer(CompressionLayer::new())
+}
+
+fn metrics_text(db: &sea_orm::DatabaseConnection) -> Response {
+    match metrics::render(db) {
+        Some(text) => ([(header::CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")], text).into_response(),
+        None => StatusCode::NOT_FOUND.into_response(),
+    }
+}
+
+/// `/metrics` on the API's address: only with `METRICS_TOKEN`, to a scraper presenting it
+/// (404 when none is configured, 401 for a wrong or missing token).
+async fn metrics_with_token(State(app): State<App>, headers: HeaderMap) -> Response {
+    let Some(expected) = &app.state.config.metrics_token else { return StatusCode::NOT_FOUND.into_response() };
+    let presented =
+        headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()).and_then(crate::auth::bearer_token);
+    let matches = presented.is_some_and(|token| {
+        use sha2::Digest as _;
+        // Equal digests, compared whole: the comparison takes the same time wherever they differ.
+        sha2::Sha256::digest(token.as_bytes()) == sha2::Sha256::digest(expected.expose().as_bytes())
+    });
+    if !matches {
+        return (StatusCode::UNAUTHORIZED, [(header::WWW_AUTHENTICATE, "Bearer")], "a metrics token is required")
+            .into_response();
+    }
+    metrics_text(&app.state.db)
+}
+
 async fn readyz(State(app): State<App>) -> Response {
     match app.state.db.ping().await {
         Ok(()) => (StatusCode::OK, "ready").into_response(),
@@ -217,7 +253,8 @@ impl MediaType {
             let kind = match media.as_str() {
                 "application/graphql-response+json" => Self::GraphqlResponseJson,
                 "application/json" => Self::Json,
-                "application/*" | "*/*" => Self::GraphqlResponseJson,
+                // What browsers' and most libraries' `fetch` send: the spec's answer is JSON.
+                "application/*" | "*/*" => Self::Json,
                 _ => continue,
             };
             if q > 0.0 && best.is_none_or(|(b, _)| q > b) {
@@ -395,6 +432,7 @@ async fn execute(
     let viewer = match caller(&app.state, headers).await {
         Ok(viewer) => viewer,
         Err(AppError::Unauthenticated) => {
+            metrics::refused("UNAUTHENTICATED");
             let message = "invalid or expired token, or its session has ended";
             let mut response = error_response(media, StatusCode::UNAUTHORIZED, "UNAUTHENTICATED", message);
             response.headers_mut().insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
@@ -406,6 +444,8 @@ async fn execute(
     if let Viewer::User { id, .. } = &viewer
         && let Err(AppError::RateLimited { retry_after_secs }) = app.state.limits.request(*id)
     {
+        metrics::rate_limited("requests");
+        metrics::refused("RATE_LIMITED");
         let message = format!("too many requests; try again in {retry_after_secs} s");
         let body = serde_json::json!({ "errors": [{ "message": message,
             "extensions": { "code": "RATE_LIMITED", "retryAfter": retry_after_secs } }] });
@@ -415,11 +455,12 @@ async fn execute(
     }
     let meta = request_meta(&app.state.config, headers, extensions);
     if let Err(refused) = app.documents.prepare(&mut request) {
+        metrics::refused(refused.code);
         let status = if media == MediaType::GraphqlResponseJson { StatusCode::BAD_REQUEST } else { StatusCode::OK };
-        return error_response(media, status, refused.code, &refused.message);
+        let body = serde_json::json!({ "errors": refused.into_response().errors });
+        return (status, [(header::CONTENT_TYPE, media.header())], body.to_string()).into_response();
     }
-    let mutation = is_mutation(&mut request);
-    if method == Method::Get && mutation {
+    if method == Method::Get && is_mutation(&mut request) {
         let mut response = request_error(media, StatusCode::METHOD_NOT_ALLOWED, "mutations must be sent with POST");
         response.headers_mut().insert(header::ALLOW, HeaderValue::from_static("POST"));
         return response;
@@ -430,13 +471,11 @@ async fn execute(
     // depth and complexity limits.
     let validated = app.documents.passed_validation(raw);
     let schema = if validated { &app.validated_schema } else { &app.schema };
-    let query = request.query.clone();
+    // The cost goes to the service role and admins always, to anyone who asks for it.
+    let show_cost = asks_for_cost(&request)
+        || matches!(viewer, Viewer::Service | Viewer::User { role: entity::enums::Role::Admin, .. });
     let request = request.data(viewer).data(loaders).data(meta);
-    let mut response = match mutation {
-        true => run_to_completion(schema, request).await,
-        false => schema.execute(request).await,
-    };
-    assign_codes(&mut response, &query);
+    let response = run(schema, request, show_cost).await;
     // A document that failed to parse or validate never ran: it has no `data` entry and,
     // under application/graphql-response+json, a 400 status.
     let request_failed = response.data == async_graphql::Value::Null

@@ -114,9 +114,21 @@ async fn admit(state: &AppState, token: Option<String>) -> Result<Admitted, Refu
     Ok(Admitted { viewer, expires_at, _slot: slot })
 }
 
-/// The token of a `connection_init` payload.
+/// The token of a `connection_init` payload, in the shapes clients send it:
+/// `{"Authorization": "Bearer <token>"}` (either case), `{"headers": {"Authorization": ...}}`
+/// (Hasura's and Apollo's convention), and `{"authToken" | "token" | "accessToken": "<token>"}`
+/// (with or without `Bearer`).
 fn init_token(payload: &serde_json::Value) -> Option<String> {
-    ["Authorization", "authorization"].iter().find_map(|key| payload.get(*key)?.as_str().map(bearer))
+    let header = |object: &serde_json::Value| {
+        object.as_object()?.iter().find(|(key, _)| key.eq_ignore_ascii_case("authorization"))?.1.as_str().map(bearer)
+    };
+    let bare = |key: &str| {
+        let value = payload.get(key)?.as_str()?;
+        Some(crate::auth::bearer_token(value).unwrap_or(value).to_owned())
+    };
+    header(payload)
+        .or_else(|| payload.get("headers").and_then(header))
+        .or_else(|| ["authToken", "token", "accessToken"].into_iter().find_map(bare))
 }
 
 fn close(code: u16, reason: &str) -> Message {
@@ -137,6 +149,7 @@ async fn connection(
     meta: RequestMeta,
 ) {
     let _running = state.sockets.tasks.token();
+    let _open = crate::telemetry::metrics::Open::connection();
     let config = state.config.clone();
     let send_timeout = Duration::from_secs(config.ws_send_timeout.max(1));
     let keepalive = Duration::from_secs(config.ws_keepalive.max(1));

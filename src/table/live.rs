@@ -40,6 +40,7 @@ where
     let table = E::default().table_name();
     Ok(async_stream::stream! {
         let _slot = slot;
+        let _open = crate::telemetry::metrics::Open::subscription();
         // Loaded after the receiver exists: no relationship change can fall in between.
         let mut delegations = match Delegations::load::<E>(&viewer, &state.db).await {
             Ok(delegations) => delegations,
@@ -52,6 +53,7 @@ where
             let event = match events.recv().await {
                 Ok(event) => event,
                 Err(RecvError::Lagged(missed)) => {
+                    crate::telemetry::metrics::events_lagged(missed);
                     yield Err(AppError::Lagged(missed).into());
                     break;
                 }
@@ -103,6 +105,7 @@ where
                     break;
                 }
             }
+            crate::telemetry::metrics::event_delivered();
             yield Ok((change.kind, change.at, row));
         }
     })

@@ -90,6 +90,7 @@ where
         };
         match rows {
             Ok(rows) => {
+                crate::telemetry::rows_read(rows.len());
                 let mut found: HashMap<Uuid, Result<Option<E::Model>, LoadFailed>> =
                     keys.iter().map(|k| (*k, Ok(None))).collect();
                 for row in rows {
@@ -197,7 +198,9 @@ where
             ordered = ordered.order_by_with_nulls(*col, ord, NullOrdering::Last);
         }
         let mut pages: HashMap<Uuid, ChildPage<E::Model>> = HashMap::new();
-        for row in ordered.all(&self.db).await? {
+        let rows = ordered.all(&self.db).await?;
+        crate::telemetry::rows_read(rows.len());
+        for row in rows {
             let Value::Uuid(Some(parent)) = row.get(self.foreign_key) else { continue };
             let page = pages.entry(parent).or_insert_with(|| ChildPage { rows: Vec::new(), more: false, total: None });
             if page.rows.len() < self.limit {

@@ -60,10 +60,12 @@ pub fn db<'a>(ctx: &'a Context<'_>) -> AppResult<&'a DatabaseConnection> {
 
 /// One row by id, or `NOT_FOUND` (the same for a row that exists but is not the viewer's).
 pub async fn fetch<E: Table>(ctx: &Context<'_>, id: Uuid) -> AppResult<E::Model> {
-    policy::scope_one::<E>(viewer(ctx)?, Op::Read, id, db(ctx)?.get_database_backend())?
+    let row = policy::scope_one::<E>(viewer(ctx)?, Op::Read, id, db(ctx)?.get_database_backend())?
         .one(db(ctx)?)
         .await?
-        .ok_or(AppError::NotFound(E::LABEL))
+        .ok_or(AppError::NotFound(E::LABEL))?;
+    crate::telemetry::rows_read(1);
+    Ok(row)
 }
 
 /// Which rows a list starts from.
@@ -145,6 +147,7 @@ where
         select = select.order_by_with_nulls(*col, ord, nulls);
     }
     let mut rows = select.limit(limit as u64 + 1).all(db).await.map_err(AppError::from)?;
+    crate::telemetry::rows_read(rows.len());
     let more = rows.len() > limit;
     rows.truncate(limit);
     if !forward {

@@ -3,7 +3,8 @@ use serde_json::{Value, json};
 use uuid::Uuid;
 
 use crate::fixtures::email;
-use crate::helpers::{PASSWORD, TestApp, code, now, sign};
+use crate::helpers::{PASSWORD, TestApp, code, now, sign, sign_with};
+use crate::ws_client::{Protocol, WsClient};
 
 const SIGN_UP: &str =
     "mutation($e: String!, $p: String!) { signUp(email: $e, password: $p) { accessToken user { id email } } }";
@@ -191,7 +192,8 @@ async fn every_bad_token_is_unauthenticated_never_anonymous() {
 
 #[tokio::test]
 async fn a_supabase_minted_token_with_the_same_secret_works_unchanged() {
-    let app = TestApp::spawn().await;
+    let app =
+        TestApp::spawn_with(|c| c.jwt_external_issuers = vec!["https://project.supabase.co/auth/v1/".into()]).await;
     let user = app.sign_up(&email()).await;
     // The claims a Supabase project puts in a user's access token.
     let supabase = sign(&json!({
@@ -208,6 +210,28 @@ async fn a_supabase_minted_token_with_the_same_secret_works_unchanged() {
 
     assert_eq!(me["data"]["me"]["user"]["id"], user.id.to_string(), "{me}");
     assert_eq!(all["data"]["contentDrafts"]["totalCount"], 0, "{all}");
+}
+
+#[tokio::test]
+async fn the_supabase_anon_key_is_the_anonymous_caller_on_both_transports() {
+    let app = TestApp::spawn().await;
+    // What supabase-js sends as the bearer while nobody is signed in.
+    let anon_key =
+        sign(&json!({ "iss": "supabase", "ref": "project", "role": "anon", "iat": now(), "exp": now() + 600 }));
+
+    let typename = app.gql_as(Some(&anon_key), "{ __typename }", json!({})).await;
+    let signed_up = app.gql_as(Some(&anon_key), SIGN_UP, json!({ "e": "anon-key@example.com", "p": PASSWORD })).await;
+    let drafts = app.gql_as(Some(&anon_key), "{ contentDrafts { totalCount } }", json!({})).await;
+    let forged = sign_with(b"not-the-project-secret-0123456789abcdef", &json!({ "role": "anon", "exp": now() + 600 }));
+    let refused = app.gql_as(Some(&forged), "{ __typename }", json!({})).await;
+    let mut ws = WsClient::connect(app.addr, Protocol::TransportWs, None).await;
+    ws.init(Some(&anon_key)).await;
+    ws.expect_ack().await;
+
+    assert_eq!(typename["data"]["__typename"], "Query", "{typename}");
+    assert_eq!(signed_up["data"]["signUp"]["user"]["email"], "anon-key@example.com", "{signed_up}");
+    assert_eq!(code(&drafts), "UNAUTHENTICATED", "the anonymous caller reads nothing: {drafts}");
+    assert_eq!(code(&refused), "UNAUTHENTICATED", "an anon key of another project is refused");
 }
 
 #[tokio::test]

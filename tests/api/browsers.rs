@@ -7,6 +7,7 @@ use serde_json::json;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 
 use crate::helpers::TestApp;
+use crate::ws_client::{Protocol, WsClient};
 
 const ALLOWED: &str = "http://localhost:5173";
 
@@ -109,4 +110,31 @@ async fn responses_are_compressed_as_asked_and_compressed_requests_are_read() {
         .expect("post");
     let answer: serde_json::Value = inflated.json().await.expect("json");
     assert_eq!(answer["data"]["__typename"], "Query", "{answer}");
+}
+
+#[tokio::test]
+async fn graphql_ws_clients_may_pass_the_token_in_the_shapes_they_use() {
+    let app = TestApp::spawn().await;
+    let ann = app.sign_up("shapes@example.com").await;
+    let bearer = format!("Bearer {}", ann.token);
+    let shapes = [
+        json!({ "Authorization": bearer }),
+        json!({ "authorization": bearer }),
+        json!({ "headers": { "Authorization": bearer } }),
+        json!({ "headers": { "authorization": bearer } }),
+        json!({ "authToken": ann.token }),
+        json!({ "token": ann.token }),
+        json!({ "accessToken": bearer }),
+    ];
+    for payload in shapes {
+        let mut ws = WsClient::connect(app.addr, Protocol::TransportWs, None).await;
+        ws.send(json!({ "type": "connection_init", "payload": payload })).await;
+        ws.expect_ack().await;
+        ws.subscribe("1", "{ me { user { email } } }", json!({})).await;
+        let result = ws.next_result("1").await;
+        assert_eq!(result["data"]["me"]["user"]["email"], "shapes@example.com", "{payload}: {result}");
+    }
+    let mut ws = WsClient::connect(app.addr, Protocol::TransportWs, None).await;
+    ws.send(json!({ "type": "connection_init", "payload": { "headers": { "Authorization": "Bearer forged" } } })).await;
+    assert_eq!(ws.expect_close().await.0, 4401);
 }

@@ -24,6 +24,10 @@ fn assert_one_line_failure(output: &Output, needle: &str) {
     let lines: Vec<&str> = stderr.lines().filter(|l| !l.trim().is_empty()).collect();
     assert_eq!(lines.len(), 1, "one line: {stderr}");
     assert!(lines[0].starts_with("error: ") && lines[0].contains(needle), "{stderr}");
+    let parts: Vec<&str> = lines[0].split(": ").filter(|p| p.len() > 8).collect();
+    for (i, part) in parts.iter().enumerate() {
+        assert!(!parts[i + 1..].iter().any(|later| later.contains(part)), "said twice ({part}): {stderr}");
+    }
 }
 
 #[test]

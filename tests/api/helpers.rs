@@ -165,12 +165,13 @@ pub fn now() -> i64 {
 
 /// Signs arbitrary claims with the test secret (HS256).
 pub fn sign(claims: &Json) -> String {
-    jsonwebtoken::encode(
-        &jsonwebtoken::Header::new(jsonwebtoken::Algorithm::HS256),
-        claims,
-        &jsonwebtoken::EncodingKey::from_secret(JWT_SECRET.as_bytes()),
-    )
-    .expect("sign")
+    sign_with(JWT_SECRET.as_bytes(), claims)
+}
+
+/// Signs arbitrary claims with `secret` (HS256).
+pub fn sign_with(secret: &[u8], claims: &Json) -> String {
+    let key = jsonwebtoken::EncodingKey::from_secret(secret);
+    jsonwebtoken::encode(&jsonwebtoken::Header::new(jsonwebtoken::Algorithm::HS256), claims, &key).expect("sign")
 }
 
 /// Settings of a test server over `test_db`.
@@ -289,7 +290,10 @@ impl TestApp {
         let app = Self::spawn_inner(
             |_| {},
             move |db| {
-                db.set_metric_callback(move |info| seen.0.lock().expect("statements").push(info.statement.sql.clone()))
+                db.set_metric_callback(move |info| {
+                    seen.0.lock().expect("statements").push(info.statement.sql.clone());
+                    creatorpulse::telemetry::statement(info);
+                })
             },
         )
         .await;

@@ -43,7 +43,7 @@ async fn post_answers_in_the_media_type_the_client_accepts() {
     assert_eq!(modern.status(), StatusCode::OK);
     assert!(content_type(&modern).starts_with(GRAPHQL_RESPONSE));
     assert!(content_type(&legacy).starts_with("application/json"));
-    assert!(content_type(&any).starts_with(GRAPHQL_RESPONSE));
+    assert!(content_type(&any).starts_with("application/json"), "what `fetch` sends gets JSON, as the spec says");
 }
 
 #[tokio::test]
@@ -103,7 +103,30 @@ async fn an_invalid_document_is_400_without_data_for_graphql_response_json_and_2
     let body: Value = modern.json().await.unwrap();
     assert!(body.get("data").is_none(), "a request error has no data entry: {body}");
     assert!(body["errors"][0]["message"].as_str().unwrap().contains("noSuchField"));
+    assert_eq!(body["errors"][0]["extensions"]["code"], "GRAPHQL_VALIDATION_FAILED", "{body}");
     assert_eq!(legacy.status(), StatusCode::OK);
+}
+
+#[tokio::test]
+async fn parse_and_validation_failures_carry_the_codes_apollo_clients_know() {
+    let app = &TestApp::spawn().await;
+    let post = |query: &'static str| async move {
+        let response = app.client.post(app.url("/graphql")).json(&json!({ "query": query })).send().await.unwrap();
+        (response.status(), response.json::<Value>().await.unwrap())
+    };
+
+    let (parse_status, parse) = post("{ contentDrafts { totalCount ").await;
+    let (invalid_status, invalid) = post("{ contentDrafts(first: 1) { noSuchField } }").await;
+    let (input_status, input) = post("{ contentDrafts(first: \"ten\") { totalCount } }").await;
+
+    assert_eq!(parse_status, StatusCode::OK, "an application/json client gets 200");
+    assert_eq!(parse["errors"][0]["extensions"]["code"], "GRAPHQL_PARSE_FAILED", "{parse}");
+    assert!(parse["errors"][0]["locations"][0]["line"].is_number(), "the place it failed: {parse}");
+    assert!(parse.get("data").is_none(), "{parse}");
+    assert_eq!(invalid_status, StatusCode::OK);
+    assert_eq!(invalid["errors"][0]["extensions"]["code"], "GRAPHQL_VALIDATION_FAILED", "{invalid}");
+    assert_eq!(input_status, StatusCode::OK);
+    assert_eq!(input["errors"][0]["extensions"]["code"], "BAD_USER_INPUT", "a value of the wrong type: {input}");
 }
 
 #[tokio::test]

@@ -26,5 +26,6 @@ mod privacy;
 mod relations;
 mod schema_sdl;
 mod sessions;
+mod telemetry;
 mod voice;
 mod ws_client;

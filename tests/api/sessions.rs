@@ -100,20 +100,35 @@ async fn a_deleted_accounts_access_token_is_refused() {
 }
 
 #[tokio::test]
-async fn a_token_naming_a_session_this_server_never_issued_is_its_issuers_to_end() {
-    let app = TestApp::spawn().await;
+async fn a_session_id_this_server_never_issued_is_refused_unless_a_configured_issuer_owns_it() {
+    const ISSUER: &str = "https://project-ref.supabase.co/auth/v1";
+    let app = TestApp::spawn_with(|c| c.jwt_external_issuers = vec![ISSUER.into()]).await;
     let ann = app.sign_up("ann@example.com").await;
-    let claims = |sub: uuid::Uuid| {
-        json!({ "sub": sub, "role": "authenticated", "aud": "authenticated", "exp": now() + 600, "iat": now(),
-                "session_id": uuid::Uuid::new_v4() })
+    let claims = |sub: uuid::Uuid, iss: Option<&str>| {
+        let mut claims = json!({ "sub": sub, "role": "authenticated", "aud": "authenticated", "exp": now() + 600,
+                "iat": now(), "session_id": uuid::Uuid::new_v4() });
+        if let Some(iss) = iss {
+            claims["iss"] = iss.into();
+        }
+        claims
     };
-    let external = sign(&claims(ann.id));
+
+    let external = sign(&claims(ann.id, Some(ISSUER)));
     let body = gql_at(app.addr, &external, MY_DRAFTS).await;
-    assert!(body["errors"].is_null(), "a live account's token from another issuer works: {body}");
+    assert!(body["errors"].is_null(), "the configured issuer's token works over HTTP: {body}");
     let mut ws = WsClient::connect(app.addr, Protocol::TransportWs, None).await;
     ws.init(Some(&external)).await;
     ws.expect_ack().await;
-    let stranger = sign(&claims(uuid::Uuid::new_v4()));
+
+    let ours_unknown_session = sign(&claims(ann.id, None));
+    assert_eq!(code(&gql_at(app.addr, &ours_unknown_session, MY_DRAFTS).await), "UNAUTHENTICATED");
+    let mut ws = WsClient::connect(app.addr, Protocol::TransportWs, None).await;
+    ws.init(Some(&ours_unknown_session)).await;
+    assert_eq!(ws.expect_close().await.0, 4401, "a session this server never issued is not taken for one");
+
+    let unknown_issuer = sign(&claims(ann.id, Some("https://other.example/auth")));
+    assert_eq!(code(&gql_at(app.addr, &unknown_issuer, MY_DRAFTS).await), "UNAUTHENTICATED");
+    let stranger = sign(&claims(uuid::Uuid::new_v4(), Some(ISSUER)));
     assert_eq!(code(&gql_at(app.addr, &stranger, MY_DRAFTS).await), "UNAUTHENTICATED", "no such account");
 }
 
