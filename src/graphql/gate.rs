@@ -31,13 +31,25 @@ pub fn assign_codes(response: &mut Response, query: &str) {
             }
         }
         let field = invalid_field(&error.message);
-        let code = if field.is_none() && never_ran { VALIDATION_FAILED } else { INPUT_ERROR_CODE };
+        let code = if field.is_none() && never_ran && !over_a_limit(&error.message) {
+            VALIDATION_FAILED
+        } else {
+            INPUT_ERROR_CODE
+        };
         let extensions = error.extensions.get_or_insert_with(Default::default);
         extensions.set("code", code);
         if let Some(field) = field {
             extensions.set("field", field);
         }
     }
+}
+
+/// Whether the engine refused the document for exceeding a limit (depth, complexity, recursion)
+/// rather than for being invalid: like the server's own limits, that is `BAD_USER_INPUT`.
+fn over_a_limit(message: &str) -> bool {
+    message.starts_with("Query is nested too deep")
+        || message.starts_with("Query is too complex")
+        || message.starts_with("The recursion depth of the query cannot be greater than")
 }
 
 /// The input field a coercion error names (`Invalid value for argument "input.platform"` names

@@ -250,7 +250,7 @@ async fn nobody_uploads_for_or_reads_the_profile_of_someone_else() {
     });
     let (_, body) =
         multipart(&app, Some(&bob.token), operations, vec![("0", "x.png", "image/png", GIF.to_vec())]).await;
-    assert_eq!(code(&body), "BAD_USER_INPUT", "no argument names another user: {body}");
+    assert_eq!(code(&body), "GRAPHQL_VALIDATION_FAILED", "no argument names another user: {body}");
     assert_eq!(std::fs::read(object(&app, ann.id)).unwrap(), PNG);
 
     // Ann's profile answers Bob like a profile that does not exist.
