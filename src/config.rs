@@ -26,6 +26,8 @@ pub enum Command {
     },
     /// Print the GraphQL schema (SDL).
     Schema,
+    /// Run queued jobs (generation, voice training) without serving the API, until stopped.
+    Worker,
     /// Run scheduled jobs now.
     Jobs {
         #[command(subcommand)]
@@ -239,6 +241,47 @@ pub struct Config {
     /// `Authorization` header, never cookies, so credentialed CORS is not offered.
     #[arg(long, env = "CORS_ALLOWED_ORIGINS", value_delimiter = ',', global = true)]
     pub cors_allowed_origins: Vec<String>,
+
+    /// Base URL of an OpenAI-compatible chat-completions API (`https://api.openai.com/v1`,
+    /// `http://localhost:11434/v1` for Ollama, …). Without it, generation answers
+    /// `AI_NOT_CONFIGURED`.
+    #[arg(long, env = "AI_BASE_URL", global = true)]
+    pub ai_base_url: Option<String>,
+
+    /// The AI provider's API key, sent as a bearer token (none for local servers).
+    #[arg(long, env = "AI_API_KEY", hide_env_values = true, global = true)]
+    pub ai_api_key: Option<Secret>,
+
+    /// The model asked for.
+    #[arg(long, env = "AI_MODEL", default_value = "gpt-4o-mini", global = true)]
+    pub ai_model: String,
+
+    /// Seconds one call to the AI provider may take.
+    #[arg(long, env = "AI_TIMEOUT", default_value_t = 60, global = true)]
+    pub ai_timeout: u64,
+
+    /// Jobs this process runs at once (generation, voice training); `0` runs none here (run
+    /// `creatorpulse worker` elsewhere).
+    #[arg(long, env = "WORKERS", default_value_t = 2, global = true)]
+    pub workers: usize,
+
+    /// Seconds one job may run before it ends as `timeout`.
+    #[arg(long, env = "JOB_TIMEOUT", default_value_t = 180, global = true)]
+    pub job_timeout: u64,
+
+    /// Seconds a worker's claim on a job lasts without renewal: a worker that dies gives its
+    /// job up this long after its last renewal.
+    #[arg(long, env = "JOB_LEASE", default_value_t = 30, global = true)]
+    pub job_lease: u64,
+
+    /// Attempts a job gets (retryable failures and workers that died) before it is dead.
+    #[arg(long, env = "JOB_MAX_ATTEMPTS", default_value_t = 3, global = true)]
+    pub job_max_attempts: i32,
+
+    /// Milliseconds an idle worker waits before looking for work again (work queued on this
+    /// instance wakes it at once).
+    #[arg(long, env = "JOB_POLL_MS", default_value_t = 1000, global = true)]
+    pub job_poll_ms: u64,
 
     /// Serve Prometheus metrics at `/metrics` on this address of their own (e.g.
     /// `127.0.0.1:9464`), without a token: keep it off the public network.

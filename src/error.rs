@@ -26,6 +26,8 @@ pub enum AppError {
     RateLimited {
         retry_after_secs: u64,
     },
+    /// The operation needs an AI provider and none is configured.
+    AiNotConfigured,
     Internal,
 }
 
@@ -41,6 +43,7 @@ impl AppError {
             Self::LimitExceeded(_) => "LIMIT_EXCEEDED",
             Self::Lagged(_) => "LAGGED",
             Self::RateLimited { .. } => "RATE_LIMITED",
+            Self::AiNotConfigured => "AI_NOT_CONFIGURED",
             Self::Internal => "INTERNAL",
         }
     }
@@ -61,6 +64,7 @@ impl AppError {
             Self::RateLimited { retry_after_secs } => {
                 format!("too many requests; try again in {retry_after_secs} s")
             }
+            Self::AiNotConfigured => "no AI provider is configured on this server (AI_BASE_URL)".into(),
             Self::Internal => "internal error".into(),
         }
     }

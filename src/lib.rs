@@ -14,16 +14,19 @@ pub mod db;
 pub mod delivery;
 pub mod error;
 pub mod events;
+pub mod generation;
 pub mod graphql;
 pub mod http;
 pub mod jobs;
 pub mod limits;
 pub mod profiles;
+pub mod queue;
 pub mod state;
 pub mod system;
 pub mod table;
 pub mod telemetry;
 pub mod voice;
+pub mod workers;
 
 use anyhow::Context as _;
 use migration::{Migrator, MigratorTrait};
@@ -44,6 +47,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             print!("{}", graphql::sdl());
             Ok(())
         }
+        Command::Worker => work(config).await,
         Command::Jobs { action: JobsAction::Run { job } } => {
             let db = connect(&config).await?;
             let events = events::connect(&db, &config).await.map_err(anyhow::Error::msg)?;
@@ -109,9 +113,26 @@ async fn serve(config: Config) -> anyhow::Result<()> {
         };
         tokio::spawn(jobs::schedule(state.db.clone(), state.events.clone(), every, settings, jobs_stopped));
     }
+    let workers = workers::Running::start(&state, state.config.workers);
     let served = http::serve(listener, state, shutdown).await.context("server error");
     let _ = stop_jobs.send(true);
+    workers.stop().await;
     served
+}
+
+/// `creatorpulse worker`: runs queued jobs (at least one worker, `WORKERS` of them) until
+/// SIGTERM or Ctrl-C; a job in progress then is claimed again by another worker.
+async fn work(config: Config) -> anyhow::Result<()> {
+    let shutdown = shutdown_signal();
+    let db = connect(&config).await?;
+    Migrator::up(&db, None).await.context("cannot migrate the database")?;
+    let count = config.workers.max(1);
+    let state = AppState::new(db, config).await.map_err(anyhow::Error::msg)?;
+    println!("CreatorPulse worker: running {count} workers");
+    let workers = workers::Running::start(&state, count);
+    shutdown.await;
+    workers.stop().await;
+    Ok(())
 }
 
 async fn migrate(config: &Config, action: MigrateAction) -> anyhow::Result<()> {

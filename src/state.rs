@@ -46,6 +46,10 @@ pub struct AppState {
     pub limits: Arc<Limits>,
     /// Uploaded avatars and their signed URLs.
     pub avatars: Arc<Avatars>,
+    /// The AI provider, when one is configured.
+    pub ai: Option<Arc<dyn crate::generation::provider::Provider>>,
+    /// Wakes this instance's idle workers when it queues a job.
+    pub work_queued: Arc<tokio::sync::Notify>,
 }
 
 impl AppState {
@@ -82,7 +86,19 @@ impl AppState {
             Arc::new(Presence::new(config.ws_max_connections_per_user, config.ws_max_subscriptions_per_user));
         let agencies = Agencies::start(db.clone(), &events).await;
         let limits = Arc::new(Limits::new(db.clone(), &config));
+        let ai = match &config.ai_base_url {
+            Some(url) => {
+                let key = config.ai_api_key.as_ref().map(|k| k.expose().to_owned());
+                let timeout = std::time::Duration::from_secs(config.ai_timeout.max(1));
+                let provider =
+                    crate::generation::provider::OpenAiCompatible::new(url, key, config.ai_model.clone(), timeout)?;
+                Some(Arc::new(provider) as Arc<dyn crate::generation::provider::Provider>)
+            }
+            None => None,
+        };
         Ok(Self {
+            ai,
+            work_queued: Arc::default(),
             avatars,
             limits,
             db,

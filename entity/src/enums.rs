@@ -472,3 +472,65 @@ impl AvatarContentType {
 impl Filterable for AvatarContentType {
     type Filter = EqFilter<Self>;
 }
+
+/// Where a queued job stands: `queued` (waiting, or waiting to be retried), `running` (claimed
+/// by a worker under a lease), then `completed`, `failed` (for good), `timeout`, `cancelled`, or
+/// `dead` (every attempt failed or its workers kept dying).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize)]
+#[sea_orm(rs_type = "String", db_type = "Text", rename_all = "snake_case")]
+#[serde(rename_all = "snake_case")]
+pub enum JobStatus {
+    Queued,
+    Running,
+    Completed,
+    Failed,
+    Timeout,
+    Cancelled,
+    Dead,
+}
+
+/// The kinds of queued work.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize)]
+#[sea_orm(rs_type = "String", db_type = "Text", rename_all = "snake_case")]
+#[serde(rename_all = "snake_case")]
+pub enum JobQueue {
+    Generation,
+    VoiceTraining,
+}
+
+/// Where a request for drafts stands.
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize, async_graphql::Enum,
+)]
+#[sea_orm(rs_type = "String", db_type = "Text", rename_all = "snake_case")]
+#[serde(rename_all = "snake_case")]
+pub enum GenerationStatus {
+    Queued,
+    Running,
+    Completed,
+    Failed,
+    Timeout,
+    Cancelled,
+}
+
+impl GenerationStatus {
+    /// Whether nothing more will happen to it.
+    pub fn is_final(self) -> bool {
+        !matches!(self, Self::Queued | Self::Running)
+    }
+}
+
+impl Filterable for GenerationStatus {
+    type Filter = EqFilter<Self>;
+}
+
+/// Credits held for work in progress: `held` until `settled` (what was used is debited) or
+/// `released` (nothing is).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize)]
+#[sea_orm(rs_type = "String", db_type = "Text", rename_all = "snake_case")]
+#[serde(rename_all = "snake_case")]
+pub enum ReservationStatus {
+    Held,
+    Settled,
+    Released,
+}

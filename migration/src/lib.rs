@@ -26,6 +26,7 @@ mod m20261203_000019_bind_agency_consent;
 mod m20261203_000020_create_roles_audit_and_limits;
 mod m20261203_000021_create_payments;
 mod m20261203_000022_add_avatars;
+mod m20261203_000023_create_jobs_and_generations;
 
 pub struct Migrator;
 
@@ -55,6 +56,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261203_000020_create_roles_audit_and_limits::Migration),
             Box::new(m20261203_000021_create_payments::Migration),
             Box::new(m20261203_000022_add_avatars::Migration),
+            Box::new(m20261203_000023_create_jobs_and_generations::Migration),
         ]
     }
 }
@@ -94,4 +96,7 @@ pub const TABLES: &[&str] = &[
     "webhook_events",
     "subscription_events",
     "client_logs",
+    "jobs",
+    "generations",
+    "credit_reservations",
 ];

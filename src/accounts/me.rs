@@ -14,6 +14,7 @@ use crate::content::performance::ContentPerformanceMine;
 use crate::content::trends::{ContentSourceMine, TrendInsightMine};
 use crate::delivery::{DailyDeliveryMine, DeliveryPreference};
 use crate::error::AppError;
+use crate::generation::GenerationMine;
 use crate::profiles::{CreatorProfile, PlatformConnectionMine};
 use crate::table;
 use crate::voice::{VoiceModelMine, VoiceTrainingSampleMine};
@@ -45,6 +46,7 @@ struct MyRows(
     UsageTrackingMine,
     CreditTransactionMine,
     SubscriptionEventMine,
+    GenerationMine,
 );
 
 /// The caller's account and their one-per-user rows.

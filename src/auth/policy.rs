@@ -106,6 +106,9 @@ pub const MATRIX: &[(&str, Access)] = &[
     ("subscription_events", row(Service, Owner, Service, Service, Read)),
     // Submitted through `submitClientLog`; read by admins and support.
     ("client_logs", row(Service, Service, Service, Service, Read)),
+    // Made by `generateDrafts` and moved on by its job; the owner (and an agency with
+    // `read_drafts`) reads them.
+    ("generations", row(Service, Owner, Service, Service, Read)),
 ];
 
 fn access<E: Table>() -> Access {
@@ -138,7 +141,7 @@ fn grant<E: Table>(op: Op) -> Grant {
 /// The permission that lets an agency do `op` on a client's rows of `table`.
 fn delegated_permission(table: &str, op: Op) -> Option<&'static str> {
     match (table, op) {
-        ("content_drafts", Op::Read) => Some("read_drafts"),
+        ("content_drafts" | "generations", Op::Read) => Some("read_drafts"),
         ("content_drafts", Op::Update | Op::Delete) => Some("write_drafts"),
         ("creator_analytics" | "content_performance", Op::Read) => Some("read_analytics"),
         _ => None,
@@ -175,6 +178,39 @@ fn delegating_relationships(agency: Uuid, permission: &'static str, backend: DbB
         .and_where(Expr::col(Alias::new("is_active")).eq(true))
         .and_where(consented)
         .to_owned()
+}
+
+/// The user whose work the viewer asks for: themselves when `requested` is `None` or their own
+/// id, a client who delegates `permission` to them now, or (the service role) any existing user.
+/// Anyone else is `NOT_FOUND`, as a user that does not exist.
+pub async fn acting_for(
+    db: &impl sea_orm::ConnectionTrait,
+    viewer: &Viewer,
+    requested: Option<Uuid>,
+    permission: &'static str,
+) -> AppResult<Uuid> {
+    match (viewer, requested) {
+        (Viewer::Anonymous, _) => Err(AppError::Unauthenticated),
+        (Viewer::Service, None) => Err(AppError::bad_input("userId", "the service role names the user it acts for")),
+        (Viewer::Service, Some(user)) => match user_exists(db, user).await? {
+            true => Ok(user),
+            false => Err(AppError::NotFound("user")),
+        },
+        (Viewer::User { id, .. }, None) => Ok(*id),
+        (Viewer::User { id, .. }, Some(user)) if user == *id => Ok(user),
+        (Viewer::User { id, .. }, Some(client)) => {
+            let backend = db.get_database_backend();
+            let relationship = delegating_relationships(*id, permission, backend)
+                .column(Alias::new("id"))
+                .and_where(Expr::col(Alias::new("client_user_id")).eq(client))
+                .limit(1)
+                .to_owned();
+            match db.query_one(&relationship).await? {
+                Some(_) => Ok(client),
+                None => Err(AppError::NotFound("user")),
+            }
+        }
+    }
 }
 
 /// The clients who delegate `permission` to `agency` now (see [`delegating_relationships`]).

@@ -152,12 +152,42 @@ pub async fn record_usage(
 ) -> AppResult<Recorded> {
     let cost = cost_of(db, action).await?;
     let txn = crate::db::write_txn(db).await?;
-    let mut locked = Locked::read(&txn, user).await?;
-    let from_allowance = locked.row.allowance_balance.min(cost).max(Decimal::ZERO);
-    let from_purchased = locked.row.purchased_balance.min(cost - from_allowance).max(Decimal::ZERO);
+    let usage = Usage { user, action, platform, date, metadata, cost };
+    let recorded = match record_usage_in(&txn, usage).await {
+        Ok(recorded) => recorded,
+        Err(err) => {
+            txn.rollback().await?;
+            return Err(err);
+        }
+    };
+    txn.commit().await?;
+    crate::telemetry::credits_spent(cost);
+    Ok(recorded)
+}
+
+/// One usage to record: `cost` credits for `action`.
+pub struct Usage {
+    pub user: Uuid,
+    pub action: ActionType,
+    pub platform: Option<Platform>,
+    pub date: NaiveDate,
+    pub metadata: Option<Json>,
+    pub cost: Decimal,
+}
+
+/// [`record_usage`] inside the caller's write transaction. Credits held for work in progress
+/// (`credit_reservations`) are not available: a usage beyond the rest is refused like one beyond
+/// the balance (a paid tier with an overage rate goes into overage instead).
+pub async fn record_usage_in(txn: &DatabaseTransaction, usage: Usage) -> AppResult<Recorded> {
+    let Usage { user, action, platform, date, metadata, cost } = usage;
+    let mut locked = Locked::read(txn, user).await?;
+    let held = held(txn, user).await?;
+    let from_allowance = (locked.row.allowance_balance - held).max(Decimal::ZERO).min(cost);
+    let held_from_purchased = (held - locked.row.allowance_balance).max(Decimal::ZERO);
+    let from_purchased =
+        (locked.row.purchased_balance - held_from_purchased).max(Decimal::ZERO).min(cost - from_allowance);
     let overage = cost - from_allowance - from_purchased;
     if overage > Decimal::ZERO && (locked.row.tier == Tier::Free || locked.row.overage_rate.is_none()) {
-        txn.rollback().await?;
         return Err(AppError::InsufficientCredits);
     }
     let usage = usage_tracking::ActiveModel {
@@ -170,7 +200,7 @@ pub async fn record_usage(
         metadata: Set(Some(metadata.unwrap_or_else(|| Json::Object(Default::default())))),
         created_at: Set(Some(Utc::now())),
     }
-    .insert(&txn)
+    .insert(txn)
     .await?;
     let mut rows = Vec::new();
     for (bucket, amount) in [(Bucket::Allowance, from_allowance), (Bucket::Purchased, from_purchased)] {
@@ -188,15 +218,109 @@ pub async fn record_usage(
         last.overage_credits = Set(Some(overage));
         last.overage_charge = Set(locked.row.overage_rate.map(|r| (r * overage).round_dp(4)));
     }
-    locked.write(&txn).await?;
+    locked.write(txn).await?;
     let mut transactions = Vec::with_capacity(rows.len());
     for mut row in rows {
         row.usage_id = Set(Some(usage.id));
-        transactions.push(row.insert(&txn).await?);
+        transactions.push(row.insert(txn).await?);
     }
-    txn.commit().await?;
-    crate::telemetry::credits_spent(cost);
     Ok(Recorded { usage, transactions })
+}
+
+/// The credits `user` holds for work in progress.
+async fn held(txn: &DatabaseTransaction, user: Uuid) -> AppResult<Decimal> {
+    use entity::credit_reservations::{Column, Entity};
+    use entity::enums::ReservationStatus;
+    let amounts: Vec<Decimal> = Entity::find()
+        .select_only()
+        .column(Column::Amount)
+        .filter(Column::UserId.eq(user))
+        .filter(Column::Status.eq(ReservationStatus::Held))
+        .into_tuple()
+        .all(txn)
+        .await?;
+    Ok(amounts.into_iter().sum())
+}
+
+/// Holds `amount` credits of `user` for `job` until `expires_at`, inside the caller's write
+/// transaction: refused with `INSUFFICIENT_CREDITS` when the credits not already held fall short
+/// (a paid tier with an overage rate may go beyond them, as its usage may).
+pub async fn reserve(
+    txn: &DatabaseTransaction,
+    user: Uuid,
+    job: Uuid,
+    amount: Decimal,
+    expires_at: chrono::DateTime<Utc>,
+) -> AppResult<()> {
+    use entity::credit_reservations::ActiveModel;
+    use entity::enums::ReservationStatus;
+    let locked = Locked::read(txn, user).await?;
+    let available = locked.total() - held(txn, user).await?;
+    let may_exceed = locked.row.tier != Tier::Free && locked.row.overage_rate.is_some();
+    if amount > available && !may_exceed {
+        return Err(AppError::InsufficientCredits);
+    }
+    ActiveModel {
+        id: Set(Uuid::new_v4()),
+        user_id: Set(user),
+        job_id: Set(job),
+        amount: Set(amount),
+        status: Set(ReservationStatus::Held),
+        expires_at: Set(expires_at),
+        created_at: Set(Utc::now()),
+        closed_at: Set(None),
+    }
+    .insert(txn)
+    .await?;
+    Ok(())
+}
+
+/// Ends the hold of `job` inside the caller's write transaction: `used` (at most what was held)
+/// is debited as one usage of `action`, the rest is released. `false` when there was no open
+/// hold (settled or released before): nothing moves twice.
+pub async fn settle(
+    txn: &DatabaseTransaction,
+    job: Uuid,
+    used: Decimal,
+    action: ActionType,
+    platform: Option<Platform>,
+    metadata: Json,
+) -> AppResult<bool> {
+    use entity::credit_reservations::{Column, Entity};
+    use entity::enums::ReservationStatus;
+    let Some(hold) = Entity::find()
+        .filter(Column::JobId.eq(job))
+        .filter(Column::Status.eq(ReservationStatus::Held))
+        .one(txn)
+        .await?
+    else {
+        return Ok(false);
+    };
+    let used = used.min(hold.amount).max(Decimal::ZERO);
+    let status = if used > Decimal::ZERO { ReservationStatus::Settled } else { ReservationStatus::Released };
+    let closed = Entity::update_many()
+        .col_expr(Column::Status, sea_orm::sea_query::Expr::value(status))
+        .col_expr(Column::ClosedAt, sea_orm::sea_query::Expr::value(Utc::now()))
+        .filter(Column::Id.eq(hold.id))
+        .filter(Column::Status.eq(ReservationStatus::Held))
+        .exec(txn)
+        .await?;
+    if closed.rows_affected == 0 {
+        return Ok(false);
+    }
+    if used > Decimal::ZERO {
+        let usage = Usage {
+            user: hold.user_id,
+            action,
+            platform,
+            date: Utc::now().date_naive(),
+            metadata: Some(metadata),
+            cost: used,
+        };
+        record_usage_in(txn, usage).await?;
+        crate::telemetry::credits_spent(used);
+    }
+    Ok(true)
 }
 
 /// Credits purchased credits (a grant or a top-up) and records it. With an idempotency key, a

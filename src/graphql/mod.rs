@@ -7,7 +7,7 @@ pub mod gate;
 use async_graphql::{MergedObject, MergedSubscription, Schema, SchemaBuilder, ValidationMode};
 
 use crate::state::AppState;
-use crate::{accounts, agencies, analytics, audit, billing, content, delivery, profiles, system, voice};
+use crate::{accounts, agencies, analytics, audit, billing, content, delivery, generation, profiles, system, voice};
 
 /// The query root, merged from one segment per domain and table.
 #[derive(MergedObject, Default)]
@@ -44,6 +44,7 @@ pub struct Query(
     system::ClientLogQuery,
     billing::lifecycle::SubscriptionEventQuery,
     billing::lifecycle::WebhookEventQuery,
+    generation::GenerationQuery,
 );
 
 /// The mutation root, merged from one segment per domain and table.
@@ -76,6 +77,8 @@ pub struct Mutation(
     accounts::roles::RoleMutation,
     system::ClientLogMutation,
     billing::lifecycle::WebhookMutation,
+    generation::GenerationMutation,
+    voice::VoiceTrainingMutation,
 );
 
 /// The subscription root: live changes of the rows the caller may read, one field per live
@@ -93,6 +96,7 @@ pub struct Subscription(
     content::performance::ContentPerformanceLive,
     system::AiProcessingLogLive,
     billing::lifecycle::SubscriptionEventLive,
+    generation::GenerationLive,
 );
 
 pub type AppSchema = Schema<Query, Mutation, Subscription>;

@@ -1,4 +1,8 @@
-//! The creator's voice: training samples, trained models, and making one model the active one.
+//! The creator's voice: training samples, trained models, training on a job ([`training`], with
+//! the features of [`features`]), and making one model the active one.
+pub mod features;
+pub mod training;
+
 use async_graphql::{Context, Object};
 use entity::{voice_models, voice_training_data};
 use sea_orm::{ColumnTrait, DbBackend, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
@@ -76,5 +80,33 @@ impl VoiceModelActivation {
             .map_err(AppError::from)?;
         events::publish_rows::<voice_models::Entity>(table::state(ctx)?.events.as_ref(), ChangeKind::Updated, &changed);
         Ok(table::fetch::<voice_models::Entity>(ctx, id).await?.into())
+    }
+}
+
+/// The voice profile of a model, as plain lines for an AI prompt.
+pub fn describe(profile: &serde_json::Value) -> String {
+    features::prompt_profile(profile)
+}
+
+#[derive(Default)]
+pub struct VoiceTrainingMutation;
+
+#[Object]
+impl VoiceTrainingMutation {
+    /// Trains a new voice model from the creator's training samples, on a job: the profile's
+    /// `voiceTrainingStatus` goes pending → training → completed (the new model is then the
+    /// active one) or failed. The credits of `VOICE_TRAINING` are held now
+    /// (`INSUFFICIENT_CREDITS` otherwise). `false` when a training is already queued or running.
+    /// A user trains their own voice; the service role names the user.
+    async fn train_voice_model(&self, ctx: &Context<'_>, user_id: Option<Uuid>) -> async_graphql::Result<bool> {
+        let state = table::state(ctx)?;
+        let viewer = table::viewer(ctx)?;
+        let user = match (viewer, user_id) {
+            (crate::auth::Viewer::User { id, .. }, Some(other)) if other != *id => {
+                return Err(AppError::NotFound("user").into());
+            }
+            _ => policy::acting_for(&state.db, viewer, user_id, "train_voice").await?,
+        };
+        Ok(training::request(state, user).await?)
     }
 }

@@ -93,6 +93,18 @@ fn valid(table: &str, p: &Parents) -> Row {
         ],
         "subscription_events" => vec![u, ("kind", "renewed".into())],
         "client_logs" => vec![u, ("level", "error".into()), ("message", "m".into())],
+        "jobs" => vec![u, ("queue", "generation".into()), ("payload", js(json!({})))],
+        "generations" => vec![
+            u,
+            ("platform", "twitter".into()),
+            ("content_type", "thread".into()),
+            ("requested_count", 2i32.into()),
+            ("credits_reserved", dec("2")),
+            ("deadline", chrono::Utc::now().into()),
+        ],
+        "credit_reservations" => {
+            vec![u, ("job_id", Uuid::new_v4().into()), ("amount", dec("2")), ("expires_at", chrono::Utc::now().into())]
+        }
         other => panic!("no valid row for {other}"),
     });
     row

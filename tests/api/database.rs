@@ -137,6 +137,23 @@ async fn updated_at_moves_on_every_update_of_every_table_that_has_it() {
             vec![u(), ("platform", "twitter".into()), ("content_type", "thread".into()), ("content", "old".into())],
             "content = 'older'",
         ),
+        (
+            "jobs",
+            vec![("queue", "generation".into()), ("payload", Value::Json(Some(Box::new(serde_json::json!({})))))],
+            "attempts = 1",
+        ),
+        (
+            "generations",
+            vec![
+                u(),
+                ("platform", "twitter".into()),
+                ("content_type", "single_tweet".into()),
+                ("requested_count", 1i32.into()),
+                ("credits_reserved", dec("1").into()),
+                ("deadline", past.into()),
+            ],
+            "drafts_written = 1",
+        ),
     ];
     let mut covered = vec!["users"];
     test.exec("DELETE FROM credit_costs WHERE action_type = 'voice_training'", vec![]).await.expect("make room");

@@ -2,6 +2,7 @@
 //! Runs on SQLite by default and on PostgreSQL when `TEST_DATABASE_URL` is set.
 mod accounts;
 mod agencies;
+mod ai_server;
 mod avatars;
 mod browsers;
 mod cancellation;
@@ -12,6 +13,7 @@ mod credits;
 mod dashboards;
 mod database;
 mod fixtures;
+mod generation;
 mod helpers;
 mod hostile;
 mod http;

@@ -133,6 +133,7 @@ impl<T: Comparable + PartialOrd> ColumnFilter for OrderedFilter<T> {
 #[graphql(concrete(name = "SubscriptionEventKindFilter", params(SubscriptionEventKind)))]
 #[graphql(concrete(name = "LogLevelFilter", params(LogLevel)))]
 #[graphql(concrete(name = "AvatarContentTypeFilter", params(AvatarContentType)))]
+#[graphql(concrete(name = "GenerationStatusFilter", params(GenerationStatus)))]
 pub struct EqFilter<T: Comparable> {
     /// Equal to.
     pub eq: Option<T>,
