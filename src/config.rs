@@ -283,6 +283,23 @@ pub struct Config {
     #[arg(long, env = "JOB_POLL_MS", default_value_t = 1000, global = true)]
     pub job_poll_ms: u64,
 
+    /// Seconds between looks for scheduled work (sources due for a crawl, deliveries due);
+    /// every instance with workers looks, and each piece of work is queued once.
+    #[arg(long, env = "SCHEDULE_TICK", default_value_t = 30, global = true)]
+    pub schedule_tick: u64,
+
+    /// Seconds one fetch of a source may take, connection included.
+    #[arg(long, env = "CRAWL_TIMEOUT", default_value_t = 20, global = true)]
+    pub crawl_timeout: u64,
+
+    /// Largest feed read, in bytes; a larger answer fails the crawl.
+    #[arg(long, env = "CRAWL_MAX_BYTES", default_value_t = 5 * 1024 * 1024, global = true)]
+    pub crawl_max_bytes: usize,
+
+    /// Milliseconds between two requests of this instance to the same host.
+    #[arg(long, env = "CRAWL_HOST_INTERVAL_MS", default_value_t = 1000, global = true)]
+    pub crawl_host_interval_ms: u64,
+
     /// Serve Prometheus metrics at `/metrics` on this address of their own (e.g.
     /// `127.0.0.1:9464`), without a token: keep it off the public network.
     #[arg(long, env = "METRICS_BIND", global = true)]
@@ -459,6 +476,8 @@ pub enum Job {
     AggregatePerformance,
     /// Subscriptions whose period ended get their monthly allowance, through the ledger.
     ResetCredits,
+    /// Trends age: quiet ones decline, ones past `expiresAt` expire.
+    AgeTrends,
     /// Audit log entries older than `AUDIT_RETENTION_DAYS` and client logs older than
     /// `CLIENT_LOG_RETENTION_DAYS` are deleted, and rate-limit buckets idle for a day.
     PurgeAuditLogs,

@@ -25,8 +25,14 @@ pub use crate::config::Job;
 impl Job {
     /// Every job, in the order a scheduled tick runs them: performance is summarised before
     /// drafts are archived, so that a draft whose last rows were just summarised moves at once.
-    pub const ALL: [Job; 5] =
-        [Job::AggregatePerformance, Job::ArchiveDrafts, Job::PurgeAiLogs, Job::ResetCredits, Job::PurgeAuditLogs];
+    pub const ALL: [Job; 6] = [
+        Job::AggregatePerformance,
+        Job::ArchiveDrafts,
+        Job::PurgeAiLogs,
+        Job::ResetCredits,
+        Job::PurgeAuditLogs,
+        Job::AgeTrends,
+    ];
 
     pub fn name(self) -> &'static str {
         match self {
@@ -35,6 +41,7 @@ impl Job {
             Self::PurgeAuditLogs => "purge-audit-logs",
             Self::AggregatePerformance => "aggregate-performance",
             Self::ResetCredits => "reset-credits",
+            Self::AgeTrends => "age-trends",
         }
     }
 }
@@ -115,6 +122,7 @@ pub async fn run_with(
         Job::AggregatePerformance => aggregate_performance(db, now).await,
         Job::ResetCredits => reset_credits(db, events, now).await,
         Job::PurgeAuditLogs => purge_audit_logs(db, now, settings).await,
+        Job::AgeTrends => crate::content::crawl::age_trends(db, events, now).await,
     };
     crate::telemetry::metrics::job_ran(job.name(), result.is_ok(), started.elapsed());
     let duration = i64::try_from(started.elapsed().as_millis()).unwrap_or(i64::MAX);

@@ -24,6 +24,15 @@ use sea_orm::{
 use serde_json::Value as Json;
 use uuid::Uuid;
 
+/// How a run of a job ended, for the runner ([`crate::workers`]).
+pub enum Outcome {
+    Completed,
+    /// Try again later (a failure that may pass).
+    Retry(String),
+    /// Ended for good; the domain rows say why.
+    Ended(JobStatus),
+}
+
 /// Queues job `id` of `queue` inside the caller's transaction.
 pub async fn enqueue(
     txn: &impl ConnectionTrait,

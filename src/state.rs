@@ -48,6 +48,8 @@ pub struct AppState {
     pub avatars: Arc<Avatars>,
     /// The AI provider, when one is configured.
     pub ai: Option<Arc<dyn crate::generation::provider::Provider>>,
+    /// Fetches other servers' feeds, politely.
+    pub fetcher: Arc<crate::fetch::Fetcher>,
     /// Wakes this instance's idle workers when it queues a job.
     pub work_queued: Arc<tokio::sync::Notify>,
 }
@@ -96,8 +98,10 @@ impl AppState {
             }
             None => None,
         };
+        let fetcher = Arc::new(crate::fetch::Fetcher::from_config(&config)?);
         Ok(Self {
             ai,
+            fetcher,
             work_queued: Arc::default(),
             avatars,
             limits,

@@ -24,6 +24,9 @@ pub fn start(state: &AppState, count: usize, tasks: &TaskTracker, stop: &Cancell
         let name = format!("{}-{n}", &instance[..12]);
         tasks.spawn(work(state.clone(), name, stop.clone()));
     }
+    if count > 0 {
+        tasks.spawn(crate::schedule::run(state.clone(), stop.clone()));
+    }
 }
 
 async fn work(state: AppState, name: String, stop: CancellationToken) {
@@ -153,6 +156,7 @@ fn queue_name(queue: JobQueue) -> &'static str {
     match queue {
         JobQueue::Generation => "generation",
         JobQueue::VoiceTraining => "voice_training",
+        JobQueue::Crawl => "crawl",
     }
 }
 
@@ -160,6 +164,7 @@ async fn run(state: &AppState, job: &jobs::Model) -> AppResult<Outcome> {
     match job.queue {
         JobQueue::Generation => generation::run(state, job).await,
         JobQueue::VoiceTraining => crate::voice::training::run(state, job).await,
+        JobQueue::Crawl => crate::content::crawl::run(state, job).await,
     }
 }
 
@@ -168,6 +173,8 @@ async fn abandon(state: &AppState, job: &jobs::Model, status: GenerationStatus, 
     match job.queue {
         JobQueue::Generation => generation::abandoned(state, job, status, message).await,
         JobQueue::VoiceTraining => crate::voice::training::abandoned(state, job, message).await,
+        // The source's claim runs out and the next look queues it again.
+        JobQueue::Crawl => Ok(()),
     }
 }
 

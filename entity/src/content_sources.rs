@@ -2,7 +2,7 @@
 use sea_orm::entity::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use crate::enums::SourceType;
+use crate::enums::{CrawlStatus, SourceType};
 
 #[derive(
     Clone, Debug, PartialEq, Eq, DeriveEntityModel, Serialize, Deserialize, async_graphql::SimpleObject, macros::Table,
@@ -35,6 +35,28 @@ pub struct Model {
     #[sea_orm(column_type = "JsonBinary")]
     #[table(json_object)]
     pub source_metadata: Option<Json>,
+    /// When the next crawl is due: the last crawl's time plus `crawlFrequency`, longer after
+    /// failures. Null until the first crawl (due at once).
+    #[table(read_only)]
+    pub next_crawl_at: Option<DateTimeUtc>,
+    /// How the last crawl went.
+    #[table(read_only)]
+    pub last_crawl_status: Option<CrawlStatus>,
+    /// Why the last crawl failed, or which connector is missing.
+    #[table(read_only)]
+    pub last_crawl_error: Option<String>,
+    /// New items the last crawl found (each a trend insight).
+    #[table(read_only)]
+    pub last_crawl_items: Option<i32>,
+    /// Crawls failed in a row; each doubles the wait before the next (up to 32 times the frequency).
+    #[table(read_only, default)]
+    pub crawl_failures: i32,
+    #[graphql(skip)]
+    #[table(read_only)]
+    pub crawl_etag: Option<String>,
+    #[graphql(skip)]
+    #[table(read_only)]
+    pub crawl_last_modified: Option<String>,
     pub created_at: Option<DateTimeUtc>,
     pub updated_at: Option<DateTimeUtc>,
 }

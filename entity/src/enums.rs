@@ -496,6 +496,7 @@ pub enum JobStatus {
 pub enum JobQueue {
     Generation,
     VoiceTraining,
+    Crawl,
 }
 
 /// Where a request for drafts stands.
@@ -533,4 +534,23 @@ pub enum ReservationStatus {
     Held,
     Settled,
     Released,
+}
+
+/// How a source's last crawl went: `ok` (the feed was read), `not_modified` (the server said
+/// nothing changed), `failed` (see `lastCrawlError`; the next crawl backs off) or `no_connector`
+/// (no connector for this kind of source is configured on the server).
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize, async_graphql::Enum,
+)]
+#[sea_orm(rs_type = "String", db_type = "Text", rename_all = "snake_case")]
+#[serde(rename_all = "snake_case")]
+pub enum CrawlStatus {
+    Ok,
+    NotModified,
+    Failed,
+    NoConnector,
+}
+
+impl Filterable for CrawlStatus {
+    type Filter = EqFilter<Self>;
 }

@@ -53,6 +53,10 @@ pub struct Model {
     pub expires_at: Option<DateTimeUtc>,
     pub created_at: Option<DateTimeUtc>,
     pub updated_at: Option<DateTimeUtc>,
+    /// What makes a crawled item one trend of its user's however often it is seen.
+    #[graphql(skip)]
+    #[table(read_only)]
+    pub source_item_key: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -27,6 +27,7 @@ mod m20261203_000020_create_roles_audit_and_limits;
 mod m20261203_000021_create_payments;
 mod m20261203_000022_add_avatars;
 mod m20261203_000023_create_jobs_and_generations;
+mod m20261204_000024_crawl_sources;
 
 pub struct Migrator;
 
@@ -57,6 +58,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261203_000021_create_payments::Migration),
             Box::new(m20261203_000022_add_avatars::Migration),
             Box::new(m20261203_000023_create_jobs_and_generations::Migration),
+            Box::new(m20261204_000024_crawl_sources::Migration),
         ]
     }
 }

@@ -4,28 +4,21 @@
 //! [`end`], which releases what was not used; settling is idempotent, so nothing moves twice.
 use async_graphql::InputType as _;
 use chrono::Utc;
-use entity::enums::{ActionType, GenerationStatus, JobStatus, ProcessingStatus, ProcessingType};
+use entity::enums::{ActionType, GenerationStatus, JobStatus, ProcessingType};
 use entity::table::Creates as _;
-use entity::{ai_processing_logs, content_drafts, generations, jobs, trend_insights, voice_models};
+use entity::{content_drafts, generations, jobs, trend_insights, voice_models};
 use rust_decimal::Decimal;
 use sea_orm::ActiveValue::Set;
 use sea_orm::{ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter};
 use serde_json::{Value as Json, json};
 use uuid::Uuid;
 
-use super::provider::{Completion, Failure, Message};
+use super::provider::{Completion, Message};
 use crate::error::{AppError, AppResult};
 use crate::events::{self, ChangeKind};
 use crate::state::AppState;
 
-/// How a run of a job ended, for the runner ([`crate::workers`]).
-pub enum Outcome {
-    Completed,
-    /// Try again later (the provider failed in a way that may pass).
-    Retry(String),
-    /// Ended for good; the domain rows say why.
-    Ended(JobStatus),
-}
+pub use crate::queue::Outcome;
 
 /// Why a generation ended without completing.
 pub struct Ending {
@@ -88,7 +81,8 @@ pub async fn run(state: &AppState, job: &jobs::Model) -> AppResult<Outcome> {
     let messages = prompt(&state.db, &generation, remaining).await?;
     let log_input = json!({ "generation": id, "model": provider.model(), "messages": messages_json(&messages) });
     let answer = provider.complete(&messages).await;
-    log_call(&state.db, &generation, &log_input, &answer).await?;
+    super::provider::record(&state.db, generation.user_id, ProcessingType::ContentGeneration, &log_input, &answer)
+        .await?;
     let completion = match answer {
         Ok(completion) => completion,
         Err(failure) if failure.retryable && job.attempts < job.max_attempts => {
@@ -165,50 +159,6 @@ async fn prompt(db: &DatabaseConnection, generation: &generations::Model, count:
 
 fn messages_json(messages: &[Message]) -> Json {
     serde_json::to_value(messages).unwrap_or(Json::Null)
-}
-
-/// Records the call in `ai_processing_logs`: what was asked, what came back, the model, time,
-/// tokens and the provider's raw answer.
-async fn log_call(
-    db: &DatabaseConnection,
-    generation: &generations::Model,
-    input: &Json,
-    answer: &Result<Completion, Failure>,
-) -> AppResult<()> {
-    let now = Utc::now();
-    let (output, model, took, tokens, status, error, raw) = match answer {
-        Ok(c) => (
-            Some(json!({ "content": c.content })),
-            Some(c.model.clone()),
-            Some(i32::try_from(c.took.as_millis()).unwrap_or(i32::MAX)),
-            Some(c.tokens),
-            ProcessingStatus::Completed,
-            None,
-            Some(c.raw.clone()),
-        ),
-        Err(f) => {
-            let status = if f.timed_out { ProcessingStatus::Timeout } else { ProcessingStatus::Failed };
-            (None, None, None, None, status, Some(f.message.clone()), f.raw.clone())
-        }
-    };
-    ai_processing_logs::ActiveModel {
-        id: Set(Uuid::new_v4()),
-        user_id: Set(Some(generation.user_id)),
-        processing_type: Set(ProcessingType::ContentGeneration),
-        input_data: Set(input.clone()),
-        output_data: Set(output),
-        model_version: Set(model),
-        processing_time_ms: Set(took),
-        tokens_consumed: Set(tokens),
-        status: Set(Some(status)),
-        error_message: Set(error),
-        webhook_response: Set(raw),
-        created_at: Set(Some(now)),
-        completed_at: Set(Some(now)),
-    }
-    .insert(db)
-    .await?;
-    Ok(())
 }
 
 async fn add_tokens(db: &DatabaseConnection, id: Uuid, tokens: i32) -> AppResult<()> {

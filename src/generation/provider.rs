@@ -5,8 +5,16 @@
 //! build for.
 use std::time::{Duration, Instant};
 
+use chrono::Utc;
+use entity::ai_processing_logs;
+use entity::enums::{ProcessingStatus, ProcessingType};
+use sea_orm::ActiveValue::Set;
+use sea_orm::{ActiveModelTrait, DatabaseConnection};
 use serde::{Deserialize, Serialize};
-use serde_json::Value as Json;
+use serde_json::{Value as Json, json};
+use uuid::Uuid;
+
+use crate::error::AppResult;
 
 /// One message of a conversation.
 #[derive(Clone, Debug, Serialize)]
@@ -170,4 +178,49 @@ fn without_url(err: &reqwest::Error) -> String {
         text = text.replace(url.as_str(), "<endpoint>");
     }
     text
+}
+
+/// Records the call in `ai_processing_logs`: what was asked, what came back, the model, time,
+/// tokens and the provider's raw answer.
+pub async fn record(
+    db: &DatabaseConnection,
+    user: Uuid,
+    kind: ProcessingType,
+    input: &Json,
+    answer: &Result<Completion, Failure>,
+) -> AppResult<()> {
+    let now = Utc::now();
+    let (output, model, took, tokens, status, error, raw) = match answer {
+        Ok(c) => (
+            Some(json!({ "content": c.content })),
+            Some(c.model.clone()),
+            Some(i32::try_from(c.took.as_millis()).unwrap_or(i32::MAX)),
+            Some(c.tokens),
+            ProcessingStatus::Completed,
+            None,
+            Some(c.raw.clone()),
+        ),
+        Err(f) => {
+            let status = if f.timed_out { ProcessingStatus::Timeout } else { ProcessingStatus::Failed };
+            (None, None, None, None, status, Some(f.message.clone()), f.raw.clone())
+        }
+    };
+    ai_processing_logs::ActiveModel {
+        id: Set(Uuid::new_v4()),
+        user_id: Set(Some(user)),
+        processing_type: Set(kind),
+        input_data: Set(input.clone()),
+        output_data: Set(output),
+        model_version: Set(model),
+        processing_time_ms: Set(took),
+        tokens_consumed: Set(tokens),
+        status: Set(Some(status)),
+        error_message: Set(error),
+        webhook_response: Set(raw),
+        created_at: Set(Some(now)),
+        completed_at: Set(Some(now)),
+    }
+    .insert(db)
+    .await?;
+    Ok(())
 }

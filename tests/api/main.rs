@@ -8,6 +8,7 @@ mod browsers;
 mod cancellation;
 mod cli;
 mod constraints;
+mod crawling;
 mod credit_buckets;
 mod credits;
 mod dashboards;

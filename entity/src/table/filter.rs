@@ -134,6 +134,7 @@ impl<T: Comparable + PartialOrd> ColumnFilter for OrderedFilter<T> {
 #[graphql(concrete(name = "LogLevelFilter", params(LogLevel)))]
 #[graphql(concrete(name = "AvatarContentTypeFilter", params(AvatarContentType)))]
 #[graphql(concrete(name = "GenerationStatusFilter", params(GenerationStatus)))]
+#[graphql(concrete(name = "CrawlStatusFilter", params(CrawlStatus)))]
 pub struct EqFilter<T: Comparable> {
     /// Equal to.
     pub eq: Option<T>,
