@@ -264,40 +264,23 @@ fn settlement_metadata(row: &generations::Model) -> Json {
 
 /// Completes generation `id`: the written drafts' cost is debited, the rest released.
 async fn complete(state: &AppState, id: Uuid) -> AppResult<()> {
-    let txn = crate::db::write_txn(&state.db).await?;
-    let Some(row) = generations::Entity::find_by_id(id).one(&txn).await? else {
-        txn.rollback().await?;
-        return Ok(());
-    };
-    if row.status.is_final() {
-        txn.rollback().await?;
-        return Ok(());
-    }
-    let spent = used(&row);
-    crate::billing::ledger::settle(
-        &txn,
-        id,
-        spent,
-        ActionType::DraftGenerated,
-        Some(row.platform),
-        settlement_metadata(&row),
-    )
-    .await?;
-    generations::Entity::update_many()
-        .col_expr(generations::Column::Status, sea_orm::sea_query::Expr::value(GenerationStatus::Completed))
-        .col_expr(generations::Column::CreditsUsed, Some(spent).into())
-        .col_expr(generations::Column::FinishedAt, Some(Utc::now()).into())
-        .filter(generations::Column::Id.eq(id))
-        .exec(&txn)
-        .await?;
-    txn.commit().await?;
-    publish(state, ChangeKind::Updated, &load(&state.db, id).await?);
-    Ok(())
+    finish(state, id, GenerationStatus::Completed, None).await
 }
 
 /// Ends generation `id` without completing it: drafts already written are paid for, the rest of
 /// its credits released. Idempotent: a generation that ended already is left as it is.
 pub async fn end(state: &AppState, id: Uuid, ending: Ending) -> AppResult<()> {
+    finish(state, id, ending.status, Some((ending.code, ending.message))).await
+}
+
+/// Ends generation `id` as `status` (with its error code and message), settling its credits
+/// with what the written drafts cost, unless it ended already.
+async fn finish(
+    state: &AppState,
+    id: Uuid,
+    status: GenerationStatus,
+    error: Option<(&'static str, String)>,
+) -> AppResult<()> {
     let txn = crate::db::write_txn(&state.db).await?;
     let Some(row) = generations::Entity::find_by_id(id).one(&txn).await? else {
         txn.rollback().await?;
@@ -317,11 +300,12 @@ pub async fn end(state: &AppState, id: Uuid, ending: Ending) -> AppResult<()> {
         settlement_metadata(&row),
     )
     .await?;
+    let (code, message) = error.map_or((None, None), |(code, message)| (Some(code.to_owned()), Some(message)));
     generations::Entity::update_many()
-        .col_expr(generations::Column::Status, sea_orm::sea_query::Expr::value(ending.status))
+        .col_expr(generations::Column::Status, sea_orm::sea_query::Expr::value(status))
         .col_expr(generations::Column::CreditsUsed, Some(spent).into())
-        .col_expr(generations::Column::ErrorCode, Some(ending.code.to_owned()).into())
-        .col_expr(generations::Column::ErrorMessage, Some(ending.message).into())
+        .col_expr(generations::Column::ErrorCode, code.into())
+        .col_expr(generations::Column::ErrorMessage, message.into())
         .col_expr(generations::Column::FinishedAt, Some(Utc::now()).into())
         .filter(generations::Column::Id.eq(id))
         .exec(&txn)
