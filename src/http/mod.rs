@@ -3,6 +3,7 @@
 //! request logs and graceful shutdown. It turns a request into a caller
 //! ([`AppState::authenticate`]) and a prepared document, and hands both to the schema.
 mod avatars;
+mod graphiql;
 mod upload;
 pub mod ws;
 
@@ -10,13 +11,12 @@ use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::Arc;
 
-use async_graphql::http::GraphiQLSource;
 use axum::Router;
 use axum::extract::rejection::QueryRejection;
 use axum::extract::ws::{WebSocketUpgrade, rejection::WebSocketUpgradeRejection};
 use axum::extract::{ConnectInfo, Query, State};
 use axum::http::{Extensions, HeaderMap, HeaderValue, StatusCode, header};
-use axum::response::{Html, IntoResponse, Response};
+use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use serde::Deserialize;
 use tokio::net::TcpListener;
@@ -60,7 +60,11 @@ pub fn router(state: AppState) -> Router {
     let documents = Arc::new(Documents::new(1024, state.config.max_query_aliases, state.config.max_document_bytes));
     let state_config = state.config.clone();
     let app = App { state, schema, validated_schema, documents };
-    Router::new()
+    let mut routes = Router::new();
+    if state_config.graphiql {
+        routes = routes.route("/graphiql/{name}", get(graphiql::asset));
+    }
+    routes
         .route("/graphql", get(graphql_get).post(graphql_post))
         .route("/webhooks/stripe", axum::routing::post(stripe_webhook))
         .route("/avatars/{user_id}", get(avatars::serve))
@@ -318,8 +322,7 @@ async fn graphql_get(
     }
     let has_query = params.as_ref().is_ok_and(|p| p.query.is_some());
     if !has_query && wants_html(&headers) && app.state.config.graphiql {
-        return Html(GraphiQLSource::build().endpoint("/graphql").subscription_endpoint("/graphql").finish())
-            .into_response();
+        return graphiql::page();
     }
     let Some(media) = MediaType::negotiate(&headers) else {
         return StatusCode::NOT_ACCEPTABLE.into_response();

@@ -138,3 +138,108 @@ async fn graphql_ws_clients_may_pass_the_token_in_the_shapes_they_use() {
     ws.send(json!({ "type": "connection_init", "payload": { "headers": { "Authorization": "Bearer forged" } } })).await;
     assert_eq!(ws.expect_close().await.0, 4401);
 }
+
+/// A page of another origin: a server of its own on another port.
+async fn other_origin() -> String {
+    let page = axum::Router::new().route(
+        "/",
+        axum::routing::get(|| async { axum::response::Html("<!doctype html><title>web app</title><p>a web app</p>") }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    tokio::spawn(async move { axum::serve(listener, page).await.expect("page server") });
+    format!("http://{addr}")
+}
+
+/// A script that POSTs `query` with a bearer token from the page and answers the JSON text, or
+/// `blocked: <error>` when the browser refuses.
+fn cross_origin_fetch(api: &str, token: &str, query: &str) -> String {
+    let body = json!({ "query": query }).to_string();
+    format!(
+        "fetch({api:?}, {{ method: 'POST', headers: {{ 'content-type': 'application/json', authorization: 'Bearer {token}' }}, body: {body:?} }})
+           .then(r => r.text(), e => 'blocked: ' + e.name)"
+    )
+}
+
+#[tokio::test]
+async fn a_page_on_an_allowed_origin_calls_the_api_from_a_real_browser_and_another_is_blocked() {
+    let Some(mut browser) = crate::chromium::Browser::start().await else { return };
+    let origin = other_origin().await;
+    let allowing = TestApp::spawn_with(|c| c.cors_allowed_origins = vec![origin.clone()]).await;
+    let closed = TestApp::spawn().await;
+    let ann = allowing.sign_up(&crate::fixtures::email()).await;
+    let bob = closed.sign_up(&crate::fixtures::email()).await;
+    let page = browser.page().await;
+    browser.open(&page, &format!("{origin}/")).await;
+
+    let allowed =
+        browser.eval(&page, &cross_origin_fetch(&allowing.url("/graphql"), &ann.token, "{ me { user { id } } }")).await;
+    let blocked =
+        browser.eval(&page, &cross_origin_fetch(&closed.url("/graphql"), &bob.token, "{ me { user { id } } }")).await;
+
+    let allowed: serde_json::Value =
+        serde_json::from_str(allowed.expect("evaluated").as_str().expect("text")).expect("the API's JSON");
+    assert_eq!(allowed["data"]["me"]["user"]["id"], ann.id.to_string(), "{allowed}");
+    // The `authorization` header makes the browser send a preflight first: the answer is only
+    // read because the preflight passed.
+    assert_eq!(blocked, Ok(json!("blocked: TypeError")), "the browser refuses an origin not configured");
+}
+
+/// Sets the text of the GraphiQL editor that `selector` finds.
+fn set_editor(selector: &str, text: &str) -> String {
+    format!("document.querySelector({selector:?}).CodeMirror.setValue({text:?})")
+}
+
+/// Puts `query` into GraphiQL's editor and runs it with the execute button, as a person would:
+/// the editor parses its text a moment after a change, which decides the transport.
+async fn run_in_graphiql(browser: &mut crate::chromium::Browser, page: &crate::chromium::Page, query: &str) {
+    browser.eval(page, &set_editor(".graphiql-query-editor .CodeMirror", query)).await.expect("query set");
+    tokio::time::sleep(std::time::Duration::from_millis(700)).await;
+    browser.eval(page, "document.querySelector('.graphiql-execute-button').click()").await.expect("run");
+}
+
+const RESULT: &str = "(document.querySelector('.result-window .CodeMirror')?.CodeMirror.getValue() || '')";
+
+#[tokio::test]
+async fn graphiql_renders_and_runs_queries_offline_with_the_token_in_the_headers_tab() {
+    let Some(mut browser) = crate::chromium::Browser::start().await else { return };
+    let app = TestApp::spawn().await;
+    let ann = app.sign_up(&crate::fixtures::email()).await;
+    let page = browser.page().await;
+    browser.open(&page, &app.url("/graphql")).await;
+    browser.wait_for(&page, "document.querySelector('.graphiql-execute-button')").await;
+
+    browser.wait_for(&page, "document.querySelector('.graphiql-query-editor .CodeMirror')").await;
+    let hint =
+        browser.eval(&page, "document.querySelector('.graphiql-query-editor .CodeMirror').CodeMirror.getValue()").await;
+    run_in_graphiql(&mut browser, &page, "{ __typename }").await;
+    browser.wait_for(&page, &format!("{RESULT}.includes('\"__typename\": \"Query\"')")).await;
+
+    let headers = format!("{{\"Authorization\": \"Bearer {}\"}}", ann.token);
+    let headers_editor = ".graphiql-editor-tool .graphiql-editor:not(.hidden) .CodeMirror";
+    browser.wait_for(&page, &format!("document.querySelector({headers_editor:?})")).await;
+    browser.eval(&page, &set_editor(headers_editor, &headers)).await.expect("headers set");
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    run_in_graphiql(&mut browser, &page, "{ me { user { id } } }").await;
+    browser.wait_for(&page, &format!("{RESULT}.includes({:?})", ann.id.to_string())).await;
+    // A subscription over WebSocket, with the same headers as its connection parameters.
+    let receivers = app.state.events.receivers();
+    let subscription = "subscription { contentDraftEvents { kind node { content } } }";
+    run_in_graphiql(&mut browser, &page, subscription).await;
+    // The connection listens, and the subscription once it runs.
+    crate::helpers::wait_for_receivers(&app.state, receivers + 2).await;
+    let draft = "mutation { createContentDraft(input: { platform: TWITTER, contentType: THREAD, content: \"seen live in GraphiQL\" }) { id } }";
+    let created = app.gql_as(Some(&ann.token), draft, json!({})).await;
+    assert!(created["errors"].is_null(), "{created}");
+    browser.wait_for(&page, &format!("{RESULT}.includes('seen live in GraphiQL')")).await;
+
+    let hint = hint.expect("the editor's text");
+    assert!(hint.as_str().is_some_and(|h| h.contains("Headers tab") && h.contains("Bearer")), "{hint}");
+    let base = app.url("");
+    let requested = browser.requested(&page);
+    assert!(requested.iter().any(|url| url.contains("/graphiql/graphiql-3.8.3.min.js")), "{requested:?}");
+    let elsewhere: Vec<&String> =
+        requested.iter().filter(|url| !url.starts_with(&base) && !url.starts_with("data:")).collect();
+    assert!(elsewhere.is_empty(), "no request leaves the server: {elsewhere:?}");
+    assert_eq!(browser.errors(&page), Vec::<String>::new(), "the page runs without errors");
+}

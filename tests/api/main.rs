@@ -6,6 +6,7 @@ mod ai_server;
 mod avatars;
 mod browsers;
 mod cancellation;
+mod chromium;
 mod cli;
 mod constraints;
 mod crawling;
