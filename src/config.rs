@@ -300,6 +300,31 @@ pub struct Config {
     #[arg(long, env = "CRAWL_HOST_INTERVAL_MS", default_value_t = 1000, global = true)]
     pub crawl_host_interval_ms: u64,
 
+    /// The SMTP server delivery emails go through: `smtps://user:pass@host:465` (TLS),
+    /// `smtp://user:pass@host:587?tls=required` (STARTTLS) or `smtp://host:25` (plain, for a
+    /// local relay). Without it, a delivery by email fails saying so.
+    #[arg(long, env = "SMTP_URL", hide_env_values = true, global = true)]
+    pub smtp_url: Option<Secret>,
+
+    /// The sender of delivery emails.
+    #[arg(long, env = "SMTP_FROM", default_value = "CreatorPulse <drafts@creatorpulse.invalid>", global = true)]
+    pub smtp_from: String,
+
+    /// Where push and WhatsApp deliveries are POSTed as JSON (a gateway of yours that sends
+    /// them on). Without it, a delivery by push or WhatsApp fails saying so.
+    #[arg(long, env = "DELIVERY_WEBHOOK_URL", global = true)]
+    pub delivery_webhook_url: Option<String>,
+
+    /// Key of the `X-CreatorPulse-Signature: sha256=<hex HMAC of the body>` header on delivery
+    /// webhooks, for the receiver to check.
+    #[arg(long, env = "DELIVERY_WEBHOOK_SECRET", hide_env_values = true, global = true)]
+    pub delivery_webhook_secret: Option<Secret>,
+
+    /// The origin people reach this server at (e.g. `https://api.example.com`), for the links in
+    /// delivery emails (opened, unsubscribe). Defaults to `http://<BIND>`.
+    #[arg(long, env = "PUBLIC_URL", global = true)]
+    pub public_url: Option<String>,
+
     /// Serve Prometheus metrics at `/metrics` on this address of their own (e.g.
     /// `127.0.0.1:9464`), without a token: keep it off the public network.
     #[arg(long, env = "METRICS_BIND", global = true)]

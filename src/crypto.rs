@@ -1,4 +1,5 @@
-//! Secrets at rest (platform access and refresh tokens): AES-256-GCM with a key ring.
+//! Secrets at rest (platform access and refresh tokens): AES-256-GCM with a key ring; and
+//! signed links ([`LinkSigner`]).
 //!
 //! A sealed value is `v1:<key id>:<base64(nonce || ciphertext)>`. The first key encrypts; every key
 //! decrypts, so a new key can be put first while old values stay readable.
@@ -56,6 +57,56 @@ impl Cipher {
     }
 }
 
+/// Signs links that act without a token (a delivery's "opened" and "unsubscribe" links): a
+/// link carries an id and a MAC over a purpose and the id, with a key derived from the JWT
+/// secret. A link of one purpose is worthless for another.
+pub struct LinkSigner {
+    signer: LinkMac,
+}
+
+type LinkMac = hmac::Hmac<sha2::Sha256>;
+
+impl LinkSigner {
+    pub fn new(secret: &[u8]) -> Result<Self, String> {
+        use hmac::Mac as _;
+        let mut derive = <LinkMac as hmac::Mac>::new_from_slice(secret).map_err(|_| "invalid JWT secret".to_owned())?;
+        derive.update(b"creatorpulse signed links v1");
+        let key = derive.finalize().into_bytes();
+        let signer = <LinkMac as hmac::Mac>::new_from_slice(&key).map_err(|_| "invalid link key".to_owned())?;
+        Ok(Self { signer })
+    }
+
+    fn mac(&self, purpose: &str, id: uuid::Uuid) -> LinkMac {
+        use hmac::Mac as _;
+        let mut mac = self.signer.clone();
+        mac.update(purpose.as_bytes());
+        mac.update(&[0]);
+        mac.update(id.as_bytes());
+        mac
+    }
+
+    /// The token of `id` for `purpose`: URL-safe, 43 characters.
+    pub fn sign(&self, purpose: &str, id: uuid::Uuid) -> String {
+        use hmac::Mac as _;
+        let tag = self.mac(purpose, id).finalize().into_bytes();
+        let mut bytes = id.as_bytes().to_vec();
+        bytes.extend_from_slice(&tag[..16]);
+        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
+    }
+
+    /// The id a token of `purpose` carries, if it is one this server signed.
+    pub fn verify(&self, purpose: &str, token: &str) -> Option<uuid::Uuid> {
+        use hmac::Mac as _;
+        let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(token).ok()?;
+        if bytes.len() != 32 {
+            return None;
+        }
+        let id = uuid::Uuid::from_slice(&bytes[..16]).ok()?;
+        self.mac(purpose, id).verify_truncated_left(&bytes[16..]).ok()?;
+        Some(id)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::Cipher;
@@ -83,5 +134,19 @@ mod tests {
         sealed.push(if last == 'A' { 'B' } else { 'A' });
 
         assert!(cipher.open(&sealed).is_err());
+    }
+
+    #[test]
+    fn a_link_is_good_for_its_purpose_and_id_only() {
+        let signer = super::LinkSigner::new(b"a secret of at least thirty-two bytes!").unwrap();
+        let id = uuid::Uuid::new_v4();
+        let token = signer.sign("open", id);
+        assert_eq!(signer.verify("open", &token), Some(id));
+        assert_eq!(signer.verify("unsubscribe", &token), None);
+        let other = super::LinkSigner::new(b"another secret of thirty-two bytes!!").unwrap();
+        assert_eq!(other.verify("open", &token), None);
+        let mut forged = token.into_bytes();
+        forged[0] ^= 1;
+        assert_eq!(signer.verify("open", &String::from_utf8(forged).unwrap()), None);
     }
 }

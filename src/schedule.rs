@@ -1,5 +1,6 @@
 //! The scheduler: every `SCHEDULE_TICK` seconds each instance with workers looks for work that
-//! has come due and queues it (sources due for a crawl). Every piece is claimed by a guarded
+//! has come due and queues it (sources due for a crawl, deliveries due at their creators'
+//! local time). Every piece is claimed by a guarded
 //! write in the transaction that queues it, so however many instances look, it is queued once.
 use std::time::Duration;
 
@@ -11,7 +12,9 @@ use crate::state::AppState;
 
 /// Queues what is due at `now`; how many jobs were queued.
 pub async fn tick(state: &AppState, now: DateTime<Utc>) -> AppResult<usize> {
-    crate::content::crawl::schedule(state, now).await
+    let crawls = crate::content::crawl::schedule(state, now).await?;
+    let deliveries = crate::delivery::schedule::tick(state, now).await?;
+    Ok(crawls + deliveries)
 }
 
 /// Ticks until `stop`.

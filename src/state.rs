@@ -46,6 +46,12 @@ pub struct AppState {
     pub limits: Arc<Limits>,
     /// Uploaded avatars and their signed URLs.
     pub avatars: Arc<Avatars>,
+    /// Signs the links that act without a token.
+    pub links: Arc<crate::crypto::LinkSigner>,
+    /// Delivery emails, when `SMTP_URL` is set.
+    pub mailer: Option<Arc<crate::outbound::Mailer>>,
+    /// Push and WhatsApp deliveries, when `DELIVERY_WEBHOOK_URL` is set.
+    pub webhook: Option<Arc<crate::outbound::Webhook>>,
     /// The AI provider, when one is configured.
     pub ai: Option<Arc<dyn crate::generation::provider::Provider>>,
     /// Fetches other servers' feeds, politely.
@@ -70,6 +76,9 @@ impl AppState {
         let keys = JwtKeys::new(&secret, config.jwt_public_key.as_ref().map(|k| k.expose()))?
             .with_external_issuers(&config.jwt_external_issuers);
         let avatars = Arc::new(Avatars::from_config(&config, &secret)?);
+        let links = Arc::new(crate::crypto::LinkSigner::new(&secret)?);
+        let mailer = crate::outbound::Mailer::from_config(&config)?.map(Arc::new);
+        let webhook = crate::outbound::Webhook::from_config(&config)?.map(Arc::new);
         if config.encryption_keys.is_none() {
             tracing::warn!("ENCRYPTION_KEYS is not set: platform tokens are sealed with a key of this process only");
         }
@@ -104,6 +113,9 @@ impl AppState {
             fetcher,
             work_queued: Arc::default(),
             avatars,
+            links,
+            mailer,
+            webhook,
             limits,
             db,
             config: Arc::new(config),

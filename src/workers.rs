@@ -157,6 +157,7 @@ fn queue_name(queue: JobQueue) -> &'static str {
         JobQueue::Generation => "generation",
         JobQueue::VoiceTraining => "voice_training",
         JobQueue::Crawl => "crawl",
+        JobQueue::Delivery => "delivery",
     }
 }
 
@@ -165,6 +166,7 @@ async fn run(state: &AppState, job: &jobs::Model) -> AppResult<Outcome> {
         JobQueue::Generation => generation::run(state, job).await,
         JobQueue::VoiceTraining => crate::voice::training::run(state, job).await,
         JobQueue::Crawl => crate::content::crawl::run(state, job).await,
+        JobQueue::Delivery => crate::delivery::send::run(state, job).await,
     }
 }
 
@@ -175,6 +177,7 @@ async fn abandon(state: &AppState, job: &jobs::Model, status: GenerationStatus, 
         JobQueue::VoiceTraining => crate::voice::training::abandoned(state, job, message).await,
         // The source's claim runs out and the next look queues it again.
         JobQueue::Crawl => Ok(()),
+        JobQueue::Delivery => crate::delivery::send::abandoned(state, job, message).await,
     }
 }
 

@@ -26,7 +26,8 @@ pub struct Model {
     /// profile's `avatarUrl` shows it while no avatar is uploaded.
     #[graphql(skip)]
     pub avatar_url: Option<String>,
-    /// Defaults to `UTC`.
+    /// An IANA time zone (`Europe/Berlin`); deliveries come at `deliveryTime` in it. Defaults to `UTC`.
+    #[table(check = "crate::table::check::timezone")]
     pub timezone: Option<String>,
     /// Defaults to `pending`.
     pub voice_training_status: Option<TrainingStatus>,

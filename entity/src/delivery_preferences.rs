@@ -18,7 +18,7 @@ pub struct Model {
     pub delivery_time: Option<Time>,
     /// Days of week. Defaults to `["monday","tuesday","wednesday","thursday","friday"]`.
     #[sea_orm(column_type = "JsonBinary")]
-    #[table(json_array)]
+    #[table(json_array, check = "crate::table::check::weekdays")]
     pub delivery_days: Option<Json>,
     /// Defaults to `true`.
     pub email_enabled: Option<bool>,

@@ -497,6 +497,7 @@ pub enum JobQueue {
     Generation,
     VoiceTraining,
     Crawl,
+    Delivery,
 }
 
 /// Where a request for drafts stands.

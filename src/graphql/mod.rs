@@ -79,6 +79,7 @@ pub struct Mutation(
     billing::lifecycle::WebhookMutation,
     generation::GenerationMutation,
     voice::VoiceTrainingMutation,
+    delivery::DeliveryOpenedMutation,
 );
 
 /// The subscription root: live changes of the rows the caller may read, one field per live

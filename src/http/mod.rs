@@ -3,6 +3,7 @@
 //! request logs and graceful shutdown. It turns a request into a caller
 //! ([`AppState::authenticate`]) and a prepared document, and hands both to the schema.
 mod avatars;
+mod deliveries;
 mod graphiql;
 mod upload;
 pub mod ws;
@@ -68,6 +69,8 @@ pub fn router(state: AppState) -> Router {
         .route("/graphql", get(graphql_get).post(graphql_post))
         .route("/webhooks/stripe", axum::routing::post(stripe_webhook))
         .route("/avatars/{user_id}", get(avatars::serve))
+        .route("/deliveries/open/{token}", get(deliveries::open))
+        .route("/deliveries/unsubscribe/{token}", get(deliveries::unsubscribe))
         .route("/healthz", get(|| async { "ok" }))
         .route("/readyz", get(readyz))
         .route("/metrics", get(metrics_with_token))

@@ -14,6 +14,7 @@ mod credit_buckets;
 mod credits;
 mod dashboards;
 mod database;
+mod deliveries;
 mod fixtures;
 mod generation;
 mod helpers;

@@ -89,6 +89,33 @@ pub fn permissions(field: &str, value: &Json) -> Result<(), Invalid> {
     Ok(())
 }
 
+/// An IANA time zone name (`Europe/Berlin`, `UTC`).
+pub fn timezone(field: &str, value: &str) -> Result<(), Invalid> {
+    match value.parse::<chrono_tz::Tz>() {
+        Ok(_) => Ok(()),
+        Err(_) => Err(Invalid::new(field, "is not an IANA time zone (such as Europe/Berlin or UTC)")),
+    }
+}
+
+/// The days of the week, by their English names in lower case.
+pub const WEEKDAYS: [&str; 7] = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"];
+
+/// A list of weekday names (`["monday", "friday"]`), each at most once.
+pub fn weekdays(field: &str, value: &Json) -> Result<(), Invalid> {
+    let days = value.as_array().ok_or_else(|| Invalid::new(field, "must be a list of weekday names"))?;
+    let mut seen = Vec::new();
+    for day in days {
+        match day.as_str().filter(|d| WEEKDAYS.contains(d)) {
+            Some(name) if !seen.contains(&name) => seen.push(name),
+            Some(name) => return Err(Invalid::new(field, format!("names {name} twice"))),
+            None => {
+                return Err(Invalid::new(field, format!("must name weekdays ({}), not {day}", WEEKDAYS.join(", "))));
+            }
+        }
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use std::str::FromStr;
