@@ -17,9 +17,10 @@ use chrono::{DateTime, Utc};
 use entity::enums::{JobQueue, JobStatus};
 use entity::jobs;
 use sea_orm::ActiveValue::Set;
+use sea_orm::sea_query::IntoCondition as _;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbBackend, DbErr, EntityTrait, FromQueryResult, QueryFilter,
-    Statement,
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DbBackend, DbErr, EntityTrait, FromQueryResult,
+    QueryFilter, Statement,
 };
 use serde_json::Value as Json;
 use uuid::Uuid;
@@ -115,18 +116,8 @@ pub async fn end(
     status: JobStatus,
     error: Option<String>,
 ) -> Result<bool, DbErr> {
-    let done = jobs::Entity::update_many()
-        .col_expr(jobs::Column::Status, sea_orm::sea_query::Expr::value(status))
-        .col_expr(jobs::Column::LastError, error.into())
-        .col_expr(jobs::Column::LockedBy, Option::<String>::None.into())
-        .col_expr(jobs::Column::LockedUntil, Option::<DateTime<Utc>>::None.into())
-        .col_expr(jobs::Column::FinishedAt, Some(Utc::now()).into())
-        .filter(jobs::Column::Id.eq(id))
-        .filter(jobs::Column::LockedBy.eq(worker))
-        .filter(jobs::Column::Status.eq(JobStatus::Running))
-        .exec(db)
-        .await?;
-    Ok(done.rows_affected == 1)
+    let held = Condition::all().add(jobs::Column::LockedBy.eq(worker)).add(jobs::Column::Status.eq(JobStatus::Running));
+    finish(db, id, status, error, held).await
 }
 
 /// Ends a job nobody holds (queued, or running under a lapsed lease) as `status`: a cancelled
@@ -137,6 +128,18 @@ pub async fn end_unclaimed(
     status: JobStatus,
     error: Option<String>,
 ) -> Result<bool, DbErr> {
+    finish(db, id, status, error, jobs::Column::Status.is_in([JobStatus::Queued, JobStatus::Running]).into_condition())
+        .await
+}
+
+/// Ends job `id` as `status` where `unless_ended` holds.
+async fn finish(
+    db: &impl ConnectionTrait,
+    id: Uuid,
+    status: JobStatus,
+    error: Option<String>,
+    unless_ended: Condition,
+) -> Result<bool, DbErr> {
     let done = jobs::Entity::update_many()
         .col_expr(jobs::Column::Status, sea_orm::sea_query::Expr::value(status))
         .col_expr(jobs::Column::LastError, error.into())
@@ -144,7 +147,7 @@ pub async fn end_unclaimed(
         .col_expr(jobs::Column::LockedUntil, Option::<DateTime<Utc>>::None.into())
         .col_expr(jobs::Column::FinishedAt, Some(Utc::now()).into())
         .filter(jobs::Column::Id.eq(id))
-        .filter(jobs::Column::Status.is_in([JobStatus::Queued, JobStatus::Running]))
+        .filter(unless_ended)
         .exec(db)
         .await?;
     Ok(done.rows_affected == 1)

@@ -3,7 +3,17 @@
 use crate::schema::*;
 use sea_orm_migration::prelude::*;
 
-const PLATFORMS: &[&str] = &["twitter", "linkedin", "instagram"];
+pub const PLATFORMS: &[&str] = &["twitter", "linkedin", "instagram"];
+pub const CONTENT_TYPES: &[&str] = &[
+    "single_tweet",
+    "thread",
+    "quote_tweet",
+    "linkedin_short",
+    "linkedin_long",
+    "linkedin_carousel",
+    "instagram_reel",
+    "instagram_carousel",
+];
 
 #[derive(DeriveMigrationName)]
 pub struct Migration;
@@ -18,22 +28,7 @@ impl MigrationTrait for Migration {
         user_ref(&mut drafts, "user_id", false);
         drafts
             .col(text_in("platform", PLATFORMS).not_null())
-            .col(
-                text_in(
-                    "content_type",
-                    &[
-                        "single_tweet",
-                        "thread",
-                        "quote_tweet",
-                        "linkedin_short",
-                        "linkedin_long",
-                        "linkedin_carousel",
-                        "instagram_reel",
-                        "instagram_carousel",
-                    ],
-                )
-                .not_null(),
-            )
+            .col(text_in("content_type", CONTENT_TYPES).not_null())
             .col(text("content").not_null())
             .col(text("hook"))
             .col(json("hashtags", "[]"))

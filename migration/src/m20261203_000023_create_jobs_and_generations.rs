@@ -3,6 +3,7 @@
 //! timed out, dead after its attempts); `generations`, what a client asked to be drafted and how
 //! far it got; `credit_reservations`, credits held for work in progress until it is settled
 //! with what was used or released.
+use crate::m20261124_000004_create_content_tables::{CONTENT_TYPES, PLATFORMS};
 use crate::schema::*;
 use sea_orm_migration::prelude::*;
 
@@ -10,18 +11,6 @@ pub const JOB_STATUSES: &[&str] = &["queued", "running", "completed", "failed", 
 pub const JOB_QUEUES: &[&str] = &["generation", "voice_training", "crawl", "delivery"];
 pub const GENERATION_STATUSES: &[&str] = &["queued", "running", "completed", "failed", "timeout", "cancelled"];
 pub const RESERVATION_STATUSES: &[&str] = &["held", "settled", "released"];
-const PLATFORMS: &[&str] = &["twitter", "linkedin", "instagram"];
-const CONTENT_TYPES: &[&str] = &[
-    "single_tweet",
-    "thread",
-    "quote_tweet",
-    "linkedin_short",
-    "linkedin_long",
-    "linkedin_carousel",
-    "instagram_reel",
-    "instagram_carousel",
-];
-
 #[derive(DeriveMigrationName)]
 pub struct Migration;
 
