@@ -62,7 +62,7 @@ BIN=$BASE_BIN mint_user_tokens "$USERS"
 # "rps p99" to <name>.txt.
 run() {
   local bin=$1 name=$2 db=$3 pid out
-  DATABASE_URL=$db BIND=127.0.0.1:$PORT JWT_SECRET=$JWT_SECRET LOG_LEVEL=warn GRAPHIQL=false JOBS_INTERVAL=0 \
+  DATABASE_URL=$db BIND=127.0.0.1:$PORT JWT_SECRET=$JWT_SECRET LOG_LEVEL=warn GRAPHIQL=false JOBS_INTERVAL=0 WORKERS=0 \
     DB_MAX_CONNECTIONS=$POOL_SIZE "$bin" serve >>"$RUN_DIR/$name.log" 2>&1 &
   pid=$!
   PIDS+=("$pid")

@@ -50,7 +50,7 @@ SERVICE_TOKEN=$(JWT_SECRET=$JWT_SECRET "$BIN" token --role service_role --ttl 86
 # run <scenario> <rate>: a fresh server, the scenario, the server stopped; one JSON line.
 run() {
   local scenario=$1 rate=$2 server
-  DATABASE_URL=$DB BIND=127.0.0.1:$PORT JWT_SECRET=$JWT_SECRET LOG_LEVEL=warn GRAPHIQL=false JOBS_INTERVAL=0 \
+  DATABASE_URL=$DB BIND=127.0.0.1:$PORT JWT_SECRET=$JWT_SECRET LOG_LEVEL=warn GRAPHIQL=false JOBS_INTERVAL=0 WORKERS=0 \
     WS_MAX_CONNECTIONS_PER_USER=$((SUBSCRIBERS + 10)) WS_MAX_SUBSCRIPTIONS_PER_USER=$((SUBSCRIBERS + 10)) \
     "$BIN" serve >>"$RUN_DIR/server-$scenario.log" 2>&1 &
   server=$!

@@ -174,8 +174,8 @@ pub struct Config {
     #[arg(long, env = "MAX_DOCUMENT_BYTES", default_value_t = 100_000, global = true)]
     pub max_document_bytes: usize,
 
-    /// Seconds between scheduled job runs (archiving, purging, summaries, credit resets); 0 turns
-    /// the schedule off.
+    /// Seconds between scheduled job runs (archiving, purging, summaries, credit resets, trend
+    /// ageing), queued on the job queue for the workers; 0 turns the schedule off.
     #[arg(long, env = "JOBS_INTERVAL", default_value_t = 3600, global = true)]
     pub jobs_interval: u64,
 

@@ -2,7 +2,7 @@
 //! server on a schedule and from the CLI on demand. Each works in batches that commit on their
 //! own, is idempotent, and is recorded in `job_runs`; a run is claimed by its (job, slot) pair,
 //! so with several instances on one database each scheduled run happens exactly once.
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use chrono::{DateTime, Months, Utc};
 use entity::{content_drafts, credit_transactions};
@@ -14,7 +14,7 @@ use sea_orm::{
 use uuid::Uuid;
 
 use crate::billing::ledger as credits;
-use crate::events::{self, Bus, ChangeKind, EventBus};
+use crate::events::{self, ChangeKind, EventBus};
 
 /// Rows one batch handles.
 const BATCH: u64 = 500;
@@ -408,29 +408,58 @@ async fn reset_credits(db: &DatabaseConnection, events: &dyn EventBus, now: Date
     }
 }
 
-/// Runs every job on a schedule until `shutdown` resolves. The slot is the schedule tick, so
-/// instances ticking together claim each run once.
-pub async fn schedule(
-    db: DatabaseConnection,
-    events: Bus,
-    every: Duration,
-    settings: Settings,
-    shutdown: tokio::sync::watch::Receiver<bool>,
-) {
-    let mut shutdown = shutdown;
-    let mut ticker = tokio::time::interval(every);
-    loop {
-        tokio::select! {
-            _ = ticker.tick() => {}
-            _ = shutdown.changed() => return,
+/// The queue job of slot `slot`: the same id whichever instance queues it.
+fn slot_job_id(slot: &str) -> Uuid {
+    use sha2::Digest as _;
+    let digest = sha2::Sha256::digest(format!("maintenance:{slot}").as_bytes());
+    let mut bytes = [0u8; 16];
+    bytes.copy_from_slice(&digest[..16]);
+    Uuid::from_bytes(bytes)
+}
+
+/// Queues this `JOBS_INTERVAL` slot's run of every job, on the job queue the workers take work
+/// from: one `maintenance` job per slot however many instances look. How many were queued.
+pub async fn queue_due(state: &crate::state::AppState, now: DateTime<Utc>) -> crate::error::AppResult<usize> {
+    let every = i64::try_from(state.config.jobs_interval).unwrap_or(i64::MAX);
+    if every == 0 {
+        return Ok(0);
+    }
+    let slot = (now.timestamp() / every).to_string();
+    let id = slot_job_id(&slot);
+    if entity::jobs::Entity::find_by_id(id).one(&state.db).await?.is_some() {
+        return Ok(0);
+    }
+    let payload = serde_json::json!({ "slot": slot });
+    let queue = entity::enums::JobQueue::Maintenance;
+    let attempts = std::cmp::max(state.config.job_max_attempts, 1);
+    match crate::queue::enqueue(&state.db, id, queue, None, payload, attempts).await {
+        Ok(()) => {
+            state.work_queued.notify_waiters();
+            Ok(1)
         }
-        let now = Utc::now();
-        let seconds = i64::try_from(every.as_secs()).unwrap_or(i64::MAX);
-        let slot = (now.timestamp() / std::cmp::max(seconds, 1)).to_string();
-        for job in Job::ALL {
-            if let Err(err) = run_with(&db, events.as_ref(), job, &slot, now, &settings).await {
-                tracing::error!(job = job.name(), error = %err, "job failed");
-            }
+        // Another instance queued it first.
+        Err(err) if matches!(err.sql_err(), Some(SqlErr::UniqueConstraintViolation(_))) => Ok(0),
+        Err(err) => Err(err.into()),
+    }
+}
+
+/// A `maintenance` job: every job for its slot, in [`Job::ALL`]'s order, each claimed in
+/// `job_runs` (so a slot's run happens once, also when the queue job is tried again).
+pub async fn run_queued(
+    state: &crate::state::AppState,
+    job: &entity::jobs::Model,
+) -> crate::error::AppResult<crate::queue::Outcome> {
+    let Some(slot) = job.payload.get("slot").and_then(serde_json::Value::as_str) else {
+        return Ok(crate::queue::Outcome::Ended(entity::enums::JobStatus::Failed));
+    };
+    let settings = Settings {
+        audit_retention_days: state.config.audit_retention_days,
+        client_log_retention_days: state.config.client_log_retention_days,
+    };
+    for each in Job::ALL {
+        if let Err(err) = run_with(&state.db, state.events.as_ref(), each, slot, Utc::now(), &settings).await {
+            tracing::error!(job = each.name(), error = %err, "job failed");
         }
     }
+    Ok(crate::queue::Outcome::Completed)
 }

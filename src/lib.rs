@@ -99,7 +99,6 @@ async fn serve(config: Config) -> anyhow::Result<()> {
     } else {
         println!("CreatorPulse API on http://{addr}/graphql");
     }
-    let jobs_every = config.jobs_interval;
     let state = AppState::new(db, config).await.map_err(anyhow::Error::msg)?;
     if let Some(bind) = state.config.metrics_bind {
         let listener = TcpListener::bind(bind).await.with_context(|| format!("cannot listen on {bind} for metrics"))?;
@@ -107,18 +106,8 @@ async fn serve(config: Config) -> anyhow::Result<()> {
         tracing::info!("metrics on http://{bind}/metrics");
         tokio::spawn(async move { axum::serve(listener, metrics).await });
     }
-    let (stop_jobs, jobs_stopped) = tokio::sync::watch::channel(false);
-    if jobs_every > 0 {
-        let every = std::time::Duration::from_secs(jobs_every);
-        let settings = jobs::Settings {
-            audit_retention_days: state.config.audit_retention_days,
-            client_log_retention_days: state.config.client_log_retention_days,
-        };
-        tokio::spawn(jobs::schedule(state.db.clone(), state.events.clone(), every, settings, jobs_stopped));
-    }
     let workers = workers::Running::start(&state, state.config.workers);
     let served = http::serve(listener, state, shutdown).await.context("server error");
-    let _ = stop_jobs.send(true);
     workers.stop().await;
     served
 }

@@ -1,6 +1,6 @@
 //! The scheduler: every `SCHEDULE_TICK` seconds each instance with workers looks for work that
 //! has come due and queues it (sources due for a crawl, deliveries due at their creators'
-//! local time). Every piece is claimed by a guarded
+//! local time, and each `JOBS_INTERVAL` slot's retention and allowance jobs). Every piece is claimed by a guarded
 //! write in the transaction that queues it, so however many instances look, it is queued once.
 use std::time::Duration;
 
@@ -14,7 +14,8 @@ use crate::state::AppState;
 pub async fn tick(state: &AppState, now: DateTime<Utc>) -> AppResult<usize> {
     let crawls = crate::content::crawl::schedule(state, now).await?;
     let deliveries = crate::delivery::schedule::tick(state, now).await?;
-    Ok(crawls + deliveries)
+    let maintenance = crate::jobs::queue_due(state, now).await?;
+    Ok(crawls + deliveries + maintenance)
 }
 
 /// Ticks until `stop`.

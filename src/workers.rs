@@ -73,7 +73,12 @@ async fn run_one(state: &AppState, worker: &str, job: jobs::Model, lease: Durati
         }
         return;
     }
-    let timeout = Duration::from_secs(state.config.job_timeout.max(1));
+    // Retention works through whole tables in batches: it gets an hour at least.
+    let seconds = match queue {
+        JobQueue::Maintenance => state.config.job_timeout.max(3600),
+        _ => state.config.job_timeout,
+    };
+    let timeout = Duration::from_secs(seconds.max(1));
     let running = run(state, &job);
     tokio::pin!(running);
     let mut renew = tokio::time::interval(lease / 3);
@@ -158,6 +163,7 @@ fn queue_name(queue: JobQueue) -> &'static str {
         JobQueue::VoiceTraining => "voice_training",
         JobQueue::Crawl => "crawl",
         JobQueue::Delivery => "delivery",
+        JobQueue::Maintenance => "maintenance",
     }
 }
 
@@ -167,6 +173,7 @@ async fn run(state: &AppState, job: &jobs::Model) -> AppResult<Outcome> {
         JobQueue::VoiceTraining => crate::voice::training::run(state, job).await,
         JobQueue::Crawl => crate::content::crawl::run(state, job).await,
         JobQueue::Delivery => crate::delivery::send::run(state, job).await,
+        JobQueue::Maintenance => crate::jobs::run_queued(state, job).await,
     }
 }
 
@@ -178,6 +185,8 @@ async fn abandon(state: &AppState, job: &jobs::Model, status: GenerationStatus, 
         // The source's claim runs out and the next look queues it again.
         JobQueue::Crawl => Ok(()),
         JobQueue::Delivery => crate::delivery::send::abandoned(state, job, message).await,
+        // Each job's run is recorded in `job_runs`; the next slot runs them again.
+        JobQueue::Maintenance => Ok(()),
     }
 }
 

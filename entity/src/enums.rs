@@ -498,6 +498,8 @@ pub enum JobQueue {
     VoiceTraining,
     Crawl,
     Delivery,
+    /// The scheduled retention and allowance jobs of one `JOBS_INTERVAL` slot.
+    Maintenance,
 }
 
 /// Where a request for drafts stands.

@@ -8,7 +8,7 @@ use crate::schema::*;
 use sea_orm_migration::prelude::*;
 
 pub const JOB_STATUSES: &[&str] = &["queued", "running", "completed", "failed", "timeout", "cancelled", "dead"];
-pub const JOB_QUEUES: &[&str] = &["generation", "voice_training", "crawl", "delivery"];
+pub const JOB_QUEUES: &[&str] = &["generation", "voice_training", "crawl", "delivery", "maintenance"];
 pub const GENERATION_STATUSES: &[&str] = &["queued", "running", "completed", "failed", "timeout", "cancelled"];
 pub const RESERVATION_STATUSES: &[&str] = &["held", "settled", "released"];
 #[derive(DeriveMigrationName)]

@@ -180,6 +180,8 @@ pub fn test_config(test_db: &TestDb) -> Config {
     config.jwt_secret = Some(Secret::new(JWT_SECRET));
     config.encryption_keys = Some(Secret::new("k1:AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8="));
     config.avatar_store = test_db.avatar_dir.display().to_string();
+    // Scheduled retention runs only where a test asks for it (`jobs_interval`).
+    config.jobs_interval = 0;
     // Tests share one PostgreSQL database: each test's instances talk on a channel of their own.
     if let Some(schema) = &test_db.options.schema {
         config.events_channel = schema.clone();

@@ -215,32 +215,48 @@ async fn archived_drafts_stay_readable_by_their_owner_only_and_are_exported() {
 }
 
 #[tokio::test]
-async fn the_in_server_schedule_runs_every_job_and_stops_on_shutdown() {
-    let test = TestDb::migrated().await;
-    let user = test.user().await;
-    let old = stored_draft(&test, user, "rejected", ago(100), vec![]).await;
-    let (stop, stopped) = tokio::sync::watch::channel(false);
+async fn each_slot_is_one_queued_job_across_instances_and_workers_run_every_job_of_it() {
+    let app = TestApp::spawn_with(|c| {
+        c.jobs_interval = 3600;
+        c.job_poll_ms = 20;
+    })
+    .await;
+    let peer = app
+        .spawn_peer_with(|c| {
+            c.jobs_interval = 3600;
+            c.job_poll_ms = 20;
+        })
+        .await;
+    let user = app.test_db.user().await;
+    let old = stored_draft(&app.test_db, user, "rejected", ago(100), vec![]).await;
+    let queued = "SELECT COUNT(*) FROM jobs WHERE queue = 'maintenance'";
 
-    let schedule = tokio::spawn(jobs::schedule(
-        test.db.clone(),
-        std::sync::Arc::new(LocalBus::new(1)),
-        std::time::Duration::from_secs(3600),
-        jobs::Settings::default(),
-        stopped,
-    ));
+    let now = at("2026-12-07T10:00:30Z");
+    let (a, b) =
+        tokio::join!(creatorpulse::schedule::tick(&app.state, now), creatorpulse::schedule::tick(&peer.state, now));
+    a.expect("tick");
+    b.expect("tick");
+    creatorpulse::schedule::tick(&app.state, now + Duration::minutes(30)).await.expect("the same slot");
+    let in_one_slot = app.test_db.count(queued, vec![]).await;
+    let (here, there) =
+        (creatorpulse::workers::Running::start(&app.state, 1), creatorpulse::workers::Running::start(&peer.state, 1));
     let mut runs = 0;
-    for _ in 0..100 {
-        runs = test.count("SELECT COUNT(*) FROM job_runs WHERE status = 'completed'", vec![]).await;
-        if runs == 4 {
+    for _ in 0..200 {
+        runs = app.test_db.count("SELECT COUNT(*) FROM job_runs WHERE status = 'completed'", vec![]).await;
+        if runs == jobs::Job::ALL.len() as i64 {
             break;
         }
         tokio::time::sleep(std::time::Duration::from_millis(50)).await;
     }
-    stop.send(true).expect("signal");
-    tokio::time::timeout(std::time::Duration::from_secs(5), schedule).await.expect("stops").expect("task");
+    creatorpulse::schedule::tick(&app.state, now + Duration::hours(1)).await.expect("the next slot");
+    let with_next = app.test_db.count(queued, vec![]).await;
+    here.stop().await;
+    there.stop().await;
 
-    assert_eq!(runs, jobs::Job::ALL.len() as i64, "the first tick runs every job");
-    assert!(exists(&test, "content_drafts_archive", old).await);
+    assert_eq!(in_one_slot, 1, "one queued job per slot, whichever instance looks");
+    assert_eq!(runs, jobs::Job::ALL.len() as i64, "the slot runs every job once");
+    assert!(exists(&app.test_db, "content_drafts_archive", old).await);
+    assert_eq!(with_next, 2, "the next slot is queued again");
 }
 
 fn at(time: &str) -> DateTime<Utc> {
