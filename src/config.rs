@@ -296,6 +296,11 @@ pub struct Config {
     #[arg(long, env = "CRAWL_MAX_BYTES", default_value_t = 5 * 1024 * 1024, global = true)]
     pub crawl_max_bytes: usize,
 
+    /// Fetch sources on loopback, private and link-local addresses too (a private network of
+    /// feeds). Off: user-given URLs reach the public internet only.
+    #[arg(long, env = "CRAWL_ALLOW_PRIVATE_HOSTS", default_value_t = false, action = clap::ArgAction::Set, global = true)]
+    pub crawl_allow_private_hosts: bool,
+
     /// Milliseconds between two requests of this instance to the same host.
     #[arg(long, env = "CRAWL_HOST_INTERVAL_MS", default_value_t = 1000, global = true)]
     pub crawl_host_interval_ms: u64,

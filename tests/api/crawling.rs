@@ -118,6 +118,7 @@ impl FeedServer {
 
 async fn app() -> TestApp {
     TestApp::spawn_with(|c| {
+        c.crawl_allow_private_hosts = true;
         c.crawl_timeout = 1;
         c.crawl_max_bytes = 64 * 1024;
         c.crawl_host_interval_ms = 1;
@@ -295,6 +296,7 @@ async fn two_instances_crawl_a_due_source_once() {
         .spawn_peer_with(|c| {
             c.job_poll_ms = 20;
             c.crawl_host_interval_ms = 1;
+            c.crawl_allow_private_hosts = true;
         })
         .await;
     let ann = app.sign_up(&email()).await;
@@ -317,6 +319,7 @@ async fn two_instances_crawl_a_due_source_once() {
 async fn requests_to_one_host_keep_their_distance() {
     let feeds = FeedServer::start().await;
     let app = TestApp::spawn_with(|c| {
+        c.crawl_allow_private_hosts = true;
         c.crawl_host_interval_ms = 400;
         c.job_poll_ms = 20;
     })
@@ -353,6 +356,7 @@ async fn new_trends_are_analysed_by_the_ai_provider_when_one_is_configured() {
         c.ai_model = "test-model".into();
         c.job_poll_ms = 20;
         c.crawl_host_interval_ms = 1;
+        c.crawl_allow_private_hosts = true;
     })
     .await;
     let ann = app.sign_up(&email()).await;
@@ -440,4 +444,27 @@ async fn trends_decline_when_quiet_and_expire_after_their_time_as_a_job() {
     assert_eq!(status("busy"), Some(json!("ACTIVE")), "a draft written from it in three days keeps it active");
     assert_eq!(status("fresh"), Some(json!("ACTIVE")));
     assert_eq!(status("over"), Some(json!("EXPIRED")));
+}
+
+#[tokio::test]
+async fn by_default_sources_on_private_addresses_are_refused_by_address_and_by_name() {
+    let feeds = FeedServer::start().await;
+    let app = TestApp::spawn_with(|c| c.job_poll_ms = 20).await;
+    let ann = app.sign_up(&email()).await;
+    add(&app, &ann, "a literal", "NEWSLETTER_RSS", Some(feeds.url("rss")), 5).await;
+    add(&app, &ann, "b name", "NEWSLETTER_RSS", Some(format!("http://localhost:{}/rss", feeds.addr.port())), 5).await;
+    add(&app, &ann, "c metadata", "NEWSLETTER_RSS", Some("http://169.254.169.254/latest/meta-data/".into()), 5).await;
+    add(&app, &ann, "d ipv6", "NEWSLETTER_RSS", Some(format!("http://[::1]:{}/rss", feeds.addr.port())), 5).await;
+    let workers = Running::start(&app.state, 2);
+
+    creatorpulse::schedule::tick(&app.state, Utc::now()).await.expect("tick");
+    crawled(&app).await;
+    workers.stop().await;
+
+    for source in sources(&app, &ann).await {
+        assert_eq!(source["lastCrawlStatus"], "FAILED", "{source}");
+        assert_eq!(source["lastCrawlError"], "the host is not on the public internet", "{source}");
+    }
+    assert!(feeds.hits("rss").is_empty(), "nothing reached the private server");
+    assert_eq!(trends(&app, &ann).await["totalCount"], 0);
 }
