@@ -11,10 +11,10 @@ use async_graphql::Context;
 use async_graphql::connection::{Connection, Edge};
 use dataloader::BatchFn;
 use dataloader::non_cached::Loader;
-use sea_orm::sea_query::{Expr, Func, NullOrdering};
+use sea_orm::sea_query::{Alias, Asterisk, Expr, ExprTrait as _, Func, NullOrdering, Query, WindowStatement};
 use sea_orm::{
-    ColumnTrait, Condition, DatabaseConnection, EntityTrait, IdenStatic, ModelTrait, Order, QueryFilter, QueryOrder,
-    QuerySelect, Value,
+    ColumnTrait, Condition, DatabaseConnection, EntityTrait, IdenStatic, ModelTrait, Order, QueryFilter, QuerySelect,
+    QueryTrait as _, Value,
 };
 use uuid::Uuid;
 
@@ -192,13 +192,25 @@ where
                 .await?;
             totals = counted.into_iter().filter_map(|(k, n)| Some((k?, n as u64))).collect();
         }
-        let mut ordered = select.order_by(self.foreign_key, Order::Asc);
+        // Each parent's first `limit + 1` children (one more tells whether there are more),
+        // numbered per parent inside the database: the page size bounds the rows read, however
+        // many children a parent has.
+        let mut window = WindowStatement::partition_by(self.foreign_key);
+        let mut outer = Query::select();
+        outer.column(Asterisk).order_by(self.foreign_key, Order::Asc);
         for (col, dir) in &self.keys {
             let ord = if *dir == OrderDirection::Asc { Order::Asc } else { Order::Desc };
-            ordered = ordered.order_by_with_nulls(*col, ord, NullOrdering::Last);
+            window.order_by_with_nulls(*col, ord.clone(), NullOrdering::Last);
+            outer.order_by_with_nulls(*col, ord, NullOrdering::Last);
         }
+        let rank = Alias::new("nth_child");
+        let mut ranked = select.into_query();
+        ranked.expr_window_as(Func::cust(Alias::new("ROW_NUMBER")), window, rank.clone());
+        let limit = i64::try_from(self.limit).unwrap_or(i64::MAX - 1) + 1;
+        outer.from_subquery(ranked, Alias::new("ranked")).and_where(Expr::col(rank).lte(limit));
+        let statement = self.db.get_database_backend().build(&outer);
         let mut pages: HashMap<Uuid, ChildPage<E::Model>> = HashMap::new();
-        let rows = ordered.all(&self.db).await?;
+        let rows = E::find().from_raw_sql(statement).all(&self.db).await?;
         crate::telemetry::rows_read(rows.len());
         for row in rows {
             let Value::Uuid(Some(parent)) = row.get(self.foreign_key) else { continue };

@@ -191,3 +191,48 @@ async fn a_delivery_lists_only_the_drafts_its_reader_may_read() {
         .collect();
     assert_eq!(got, [id_of(&anns, 0), id_of(&anns, 1)], "{body}");
 }
+
+#[tokio::test]
+async fn a_trends_newest_drafts_are_cut_per_parent_in_the_database_in_one_statement() {
+    let (app, statements) = TestApp::spawn_recording_statements().await;
+    let ann = app.sign_up(&email()).await;
+    let trends = [seed(&app, &ann, 30).await, seed(&app, &ann, 30).await, seed(&app, &ann, 2).await];
+    let query = "{ trendInsights(first: 10) { nodes { id drafts(first: 3, orderBy: [{ field: CONTENT, direction: DESC }]) \
+        { pageInfo { hasNextPage } nodes { content } } } } }";
+    let body = json!({ "query": query, "extensions": { "cost": true } });
+
+    statements.take();
+    let answer: Json = app
+        .client
+        .post(app.url("/graphql"))
+        .bearer_auth(&ann.token)
+        .json(&body)
+        .send()
+        .await
+        .expect("sent")
+        .json()
+        .await
+        .expect("JSON");
+    let sent = statements.take();
+
+    let nodes = answer["data"]["trendInsights"]["nodes"].as_array().expect("trends");
+    assert_eq!(nodes.len(), 3, "{answer}");
+    for node in nodes {
+        let id: Uuid = node["id"].as_str().and_then(|s| s.parse().ok()).expect("id");
+        let drafts: Vec<&str> =
+            node["drafts"]["nodes"].as_array().expect("drafts").iter().filter_map(|d| d["content"].as_str()).collect();
+        if id == trends[2] {
+            assert_eq!(drafts, ["draft 1", "draft 0"]);
+            assert_eq!(node["drafts"]["pageInfo"]["hasNextPage"], false);
+        } else {
+            assert_eq!(drafts, ["draft 9", "draft 8", "draft 7"], "per parent, in the asked order");
+            assert_eq!(node["drafts"]["pageInfo"]["hasNextPage"], true);
+        }
+    }
+    // Three trends, and at most four drafts of each (the page and one to tell there are more),
+    // not all 62.
+    let read = answer["extensions"]["cost"]["rowsRead"].as_u64().expect("rows read");
+    assert!(read <= 3 + 3 * 4, "rows read: {read}");
+    let drafts_statements = sent.iter().filter(|s| s.contains("FROM \"content_drafts\"")).count();
+    assert_eq!(drafts_statements, 1, "one statement for the drafts of every trend: {sent:?}");
+}
