@@ -33,9 +33,12 @@ impl AgencyClient {
         filter: Option<content_drafts::Filter>,
         order_by: Option<Vec<content_drafts::Order>>,
         first: Option<i32>,
+        #[graphql(desc = "The edges after this cursor (an edge's `cursor` of this list with the same ordering).")]
+        after: Option<String>,
     ) -> async_graphql::Result<Page<ContentDraft>> {
         let key = content_drafts::Column::UserId;
-        loaders::children::<content_drafts::Entity, _>(ctx, key, self.0.client_user_id, filter, order_by, first).await
+        loaders::children::<content_drafts::Entity, _>(ctx, key, self.0.client_user_id, filter, order_by, first, after)
+            .await
     }
 }
 

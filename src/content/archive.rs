@@ -35,10 +35,14 @@ impl ArchivedContentDraft {
         filter: Option<trend_content_mapping_archive::Filter>,
         order_by: Option<Vec<trend_content_mapping_archive::Order>>,
         first: Option<i32>,
+        #[graphql(desc = "The edges after this cursor (an edge's `cursor` of this list with the same ordering).")]
+        after: Option<String>,
     ) -> async_graphql::Result<Page<ArchivedTrendContentMapping>> {
         let key = trend_content_mapping_archive::Column::ContentDraftId;
-        loaders::children::<trend_content_mapping_archive::Entity, _>(ctx, key, self.0.id, filter, order_by, first)
-            .await
+        loaders::children::<trend_content_mapping_archive::Entity, _>(
+            ctx, key, self.0.id, filter, order_by, first, after,
+        )
+        .await
     }
 
     /// Its weekly and monthly performance summaries, made before or after it was archived.
@@ -49,8 +53,10 @@ impl ArchivedContentDraft {
         filter: Option<content_performance_summaries::Filter>,
         order_by: Option<Vec<content_performance_summaries::Order>>,
         first: Option<i32>,
+        #[graphql(desc = "The edges after this cursor (an edge's `cursor` of this list with the same ordering).")]
+        after: Option<String>,
     ) -> async_graphql::Result<Page<ContentPerformanceSummary>> {
-        summaries_of(ctx, self.0.id, filter, order_by, first).await
+        summaries_of(ctx, self.0.id, filter, order_by, first, after).await
     }
 }
 

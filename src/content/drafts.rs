@@ -36,9 +36,11 @@ impl ContentDraft {
         filter: Option<trend_content_mapping::Filter>,
         order_by: Option<Vec<trend_content_mapping::Order>>,
         first: Option<i32>,
+        #[graphql(desc = "The edges after this cursor (an edge's `cursor` of this list with the same ordering).")]
+        after: Option<String>,
     ) -> async_graphql::Result<Page<TrendContentMapping>> {
         let key = trend_content_mapping::Column::ContentDraftId;
-        loaders::children::<trend_content_mapping::Entity, _>(ctx, key, self.0.id, filter, order_by, first).await
+        loaders::children::<trend_content_mapping::Entity, _>(ctx, key, self.0.id, filter, order_by, first, after).await
     }
 
     /// How this draft performed once published.
@@ -49,9 +51,11 @@ impl ContentDraft {
         filter: Option<content_performance::Filter>,
         order_by: Option<Vec<content_performance::Order>>,
         first: Option<i32>,
+        #[graphql(desc = "The edges after this cursor (an edge's `cursor` of this list with the same ordering).")]
+        after: Option<String>,
     ) -> async_graphql::Result<Page<ContentPerformance>> {
         let key = content_performance::Column::ContentDraftId;
-        loaders::children::<content_performance::Entity, _>(ctx, key, self.0.id, filter, order_by, first).await
+        loaders::children::<content_performance::Entity, _>(ctx, key, self.0.id, filter, order_by, first, after).await
     }
 
     /// Weekly and monthly summaries of its performance rows older than six months.
@@ -62,8 +66,10 @@ impl ContentDraft {
         filter: Option<content_performance_summaries::Filter>,
         order_by: Option<Vec<content_performance_summaries::Order>>,
         first: Option<i32>,
+        #[graphql(desc = "The edges after this cursor (an edge's `cursor` of this list with the same ordering).")]
+        after: Option<String>,
     ) -> async_graphql::Result<Page<ContentPerformanceSummary>> {
-        summaries_of(ctx, self.0.id, filter, order_by, first).await
+        summaries_of(ctx, self.0.id, filter, order_by, first, after).await
     }
 }
 
@@ -74,7 +80,8 @@ pub async fn summaries_of(
     filter: Option<content_performance_summaries::Filter>,
     order_by: Option<Vec<content_performance_summaries::Order>>,
     first: Option<i32>,
+    after: Option<String>,
 ) -> async_graphql::Result<Page<ContentPerformanceSummary>> {
     let key = content_performance_summaries::Column::ContentDraftId;
-    loaders::children::<content_performance_summaries::Entity, _>(ctx, key, draft, filter, order_by, first).await
+    loaders::children::<content_performance_summaries::Entity, _>(ctx, key, draft, filter, order_by, first, after).await
 }

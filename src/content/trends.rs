@@ -33,9 +33,11 @@ impl TrendInsight {
         filter: Option<content_drafts::Filter>,
         order_by: Option<Vec<content_drafts::Order>>,
         first: Option<i32>,
+        #[graphql(desc = "The edges after this cursor (an edge's `cursor` of this list with the same ordering).")]
+        after: Option<String>,
     ) -> async_graphql::Result<Page<ContentDraft>> {
         let key = content_drafts::Column::TrendSourceId;
-        loaders::children::<content_drafts::Entity, _>(ctx, key, self.0.id, filter, order_by, first).await
+        loaders::children::<content_drafts::Entity, _>(ctx, key, self.0.id, filter, order_by, first, after).await
     }
 
     /// The drafts mapped to this trend, with their relevance.
@@ -46,9 +48,11 @@ impl TrendInsight {
         filter: Option<trend_content_mapping::Filter>,
         order_by: Option<Vec<trend_content_mapping::Order>>,
         first: Option<i32>,
+        #[graphql(desc = "The edges after this cursor (an edge's `cursor` of this list with the same ordering).")]
+        after: Option<String>,
     ) -> async_graphql::Result<Page<TrendContentMapping>> {
         let key = trend_content_mapping::Column::TrendId;
-        loaders::children::<trend_content_mapping::Entity, _>(ctx, key, self.0.id, filter, order_by, first).await
+        loaders::children::<trend_content_mapping::Entity, _>(ctx, key, self.0.id, filter, order_by, first, after).await
     }
 
     /// The drafts mapped to this trend.
@@ -56,7 +60,7 @@ impl TrendInsight {
     async fn mapped_drafts(&self, ctx: &Context<'_>, first: Option<i32>) -> async_graphql::Result<Vec<ContentDraft>> {
         let key = trend_content_mapping::Column::TrendId;
         let mappings: Page<TrendContentMapping> =
-            loaders::children::<trend_content_mapping::Entity, _>(ctx, key, self.0.id, None, None, first).await?;
+            loaders::children::<trend_content_mapping::Entity, _>(ctx, key, self.0.id, None, None, first, None).await?;
         let ids = mappings.edges.iter().map(|edge| edge.node.0.content_draft_id).collect();
         loaders::many::<content_drafts::Entity, ContentDraft>(ctx, ids).await
     }

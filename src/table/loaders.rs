@@ -154,6 +154,8 @@ pub struct Children<E: EntityTrait> {
     viewer: Viewer,
     foreign_key: E::Column,
     condition: Condition,
+    /// The rows after a cursor (not applied to the totals).
+    after: Option<Condition>,
     keys: Vec<(E::Column, OrderDirection)>,
     limit: usize,
     count: bool,
@@ -204,6 +206,10 @@ where
             outer.order_by_with_nulls(*col, ord, NullOrdering::Last);
         }
         let rank = Alias::new("nth_child");
+        let select = match &self.after {
+            Some(after) => select.filter(after.clone()),
+            None => select,
+        };
         let mut ranked = select.into_query();
         ranked.expr_window_as(Func::cust(Alias::new("ROW_NUMBER")), window, rank.clone());
         let limit = i64::try_from(self.limit).unwrap_or(i64::MAX - 1) + 1;
@@ -247,8 +253,8 @@ where
     }
 }
 
-/// A parent's children through `foreign_key` as a connection: `filter`, `orderBy` and `first`
-/// apply per parent; all parents of one list are loaded by one statement.
+/// A parent's children through `foreign_key` as a connection: `filter`, `orderBy`, `first` and
+/// `after` apply per parent; all parents of one list are loaded by one statement.
 pub async fn children<E, W>(
     ctx: &Context<'_>,
     foreign_key: E::Column,
@@ -256,6 +262,7 @@ pub async fn children<E, W>(
     filter: Option<E::Filter>,
     order: Option<Vec<E::Order>>,
     first: Option<i32>,
+    after: Option<String>,
 ) -> async_graphql::Result<Page<W>>
 where
     E: Table,
@@ -273,6 +280,12 @@ where
     };
     let mut keys: Vec<(E::Column, OrderDirection)> = order.unwrap_or_default().iter().map(TableOrder::key).collect();
     keys.push((E::id_column(), OrderDirection::Asc));
+    let fingerprint: std::sync::Arc<str> = cursor::fingerprint::<E>(&keys).into();
+    let after = match after.as_deref() {
+        Some(token) => Some(cursor::beyond(&keys, &cursor::decode(token, &fingerprint, &keys, "after")?, true)),
+        None => None,
+    };
+    let paged = after.is_some();
     let count = ctx.look_ahead().field("totalCount").exists();
     // Every parent of one list asks with the same arguments: they share one loader.
     let key = format!("{}:{:?}", foreign_key.as_str(), ctx.field().arguments()?);
@@ -282,6 +295,7 @@ where
             viewer: loaders.viewer.clone(),
             foreign_key,
             condition,
+            after,
             keys: keys.clone(),
             limit,
             count,
@@ -289,9 +303,8 @@ where
         .with_max_batch_size(MAX_BATCH)
     })?;
     let page = loader.try_load(parent).await.map_err(|_| AppError::Internal)?.map_err(AppError::from)?;
-    let fingerprint: std::sync::Arc<str> = cursor::fingerprint::<E>(&keys).into();
     let mut connection =
-        Connection::with_additional_fields(false, page.more, ConnectionTotals { total_count: page.total });
+        Connection::with_additional_fields(paged, page.more, ConnectionTotals { total_count: page.total });
     for row in page.rows {
         let values: Vec<Value> = keys.iter().map(|(col, _)| row.get(*col)).collect();
         connection.edges.push(Edge::new(cursor::Cursor::new(fingerprint.clone(), values), W::from(row)));

@@ -236,3 +236,33 @@ async fn a_trends_newest_drafts_are_cut_per_parent_in_the_database_in_one_statem
     let drafts_statements = sent.iter().filter(|s| s.contains("FROM \"content_drafts\"")).count();
     assert_eq!(drafts_statements, 1, "one statement for the drafts of every trend: {sent:?}");
 }
+
+#[tokio::test]
+async fn a_nested_list_pages_on_with_after() {
+    let app = TestApp::spawn().await;
+    let ann = app.sign_up(&email()).await;
+    let trend = seed(&app, &ann, 30).await;
+    let page = "query($id: UUID!, $after: String) { trendInsight(id: $id) { drafts(first: 3, after: $after, \
+        orderBy: [{ field: CONTENT, direction: DESC }]) { totalCount pageInfo { hasPreviousPage hasNextPage endCursor } \
+        nodes { content } } } }";
+    let contents = |body: &Json| -> Vec<String> {
+        let nodes = body["data"]["trendInsight"]["drafts"]["nodes"].as_array().cloned().unwrap_or_default();
+        nodes.iter().filter_map(|n| n["content"].as_str().map(str::to_owned)).collect()
+    };
+
+    let first = app.gql_as(Some(&ann.token), page, json!({ "id": trend })).await;
+    let end = first["data"]["trendInsight"]["drafts"]["pageInfo"]["endCursor"].clone();
+    let second = app.gql_as(Some(&ann.token), page, json!({ "id": trend, "after": end })).await;
+    let forged = app.gql_as(Some(&ann.token), page, json!({ "id": trend, "after": "bm90IGEgY3Vyc29y" })).await;
+    let other_order = "query($id: UUID!, $after: String) { trendInsight(id: $id) { drafts(first: 3, after: $after) { nodes { id } } } }";
+    let foreign = app.gql_as(Some(&ann.token), other_order, json!({ "id": trend, "after": end })).await;
+
+    assert_eq!(contents(&first), ["draft 9", "draft 8", "draft 7"], "{first}");
+    assert_eq!(contents(&second), ["draft 6", "draft 5", "draft 4"], "{second}");
+    let info = &second["data"]["trendInsight"]["drafts"];
+    assert_eq!(info["pageInfo"]["hasPreviousPage"], true);
+    assert_eq!(info["pageInfo"]["hasNextPage"], true);
+    assert_eq!(info["totalCount"], 30, "the total is the list's, not what is left");
+    assert_eq!(crate::helpers::code(&forged), "BAD_USER_INPUT", "{forged}");
+    assert_eq!(crate::helpers::code(&foreign), "BAD_USER_INPUT", "a cursor of another ordering: {foreign}");
+}
