@@ -35,10 +35,21 @@ impl AgencyClient {
         first: Option<i32>,
         #[graphql(desc = "The edges after this cursor (an edge's `cursor` of this list with the same ordering).")]
         after: Option<String>,
+        #[graphql(desc = "The edges before this cursor (an edge's `cursor` of this list with the same ordering).")]
+        before: Option<String>,
     ) -> async_graphql::Result<Page<ContentDraft>> {
         let key = content_drafts::Column::UserId;
-        loaders::children::<content_drafts::Entity, _>(ctx, key, self.0.client_user_id, filter, order_by, first, after)
-            .await
+        loaders::children::<content_drafts::Entity, _>(
+            ctx,
+            key,
+            self.0.client_user_id,
+            filter,
+            order_by,
+            first,
+            after,
+            before,
+        )
+        .await
     }
 }
 

@@ -37,10 +37,12 @@ impl ArchivedContentDraft {
         first: Option<i32>,
         #[graphql(desc = "The edges after this cursor (an edge's `cursor` of this list with the same ordering).")]
         after: Option<String>,
+        #[graphql(desc = "The edges before this cursor (an edge's `cursor` of this list with the same ordering).")]
+        before: Option<String>,
     ) -> async_graphql::Result<Page<ArchivedTrendContentMapping>> {
         let key = trend_content_mapping_archive::Column::ContentDraftId;
         loaders::children::<trend_content_mapping_archive::Entity, _>(
-            ctx, key, self.0.id, filter, order_by, first, after,
+            ctx, key, self.0.id, filter, order_by, first, after, before,
         )
         .await
     }
@@ -55,8 +57,10 @@ impl ArchivedContentDraft {
         first: Option<i32>,
         #[graphql(desc = "The edges after this cursor (an edge's `cursor` of this list with the same ordering).")]
         after: Option<String>,
+        #[graphql(desc = "The edges before this cursor (an edge's `cursor` of this list with the same ordering).")]
+        before: Option<String>,
     ) -> async_graphql::Result<Page<ContentPerformanceSummary>> {
-        summaries_of(ctx, self.0.id, filter, order_by, first, after).await
+        summaries_of(ctx, self.0.id, filter, order_by, first, after, before).await
     }
 }
 

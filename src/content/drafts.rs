@@ -38,9 +38,14 @@ impl ContentDraft {
         first: Option<i32>,
         #[graphql(desc = "The edges after this cursor (an edge's `cursor` of this list with the same ordering).")]
         after: Option<String>,
+        #[graphql(desc = "The edges before this cursor (an edge's `cursor` of this list with the same ordering).")]
+        before: Option<String>,
     ) -> async_graphql::Result<Page<TrendContentMapping>> {
         let key = trend_content_mapping::Column::ContentDraftId;
-        loaders::children::<trend_content_mapping::Entity, _>(ctx, key, self.0.id, filter, order_by, first, after).await
+        loaders::children::<trend_content_mapping::Entity, _>(
+            ctx, key, self.0.id, filter, order_by, first, after, before,
+        )
+        .await
     }
 
     /// How this draft performed once published.
@@ -53,9 +58,12 @@ impl ContentDraft {
         first: Option<i32>,
         #[graphql(desc = "The edges after this cursor (an edge's `cursor` of this list with the same ordering).")]
         after: Option<String>,
+        #[graphql(desc = "The edges before this cursor (an edge's `cursor` of this list with the same ordering).")]
+        before: Option<String>,
     ) -> async_graphql::Result<Page<ContentPerformance>> {
         let key = content_performance::Column::ContentDraftId;
-        loaders::children::<content_performance::Entity, _>(ctx, key, self.0.id, filter, order_by, first, after).await
+        loaders::children::<content_performance::Entity, _>(ctx, key, self.0.id, filter, order_by, first, after, before)
+            .await
     }
 
     /// Weekly and monthly summaries of its performance rows older than six months.
@@ -68,8 +76,10 @@ impl ContentDraft {
         first: Option<i32>,
         #[graphql(desc = "The edges after this cursor (an edge's `cursor` of this list with the same ordering).")]
         after: Option<String>,
+        #[graphql(desc = "The edges before this cursor (an edge's `cursor` of this list with the same ordering).")]
+        before: Option<String>,
     ) -> async_graphql::Result<Page<ContentPerformanceSummary>> {
-        summaries_of(ctx, self.0.id, filter, order_by, first, after).await
+        summaries_of(ctx, self.0.id, filter, order_by, first, after, before).await
     }
 }
 
@@ -81,7 +91,11 @@ pub async fn summaries_of(
     order_by: Option<Vec<content_performance_summaries::Order>>,
     first: Option<i32>,
     after: Option<String>,
+    before: Option<String>,
 ) -> async_graphql::Result<Page<ContentPerformanceSummary>> {
     let key = content_performance_summaries::Column::ContentDraftId;
-    loaders::children::<content_performance_summaries::Entity, _>(ctx, key, draft, filter, order_by, first, after).await
+    loaders::children::<content_performance_summaries::Entity, _>(
+        ctx, key, draft, filter, order_by, first, after, before,
+    )
+    .await
 }

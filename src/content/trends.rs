@@ -35,9 +35,12 @@ impl TrendInsight {
         first: Option<i32>,
         #[graphql(desc = "The edges after this cursor (an edge's `cursor` of this list with the same ordering).")]
         after: Option<String>,
+        #[graphql(desc = "The edges before this cursor (an edge's `cursor` of this list with the same ordering).")]
+        before: Option<String>,
     ) -> async_graphql::Result<Page<ContentDraft>> {
         let key = content_drafts::Column::TrendSourceId;
-        loaders::children::<content_drafts::Entity, _>(ctx, key, self.0.id, filter, order_by, first, after).await
+        loaders::children::<content_drafts::Entity, _>(ctx, key, self.0.id, filter, order_by, first, after, before)
+            .await
     }
 
     /// The drafts mapped to this trend, with their relevance.
@@ -50,9 +53,14 @@ impl TrendInsight {
         first: Option<i32>,
         #[graphql(desc = "The edges after this cursor (an edge's `cursor` of this list with the same ordering).")]
         after: Option<String>,
+        #[graphql(desc = "The edges before this cursor (an edge's `cursor` of this list with the same ordering).")]
+        before: Option<String>,
     ) -> async_graphql::Result<Page<TrendContentMapping>> {
         let key = trend_content_mapping::Column::TrendId;
-        loaders::children::<trend_content_mapping::Entity, _>(ctx, key, self.0.id, filter, order_by, first, after).await
+        loaders::children::<trend_content_mapping::Entity, _>(
+            ctx, key, self.0.id, filter, order_by, first, after, before,
+        )
+        .await
     }
 
     /// The drafts mapped to this trend.
@@ -60,7 +68,8 @@ impl TrendInsight {
     async fn mapped_drafts(&self, ctx: &Context<'_>, first: Option<i32>) -> async_graphql::Result<Vec<ContentDraft>> {
         let key = trend_content_mapping::Column::TrendId;
         let mappings: Page<TrendContentMapping> =
-            loaders::children::<trend_content_mapping::Entity, _>(ctx, key, self.0.id, None, None, first, None).await?;
+            loaders::children::<trend_content_mapping::Entity, _>(ctx, key, self.0.id, None, None, first, None, None)
+                .await?;
         let ids = mappings.edges.iter().map(|edge| edge.node.0.content_draft_id).collect();
         loaders::many::<content_drafts::Entity, ContentDraft>(ctx, ids).await
     }

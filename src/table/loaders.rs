@@ -154,8 +154,8 @@ pub struct Children<E: EntityTrait> {
     viewer: Viewer,
     foreign_key: E::Column,
     condition: Condition,
-    /// The rows after a cursor (not applied to the totals).
-    after: Option<Condition>,
+    /// The rows between the cursors (not applied to the totals).
+    bounds: Option<Condition>,
     keys: Vec<(E::Column, OrderDirection)>,
     limit: usize,
     count: bool,
@@ -206,8 +206,8 @@ where
             outer.order_by_with_nulls(*col, ord, NullOrdering::Last);
         }
         let rank = Alias::new("nth_child");
-        let select = match &self.after {
-            Some(after) => select.filter(after.clone()),
+        let select = match &self.bounds {
+            Some(bounds) => select.filter(bounds.clone()),
             None => select,
         };
         let mut ranked = select.into_query();
@@ -253,8 +253,8 @@ where
     }
 }
 
-/// A parent's children through `foreign_key` as a connection: `filter`, `orderBy`, `first` and
-/// `after` apply per parent; all parents of one list are loaded by one statement.
+/// A parent's children through `foreign_key` as a connection: `filter`, `orderBy`, `first`,
+/// `after` and `before` apply per parent; all parents of one list are loaded by one statement.
 pub async fn children<E, W>(
     ctx: &Context<'_>,
     foreign_key: E::Column,
@@ -263,6 +263,7 @@ pub async fn children<E, W>(
     order: Option<Vec<E::Order>>,
     first: Option<i32>,
     after: Option<String>,
+    before: Option<String>,
 ) -> async_graphql::Result<Page<W>>
 where
     E: Table,
@@ -281,11 +282,15 @@ where
     let mut keys: Vec<(E::Column, OrderDirection)> = order.unwrap_or_default().iter().map(TableOrder::key).collect();
     keys.push((E::id_column(), OrderDirection::Asc));
     let fingerprint: std::sync::Arc<str> = cursor::fingerprint::<E>(&keys).into();
-    let after = match after.as_deref() {
-        Some(token) => Some(cursor::beyond(&keys, &cursor::decode(token, &fingerprint, &keys, "after")?, true)),
-        None => None,
-    };
-    let paged = after.is_some();
+    // Cursors bound the rows read (not the totals): after one, before another, or both.
+    let mut bounds: Option<Condition> = None;
+    for (token, field, forward) in [(&after, "after", true), (&before, "before", false)] {
+        if let Some(token) = token.as_deref() {
+            let beyond = cursor::beyond(&keys, &cursor::decode(token, &fingerprint, &keys, field)?, forward);
+            bounds = Some(bounds.unwrap_or_else(Condition::all).add(beyond));
+        }
+    }
+    let (has_previous, before_given) = (after.is_some(), before.is_some());
     let count = ctx.look_ahead().field("totalCount").exists();
     // Every parent of one list asks with the same arguments: they share one loader.
     let key = format!("{}:{:?}", foreign_key.as_str(), ctx.field().arguments()?);
@@ -295,7 +300,7 @@ where
             viewer: loaders.viewer.clone(),
             foreign_key,
             condition,
-            after,
+            bounds,
             keys: keys.clone(),
             limit,
             count,
@@ -303,8 +308,11 @@ where
         .with_max_batch_size(MAX_BATCH)
     })?;
     let page = loader.try_load(parent).await.map_err(|_| AppError::Internal)?.map_err(AppError::from)?;
-    let mut connection =
-        Connection::with_additional_fields(paged, page.more, ConnectionTotals { total_count: page.total });
+    let mut connection = Connection::with_additional_fields(
+        has_previous,
+        page.more || before_given,
+        ConnectionTotals { total_count: page.total },
+    );
     for row in page.rows {
         let values: Vec<Value> = keys.iter().map(|(col, _)| row.get(*col)).collect();
         connection.edges.push(Edge::new(cursor::Cursor::new(fingerprint.clone(), values), W::from(row)));

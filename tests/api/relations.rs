@@ -238,13 +238,13 @@ async fn a_trends_newest_drafts_are_cut_per_parent_in_the_database_in_one_statem
 }
 
 #[tokio::test]
-async fn a_nested_list_pages_on_with_after() {
+async fn a_nested_list_pages_on_with_after_and_back_with_before() {
     let app = TestApp::spawn().await;
     let ann = app.sign_up(&email()).await;
     let trend = seed(&app, &ann, 30).await;
-    let page = "query($id: UUID!, $after: String) { trendInsight(id: $id) { drafts(first: 3, after: $after, \
-        orderBy: [{ field: CONTENT, direction: DESC }]) { totalCount pageInfo { hasPreviousPage hasNextPage endCursor } \
-        nodes { content } } } }";
+    let page = "query($id: UUID!, $after: String, $before: String) { trendInsight(id: $id) { drafts(first: 3, \
+        after: $after, before: $before, orderBy: [{ field: CONTENT, direction: DESC }]) { totalCount \
+        pageInfo { hasPreviousPage hasNextPage startCursor endCursor } nodes { content } } } }";
     let contents = |body: &Json| -> Vec<String> {
         let nodes = body["data"]["trendInsight"]["drafts"]["nodes"].as_array().cloned().unwrap_or_default();
         nodes.iter().filter_map(|n| n["content"].as_str().map(str::to_owned)).collect()
@@ -253,7 +253,10 @@ async fn a_nested_list_pages_on_with_after() {
     let first = app.gql_as(Some(&ann.token), page, json!({ "id": trend })).await;
     let end = first["data"]["trendInsight"]["drafts"]["pageInfo"]["endCursor"].clone();
     let second = app.gql_as(Some(&ann.token), page, json!({ "id": trend, "after": end })).await;
-    let forged = app.gql_as(Some(&ann.token), page, json!({ "id": trend, "after": "bm90IGEgY3Vyc29y" })).await;
+    let start = second["data"]["trendInsight"]["drafts"]["pageInfo"]["startCursor"].clone();
+    let back = app.gql_as(Some(&ann.token), page, json!({ "id": trend, "before": start })).await;
+    let between = app.gql_as(Some(&ann.token), page, json!({ "id": trend, "after": end, "before": start })).await;
+    let forged = app.gql_as(Some(&ann.token), page, json!({ "id": trend, "before": "bm90IGEgY3Vyc29y" })).await;
     let other_order = "query($id: UUID!, $after: String) { trendInsight(id: $id) { drafts(first: 3, after: $after) { nodes { id } } } }";
     let foreign = app.gql_as(Some(&ann.token), other_order, json!({ "id": trend, "after": end })).await;
 
@@ -263,6 +266,10 @@ async fn a_nested_list_pages_on_with_after() {
     assert_eq!(info["pageInfo"]["hasPreviousPage"], true);
     assert_eq!(info["pageInfo"]["hasNextPage"], true);
     assert_eq!(info["totalCount"], 30, "the total is the list's, not what is left");
+    assert_eq!(contents(&back), ["draft 9", "draft 8", "draft 7"], "the rows before the second page: {back}");
+    assert_eq!(back["data"]["trendInsight"]["drafts"]["pageInfo"]["hasNextPage"], true);
+    assert!(contents(&between).is_empty(), "nothing lies between two neighbouring rows: {between}");
     assert_eq!(crate::helpers::code(&forged), "BAD_USER_INPUT", "{forged}");
+    assert_eq!(forged["errors"][0]["extensions"]["field"], "before", "{forged}");
     assert_eq!(crate::helpers::code(&foreign), "BAD_USER_INPUT", "a cursor of another ordering: {foreign}");
 }
