@@ -104,6 +104,11 @@ pub struct Config {
     #[arg(long, env = "DB_CONNECT_TIMEOUT", default_value_t = 5, global = true)]
     pub db_connect_timeout: u64,
 
+    /// Seconds to keep trying when the database cannot be reached at start (each failure is
+    /// logged, with waits growing to 10 s); 0 gives up at the first failure, with one line.
+    #[arg(long, env = "DB_WAIT", default_value_t = 0, global = true)]
+    pub db_wait: u64,
+
     /// Address the server listens on.
     #[arg(long, env = "BIND", default_value = "127.0.0.1:8080", global = true)]
     pub bind: SocketAddr,

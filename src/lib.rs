@@ -82,9 +82,27 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
 }
 
 async fn connect(config: &Config) -> anyhow::Result<DatabaseConnection> {
-    db::connect(&DbOptions::from_config(config))
-        .await
-        .with_context(|| format!("cannot connect to the database at {}", redact_url(&config.database_url)))
+    let options = DbOptions::from_config(config);
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(config.db_wait);
+    let mut wait = std::time::Duration::from_millis(500);
+    let mut attempt = 1;
+    loop {
+        match db::connect(&options).await {
+            Ok(db) => return Ok(db),
+            Err(err) if std::time::Instant::now() + wait < deadline => {
+                tracing::warn!(attempt, error = %err, retry_in_ms = wait.as_millis() as u64,
+                    "the database is not reachable yet; retrying (DB_WAIT)");
+                tokio::time::sleep(wait).await;
+                wait = (wait * 2).min(std::time::Duration::from_secs(10));
+                attempt += 1;
+            }
+            Err(err) => {
+                return Err(anyhow::Error::from(err)).with_context(|| {
+                    format!("cannot connect to the database at {}", redact_url(&config.database_url))
+                });
+            }
+        }
+    }
 }
 
 async fn serve(config: Config) -> anyhow::Result<()> {

@@ -116,3 +116,53 @@ fn a_first_start_creates_the_sqlite_file_and_stops_cleanly_on_sigterm() {
     assert!(exit.success(), "SIGTERM is a clean shutdown: {exit:?}");
     std::fs::remove_dir_all(dir).ok();
 }
+
+#[test]
+fn with_db_wait_an_unreachable_database_is_retried_then_given_up_in_one_error_line() {
+    // An attempt waits up to 5 s for the pool: 7 s leave room for a second one.
+    let output = creatorpulse(&["migrate", "status", "--db-connect-timeout", "1", "--db-wait", "7"])
+        .env("DATABASE_URL", "postgres://nobody:secret@127.0.0.1:1/none")
+        .env("LOG_FORMAT", "text")
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+
+    assert!(!output.status.success(), "{stderr}");
+    let retries = stderr.lines().filter(|l| l.contains("the database is not reachable yet; retrying")).count();
+    assert!(retries >= 1, "each failed attempt is said: {stderr}");
+    let errors: Vec<&str> = stderr.lines().filter(|l| l.starts_with("error: ")).collect();
+    assert_eq!(errors.len(), 1, "{stderr}");
+    assert!(errors[0].contains("cannot connect to the database at postgres://nobody:***@127.0.0.1:1/none"), "{stderr}");
+    assert!(!stderr.contains("secret") && !stderr.contains("panicked"), "{stderr}");
+}
+
+#[test]
+fn with_db_wait_the_server_starts_once_the_database_can_be_opened() {
+    let dir = temp_dir();
+    // The database's directory does not exist yet: opening it fails until it is made.
+    let url = format!("sqlite://{}/later/creatorpulse.db?mode=rwc", dir.display());
+    let mut child = creatorpulse(&["--bind", "127.0.0.1:0", "--db-wait", "30", "--avatar-store", "avatars"])
+        .current_dir(&dir)
+        .env("DATABASE_URL", &url)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut errors = BufReader::new(child.stderr.take().unwrap());
+    let mut first_warning = String::new();
+    while !first_warning.contains("not reachable yet") {
+        first_warning.clear();
+        assert!(errors.read_line(&mut first_warning).unwrap() > 0, "the server said it retries");
+    }
+    std::fs::create_dir_all(dir.join("later")).unwrap();
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
+    let addr = line.split("http://").nth(1).and_then(|rest| rest.split('/').next()).map(str::to_owned);
+    let ready = addr.as_deref().is_some_and(|a| std::net::TcpStream::connect(a).is_ok());
+    Command::new("kill").args(["-TERM", &child.id().to_string()]).status().unwrap();
+    let exit = child.wait().unwrap();
+
+    assert!(ready, "the server listens once the database opens: {line}");
+    assert!(exit.success(), "{exit:?}");
+    std::fs::remove_dir_all(dir).ok();
+}
