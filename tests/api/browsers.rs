@@ -235,11 +235,14 @@ async fn graphiql_renders_and_runs_queries_offline_with_the_token_in_the_headers
 
     let hint = hint.expect("the editor's text");
     assert!(hint.as_str().is_some_and(|h| h.contains("Headers tab") && h.contains("Bearer")), "{hint}");
-    let base = app.url("");
+    let (base, ws_base) = (format!("http://{}/", app.addr), format!("ws://{}/", app.addr));
     let requested = browser.requested(&page);
     assert!(requested.iter().any(|url| url.contains("/graphiql/graphiql-3.8.3.min.js")), "{requested:?}");
-    let elsewhere: Vec<&String> =
-        requested.iter().filter(|url| !url.starts_with(&base) && !url.starts_with("data:")).collect();
+    assert!(requested.contains(&format!("{ws_base}graphql")), "the subscription's WebSocket: {requested:?}");
+    let elsewhere: Vec<&String> = requested
+        .iter()
+        .filter(|url| !url.starts_with(&base) && !url.starts_with(&ws_base) && !url.starts_with("data:"))
+        .collect();
     assert!(elsewhere.is_empty(), "no request leaves the server: {elsewhere:?}");
     assert_eq!(browser.errors(&page), Vec::<String>::new(), "the page runs without errors");
 }

@@ -158,12 +158,11 @@ impl Browser {
         }
     }
 
-    /// The URLs the page requested, in order.
+    /// The URLs the page requested, in order: documents, scripts, fetches, then WebSockets.
     pub fn requested(&self, page: &Page) -> Vec<String> {
-        self.of(page, "Network.requestWillBeSent")
-            .filter_map(|e| e["params"]["request"]["url"].as_str())
-            .map(str::to_owned)
-            .collect()
+        let http = self.of(page, "Network.requestWillBeSent").filter_map(|e| e["params"]["request"]["url"].as_str());
+        let websockets = self.of(page, "Network.webSocketCreated").filter_map(|e| e["params"]["url"].as_str());
+        http.chain(websockets).map(str::to_owned).collect()
     }
 
     /// Errors the page reported: exceptions, and console or browser log entries at level error.
