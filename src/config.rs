@@ -198,6 +198,11 @@ pub struct Config {
     #[arg(long, env = "EVENT_BUFFER", default_value_t = 1024, global = true)]
     pub event_buffer: usize,
 
+    /// Hours live events are kept in the outbox, for subscribers that resume after a reconnect
+    /// (`after`); older ones are deleted by the `purge-events` job.
+    #[arg(long, env = "EVENT_RETENTION_HOURS", default_value_t = 24, global = true)]
+    pub event_retention_hours: u32,
+
     /// Seconds between keep-alive pings on a WebSocket; a client silent for two periods is
     /// disconnected.
     #[arg(long, env = "WS_KEEPALIVE", default_value_t = 15, global = true)]
@@ -513,6 +518,8 @@ pub enum Job {
     ResetCredits,
     /// Trends age: quiet ones decline, ones past `expiresAt` expire.
     AgeTrends,
+    /// Live events older than `EVENT_RETENTION_HOURS` leave the outbox.
+    PurgeEvents,
     /// Audit log entries older than `AUDIT_RETENTION_DAYS` and client logs older than
     /// `CLIENT_LOG_RETENTION_DAYS` are deleted, and rate-limit buckets idle for a day.
     PurgeAuditLogs,

@@ -22,6 +22,11 @@ pub enum AppError {
     LimitExceeded(String),
     /// A live subscriber fell this many events behind; the subscription ends.
     Lagged(u64),
+    /// A subscription asked to resume after a position whose events are no longer kept: the
+    /// oldest kept is this one.
+    EventsExpired(i64),
+    /// The database cannot be reached now; the request may be tried again.
+    Unavailable,
     /// A rate limit refused the request; it may be tried again after this many seconds.
     RateLimited {
         retry_after_secs: u64,
@@ -42,6 +47,8 @@ impl AppError {
             Self::InsufficientCredits => "INSUFFICIENT_CREDITS",
             Self::LimitExceeded(_) => "LIMIT_EXCEEDED",
             Self::Lagged(_) => "LAGGED",
+            Self::EventsExpired(_) => "EVENTS_EXPIRED",
+            Self::Unavailable => "UNAVAILABLE",
             Self::RateLimited { .. } => "RATE_LIMITED",
             Self::AiNotConfigured => "AI_NOT_CONFIGURED",
             Self::Internal => "INTERNAL",
@@ -61,6 +68,11 @@ impl AppError {
             Self::Lagged(missed) => {
                 format!("the subscriber fell behind and missed {missed} events; subscribe again and refetch")
             }
+            Self::EventsExpired(oldest) => format!(
+                "the events after that position are no longer all kept (the oldest kept is {oldest}); \
+                 refetch and subscribe again without `after`"
+            ),
+            Self::Unavailable => "the database cannot be reached at the moment; try again shortly".into(),
             Self::RateLimited { retry_after_secs } => {
                 format!("too many requests; try again in {retry_after_secs} s")
             }
@@ -80,11 +92,34 @@ impl From<DbErr> for AppError {
             Some(SqlErr::UniqueConstraintViolation(_)) => Self::Conflict("already exists".into()),
             // A referenced row vanished or never existed: the same answer as any missing row.
             Some(SqlErr::ForeignKeyConstraintViolation(_)) => Self::NotFound("referenced row"),
+            _ if unreachable(&err) => {
+                tracing::warn!(error = %err, "the database cannot be reached");
+                Self::Unavailable
+            }
             _ => {
                 tracing::error!(error = %err, "database error");
                 Self::Internal
             }
         }
+    }
+}
+
+/// Whether `err` says the database could not be reached (no connection could be had, or the
+/// one in use broke), rather than that a statement failed.
+fn unreachable(err: &DbErr) -> bool {
+    use sea_orm::RuntimeErr;
+    use sea_orm::sqlx::Error;
+    let runtime = match err {
+        DbErr::ConnectionAcquire(_) => return true,
+        DbErr::Conn(runtime) | DbErr::Exec(runtime) | DbErr::Query(runtime) => runtime,
+        _ => return false,
+    };
+    match runtime {
+        RuntimeErr::SqlxError(sqlx) => matches!(
+            sqlx.as_ref(),
+            Error::Io(_) | Error::PoolTimedOut | Error::PoolClosed | Error::WorkerCrashed | Error::Tls(_)
+        ),
+        _ => false,
     }
 }
 

@@ -5,7 +5,7 @@
 use std::time::Instant;
 
 use chrono::{DateTime, Months, Utc};
-use entity::{content_drafts, credit_transactions};
+use entity::content_drafts;
 use sea_orm::sea_query::{Alias, Expr, ExprTrait, OnConflict, Query};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbBackend, DbErr, EntityTrait, QueryFilter,
@@ -25,13 +25,14 @@ pub use crate::config::Job;
 impl Job {
     /// Every job, in the order a scheduled tick runs them: performance is summarised before
     /// drafts are archived, so that a draft whose last rows were just summarised moves at once.
-    pub const ALL: [Job; 6] = [
+    pub const ALL: [Job; 7] = [
         Job::AggregatePerformance,
         Job::ArchiveDrafts,
         Job::PurgeAiLogs,
         Job::ResetCredits,
         Job::PurgeAuditLogs,
         Job::AgeTrends,
+        Job::PurgeEvents,
     ];
 
     pub fn name(self) -> &'static str {
@@ -42,6 +43,7 @@ impl Job {
             Self::AggregatePerformance => "aggregate-performance",
             Self::ResetCredits => "reset-credits",
             Self::AgeTrends => "age-trends",
+            Self::PurgeEvents => "purge-events",
         }
     }
 }
@@ -83,11 +85,23 @@ pub struct Settings {
     pub audit_retention_days: u32,
     /// Days client logs are kept.
     pub client_log_retention_days: u32,
+    /// Hours live events are kept in the outbox.
+    pub event_retention_hours: u32,
+}
+
+impl Settings {
+    pub fn from_config(config: &crate::config::Config) -> Self {
+        Self {
+            audit_retention_days: config.audit_retention_days,
+            client_log_retention_days: config.client_log_retention_days,
+            event_retention_hours: config.event_retention_hours,
+        }
+    }
 }
 
 impl Default for Settings {
     fn default() -> Self {
-        Self { audit_retention_days: 365, client_log_retention_days: 30 }
+        Self { audit_retention_days: 365, client_log_retention_days: 30, event_retention_hours: 24 }
     }
 }
 
@@ -123,6 +137,10 @@ pub async fn run_with(
         Job::ResetCredits => reset_credits(db, events, now).await,
         Job::PurgeAuditLogs => purge_audit_logs(db, now, settings).await,
         Job::AgeTrends => crate::content::crawl::age_trends(db, events, now).await,
+        Job::PurgeEvents => {
+            let before = now - chrono::Duration::hours(i64::from(settings.event_retention_hours));
+            events::outbox::purge(db, before).await
+        }
     };
     crate::telemetry::metrics::job_ran(job.name(), result.is_ok(), started.elapsed());
     let duration = i64::try_from(started.elapsed().as_millis()).unwrap_or(i64::MAX);
@@ -210,8 +228,8 @@ async fn archive_drafts(db: &DatabaseConnection, events: &dyn EventBus, now: Dat
             .and_where(Expr::col(Alias::new("id")).is_in(ids.clone()))
             .to_owned();
         txn.execute(&delete).await?;
-        txn.commit().await?;
-        events::publish_rows::<content_drafts::Entity>(events, ChangeKind::Deleted, &archived);
+        events::outbox::commit(txn, events, events::changes::<content_drafts::Entity>(ChangeKind::Deleted, &archived))
+            .await?;
         moved += ids.len() as u64;
     }
 }
@@ -399,10 +417,9 @@ async fn reset_credits(db: &DatabaseConnection, events: &dyn EventBus, now: Date
                 next_end = next_end.checked_add_months(Months::new(1)).unwrap_or(now + chrono::Duration::days(30));
             }
             let start = next_end.checked_sub_months(Months::new(1)).unwrap_or(end);
-            let entries = credits::reset_allowance(db, user, start, next_end)
+            credits::reset_allowance(db, events, user, start, next_end)
                 .await
                 .map_err(|_| DbErr::Custom(format!("cannot reset the allowance of user {user}")))?;
-            events::publish_rows::<credit_transactions::Entity>(events, ChangeKind::Created, &entries);
             reset += 1;
         }
     }
@@ -452,10 +469,7 @@ pub async fn run_queued(
     let Some(slot) = job.payload.get("slot").and_then(serde_json::Value::as_str) else {
         return Ok(crate::queue::Outcome::Ended(entity::enums::JobStatus::Failed));
     };
-    let settings = Settings {
-        audit_retention_days: state.config.audit_retention_days,
-        client_log_retention_days: state.config.client_log_retention_days,
-    };
+    let settings = Settings::from_config(&state.config);
     for each in Job::ALL {
         if let Err(err) = run_with(&state.db, state.events.as_ref(), each, slot, Utc::now(), &settings).await {
             tracing::error!(job = each.name(), error = %err, "job failed");

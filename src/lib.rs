@@ -55,10 +55,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             let db = connect(&config).await?;
             let events = events::connect(&db, &config).await.map_err(anyhow::Error::msg)?;
             let slot = format!("manual:{}", uuid::Uuid::new_v4());
-            let settings = jobs::Settings {
-                audit_retention_days: config.audit_retention_days,
-                client_log_retention_days: config.client_log_retention_days,
-            };
+            let settings = jobs::Settings::from_config(&config);
             let jobs: Vec<jobs::Job> = match job {
                 Some(job) => vec![job],
                 None => jobs::Job::ALL.to_vec(),

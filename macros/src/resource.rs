@@ -205,8 +205,11 @@ pub fn expand(input: DeriveInput) -> syn::Result<TokenStream> {
             pub struct #event {
                 /// What happened to the row.
                 pub kind: crate::events::ChangeKind,
-                /// When the change was published, right after its commit.
+                /// When the change was made.
                 pub occurred_at: chrono::DateTime<chrono::Utc>,
+                /// The change's place among its owner's events (from 1, without gaps): pass the
+                /// last one seen as `after` to resume. Null for rows no user owns.
+                pub position: ::std::option::Option<i64>,
                 /// The row after the change (as it was, for a deletion).
                 pub node: #ty,
             }
@@ -226,10 +229,12 @@ pub fn expand(input: DeriveInput) -> syn::Result<TokenStream> {
                     kinds: ::std::option::Option<::std::vec::Vec<crate::events::ChangeKind>>,
                     #[graphql(desc = "Only rows of this user (the service role sees every user's otherwise).")]
                     user_id: ::std::option::Option<uuid::Uuid>,
+                    #[graphql(desc = "Resume after this position of one user's events (`userId`, or the caller's): the events since, still kept, come first. Kept for EVENT_RETENTION_HOURS; older is EVENTS_EXPIRED.")]
+                    after: ::std::option::Option<i64>,
                 ) -> async_graphql::Result<impl async_graphql::futures_util::Stream<Item = async_graphql::Result<#event>>> {
-                    let changes = crate::table::live::watch::<#module::Entity>(ctx, filter, kinds, user_id)?;
+                    let changes = crate::table::live::watch::<#module::Entity>(ctx, filter, kinds, user_id, after)?;
                     Ok(async_graphql::futures_util::StreamExt::map(changes, |change| {
-                        change.map(|(kind, occurred_at, row)| #event { kind, occurred_at, node: #ty::from(row) })
+                        change.map(|c| #event { kind: c.kind, occurred_at: c.at, position: c.position, node: #ty::from(c.row) })
                     }))
                 }
             }

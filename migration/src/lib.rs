@@ -28,6 +28,7 @@ mod m20261203_000021_create_payments;
 mod m20261203_000022_add_avatars;
 mod m20261203_000023_create_jobs_and_generations;
 mod m20261204_000024_crawl_sources;
+mod m20261204_000025_create_event_outbox;
 
 pub struct Migrator;
 
@@ -59,6 +60,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261203_000022_add_avatars::Migration),
             Box::new(m20261203_000023_create_jobs_and_generations::Migration),
             Box::new(m20261204_000024_crawl_sources::Migration),
+            Box::new(m20261204_000025_create_event_outbox::Migration),
         ]
     }
 }
@@ -90,7 +92,6 @@ pub const TABLES: &[&str] = &[
     "content_drafts_archive",
     "content_performance_summaries",
     "job_runs",
-    "event_payloads",
     "trend_content_mapping_archive",
     "user_roles",
     "audit_logs",
@@ -101,4 +102,6 @@ pub const TABLES: &[&str] = &[
     "jobs",
     "generations",
     "credit_reservations",
+    "event_positions",
+    "event_outbox",
 ];

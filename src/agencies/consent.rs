@@ -5,7 +5,7 @@ use async_graphql::{Context, Object};
 use chrono::Utc;
 use entity::agency_clients;
 use sea_orm::sea_query::Expr;
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QuerySelect};
+use sea_orm::{ColumnTrait, DatabaseTransaction, EntityTrait, QueryFilter, QuerySelect};
 use serde_json::Value as Json;
 use uuid::Uuid;
 
@@ -73,27 +73,27 @@ impl ConsentMutation {
             .exec(&txn)
             .await
             .map_err(AppError::from)?;
-        txn.commit().await.map_err(AppError::from)?;
-        published(ctx, id).await
+        published(ctx, txn, id).await
     }
 
     /// Revokes an agency's access at once, on every instance: the relationship row stays,
     /// marked `revoked`, with no consent left.
     async fn revoke_agency_access(&self, ctx: &Context<'_>, id: Uuid) -> async_graphql::Result<AgencyClient> {
         let client = client_of(ctx)?;
+        let txn = crate::db::write_txn(table::db(ctx)?).await.map_err(AppError::from)?;
         let revoked = agency_clients::Entity::update_many()
             .col_expr(agency_clients::Column::Status, Expr::value("revoked"))
             .col_expr(agency_clients::Column::RevokedAt, Expr::value(Utc::now()))
             .col_expr(agency_clients::Column::ConsentedPermissions, Expr::value(Option::<Json>::None))
             .filter(agency_clients::Column::Id.eq(id))
             .filter(agency_clients::Column::ClientUserId.eq(client))
-            .exec(table::db(ctx)?)
+            .exec(&txn)
             .await
             .map_err(AppError::from)?;
         if revoked.rows_affected == 0 {
             return Err(AppError::NotFound(agency_clients::Entity::LABEL).into());
         }
-        published(ctx, id).await
+        published(ctx, txn, id).await
     }
 }
 
@@ -113,9 +113,11 @@ fn relationship_of(ctx: &Context<'_>, client: Uuid, id: Uuid) -> AppResult<sea_o
         .filter(agency_clients::Column::ClientUserId.eq(client)))
 }
 
-/// The relationship as written, published to every instance's subscribers and directory.
-async fn published(ctx: &Context<'_>, id: Uuid) -> async_graphql::Result<AgencyClient> {
-    let row = table::fetch::<agency_clients::Entity>(ctx, id).await?;
-    table::publish::<agency_clients::Entity>(ctx, ChangeKind::Updated, &row);
+/// The relationship as written in `txn`, committed and published to every instance's
+/// subscribers and directory.
+async fn published(ctx: &Context<'_>, txn: DatabaseTransaction, id: Uuid) -> async_graphql::Result<AgencyClient> {
+    let row = agency_clients::Entity::find_by_id(id).one(&txn).await.map_err(AppError::from)?;
+    let row = row.ok_or(AppError::NotFound(agency_clients::Entity::LABEL))?;
+    table::commit::<agency_clients::Entity>(ctx, txn, ChangeKind::Updated, &row).await?;
     Ok(row.into())
 }

@@ -3,7 +3,7 @@ use async_graphql::{Context, Enum, InputObject, Object};
 use chrono::{NaiveDate, Utc};
 use entity::enums::{ActionType, Platform};
 use entity::table::check;
-use entity::{credit_costs, credit_transactions, usage_tracking};
+use entity::{credit_costs, credit_transactions};
 use rust_decimal::Decimal;
 use sea_orm::ActiveValue::Set;
 use sea_orm::{ColumnTrait, QueryFilter};
@@ -15,7 +15,6 @@ use super::ledger::{self as credits, Credit};
 use crate::auth::Viewer;
 use crate::auth::policy::{self, Op};
 use crate::error::AppError;
-use crate::events::ChangeKind;
 use crate::limits::Rule;
 use crate::table;
 
@@ -102,6 +101,7 @@ impl CreditMutation {
         let date = input.usage_date.unwrap_or_else(|| Utc::now().date_naive());
         let recorded = credits::record_usage(
             table::db(ctx)?,
+            table::state(ctx)?.events.as_ref(),
             input.user_id,
             input.action_type,
             input.platform,
@@ -109,10 +109,6 @@ impl CreditMutation {
             input.metadata,
         )
         .await?;
-        table::publish::<usage_tracking::Entity>(ctx, ChangeKind::Created, &recorded.usage);
-        for row in &recorded.transactions {
-            table::publish::<credit_transactions::Entity>(ctx, ChangeKind::Created, row);
-        }
         let last = recorded.transactions.last().cloned().ok_or(AppError::Internal)?;
         Ok(RecordedUsage {
             usage: recorded.usage.into(),
@@ -141,11 +137,10 @@ impl CreditMutation {
         };
         check::not_blank("idempotencyKey", &idempotency_key).map_err(AppError::from)?;
         let origin = Some(crate::audit::origin(ctx));
+        let events = table::state(ctx)?.events.as_ref();
         let credited =
-            credits::credit_audited(table::db(ctx)?, user_id, amount, kind, Some(&idempotency_key), origin).await?;
-        if credited.new {
-            table::publish::<credit_transactions::Entity>(ctx, ChangeKind::Created, &credited.transaction);
-        }
+            credits::credit_audited(table::db(ctx)?, events, user_id, amount, kind, Some(&idempotency_key), origin)
+                .await?;
         Ok(credited.transaction.into())
     }
 

@@ -19,6 +19,7 @@ use entity::enums::{ActionType, BillingStatus, Platform, Tier, TransactionType};
 
 use crate::audit;
 use crate::error::{AppError, AppResult};
+use crate::events::{self, ChangeKind, EventBus, outbox};
 
 /// What recording one usage did: the usage, and one ledger row per bucket it moved (one row
 /// when it moved none: it all went into overage); the last row carries the overage.
@@ -144,6 +145,7 @@ pub async fn cost_of(db: &impl ConnectionTrait, action: ActionType) -> AppResult
 /// Records one usage: the usage row, the debits and their ledger rows, all or nothing.
 pub async fn record_usage(
     db: &DatabaseConnection,
+    events: &dyn EventBus,
     user: Uuid,
     action: ActionType,
     platform: Option<Platform>,
@@ -160,7 +162,9 @@ pub async fn record_usage(
             return Err(err);
         }
     };
-    txn.commit().await?;
+    let mut changes = events::changes::<usage_tracking::Entity>(ChangeKind::Created, [&recorded.usage]);
+    changes.extend(events::changes::<credit_transactions::Entity>(ChangeKind::Created, &recorded.transactions));
+    outbox::commit(txn, events, changes).await?;
     crate::telemetry::credits_spent(cost);
     Ok(recorded)
 }
@@ -328,17 +332,19 @@ pub async fn settle(
 /// kind is `CONFLICT`.
 pub async fn credit(
     db: &DatabaseConnection,
+    events: &dyn EventBus,
     user: Uuid,
     amount: Decimal,
     kind: Credit,
     idempotency_key: Option<&str>,
 ) -> AppResult<Credited> {
-    credit_audited(db, user, amount, kind, idempotency_key, None).await
+    credit_audited(db, events, user, amount, kind, idempotency_key, None).await
 }
 
 /// [`credit`], recording it in the audit log as `origin`'s act, in the same transaction.
 pub async fn credit_audited(
     db: &DatabaseConnection,
+    events: &dyn EventBus,
     user: Uuid,
     amount: Decimal,
     kind: Credit,
@@ -357,7 +363,11 @@ pub async fn credit_audited(
         if let Some((actor, meta)) = &origin {
             audit::record(&txn, *actor, meta, credit_entry(user, &credited.transaction)).await?;
         }
-        txn.commit().await?;
+        let changes = match credited.new {
+            true => events::changes::<credit_transactions::Entity>(ChangeKind::Created, [&credited.transaction]),
+            false => Vec::new(),
+        };
+        outbox::commit(txn, events, changes).await?;
         Ok::<_, AppError>(credited)
     }
     .await;
@@ -429,13 +439,14 @@ async fn earlier_credit(
 /// lock: the balances read after it are the ones the reset replaces.
 pub async fn reset_allowance(
     db: &DatabaseConnection,
+    events: &dyn EventBus,
     user: Uuid,
     period_start: chrono::DateTime<Utc>,
     period_end: chrono::DateTime<Utc>,
 ) -> AppResult<Vec<credit_transactions::Model>> {
     let txn = crate::db::write_txn(db).await?;
     let rows = reset_allowance_in(&txn, user, period_start, period_end).await?;
-    txn.commit().await?;
+    outbox::commit(txn, events, events::changes::<credit_transactions::Entity>(ChangeKind::Created, &rows)).await?;
     Ok(rows)
 }
 

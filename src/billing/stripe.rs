@@ -188,10 +188,7 @@ pub async fn process(state: &AppState, id: &str, meta: &RequestMeta) -> AppResul
     done.last_error = Set(None);
     done.processed_at = Set(Some(Utc::now()));
     done.update(&txn).await?;
-    txn.commit().await?;
-    for change in published {
-        state.events.publish(events::Event::Change(change));
-    }
+    events::outbox::commit(txn, state.events.as_ref(), published).await?;
     Ok(outcome)
 }
 

@@ -17,7 +17,7 @@ use rust_decimal::Decimal;
 use rust_decimal::prelude::FromPrimitive as _;
 use sea_orm::ActiveValue::Set;
 use sea_orm::sea_query::{Expr, OnConflict};
-use sea_orm::{ColumnTrait, Condition, EntityTrait, QueryFilter, QueryOrder, QuerySelect, TransactionTrait as _};
+use sea_orm::{ColumnTrait, Condition, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 use serde_json::{Value as Json, json};
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
@@ -317,22 +317,24 @@ async fn crawl(state: &AppState, source: &content_sources::Model, now: DateTime<
         .map(|item| insight(source, item, now))
         .collect();
     let ids: Vec<Uuid> = rows.iter().filter_map(|r| r.id.clone().take()).collect();
+    let txn = crate::db::write_txn(&state.db).await?;
     if !rows.is_empty() {
         use trend_insights::Column;
         trend_insights::Entity::insert_many(rows)
             .on_conflict(OnConflict::columns([Column::UserId, Column::SourceItemKey]).do_nothing().to_owned())
-            .exec_without_returning(&state.db)
+            .exec_without_returning(&txn)
             .await?;
     }
     let mut created = trend_insights::Entity::find()
         .filter(trend_insights::Column::Id.is_in(ids))
         .order_by_desc(trend_insights::Column::ConfidenceScore)
-        .all(&state.db)
+        .all(&txn)
         .await?;
+    let changes = events::changes::<trend_insights::Entity>(ChangeKind::Created, &created);
+    events::outbox::commit(txn, state.events.as_ref(), changes).await?;
     if state.ai.is_some() && !created.is_empty() {
         analyse(state, source.user_id, &mut created).await?;
     }
-    events::publish_rows::<trend_insights::Entity>(state.events.as_ref(), ChangeKind::Created, &created);
     Ok(Crawled::New { items: i32::try_from(created.len()).unwrap_or(i32::MAX), validators })
 }
 
@@ -401,7 +403,8 @@ async fn analyse(state: &AppState, user: Uuid, rows: &mut [trend_insights::Model
         let Ok(completion) = answer else { continue };
         let Ok(parsed) = serde_json::from_str::<Json>(&completion.content) else { continue };
         let Some(trends) = parsed.get("trends").and_then(Json::as_array) else { continue };
-        let txn = state.db.begin().await?;
+        let txn = crate::db::write_txn(&state.db).await?;
+        let mut analysed = Vec::new();
         for trend in trends {
             let Some(row) = trend.get("index").and_then(Json::as_u64).and_then(|i| chunk.get_mut(i as usize)) else {
                 continue;
@@ -437,8 +440,10 @@ async fn analyse(state: &AppState, user: Uuid, rows: &mut [trend_insights::Model
                 active.confidence_score = Set(decimal(((ours + score) / 2.0).clamp(0.01, 1.0)));
             }
             *row = trend_insights::Entity::update(active).exec(&txn).await?;
+            analysed.push(row.clone());
         }
-        txn.commit().await?;
+        let changes = events::changes::<trend_insights::Entity>(ChangeKind::Updated, &analysed);
+        events::outbox::commit(txn, state.events.as_ref(), changes).await?;
     }
     Ok(())
 }
@@ -478,14 +483,14 @@ pub async fn age_trends(
             continue;
         }
         let ids: Vec<Uuid> = rows.iter().map(|r| r.id).collect();
+        let txn = crate::db::write_txn(db).await?;
         let done = trend_insights::Entity::update_many()
             .col_expr(Column::Status, Expr::value(status))
             .filter(Column::Id.is_in(ids.clone()))
-            .exec(db)
+            .exec(&txn)
             .await?;
         changed += done.rows_affected;
-        let updated = trend_insights::Entity::find().filter(Column::Id.is_in(ids)).all(db).await?;
-        events::publish_rows::<trend_insights::Entity>(events, ChangeKind::Updated, &updated);
+        events::outbox::commit_rows::<trend_insights::Entity>(txn, events, ChangeKind::Updated, ids).await?;
     }
     Ok(changed)
 }

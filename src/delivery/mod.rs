@@ -48,21 +48,18 @@ impl DailyDelivery {
 /// `true` when this call set it.
 pub async fn mark_opened(state: &crate::state::AppState, id: uuid::Uuid) -> crate::error::AppResult<bool> {
     use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+    let txn = crate::db::write_txn(&state.db).await?;
     let done = daily_deliveries::Entity::update_many()
         .col_expr(daily_deliveries::Column::OpenedAt, sea_orm::sea_query::Expr::value(chrono::Utc::now()))
         .filter(daily_deliveries::Column::Id.eq(id))
         .filter(daily_deliveries::Column::OpenedAt.is_null())
-        .exec(&state.db)
+        .exec(&txn)
         .await?;
-    if done.rows_affected == 1 {
-        let rows = daily_deliveries::Entity::find_by_id(id).all(&state.db).await?;
-        crate::events::publish_rows::<daily_deliveries::Entity>(
-            state.events.as_ref(),
-            crate::events::ChangeKind::Updated,
-            &rows,
-        );
-    }
-    Ok(done.rows_affected == 1)
+    let opened = done.rows_affected == 1;
+    let ids = if opened { vec![id] } else { Vec::new() };
+    let updated = crate::events::ChangeKind::Updated;
+    crate::events::outbox::commit_rows::<daily_deliveries::Entity>(txn, state.events.as_ref(), updated, ids).await?;
+    Ok(opened)
 }
 
 /// The signed "opened" link of a delivery email was followed (or its image loaded).

@@ -134,15 +134,12 @@ pub async fn tick(state: &AppState, now: DateTime<Utc>) -> AppResult<usize> {
             .await?;
             created.push(id);
         }
-        txn.commit().await?;
+        let ids = if inserted == 1 { vec![id] } else { Vec::new() };
+        events::outbox::commit_rows::<daily_deliveries::Entity>(txn, state.events.as_ref(), ChangeKind::Created, ids)
+            .await?;
     }
     if !created.is_empty() {
         state.work_queued.notify_waiters();
-        let rows = daily_deliveries::Entity::find()
-            .filter(daily_deliveries::Column::Id.is_in(created.clone()))
-            .all(&state.db)
-            .await?;
-        events::publish_rows::<daily_deliveries::Entity>(state.events.as_ref(), ChangeKind::Created, &rows);
     }
     Ok(created.len())
 }

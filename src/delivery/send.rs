@@ -60,9 +60,10 @@ async fn set(
         .col_expr(Column::DeliveryStatus, Expr::value(status))
         .col_expr(Column::ErrorMessage, Expr::value(error))
         .filter(Column::Id.eq(id));
-    change(update).exec(&state.db).await?;
-    let rows = daily_deliveries::Entity::find_by_id(id).all(&state.db).await?;
-    events::publish_rows::<daily_deliveries::Entity>(state.events.as_ref(), ChangeKind::Updated, &rows);
+    let txn = crate::db::write_txn(&state.db).await?;
+    change(update).exec(&txn).await?;
+    events::outbox::commit_rows::<daily_deliveries::Entity>(txn, state.events.as_ref(), ChangeKind::Updated, vec![id])
+        .await?;
     Ok(())
 }
 

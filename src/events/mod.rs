@@ -1,10 +1,11 @@
-//! Live events: one event per committed change, published after the commit, fanned out to the
-//! subscribers of every server instance.
+//! Live events: one event per committed change, written in the change's transaction (the
+//! [`outbox`]), fanned out to the subscribers of every server instance.
 //!
 //! [`EventBus`] is the one seam. [`local::LocalBus`] broadcasts inside the process (a single
 //! instance, the SQLite default); [`postgres::PgBus`] sends every event through PostgreSQL's
 //! `LISTEN/NOTIFY`, so that a change made through one instance reaches the subscribers of all.
 pub mod local;
+pub mod outbox;
 pub mod postgres;
 
 use std::sync::Arc;
@@ -40,8 +41,12 @@ pub struct Change {
     pub owner: Option<Uuid>,
     /// The row as it is after the change (as it was, for a deletion).
     pub row: Json,
-    /// When the change was published, after its commit.
+    /// When the change was made.
     pub at: DateTime<Utc>,
+    /// Its place among the owner's events (from 1, without gaps); given when it is recorded in
+    /// the outbox, `None` for rows no user owns.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub position: Option<i64>,
 }
 
 impl Change {
@@ -58,7 +63,7 @@ impl Change {
             }
         };
         let owner = E::owner_column().and_then(|col| <Uuid as ValueType>::try_from(model.get(col)).ok());
-        Some(Self { table: E::default().table_name().to_owned(), kind, owner, row, at: Utc::now() })
+        Some(Self { table: E::default().table_name().to_owned(), kind, owner, row, at: Utc::now(), position: None })
     }
 
     /// The row, if this is a change of `E`.
@@ -92,9 +97,16 @@ pub enum Event {
 
 /// Carries events from the writers to the subscribers.
 pub trait EventBus: Send + Sync {
-    /// Publishes an event of a change that has committed. It never waits for subscribers: a
-    /// subscriber that falls behind by more than the buffer is told that it lagged.
+    /// Publishes an event that has committed (a change recorded in the [`outbox`], or a session
+    /// ending). It never waits for subscribers: a subscriber that falls behind by more than the
+    /// buffer is told that it lagged.
     fn publish(&self, event: Event);
+
+    /// The `NOTIFY` channel when the database announces recorded changes at their commit (then
+    /// [`outbox::deliver`] has nothing left to do); `None` when they are published after it.
+    fn channel(&self) -> Option<&str> {
+        None
+    }
 
     /// Every event published from now on, by this or (for a shared bus) any other instance.
     fn subscribe(&self) -> broadcast::Receiver<Arc<Event>>;
@@ -107,16 +119,12 @@ pub trait EventBus: Send + Sync {
 /// The bus a server uses.
 pub type Bus = Arc<dyn EventBus>;
 
-/// Publishes the change of each row of `E` in `rows` (after their commit).
-pub fn publish_rows<'a, E: Table>(bus: &dyn EventBus, kind: ChangeKind, rows: impl IntoIterator<Item = &'a E::Model>)
+/// The change of each row of `E` in `rows`, to record with [`outbox::record`].
+pub fn changes<'a, E: Table>(kind: ChangeKind, rows: impl IntoIterator<Item = &'a E::Model>) -> Vec<Change>
 where
     E::Model: Serialize + 'a,
 {
-    for row in rows {
-        if let Some(change) = Change::of::<E>(kind, row) {
-            bus.publish(Event::Change(change));
-        }
-    }
+    rows.into_iter().filter_map(|row| Change::of::<E>(kind, row)).collect()
 }
 
 /// The bus for `db`: `LISTEN/NOTIFY` on PostgreSQL, in-process otherwise. On PostgreSQL the

@@ -1,8 +1,11 @@
 //! The bus shared by every instance on one PostgreSQL database: events go out with `NOTIFY` and
 //! come back to every instance (this one included) through a `LISTEN` connection.
 //!
-//! A payload larger than `NOTIFY` takes is stored in `event_payloads` and only its id is sent;
-//! listeners load it. A lost listening connection is re-established and listening resumes.
+//! A change's notification is queued by the statement that records it in the outbox, so the
+//! database sends it when (and only when) the change commits; one too large for `NOTIFY` names
+//! its outbox row, which listeners load. Other events (sessions ending, roles changing) are sent
+//! after their commit. A lost listening connection is re-established, listening resumes, and
+//! subscribers are told to read what they may have missed from the outbox.
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -10,32 +13,31 @@ use sea_orm::sqlx::postgres::{PgConnectOptions, PgListener, PgPoolOptions};
 use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, Statement};
 use serde::Deserialize;
 use tokio::sync::{broadcast, mpsc, oneshot};
-use uuid::Uuid;
 
 use super::local::LocalBus;
+use super::outbox::{self, MAX_NOTIFY_BYTES};
 use super::{Event, EventBus};
 use crate::config::Config;
 
-/// `NOTIFY` refuses payloads from 8,000 bytes; larger ones are stored and referenced.
-const MAX_NOTIFY_BYTES: usize = 7_900;
 /// Events waiting to be sent; beyond this the database is not keeping up and events are dropped.
-const OUTBOX: usize = 10_000;
+const PENDING: usize = 10_000;
 /// Most events sent in one statement.
 const BATCH: usize = 256;
-/// How long a stored payload is kept for listeners to load it.
-const STORED_FOR_SECS: i64 = 3_600;
 
-/// What a notification carries: the event, or where a large one is stored.
+/// What a notification carries: a recorded change (or the outbox row of one too large to
+/// carry), or another event.
 #[derive(Deserialize)]
 #[serde(untagged)]
 enum Wire {
-    Stored { stored: Uuid },
+    Recorded { position: Option<i64>, event: Event },
+    Stored { id: i64 },
     Event(Event),
 }
 
 pub struct PgBus {
     local: LocalBus,
-    outbox: mpsc::Sender<Event>,
+    channel: String,
+    pending: mpsc::Sender<Event>,
     _stop: oneshot::Sender<()>,
 }
 
@@ -53,21 +55,25 @@ impl PgBus {
         listener.listen(&channel).await.map_err(|err| format!("cannot listen on {channel}: {err}"))?;
 
         let local = LocalBus::new(config.event_buffer);
-        let (outbox, pending) = mpsc::channel(OUTBOX);
+        let (pending, waiting) = mpsc::channel(PENDING);
         let (stop, stopped) = oneshot::channel();
-        tokio::spawn(send_loop(db.clone(), channel, pending));
+        tokio::spawn(send_loop(db.clone(), channel.clone(), waiting));
         tokio::spawn(listen_loop(listener, db, local.sender(), stopped));
-        Ok(Self { local, outbox, _stop: stop })
+        Ok(Self { local, channel, pending, _stop: stop })
     }
 }
 
 impl EventBus for PgBus {
     fn publish(&self, event: Event) {
         crate::telemetry::metrics::event_published();
-        if self.outbox.try_send(event).is_err() {
+        if self.pending.try_send(event).is_err() {
             crate::telemetry::metrics::events_dropped(1);
-            tracing::error!("the event outbox is full: an event was dropped");
+            tracing::error!("too many events wait to be sent: an event was dropped");
         }
+    }
+
+    fn channel(&self) -> Option<&str> {
+        Some(&self.channel)
     }
 
     fn subscribe(&self) -> broadcast::Receiver<Arc<Event>> {
@@ -83,8 +89,8 @@ fn statement(sql: &str, values: Vec<sea_orm::Value>) -> Statement {
     Statement::from_sql_and_values(DbBackend::Postgres, sql, values)
 }
 
-/// Sends the outbox in order: whatever is waiting goes out in one statement, one `NOTIFY` per
-/// event, so that a burst of writes costs a round trip per batch, not per event.
+/// Sends the events published after their commit in order: whatever is waiting goes out in one
+/// statement, one `NOTIFY` per event, so that a burst costs a round trip per batch.
 async fn send_loop(db: DatabaseConnection, channel: String, mut pending: mpsc::Receiver<Event>) {
     let mut batch = Vec::with_capacity(BATCH);
     while pending.recv_many(&mut batch, BATCH).await > 0 {
@@ -93,14 +99,9 @@ async fn send_loop(db: DatabaseConnection, channel: String, mut pending: mpsc::R
             let Ok(payload) = serde_json::to_string(&event) else { continue };
             if payload.len() <= MAX_NOTIFY_BYTES {
                 payloads.push(payload);
-                continue;
-            }
-            match store(&db, payload).await {
-                Ok(id) => payloads.push(serde_json::json!({ "stored": id }).to_string()),
-                Err(err) => {
-                    crate::telemetry::metrics::events_dropped(1);
-                    tracing::error!(error = %err, "cannot store a large event: it was dropped");
-                }
+            } else {
+                crate::telemetry::metrics::events_dropped(1);
+                tracing::error!(bytes = payload.len(), "an event is too large for a notification: it was dropped");
             }
         }
         if payloads.is_empty() {
@@ -113,33 +114,6 @@ async fn send_loop(db: DatabaseConnection, channel: String, mut pending: mpsc::R
         if let Err(err) = db.execute_raw(statement(sql, values)).await {
             crate::telemetry::metrics::events_dropped(count as u64);
             tracing::error!(error = %err, events = count, "cannot send events: they were dropped");
-        }
-    }
-}
-
-async fn store(db: &DatabaseConnection, payload: String) -> Result<Uuid, sea_orm::DbErr> {
-    let id = Uuid::new_v4();
-    db.execute_raw(statement(
-        "DELETE FROM event_payloads WHERE created_at < now() - make_interval(secs => $1)",
-        vec![(STORED_FOR_SECS as f64).into()],
-    ))
-    .await?;
-    db.execute_raw(statement(
-        "INSERT INTO event_payloads (id, payload, created_at) VALUES ($1, $2, now())",
-        vec![id.into(), payload.into()],
-    ))
-    .await?;
-    Ok(id)
-}
-
-async fn load(db: &DatabaseConnection, id: Uuid) -> Option<Event> {
-    let row = db.query_one_raw(statement("SELECT payload FROM event_payloads WHERE id = $1", vec![id.into()])).await;
-    match row {
-        Ok(Some(row)) => row.try_get_by_index::<String>(0).ok().and_then(|p| serde_json::from_str(&p).ok()),
-        Ok(None) => None,
-        Err(err) => {
-            tracing::error!(error = %err, "cannot load a stored event");
-            None
         }
     }
 }
@@ -159,8 +133,18 @@ async fn listen_loop(
         match received {
             Ok(Some(notification)) => {
                 let event = match serde_json::from_str::<Wire>(notification.payload()) {
-                    Ok(Wire::Event(event)) => Some(event),
-                    Ok(Wire::Stored { stored }) => load(&db, stored).await,
+                    Ok(Wire::Recorded { position, event: Event::Change(mut change), .. }) => {
+                        change.position = position;
+                        Some(Event::Change(change))
+                    }
+                    Ok(Wire::Recorded { event, .. } | Wire::Event(event)) => Some(event),
+                    Ok(Wire::Stored { id }) => match outbox::load(&db, id).await {
+                        Ok(change) => change.map(Event::Change),
+                        Err(err) => {
+                            tracing::error!(error = %err, "cannot load a recorded event");
+                            None
+                        }
+                    },
                     Err(_) => None,
                 };
                 match event {

@@ -9,7 +9,7 @@ use entity::table::Creates as _;
 use entity::{content_drafts, generations, jobs, trend_insights, voice_models};
 use rust_decimal::Decimal;
 use sea_orm::ActiveValue::Set;
-use sea_orm::{ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter};
+use sea_orm::{ActiveModelTrait, ColumnTrait, DatabaseConnection, DatabaseTransaction, EntityTrait, QueryFilter};
 use serde_json::{Value as Json, json};
 use uuid::Uuid;
 
@@ -41,8 +41,17 @@ async fn load(db: &DatabaseConnection, id: Uuid) -> AppResult<generations::Model
     generations::Entity::find_by_id(id).one(db).await?.ok_or(AppError::NotFound("generation"))
 }
 
-fn publish(state: &AppState, kind: ChangeKind, row: &generations::Model) {
-    events::publish_rows::<generations::Entity>(state.events.as_ref(), kind, [row]);
+/// Commits `txn` with `changes` and the change of generation `id` as `txn` leaves it.
+pub(super) async fn commit_with(
+    state: &AppState,
+    txn: DatabaseTransaction,
+    id: Uuid,
+    mut changes: Vec<events::Change>,
+) -> AppResult<()> {
+    let row = generations::Entity::find_by_id(id).one(&txn).await?.ok_or(AppError::NotFound("generation"))?;
+    changes.extend(events::changes::<generations::Entity>(ChangeKind::Updated, [&row]));
+    events::outbox::commit(txn, state.events.as_ref(), changes).await?;
+    Ok(())
 }
 
 /// Whether the user asked to stop generation `id`.
@@ -68,15 +77,14 @@ pub async fn run(state: &AppState, job: &jobs::Model) -> AppResult<Outcome> {
         end(state, id, ending).await?;
         return Ok(Outcome::Ended(JobStatus::Failed));
     };
-    let started = generations::Entity::update_many()
+    let txn = crate::db::write_txn(&state.db).await?;
+    generations::Entity::update_many()
         .col_expr(generations::Column::Status, sea_orm::sea_query::Expr::value(GenerationStatus::Running))
         .col_expr(generations::Column::StartedAt, Some(Utc::now()).into())
         .filter(generations::Column::Id.eq(id))
-        .exec(&state.db)
+        .exec(&txn)
         .await?;
-    if started.rows_affected == 1 {
-        publish(state, ChangeKind::Updated, &load(&state.db, id).await?);
-    }
+    commit_with(state, txn, id, Vec::new()).await?;
     let remaining = (generation.requested_count - generation.drafts_written).max(0);
     let messages = prompt(&state.db, &generation, remaining).await?;
     let log_input = json!({ "generation": id, "model": provider.model(), "messages": messages_json(&messages) });
@@ -245,10 +253,7 @@ async fn write_draft(state: &AppState, id: Uuid, mut draft: content_drafts::Acti
         .filter(generations::Column::Id.eq(id))
         .exec(&txn)
         .await?;
-    txn.commit().await?;
-    events::publish_rows::<content_drafts::Entity>(state.events.as_ref(), ChangeKind::Created, [&draft]);
-    publish(state, ChangeKind::Updated, &load(&state.db, id).await?);
-    Ok(())
+    commit_with(state, txn, id, events::changes::<content_drafts::Entity>(ChangeKind::Created, [&draft])).await
 }
 
 /// The cost of what generation `row` wrote.
@@ -310,9 +315,7 @@ async fn finish(
         .filter(generations::Column::Id.eq(id))
         .exec(&txn)
         .await?;
-    txn.commit().await?;
-    publish(state, ChangeKind::Updated, &load(&state.db, id).await?);
-    Ok(())
+    commit_with(state, txn, id, Vec::new()).await
 }
 
 /// Ends the job of generation `id` and the generation, when no worker has claimed it yet.

@@ -116,25 +116,27 @@ impl GenerationMutation {
             finished_at: Set(None),
         };
         let txn = crate::db::write_txn(db).await.map_err(AppError::from)?;
-        let queued: AppResult<generations::Model> = async {
+        let queued: AppResult<(generations::Model, Vec<events::Change>)> = async {
             crate::billing::ledger::reserve(&txn, owner, id, cost, deadline).await?;
             let row = row.insert(&txn).await?;
             let payload = serde_json::json!({ "generation": id });
             crate::queue::enqueue(&txn, id, JobQueue::Generation, Some(owner), payload, state.config.job_max_attempts)
                 .await?;
-            Ok(row)
+            let changes = events::changes::<generations::Entity>(ChangeKind::Created, [&row]);
+            let changes = events::outbox::record(&txn, state.events.as_ref(), changes).await?;
+            Ok((row, changes))
         }
         .await;
-        let row = match queued {
-            Ok(row) => row,
+        let (row, changes) = match queued {
+            Ok(queued) => queued,
             Err(err) => {
                 txn.rollback().await.map_err(AppError::from)?;
                 return Err(err.into());
             }
         };
         txn.commit().await.map_err(AppError::from)?;
+        events::outbox::deliver(state.events.as_ref(), changes);
         state.work_queued.notify_waiters();
-        events::publish_rows::<generations::Entity>(state.events.as_ref(), ChangeKind::Created, [&row]);
         Ok(row.into())
     }
 
@@ -153,12 +155,14 @@ impl GenerationMutation {
         if row.status.is_final() {
             return Ok(row.into());
         }
+        let txn = crate::db::write_txn(&state.db).await.map_err(AppError::from)?;
         generations::Entity::update_many()
             .col_expr(generations::Column::CancelRequested, true.into())
             .filter(generations::Column::Id.eq(id))
-            .exec(&state.db)
+            .exec(&txn)
             .await
             .map_err(AppError::from)?;
+        job::commit_with(state, txn, id, Vec::new()).await?;
         // A job no worker holds yet ends here; a running one sees the request.
         job::cancel_if_queued(state, id).await?;
         let row = generations::Entity::find_by_id(id)
@@ -166,7 +170,6 @@ impl GenerationMutation {
             .await
             .map_err(AppError::from)?
             .ok_or(AppError::NotFound("generation"))?;
-        events::publish_rows::<generations::Entity>(state.events.as_ref(), ChangeKind::Updated, [&row]);
         Ok(row.into())
     }
 }

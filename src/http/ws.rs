@@ -38,6 +38,9 @@ mod code {
     pub const KEEPALIVE_TIMEOUT: u16 = 3008;
 }
 
+/// How long a closing connection waits for the client's close frame.
+const CLOSE_GRACE: Duration = Duration::from_secs(2);
+
 /// Client messages waiting to be handled; a client that floods beyond this is disconnected.
 const INBOX: usize = 64;
 
@@ -273,8 +276,18 @@ async fn connection(
             },
         }
     };
-    if let Some((code, reason)) = ending {
-        let _ = send(&mut sink, close(code, &reason), send_timeout).await;
+    if let Some((code, reason)) = ending
+        && send(&mut sink, close(code, &reason), send_timeout).await
+    {
+        // The closing handshake: the client answers with its close frame. Dropping the socket
+        // before that could reset the connection under the close frame the client has not
+        // read yet (it answers the pings before it), and it would see no code.
+        let answered = async {
+            while let Some(Ok(frame)) = source.next().await
+                && !matches!(frame, Message::Close(_))
+            {}
+        };
+        let _ = tokio::time::timeout(CLOSE_GRACE, answered).await;
     }
 }
 

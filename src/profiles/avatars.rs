@@ -107,8 +107,7 @@ impl AvatarMutation {
             after.insert("avatar_bytes".into(), size.into());
         }
         audit::record_for(ctx, &txn, entry).await?;
-        txn.commit().await.map_err(AppError::from)?;
-        table::publish::<creator_profiles::Entity>(ctx, ChangeKind::Updated, &model);
+        table::commit::<creator_profiles::Entity>(ctx, txn, ChangeKind::Updated, &model).await?;
         Ok(CreatorProfile { row: model })
     }
 
@@ -130,8 +129,7 @@ impl AvatarMutation {
             active.avatar_url = Set(None);
             let model = active.update(&txn).await.map_err(AppError::from)?;
             audit::record_for(ctx, &txn, change_entry(user, &row, &model)).await?;
-            txn.commit().await.map_err(AppError::from)?;
-            table::publish::<creator_profiles::Entity>(ctx, ChangeKind::Updated, &model);
+            table::commit::<creator_profiles::Entity>(ctx, txn, ChangeKind::Updated, &model).await?;
             model
         };
         // After the commit: a failure leaves bytes nobody can reach (no URL is signed for a

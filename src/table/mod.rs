@@ -11,8 +11,9 @@ use async_graphql::{Context, OutputType, SimpleObject};
 use entity::table::{Creates, Referee, Table, TableFilter, TableOrder, Updates};
 use sea_orm::sea_query::{Expr, NullOrdering, SelectStatement};
 use sea_orm::{
-    ActiveModelBehavior, ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DbBackend, IdenStatic,
-    IntoActiveModel, Iterable, ModelTrait, Order, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, QueryTrait,
+    ActiveModelBehavior, ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction,
+    DbBackend, IdenStatic, IntoActiveModel, Iterable, ModelTrait, Order, PaginatorTrait, QueryFilter, QueryOrder,
+    QuerySelect, QueryTrait,
 };
 use uuid::Uuid;
 
@@ -219,15 +220,21 @@ pub fn page_size(field: &str, n: i32, max: usize) -> AppResult<usize> {
     }
 }
 
-/// Publishes the committed change of `row` to live subscribers. The agency directory takes
-/// note first, so a relationship accepted here counts from this request's response on.
-pub fn publish<E: Table>(ctx: &Context<'_>, kind: ChangeKind, row: &E::Model) {
-    if let Ok(state) = state(ctx)
-        && let Some(change) = events::Change::of::<E>(kind, row)
-    {
-        state.agencies.observe(&change);
-        state.events.publish(events::Event::Change(change));
+/// Records the change of `row` in `txn` (the write's transaction, see [`events::outbox`]),
+/// commits it and publishes the change to live subscribers. The agency directory takes note
+/// too, so a relationship accepted here counts from this request's response on.
+pub async fn commit<E: Table>(
+    ctx: &Context<'_>,
+    txn: DatabaseTransaction,
+    kind: ChangeKind,
+    row: &E::Model,
+) -> AppResult<()> {
+    let state = state(ctx)?;
+    let changes = events::outbox::commit(txn, state.events.as_ref(), events::changes::<E>(kind, [row])).await?;
+    for change in &changes {
+        state.agencies.observe(change);
     }
+    Ok(())
 }
 
 /// Creates a row from a create input: checked, owned, its references checked, its sealed
@@ -258,17 +265,10 @@ where
 {
     policy::condition::<E>(viewer(ctx)?, Op::Create, db(ctx)?.get_database_backend())?;
     // The insert returns the stored row (`RETURNING`), defaults and BEFORE triggers applied.
-    let model = match audited_action::<E>(ChangeKind::Created) {
-        None => row.insert(db(ctx)?).await?,
-        Some(_) => {
-            let txn = crate::db::write_txn(db(ctx)?).await?;
-            let model = row.insert(&txn).await?;
-            audit_write::<E>(ctx, &txn, ChangeKind::Created, None, Some(&model)).await?;
-            txn.commit().await?;
-            model
-        }
-    };
-    publish::<E>(ctx, ChangeKind::Created, &model);
+    let txn = crate::db::write_txn(db(ctx)?).await?;
+    let model = row.insert(&txn).await?;
+    audit_write::<E>(ctx, &txn, ChangeKind::Created, None, Some(&model)).await?;
+    commit::<E>(ctx, txn, ChangeKind::Created, &model).await?;
     Ok(model)
 }
 
@@ -354,8 +354,7 @@ where
     }
     let model = active.update(&txn).await?;
     audit_write::<E>(ctx, &txn, ChangeKind::Updated, Some(&row), Some(&model)).await?;
-    txn.commit().await?;
-    publish::<E>(ctx, ChangeKind::Updated, &model);
+    commit::<E>(ctx, txn, ChangeKind::Updated, &model).await?;
     Ok(model)
 }
 
@@ -366,8 +365,7 @@ pub async fn delete<E: Table>(ctx: &Context<'_>, id: Uuid) -> AppResult<Uuid> {
     let row = select.one(&txn).await?.ok_or(AppError::NotFound(E::LABEL))?;
     E::delete_many().filter(E::id_column().eq(id)).exec(&txn).await?;
     audit_write::<E>(ctx, &txn, ChangeKind::Deleted, Some(&row), None).await?;
-    txn.commit().await?;
-    publish::<E>(ctx, ChangeKind::Deleted, &row);
+    commit::<E>(ctx, txn, ChangeKind::Deleted, &row).await?;
     Ok(id)
 }
 

@@ -172,7 +172,11 @@ impl Drop for Open {
 }
 
 pub fn event_published() {
-    counter!("events_published_total").increment(1);
+    events_published(1);
+}
+
+pub fn events_published(count: u64) {
+    counter!("events_published_total").increment(count);
 }
 
 pub fn event_delivered() {

@@ -71,14 +71,12 @@ impl VoiceModelActivation {
             .exec(&txn)
             .await
             .map_err(AppError::from)?;
-        txn.commit().await.map_err(AppError::from)?;
         // The trigger deactivated the user's other models: each change is an event.
-        let changed = voice_models::Entity::find()
-            .filter(voice_models::Column::Id.is_in(was_active.into_iter().filter(|m| *m != id).chain([id])))
-            .all(db)
+        let changed: Vec<Uuid> = was_active.into_iter().filter(|m| *m != id).chain([id]).collect();
+        let events = table::state(ctx)?.events.as_ref();
+        events::outbox::commit_rows::<voice_models::Entity>(txn, events, ChangeKind::Updated, changed)
             .await
             .map_err(AppError::from)?;
-        events::publish_rows::<voice_models::Entity>(table::state(ctx)?.events.as_ref(), ChangeKind::Updated, &changed);
         Ok(table::fetch::<voice_models::Entity>(ctx, id).await?.into())
     }
 }

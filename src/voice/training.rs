@@ -10,7 +10,9 @@ use entity::{creator_profiles, jobs, voice_models, voice_training_data};
 use rust_decimal::Decimal;
 use rust_decimal::prelude::FromPrimitive as _;
 use sea_orm::ActiveValue::Set;
-use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, DatabaseTransaction, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
+};
 use serde_json::json;
 use uuid::Uuid;
 
@@ -26,14 +28,35 @@ fn user_of(job: &jobs::Model) -> Option<Uuid> {
 
 /// Sets the profile's training status and tells its live subscribers.
 async fn set_status(state: &AppState, user: Uuid, status: TrainingStatus) -> AppResult<()> {
+    let txn = crate::db::write_txn(&state.db).await?;
+    set_status_in(state, txn, user, status).await
+}
+
+/// [`set_status`] in `txn`, which it commits.
+async fn set_status_in(
+    state: &AppState,
+    txn: DatabaseTransaction,
+    user: Uuid,
+    status: TrainingStatus,
+) -> AppResult<()> {
     creator_profiles::Entity::update_many()
         .col_expr(creator_profiles::Column::VoiceTrainingStatus, sea_orm::sea_query::Expr::value(status))
         .filter(creator_profiles::Column::UserId.eq(user))
-        .exec(&state.db)
+        .exec(&txn)
         .await?;
-    let rows =
-        creator_profiles::Entity::find().filter(creator_profiles::Column::UserId.eq(user)).all(&state.db).await?;
-    events::publish_rows::<creator_profiles::Entity>(state.events.as_ref(), ChangeKind::Updated, &rows);
+    commit_profile(state, txn, user, Vec::new()).await
+}
+
+/// Commits `txn` with `changes` and the change of `user`'s profile as `txn` leaves it.
+async fn commit_profile(
+    state: &AppState,
+    txn: DatabaseTransaction,
+    user: Uuid,
+    mut changes: Vec<events::Change>,
+) -> AppResult<()> {
+    let rows = creator_profiles::Entity::find().filter(creator_profiles::Column::UserId.eq(user)).all(&txn).await?;
+    changes.extend(events::changes::<creator_profiles::Entity>(ChangeKind::Updated, &rows));
+    events::outbox::commit(txn, state.events.as_ref(), changes).await?;
     Ok(())
 }
 
@@ -144,12 +167,9 @@ pub async fn run(state: &AppState, job: &jobs::Model) -> AppResult<Outcome> {
         .filter(creator_profiles::Column::UserId.eq(user))
         .exec(&txn)
         .await?;
-    txn.commit().await?;
-    let models = voice_models::Entity::find().filter(voice_models::Column::UserId.eq(user)).all(&state.db).await?;
-    events::publish_rows::<voice_models::Entity>(state.events.as_ref(), ChangeKind::Updated, &models);
-    let profiles =
-        creator_profiles::Entity::find().filter(creator_profiles::Column::UserId.eq(user)).all(&state.db).await?;
-    events::publish_rows::<creator_profiles::Entity>(state.events.as_ref(), ChangeKind::Updated, &profiles);
+    let models = voice_models::Entity::find().filter(voice_models::Column::UserId.eq(user)).all(&txn).await?;
+    let changes = events::changes::<voice_models::Entity>(ChangeKind::Updated, &models);
+    commit_profile(state, txn, user, changes).await?;
     Ok(Outcome::Completed)
 }
 
@@ -158,9 +178,9 @@ async fn fail(state: &AppState, job: &jobs::Model, user: Uuid, message: String) 
     let txn = crate::db::write_txn(&state.db).await?;
     let metadata = json!({ "error": message });
     crate::billing::ledger::settle(&txn, job.id, Decimal::ZERO, ActionType::VoiceTraining, None, metadata).await?;
-    txn.commit().await?;
+    set_status_in(state, txn, user, TrainingStatus::Failed).await?;
     tracing::info!(user = %user, reason = %message, "voice training failed");
-    set_status(state, user, TrainingStatus::Failed).await
+    Ok(())
 }
 
 /// A training job that will not run again.

@@ -223,7 +223,17 @@ async fn simultaneous_grants_with_one_key_move_the_credits_once() {
     let tasks: Vec<_> = (0..20)
         .map(|_| {
             let (db, user) = (app.test_db.db.clone(), ann.id);
-            tokio::spawn(async move { credits::credit(&db, user, dec("3"), Credit::TopUp, Some("pi_same")).await })
+            tokio::spawn(async move {
+                credits::credit(
+                    &db,
+                    &creatorpulse::events::local::LocalBus::new(16),
+                    user,
+                    dec("3"),
+                    Credit::TopUp,
+                    Some("pi_same"),
+                )
+                .await
+            })
         })
         .collect();
     let mut ids = std::collections::HashSet::new();
@@ -330,19 +340,46 @@ async fn the_ledger_sums_to_each_bucket_after_many_simultaneous_random_operation
                 0..=4 => {
                     let action =
                         [ActionType::DraftGenerated, ActionType::TrendAnalyzed, ActionType::VoiceTraining][n % 3];
-                    let _ = credits::record_usage(&db, user, action, None, today, None).await;
+                    let _ = credits::record_usage(
+                        &db,
+                        &creatorpulse::events::local::LocalBus::new(16),
+                        user,
+                        action,
+                        None,
+                        today,
+                        None,
+                    )
+                    .await;
                 }
                 5 => {
-                    let _ = credits::credit(&db, user, amount, Credit::Grant, None).await;
+                    let _ = credits::credit(
+                        &db,
+                        &creatorpulse::events::local::LocalBus::new(16),
+                        user,
+                        amount,
+                        Credit::Grant,
+                        None,
+                    )
+                    .await;
                 }
                 6 => {
                     let key = format!("pay-{}", n % 7);
-                    let _ = credits::credit(&db, user, amount, Credit::TopUp, Some(&key)).await;
+                    let _ = credits::credit(
+                        &db,
+                        &creatorpulse::events::local::LocalBus::new(16),
+                        user,
+                        amount,
+                        Credit::TopUp,
+                        Some(&key),
+                    )
+                    .await;
                 }
                 _ => {
                     let now = Utc::now();
                     let end = now.checked_add_months(Months::new(months)).expect("date");
-                    let _ = credits::reset_allowance(&db, user, now, end).await;
+                    let _ =
+                        credits::reset_allowance(&db, &creatorpulse::events::local::LocalBus::new(16), user, now, end)
+                            .await;
                 }
             }
         }));

@@ -174,9 +174,17 @@ async fn five_hundred_simultaneous_debits_against_three_hundred_credits_leave_ex
         .map(|_| {
             let (db, user) = (app.test_db.db.clone(), ann.id);
             tokio::spawn(async move {
-                credits::record_usage(&db, user, entity::enums::ActionType::DraftGenerated, None, today, None)
-                    .await
-                    .is_ok()
+                credits::record_usage(
+                    &db,
+                    &creatorpulse::events::local::LocalBus::new(16),
+                    user,
+                    entity::enums::ActionType::DraftGenerated,
+                    None,
+                    today,
+                    None,
+                )
+                .await
+                .is_ok()
             })
         })
         .collect();

@@ -98,6 +98,10 @@ impl TestDb {
         row.try_get_by_index::<i64>(0).expect("an integer")
     }
 
+    pub async fn rows(&self, sql: &str, values: Vec<Value>) -> Vec<sea_orm::QueryResult> {
+        self.db.query_all_raw(self.stmt(sql, values)).await.expect("query runs")
+    }
+
     pub fn stmt(&self, sql: &str, values: Vec<Value>) -> Statement {
         let backend = self.db.get_database_backend();
         let sql = if self.is_postgres() { sql.to_owned() } else { creatorpulse::billing::ledger::question_marks(sql) };

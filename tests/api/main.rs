@@ -25,6 +25,7 @@ mod limits;
 mod lists;
 mod live;
 mod operations;
+mod outbox;
 mod ownership;
 mod payments;
 mod privacy;

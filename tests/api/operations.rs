@@ -305,7 +305,8 @@ async fn deleting_an_account_keeps_only_its_billing_entries_under_a_pseudonym_an
         .await
         .expect("age the log");
     let bus = creatorpulse::events::local::LocalBus::new(8);
-    let settings = jobs::Settings { audit_retention_days: 30, client_log_retention_days: 30 };
+    let settings =
+        jobs::Settings { audit_retention_days: 30, client_log_retention_days: 30, event_retention_hours: 24 };
     jobs::run_with(&app.test_db.db, &bus, jobs::Job::PurgeAuditLogs, "test", chrono::Utc::now(), &settings)
         .await
         .expect("purges");

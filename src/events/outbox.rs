@@ -1,0 +1,288 @@
+//! The transactional outbox: a change's event is written in the change's own transaction, so a
+//! committed change always has its event and a rolled-back one never does.
+//!
+//! Each event of a user's row gets the next of that user's positions (`event_positions`, whose
+//! row lock orders one user's writers, so positions commit in order). On PostgreSQL the same
+//! statement queues the event's `NOTIFY`, which the database delivers at commit to every
+//! instance; on SQLite (one instance) the events are handed to the local bus after the commit.
+//! Events are kept for the configured retention window (`EVENT_RETENTION_HOURS`): a subscriber
+//! that passes the last position it saw reads what it missed from here.
+use entity::table::Table;
+use sea_orm::{ColumnTrait, ConnectionTrait, DatabaseTransaction, DbBackend, DbErr, QueryFilter, Statement, Value};
+use serde_json::json;
+use uuid::Uuid;
+
+use super::{Change, ChangeKind, Event, EventBus};
+
+/// `NOTIFY` refuses payloads from 8,000 bytes; a larger event is announced by its outbox id and
+/// loaded by the listeners.
+pub const MAX_NOTIFY_BYTES: usize = 7_800;
+
+/// Events read from the outbox in one statement when a subscriber catches up.
+pub const REPLAY_BATCH: u64 = 200;
+
+/// Records `changes` on `txn`, the transaction of the writes they describe, numbering each
+/// owned change with its owner's next position. Deliver them with [`deliver`] once `txn`
+/// has committed (or use [`commit`]).
+pub async fn record(
+    txn: &impl ConnectionTrait,
+    bus: &dyn EventBus,
+    mut changes: Vec<Change>,
+) -> Result<Vec<Change>, DbErr> {
+    if changes.is_empty() {
+        return Ok(changes);
+    }
+    let mut payloads = Vec::with_capacity(changes.len());
+    for change in &changes {
+        let payload =
+            serde_json::to_string(&Event::Change(change.clone())).map_err(|err| DbErr::Custom(err.to_string()))?;
+        payloads.push(payload);
+    }
+    let positions = match (txn.get_database_backend(), bus.channel()) {
+        (DbBackend::Postgres, Some(channel)) => record_and_notify(txn, channel, &changes, payloads).await?,
+        _ => record_rows(txn, &changes, payloads).await?,
+    };
+    for (change, position) in changes.iter_mut().zip(positions) {
+        change.position = position;
+    }
+    Ok(changes)
+}
+
+/// Hands recorded changes whose transaction has committed to this instance's subscribers,
+/// unless the bus had the database announce them at the commit.
+pub fn deliver(bus: &dyn EventBus, changes: Vec<Change>) {
+    if bus.channel().is_some() {
+        crate::telemetry::metrics::events_published(changes.len() as u64);
+        return;
+    }
+    for change in changes {
+        bus.publish(Event::Change(change));
+    }
+}
+
+/// Records `changes` on `txn`, commits it and delivers them: the changes, numbered.
+pub async fn commit(txn: DatabaseTransaction, bus: &dyn EventBus, changes: Vec<Change>) -> Result<Vec<Change>, DbErr> {
+    let changes = record(&txn, bus, changes).await?;
+    txn.commit().await?;
+    deliver(bus, changes.clone());
+    Ok(changes)
+}
+
+/// Commits `txn` with the `kind` change of the rows of `E` whose ids are `ids`, as `txn`
+/// leaves them: the rows.
+pub async fn commit_rows<E: Table>(
+    txn: DatabaseTransaction,
+    bus: &dyn EventBus,
+    kind: ChangeKind,
+    ids: Vec<Uuid>,
+) -> Result<Vec<E::Model>, DbErr>
+where
+    E::Model: serde::Serialize,
+{
+    let rows = match ids.is_empty() {
+        true => Vec::new(),
+        false => E::find().filter(E::id_column().is_in(ids)).all(&txn).await?,
+    };
+    commit(txn, bus, super::changes::<E>(kind, &rows)).await?;
+    Ok(rows)
+}
+
+/// Each owner's count of `changes`, owners in order (so that writers lock positions in the same
+/// order), with the position each one's first change takes once the counts are added.
+fn owners(changes: &[Change]) -> Vec<(Uuid, i64)> {
+    let mut counts = std::collections::BTreeMap::<Uuid, i64>::new();
+    for owner in changes.iter().filter_map(|c| c.owner) {
+        *counts.entry(owner).or_default() += 1;
+    }
+    counts.into_iter().collect()
+}
+
+/// Two statements (SQLite): the owners' positions move on, then the events are stored.
+async fn record_rows(
+    txn: &impl ConnectionTrait,
+    changes: &[Change],
+    payloads: Vec<String>,
+) -> Result<Vec<Option<i64>>, DbErr> {
+    let backend = txn.get_database_backend();
+    let counts = owners(changes);
+    let mut next = std::collections::HashMap::<Uuid, i64>::new();
+    if !counts.is_empty() {
+        let mut values: Vec<Value> = Vec::with_capacity(counts.len() * 2);
+        for (owner, count) in &counts {
+            values.push((*owner).into());
+            values.push((*count).into());
+        }
+        let sql = format!(
+            "INSERT INTO event_positions (user_id, position) VALUES {} \
+             ON CONFLICT (user_id) DO UPDATE SET position = event_positions.position + excluded.position \
+             RETURNING user_id, position",
+            placeholders(backend, counts.len(), 2)
+        );
+        let rows = txn.query_all_raw(Statement::from_sql_and_values(backend, sql, values)).await?;
+        for row in rows {
+            let owner: Uuid = row.try_get_by_index(0)?;
+            let last: i64 = row.try_get_by_index(1)?;
+            let count = counts.iter().find(|(o, _)| *o == owner).map_or(0, |(_, c)| *c);
+            next.insert(owner, last - count + 1);
+        }
+    }
+    let mut positions = Vec::with_capacity(changes.len());
+    let mut values: Vec<Value> = Vec::with_capacity(changes.len() * 3);
+    for (change, payload) in changes.iter().zip(payloads) {
+        let position = change.owner.and_then(|owner| {
+            let slot = next.get_mut(&owner)?;
+            *slot += 1;
+            Some(*slot - 1)
+        });
+        positions.push(position);
+        values.push(change.owner.into());
+        values.push(position.into());
+        values.push(payload.into());
+    }
+    let sql = format!(
+        "INSERT INTO event_outbox (user_id, position, payload) VALUES {}",
+        placeholders(backend, changes.len(), 3)
+    );
+    txn.execute_raw(Statement::from_sql_and_values(backend, sql, values)).await?;
+    Ok(positions)
+}
+
+/// One statement (PostgreSQL): positions, stored events and their notifications, which the
+/// database sends when the transaction commits.
+async fn record_and_notify(
+    txn: &impl ConnectionTrait,
+    channel: &str,
+    changes: &[Change],
+    payloads: Vec<String>,
+) -> Result<Vec<Option<i64>>, DbErr> {
+    let input: Vec<_> = changes.iter().zip(payloads).map(|(c, p)| json!({ "u": c.owner, "p": p })).collect();
+    // `numbered` takes each event's id from the sequence itself (a volatile CTE is evaluated
+    // once), so the notification can name the stored row.
+    let sql = format!(
+        "WITH input AS ( \
+             SELECT n, (e->>'u')::uuid AS user_id, e->>'p' AS payload \
+             FROM jsonb_array_elements($1::jsonb) WITH ORDINALITY AS t(e, n)), \
+         counts AS (SELECT user_id, count(*) AS c FROM input WHERE user_id IS NOT NULL GROUP BY user_id), \
+         bumped AS ( \
+             INSERT INTO event_positions AS p (user_id, position) \
+             SELECT user_id, c FROM counts ORDER BY user_id \
+             ON CONFLICT (user_id) DO UPDATE SET position = p.position + EXCLUDED.position \
+             RETURNING user_id, position), \
+         numbered AS ( \
+             SELECT i.n, i.user_id, i.payload, \
+                    nextval(pg_get_serial_sequence('event_outbox', 'id')) AS id, \
+                    CASE WHEN i.user_id IS NULL THEN NULL ELSE \
+                      b.position - c.c + row_number() OVER (PARTITION BY i.user_id ORDER BY i.n) END AS position \
+             FROM input i LEFT JOIN bumped b ON b.user_id = i.user_id LEFT JOIN counts c ON c.user_id = i.user_id), \
+         stored AS ( \
+             INSERT INTO event_outbox (id, user_id, position, payload) \
+             SELECT id, user_id, position, payload FROM numbered) \
+         SELECT n, position, pg_notify($2, CASE WHEN octet_length(payload) <= {MAX_NOTIFY_BYTES} \
+             THEN '{{\"id\":' || id || ',\"position\":' || COALESCE(position::text, 'null') || ',\"event\":' || payload || '}}' \
+             ELSE '{{\"id\":' || id || '}}' END)::text \
+         FROM numbered ORDER BY n"
+    );
+    let values = vec![serde_json::Value::from(input).into(), channel.into()];
+    let rows = txn.query_all_raw(Statement::from_sql_and_values(DbBackend::Postgres, sql, values)).await?;
+    let mut positions = vec![None; changes.len()];
+    for row in rows {
+        let n: i64 = row.try_get_by_index(0)?;
+        let position: Option<i64> = row.try_get_by_index(1)?;
+        if let Some(slot) = usize::try_from(n - 1).ok().and_then(|i| positions.get_mut(i)) {
+            *slot = position;
+        }
+    }
+    Ok(positions)
+}
+
+/// `rows` groups of `width` placeholders, `($1, $2), ($3, $4)` or `(?, ?), (?, ?)`.
+fn placeholders(backend: DbBackend, rows: usize, width: usize) -> String {
+    let mut out = String::new();
+    let mut n = 0;
+    for row in 0..rows {
+        out.push_str(if row == 0 { "(" } else { ", (" });
+        for col in 0..width {
+            n += 1;
+            if col > 0 {
+                out.push_str(", ");
+            }
+            match backend {
+                DbBackend::Postgres => out.push_str(&format!("${n}")),
+                _ => out.push('?'),
+            }
+        }
+        out.push(')');
+    }
+    out
+}
+
+fn statement(db: &impl ConnectionTrait, pg: &str, values: Vec<Value>) -> Statement {
+    let backend = db.get_database_backend();
+    let sql = match backend {
+        DbBackend::Postgres => pg.to_owned(),
+        _ => crate::billing::ledger::question_marks(pg),
+    };
+    Statement::from_sql_and_values(backend, sql, values)
+}
+
+/// The change stored as outbox row `id` (a notification too large to carry it names it).
+pub async fn load(db: &impl ConnectionTrait, id: i64) -> Result<Option<Change>, DbErr> {
+    let row = db
+        .query_one_raw(statement(db, "SELECT position, payload FROM event_outbox WHERE id = $1", vec![id.into()]))
+        .await?;
+    Ok(row.and_then(|row| change_of(row.try_get_by_index(0).ok().flatten(), row.try_get_by_index(1).ok()?)))
+}
+
+/// The stored change `payload` at `position`.
+pub fn change_of(position: Option<i64>, payload: String) -> Option<Change> {
+    match serde_json::from_str(&payload).ok()? {
+        Event::Change(mut change) => {
+            change.position = position;
+            Some(change)
+        }
+        _ => None,
+    }
+}
+
+/// What the outbox holds of `user`'s events: the oldest position still kept (`None` when none
+/// is) and the latest position given (0 before the first event).
+pub async fn bounds(db: &impl ConnectionTrait, user: Uuid) -> Result<(Option<i64>, i64), DbErr> {
+    let oldest = db
+        .query_one_raw(statement(db, "SELECT MIN(position) FROM event_outbox WHERE user_id = $1", vec![user.into()]))
+        .await?
+        .and_then(|row| row.try_get_by_index::<Option<i64>>(0).ok().flatten());
+    let latest = db
+        .query_one_raw(statement(db, "SELECT position FROM event_positions WHERE user_id = $1", vec![user.into()]))
+        .await?
+        .and_then(|row| row.try_get_by_index::<i64>(0).ok())
+        .unwrap_or(0);
+    Ok((oldest, latest))
+}
+
+/// Up to [`REPLAY_BATCH`] of `user`'s changes after `position`, in order.
+pub async fn since(db: &impl ConnectionTrait, user: Uuid, position: i64) -> Result<Vec<Change>, DbErr> {
+    let rows = db
+        .query_all_raw(statement(
+            db,
+            &format!(
+                "SELECT position, payload FROM event_outbox WHERE user_id = $1 AND position > $2 \
+                 ORDER BY position LIMIT {REPLAY_BATCH}"
+            ),
+            vec![user.into(), position.into()],
+        ))
+        .await?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|row| {
+            let position = row.try_get_by_index::<i64>(0).ok()?;
+            change_of(Some(position), row.try_get_by_index(1).ok()?)
+        })
+        .collect())
+}
+
+/// Deletes the events recorded before `before`: how many.
+pub async fn purge(db: &impl ConnectionTrait, before: chrono::DateTime<chrono::Utc>) -> Result<u64, DbErr> {
+    let done =
+        db.execute_raw(statement(db, "DELETE FROM event_outbox WHERE created_at < $1", vec![before.into()])).await?;
+    Ok(done.rows_affected())
+}
