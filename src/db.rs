@@ -57,7 +57,7 @@ pub async fn connect(options: &DbOptions) -> Result<DatabaseConnection, DbErr> {
     opts.max_connections(options.max_connections)
         .min_connections(0)
         .connect_timeout(options.connect_timeout)
-        .acquire_timeout(options.connect_timeout.max(Duration::from_secs(5)))
+        .acquire_timeout(options.connect_timeout.max(Duration::from_secs(1)))
         .sqlx_logging(false)
         // A checkout round trip per query costs more than the rare dead connection it finds.
         .test_before_acquire(false)

@@ -115,10 +115,13 @@ fn unreachable(err: &DbErr) -> bool {
         _ => return false,
     };
     match runtime {
-        RuntimeErr::SqlxError(sqlx) => matches!(
-            sqlx.as_ref(),
-            Error::Io(_) | Error::PoolTimedOut | Error::PoolClosed | Error::WorkerCrashed | Error::Tls(_)
-        ),
+        RuntimeErr::SqlxError(sqlx) => match sqlx.as_ref() {
+            Error::Io(_) | Error::PoolTimedOut | Error::PoolClosed | Error::WorkerCrashed | Error::Tls(_) => true,
+            // PostgreSQL's classes 08 (connection exception) and 57P (the server is shutting
+            // down, crashed or starting).
+            Error::Database(db) => db.code().is_some_and(|c| c.starts_with("08") || c.starts_with("57P")),
+            _ => false,
+        },
         _ => false,
     }
 }

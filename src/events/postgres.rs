@@ -51,14 +51,18 @@ impl PgBus {
             .max_connections(1)
             .acquire_timeout(config.connect_timeout())
             .connect_lazy_with(options.application_name(&format!("creatorpulse-events {channel}")));
-        let mut listener = PgListener::connect_with(&pool).await.map_err(|err| format!("cannot listen: {err}"))?;
-        listener.listen(&channel).await.map_err(|err| format!("cannot listen on {channel}: {err}"))?;
+        let listener = listen(&pool, &channel).await?;
 
         let local = LocalBus::new(config.event_buffer);
         let (pending, waiting) = mpsc::channel(PENDING);
         let (stop, stopped) = oneshot::channel();
         tokio::spawn(send_loop(db.clone(), channel.clone(), waiting));
-        tokio::spawn(listen_loop(listener, db, local.sender(), stopped));
+        tokio::spawn(listen_loop(
+            Listening { listener: Some(listener), pool, channel: channel.clone() },
+            db,
+            local.sender(),
+            stopped,
+        ));
         Ok(Self { local, channel, pending, _stop: stop })
     }
 }
@@ -118,14 +122,33 @@ async fn send_loop(db: DatabaseConnection, channel: String, mut pending: mpsc::R
     }
 }
 
+/// A new listening connection on `channel`.
+async fn listen(pool: &sea_orm::sqlx::PgPool, channel: &str) -> Result<PgListener, String> {
+    let mut listener = PgListener::connect_with(pool).await.map_err(|err| format!("cannot listen: {err}"))?;
+    listener.listen(channel).await.map_err(|err| format!("cannot listen on {channel}: {err}"))?;
+    Ok(listener)
+}
+
+struct Listening {
+    /// `None` while a lost connection is being replaced (its pool holds one connection).
+    listener: Option<PgListener>,
+    pool: sea_orm::sqlx::PgPool,
+    channel: String,
+}
+
 /// Receives every instance's events and hands them to this instance's subscribers.
+///
+/// A lost connection is replaced by a new one, tried every second; once it listens,
+/// subscribers are told to read what they may have missed ([`Event::Resync`]): whatever
+/// committed before that moment is in the outbox, whatever commits after it is notified.
 async fn listen_loop(
-    mut listener: PgListener,
+    mut listening: Listening,
     db: DatabaseConnection,
     local: broadcast::Sender<Arc<Event>>,
     mut stopped: oneshot::Receiver<()>,
 ) {
     loop {
+        let Some(listener) = listening.listener.as_mut() else { return };
         let received = tokio::select! {
             _ = &mut stopped => return,
             received = listener.try_recv() => received,
@@ -154,17 +177,27 @@ async fn listen_loop(
                     None => tracing::warn!("an event notification could not be read"),
                 }
             }
-            // The connection was lost and has been re-established; what was sent meanwhile is lost.
-            Ok(None) => {
-                tracing::warn!("the event listener reconnected to the database");
-                let _ = local.send(Arc::new(Event::Resync));
-            }
-            Err(err) => {
-                tracing::warn!(error = %err, "the event listener cannot reach the database; retrying");
-                tokio::select! {
-                    _ = &mut stopped => return,
-                    _ = tokio::time::sleep(Duration::from_secs(1)) => {}
+            // The connection was lost: what is sent until a new one listens is not heard.
+            Ok(None) | Err(_) => {
+                tracing::warn!("the event listener lost its database connection; reconnecting");
+                listening.listener = None;
+                loop {
+                    tokio::select! {
+                        _ = &mut stopped => return,
+                        _ = tokio::time::sleep(Duration::from_millis(500)) => {}
+                    }
+                    match listen(&listening.pool, &listening.channel).await {
+                        Ok(listener) => {
+                            listening.listener = Some(listener);
+                            break;
+                        }
+                        Err(err) => {
+                            tracing::warn!(error = %err, "the event listener cannot reach the database; retrying")
+                        }
+                    }
                 }
+                tracing::info!("the event listener listens again");
+                let _ = local.send(Arc::new(Event::Resync));
             }
         }
     }

@@ -222,12 +222,15 @@ async fn metrics_with_token(State(app): State<App>, headers: HeaderMap) -> Respo
 }
 
 async fn readyz(State(app): State<App>) -> Response {
-    match app.state.db.ping().await {
-        Ok(()) => (StatusCode::OK, "ready").into_response(),
-        Err(err) => {
+    // Answered within the connect timeout whatever the database does.
+    let patience = app.state.config.connect_timeout().max(std::time::Duration::from_secs(1));
+    match tokio::time::timeout(patience, app.state.db.ping()).await {
+        Ok(Ok(())) => (StatusCode::OK, "ready").into_response(),
+        Ok(Err(err)) => {
             tracing::warn!(error = %err, "database unreachable");
             (StatusCode::SERVICE_UNAVAILABLE, "database unreachable").into_response()
         }
+        Err(_) => (StatusCode::SERVICE_UNAVAILABLE, "database unreachable").into_response(),
     }
 }
 

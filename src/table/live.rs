@@ -93,10 +93,10 @@ where
             if missed && let Some((user, last)) = resumed.as_mut() {
                 missed = false;
                 loop {
-                    let batch = match outbox::since(&state.db, *user, *last).await {
+                    let batch = match read_since(&state, *user, *last).await {
                         Ok(batch) => batch,
                         Err(err) => {
-                            yield Err(AppError::from(err).into());
+                            yield Err(err.into());
                             return;
                         }
                     };
@@ -175,6 +175,23 @@ where
 fn delivered<M>(change: &Change, row: M) -> Delivered<M> {
     crate::telemetry::metrics::event_delivered();
     Delivered { kind: change.kind, at: change.at, position: change.position, row }
+}
+
+/// How long a resuming subscriber waits for an unreachable database before it ends.
+const REPLAY_PATIENCE: std::time::Duration = std::time::Duration::from_secs(30);
+
+/// `user`'s recorded changes after `position` ([`outbox::since`]), tried again while the
+/// database cannot be reached, for up to [`REPLAY_PATIENCE`].
+async fn read_since(state: &AppState, user: Uuid, position: i64) -> AppResult<Vec<Change>> {
+    let deadline = tokio::time::Instant::now() + REPLAY_PATIENCE;
+    loop {
+        match outbox::since(&state.db, user, position).await.map_err(AppError::from) {
+            Err(AppError::Unavailable) if tokio::time::Instant::now() < deadline => {
+                tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+            }
+            read => return read,
+        }
+    }
 }
 
 /// Refuses to resume `user`'s events after `position` when the outbox no longer has all of

@@ -36,11 +36,24 @@ impl TestDb {
         test
     }
 
+    /// A fresh, fully migrated schema of its own on the PostgreSQL server at `admin_url`,
+    /// whose connections give up after `connect_timeout`.
+    pub async fn migrated_on(admin_url: &str, connect_timeout: std::time::Duration) -> Self {
+        let test = Self::open(Some(admin_url.to_owned()), connect_timeout).await;
+        Migrator::up(&test.db, None).await.expect("migrations apply");
+        test
+    }
+
     /// A fresh database with no tables.
     pub async fn empty() -> Self {
+        let url = std::env::var("TEST_DATABASE_URL").ok().filter(|u| !u.is_empty());
+        Self::open(url, std::time::Duration::from_secs(10)).await
+    }
+
+    async fn open(postgres: Option<String>, connect_timeout: std::time::Duration) -> Self {
         let id = uuid::Uuid::new_v4().simple().to_string();
         let avatar_dir = std::env::temp_dir().join(format!("creatorpulse-avatars-{id}"));
-        match std::env::var("TEST_DATABASE_URL").ok().filter(|u| !u.is_empty()) {
+        match postgres {
             Some(admin_url) => {
                 let schema = format!("test_{id}");
                 let admin = Database::connect(&admin_url).await.expect("TEST_DATABASE_URL reachable");
@@ -49,7 +62,7 @@ impl TestDb {
                 let options = DbOptions {
                     url: admin_url.clone(),
                     max_connections: 30,
-                    connect_timeout: std::time::Duration::from_secs(10),
+                    connect_timeout,
                     schema: Some(schema.clone()),
                 };
                 let db = db::connect(&options).await.expect("connect to test schema");
@@ -60,7 +73,7 @@ impl TestDb {
                 let options = DbOptions {
                     url: format!("sqlite://{}?mode=rwc", path.display()),
                     max_connections: 5,
-                    connect_timeout: std::time::Duration::from_secs(10),
+                    connect_timeout,
                     schema: None,
                 };
                 let db = db::connect(&options).await.expect("open sqlite file");
@@ -319,15 +332,28 @@ impl TestApp {
         Self::spawn_inner(configure, |_| {}).await
     }
 
+    /// A server over `test_db` (see [`TestDb::migrated_on`]).
+    pub async fn spawn_over(test_db: TestDb, configure: impl FnOnce(&mut Config)) -> Self {
+        Self::spawn_inner_over(test_db, configure, |_| {}).await
+    }
+
     async fn spawn_inner(
+        configure: impl FnOnce(&mut Config),
+        instrument: impl FnOnce(&mut DatabaseConnection),
+    ) -> Self {
+        Self::spawn_inner_over(TestDb::migrated().await, configure, instrument).await
+    }
+
+    async fn spawn_inner_over(
+        test_db: TestDb,
         configure: impl FnOnce(&mut Config),
         instrument: impl FnOnce(&mut DatabaseConnection),
     ) -> Self {
         // Server logs show with a failing test's output (`TEST_LOG=debug` for more).
         let level = std::env::var("TEST_LOG").unwrap_or_else(|_| "warn".into());
         let _ = tracing_subscriber::fmt().with_env_filter(level).with_test_writer().try_init();
-        let test_db = TestDb::migrated().await;
         let mut config = test_config(&test_db);
+        config.db_connect_timeout = test_db.options.connect_timeout.as_secs();
         config.bind = "127.0.0.1:0".parse().expect("address");
         configure(&mut config);
         let mut db = test_db.db.clone();
