@@ -8,7 +8,7 @@ ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 BENCH=$ROOT/bench
 CACHE=$BENCH/.cache
 RUN_DIR=$CACHE/${RUN_KIND:?}-$(date -u +%Y%m%dT%H%M%SZ)
-BIN=$ROOT/target/release/creatorpulse
+BIN=${CARGO_TARGET_DIR:-$ROOT/target}/release/creatorpulse
 JWT_SECRET=creatorpulse-benchmark-secret-0123456789abcdef
 # A load generator is one client sending as fast as it can: the per-user request budget, made
 # for people, would refuse it. Servers started by these scripts inherit these.

@@ -4,8 +4,8 @@
 //! seconds of the database returning (without a restart), and a subscriber that resumes by
 //! position receives every acknowledged write's event, in order, once.
 //!
-//! Runs with the PostgreSQL suite (`TEST_DATABASE_URL` set). `FAULT_REPORT=1` prints the figures
-//! (`bench/faults.sh`).
+//! Runs with the PostgreSQL suite (`TEST_DATABASE_URL` set), and with `FAULT_REPORT=1`, which
+//! also prints the figures (`bench/faults.sh`).
 use std::collections::{BTreeMap, HashSet};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
@@ -74,15 +74,15 @@ async fn ready(app: &TestApp) -> (u16, Duration) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn writes_survive_restarts_and_an_outage_and_a_resuming_subscriber_misses_nothing() {
-    if std::env::var("TEST_DATABASE_URL").is_err() {
-        return; // A PostgreSQL test: it runs with the PostgreSQL suite.
+    let report = std::env::var("FAULT_REPORT").is_ok();
+    if std::env::var("TEST_DATABASE_URL").is_err() && !report {
+        return; // A PostgreSQL test: it runs with the PostgreSQL suite (or `bench/faults.sh`).
     }
     let Some(pg) = PgServer::start().await else {
         assert!(std::env::var("REQUIRE_FAULT_TESTS").is_err(), "PostgreSQL's programs (initdb, pg_ctl) are needed");
         eprintln!("skipping: PostgreSQL's programs (initdb, pg_ctl) are not installed");
         return;
     };
-    let report = std::env::var("FAULT_REPORT").is_ok();
     let test_db = TestDb::migrated_on(&pg.url(), Duration::from_secs(2)).await;
     let app = TestApp::spawn_over(test_db, |c| {
         c.rate_requests = "1000000/1m".parse().expect("rate");

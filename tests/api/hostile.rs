@@ -358,6 +358,46 @@ fn variables(rng: &mut StdRng) -> Json {
     json!({ "id": value.clone(), "e": value.clone(), "d": value })
 }
 
+/// A wide document: up to thousands of aliased fields, or of fragment spreads, or arguments.
+fn wide(rng: &mut StdRng) -> String {
+    let n = rng.gen_range(1..5_000);
+    match rng.gen_range(0..3) {
+        0 => format!("{{ {} }}", (0..n).map(|i| format!("a{i}: __typename")).collect::<Vec<_>>().join(" ")),
+        1 => format!(
+            "{{ me {{ ...F }} }} fragment F on User {{ {} }}",
+            (0..n).map(|i| format!("i{i}: id")).collect::<Vec<_>>().join(" ")
+        ),
+        _ => format!("{{ contentDrafts({}) {{ totalCount }} }}", (0..n).map(|i| format!("x{i}: 1")).collect::<Vec<_>>().join(", ")),
+    }
+}
+
+/// A huge string or a huge variables object, in a document that would use them.
+fn huge(rng: &mut StdRng) -> Json {
+    let size = rng.gen_range(1_000..3_000_000);
+    match rng.gen_range(0..3) {
+        0 => json!({ "query": "mutation($c: String!) { createContentDraft(input: { platform: TWITTER, contentType: THREAD, content: $c }) { id } }",
+                     "variables": { "c": "é".repeat(size / 2) } }),
+        1 => {
+            let keys: serde_json::Map<String, Json> = (0..size / 100).map(|i| (format!("v{i}"), json!(i))).collect();
+            json!({ "query": "{ __typename }", "variables": keys })
+        }
+        _ => json!({ "query": format!("{{ __typename }} # {}", "x".repeat(size)) }),
+    }
+}
+
+/// A cursor that is no cursor of this server: random bytes, base64 of garbage, or a real
+/// cursor's shape with its inside changed.
+fn cursor(rng: &mut StdRng) -> String {
+    use base64::Engine as _;
+    let engine = base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    let garbage: Vec<u8> = (0..rng.gen_range(0..200)).map(|_| rng.r#gen::<u8>()).collect();
+    match rng.gen_range(0..3) {
+        0 => String::from_utf8_lossy(&garbage).into_owned(),
+        1 => engine.encode(&garbage),
+        _ => engine.encode(format!("[\"{}\", {}]", GARBAGE[rng.gen_range(0..GARBAGE.len())], rng.r#gen::<i64>())),
+    }
+}
+
 /// A malformed HTTP request body (content type, bytes).
 fn malformed(rng: &mut StdRng) -> (&'static str, Vec<u8>) {
     let bodies: [&[u8]; 10] = [
@@ -382,16 +422,22 @@ async fn fuzzed_requests_never_crash_fail_internally_or_answer_without_a_code() 
     let user = app.sign_up("fuzz@example.com").await;
     let draft = draft(&app, &user, json!({ "contentType": "THREAD", "content": "hello" })).await;
     let mut rng = StdRng::seed_from_u64(0x00c0_ffee);
-    for round in 0..600 {
+    for round in 0..800 {
         let seed = SEEDS[rng.gen_range(0..SEEDS.len())];
         let token = rng.gen_bool(0.8).then_some(user.token.as_str());
-        let (status, body) = match round % 5 {
+        let (status, body) = match round % 8 {
             0 => post(&app, token, &json!({ "query": mutate(&mut rng, seed), "variables": { "id": draft } })).await,
             1 => {
                 post(&app, token, &json!({ "query": swap_scalar(&mut rng, seed), "variables": { "id": draft } })).await
             }
             2 => post(&app, token, &json!({ "query": seed, "variables": variables(&mut rng) })).await,
             3 => post(&app, token, &json!({ "query": deep(&mut rng) })).await,
+            5 => post(&app, token, &json!({ "query": wide(&mut rng) })).await,
+            6 => post(&app, token, &huge(&mut rng)).await,
+            7 => {
+                let query = "query($a: String) { contentDrafts(first: 2, after: $a) { edges { node { id } } } }";
+                post(&app, token, &json!({ "query": query, "variables": { "a": cursor(&mut rng) } })).await
+            }
             _ => {
                 let (content_type, bytes) = malformed(&mut rng);
                 post_bytes(&app, token, content_type, bytes).await
