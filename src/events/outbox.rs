@@ -147,21 +147,16 @@ async fn record_rows(
     Ok(positions)
 }
 
-/// One statement (PostgreSQL): positions, stored events and their notifications, which the
-/// database sends when the transaction commits.
-async fn record_and_notify(
-    txn: &impl ConnectionTrait,
-    channel: &str,
-    changes: &[Change],
-    payloads: Vec<String>,
-) -> Result<Vec<Option<i64>>, DbErr> {
-    let input: Vec<_> = changes.iter().zip(payloads).map(|(c, p)| json!({ "u": c.owner, "p": p })).collect();
-    // `numbered` takes each event's id from the sequence itself (a volatile CTE is evaluated
-    // once), so the notification can name the stored row.
-    let sql = format!(
-        "WITH input AS ( \
-             SELECT n, (e->>'u')::uuid AS user_id, e->>'p' AS payload \
-             FROM jsonb_array_elements($1::jsonb) WITH ORDINALITY AS t(e, n)), \
+/// The common tail of the PostgreSQL statements that record events: after the CTEs `before`,
+/// `input (n, user_id, payload)` gives the events; the owners' positions move on, the events are
+/// stored and `notified (n, position)` queues each one's notification on channel parameter
+/// `channel`, sent by the database when the transaction commits.
+///
+/// `numbered` takes each event's id from the sequence itself (a volatile CTE is evaluated once),
+/// so that the notification of an event too large to carry names the stored row.
+fn recording_ctes(before: &str, input: &str, channel: &str) -> String {
+    format!(
+        "WITH {before}input AS ({input}), \
          counts AS (SELECT user_id, count(*) AS c FROM input WHERE user_id IS NOT NULL GROUP BY user_id), \
          bumped AS ( \
              INSERT INTO event_positions AS p (user_id, position) \
@@ -176,12 +171,26 @@ async fn record_and_notify(
              FROM input i LEFT JOIN bumped b ON b.user_id = i.user_id LEFT JOIN counts c ON c.user_id = i.user_id), \
          stored AS ( \
              INSERT INTO event_outbox (id, user_id, position, payload) \
-             SELECT id, user_id, position, payload FROM numbered) \
-         SELECT n, position, pg_notify($2, CASE WHEN octet_length(payload) <= {MAX_NOTIFY_BYTES} \
-             THEN '{{\"id\":' || id || ',\"position\":' || COALESCE(position::text, 'null') || ',\"event\":' || payload || '}}' \
-             ELSE '{{\"id\":' || id || '}}' END)::text \
-         FROM numbered ORDER BY n"
-    );
+             SELECT id, user_id, position, payload FROM numbered), \
+         notified AS ( \
+             SELECT n, position, pg_notify({channel}, CASE WHEN octet_length(payload) <= {MAX_NOTIFY_BYTES} \
+                 THEN '{{\"id\":' || id || ',\"position\":' || COALESCE(position::text, 'null') || ',\"event\":' || payload || '}}' \
+                 ELSE '{{\"id\":' || id || '}}' END)::text AS sent \
+             FROM numbered) "
+    )
+}
+
+/// One statement (PostgreSQL): positions, stored events and their notifications.
+async fn record_and_notify(
+    txn: &impl ConnectionTrait,
+    channel: &str,
+    changes: &[Change],
+    payloads: Vec<String>,
+) -> Result<Vec<Option<i64>>, DbErr> {
+    let input: Vec<_> = changes.iter().zip(payloads).map(|(c, p)| json!({ "u": c.owner, "p": p })).collect();
+    let events = "SELECT n, (e->>'u')::uuid AS user_id, e->>'p' AS payload \
+                  FROM jsonb_array_elements($1::jsonb) WITH ORDINALITY AS t(e, n)";
+    let sql = format!("{} SELECT n, position FROM notified ORDER BY n", recording_ctes("", events, "$2"));
     let values = vec![serde_json::Value::from(input).into(), channel.into()];
     let rows = txn.query_all_raw(Statement::from_sql_and_values(DbBackend::Postgres, sql, values)).await?;
     let mut positions = vec![None; changes.len()];
@@ -193,6 +202,62 @@ async fn record_and_notify(
         }
     }
     Ok(positions)
+}
+
+/// Whether writes of `E` can go out with their events in one statement ([`write_with_events`]):
+/// on PostgreSQL, with a bus that the database notifies.
+pub fn writes_in_one_statement(db: &impl ConnectionTrait, bus: &dyn EventBus) -> bool {
+    db.get_database_backend() == DbBackend::Postgres && bus.channel().is_some()
+}
+
+/// Runs `write` (an `INSERT`, `UPDATE` or `DELETE … RETURNING *` of `E`, built for PostgreSQL)
+/// and records the `kind` change of each row it returns, in one statement: the write and its
+/// events commit together or not at all, in one round trip. The rows, as written.
+///
+/// The events' rows are built by the database (`json_build_object` of every column, decimals
+/// as text), in the form the server itself gives them ([`Change::of`]).
+pub async fn write_with_events<E: Table>(
+    db: &impl ConnectionTrait,
+    bus: &dyn EventBus,
+    kind: ChangeKind,
+    write: Statement,
+) -> Result<Vec<E::Model>, DbErr> {
+    use sea_orm::{ColumnType, FromQueryResult, IdenStatic, Iterable};
+    let channel = bus.channel().ok_or_else(|| DbErr::Custom("the bus is not notified by the database".into()))?;
+    let mut values = write.values.map(|v| v.0).unwrap_or_default();
+    let mut param = |value: Value| {
+        values.push(value);
+        format!("${}", values.len())
+    };
+    let fields: Vec<String> = <E::Column as Iterable>::iter()
+        .map(|column| {
+            let name = column.as_str();
+            match column.def().get_column_type() {
+                ColumnType::Decimal(_) | ColumnType::Money(_) => format!("'{name}', w.\"{name}\"::text"),
+                _ => format!("'{name}', w.\"{name}\""),
+            }
+        })
+        .collect();
+    // `json_build_object` takes at most 100 arguments: wide rows are merged from parts.
+    let row = fields.chunks(50).map(|part| format!("jsonb_build_object({})", part.join(", "))).collect::<Vec<_>>();
+    let owner = E::owner_column().map_or("NULL::uuid".to_owned(), |c| format!("w.\"{}\"", c.as_str()));
+    let kind = serde_json::to_value(kind).ok().and_then(|k| k.as_str().map(str::to_owned)).unwrap_or_default();
+    let (table, kind) = (param(E::default().table_name().into()), param(kind.into()));
+    let input = format!(
+        "SELECT row_number() OVER () AS n, {owner} AS user_id, \
+                jsonb_build_object('type', 'change', 'table', {table}::text, 'kind', {kind}::text, \
+                    'owner', {owner}, 'row', {row}, 'at', now())::text AS payload \
+         FROM w",
+        row = row.join(" || "),
+    );
+    let channel = param(channel.into());
+    let sql = format!(
+        "{} SELECT w.* FROM w CROSS JOIN (SELECT count(*) FROM notified) AS sent",
+        recording_ctes(&format!("w AS ({}), ", write.sql), &input, &channel)
+    );
+    let rows = db.query_all_raw(Statement::from_sql_and_values(DbBackend::Postgres, sql, values)).await?;
+    crate::telemetry::metrics::events_published(rows.len() as u64);
+    rows.iter().map(|row| E::Model::from_query_result(row, "")).collect()
 }
 
 /// `rows` groups of `width` placeholders, `($1, $2), ($3, $4)` or `(?, ?), (?, ?)`.

@@ -792,25 +792,8 @@ async fn a_subscription_reads_the_relationships_again_after_its_instance_lost_ev
         )
         .await
         .expect("accepted, its event lost");
-    let name = format!("creatorpulse-events {}", app.state.config.events_channel);
-    let listener = "SELECT COALESCE(MAX(pid), 0)::bigint FROM pg_stat_activity WHERE application_name = $1";
-    let old = app.test_db.count(listener, vec![name.clone().into()]).await;
-    app.test_db
-        .exec(
-            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = $1",
-            vec![name.clone().into()],
-        )
-        .await
-        .expect("the listener is cut off");
-    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(15);
-    loop {
-        let pid = app.test_db.count(listener, vec![name.clone().into()]).await;
-        if pid != 0 && pid != old {
-            break;
-        }
-        assert!(tokio::time::Instant::now() < deadline, "the listener never reconnected");
-        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-    }
+    let old = app.cut_off_listener().await;
+    app.wait_for_listener_after(old).await;
     let after = Value::from(fixtures::draft(&app, &client, json!({ "content": "mine" })).await);
     let received = ws.next_result("drafts").await;
 

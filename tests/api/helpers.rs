@@ -392,6 +392,34 @@ impl TestApp {
         wait_for_receivers(&self.state, self.own_receivers + n).await;
     }
 
+    /// Ends the event listener's database connection (PostgreSQL): its process id before.
+    pub async fn cut_off_listener(&self) -> i64 {
+        let name = format!("creatorpulse-events {}", self.state.config.events_channel);
+        let listener = "SELECT COALESCE(MAX(pid), 0)::bigint FROM pg_stat_activity WHERE application_name = $1";
+        let old = self.test_db.count(listener, vec![name.clone().into()]).await;
+        assert!(old > 0, "the listener is connected");
+        self.test_db
+            .exec(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = $1",
+                vec![name.into()],
+            )
+            .await
+            .expect("the listener is cut off");
+        old
+    }
+
+    /// Waits until a new listener connection (not `old`) listens again.
+    pub async fn wait_for_listener_after(&self, old: i64) {
+        let name = format!("creatorpulse-events {}", self.state.config.events_channel);
+        let listening = "SELECT COALESCE(MAX(pid), 0)::bigint FROM pg_stat_activity \
+                         WHERE application_name = $1 AND pid <> $2 AND query LIKE 'LISTEN%'";
+        let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(15);
+        while self.test_db.count(listening, vec![name.clone().into(), old.into()]).await == 0 {
+            assert!(tokio::time::Instant::now() < deadline, "the listener never listened again");
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("http://{}{path}", self.addr)
     }

@@ -367,7 +367,10 @@ fn wide(rng: &mut StdRng) -> String {
             "{{ me {{ ...F }} }} fragment F on User {{ {} }}",
             (0..n).map(|i| format!("i{i}: id")).collect::<Vec<_>>().join(" ")
         ),
-        _ => format!("{{ contentDrafts({}) {{ totalCount }} }}", (0..n).map(|i| format!("x{i}: 1")).collect::<Vec<_>>().join(", ")),
+        _ => format!(
+            "{{ contentDrafts({}) {{ totalCount }} }}",
+            (0..n).map(|i| format!("x{i}: 1")).collect::<Vec<_>>().join(", ")
+        ),
     }
 }
 
@@ -375,8 +378,10 @@ fn wide(rng: &mut StdRng) -> String {
 fn huge(rng: &mut StdRng) -> Json {
     let size = rng.gen_range(1_000..3_000_000);
     match rng.gen_range(0..3) {
-        0 => json!({ "query": "mutation($c: String!) { createContentDraft(input: { platform: TWITTER, contentType: THREAD, content: $c }) { id } }",
-                     "variables": { "c": "é".repeat(size / 2) } }),
+        0 => {
+            json!({ "query": "mutation($c: String!) { createContentDraft(input: { platform: TWITTER, contentType: THREAD, content: $c }) { id } }",
+                     "variables": { "c": "é".repeat(size / 2) } })
+        }
         1 => {
             let keys: serde_json::Map<String, Json> = (0..size / 100).map(|i| (format!("v{i}"), json!(i))).collect();
             json!({ "query": "{ __typename }", "variables": keys })

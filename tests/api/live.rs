@@ -451,34 +451,17 @@ async fn the_listener_reconnects_after_losing_its_database_connection() {
     ws.subscribe("2", resuming, json!({})).await;
     app.wait_for_receivers(3).await;
 
-    let name = format!("creatorpulse-events {}", app.state.config.events_channel);
-    let listener_pid = "SELECT COALESCE(MAX(pid), 0)::bigint FROM pg_stat_activity WHERE application_name = $1";
-    let old = app.test_db.count(listener_pid, vec![name.clone().into()]).await;
-    assert!(old > 0, "the listener is connected");
-    app.test_db
-        .exec(
-            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = $1",
-            vec![name.clone().into()],
-        )
-        .await
-        .expect("terminate the listener");
+    let old = app.cut_off_listener().await;
     let unheard = draft(&app, &ann, json!({ "content": "while nobody listened" })).await;
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(15);
-    loop {
-        let pid = app.test_db.count(listener_pid, vec![name.clone().into()]).await;
-        if pid != 0 && pid != old {
-            break;
-        }
-        assert!(tokio::time::Instant::now() < deadline, "the listener never reconnected");
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    app.wait_for_listener_after(old).await;
     let id = draft(&app, &ann, json!({})).await;
     // The plain subscriber may or may not have heard the first (it was told to refetch); the
     // resuming one gets both, in order, once.
     let mut plain = Vec::new();
     let mut resumed = Vec::new();
     while plain.last() != Some(&Json::from(id.clone())) || resumed.len() < 2 {
-        match ws.receive().await {
+        let received = ws.receive_within(Duration::from_secs(10)).await;
+        match received.unwrap_or_else(|| panic!("only these arrived: {plain:?} and, resuming, {resumed:?}")) {
             Received::Message(m) if m["id"] == "1" => {
                 plain.push(m["payload"]["data"]["contentDraftEvents"]["node"]["id"].clone())
             }

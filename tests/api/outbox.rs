@@ -198,3 +198,45 @@ async fn the_outbox_goes_with_the_account() {
         assert!(app.test_db.count(&sql, vec![bob.id.into()]).await > 0, "Bob keeps his {table}");
     }
 }
+
+/// A create, an update and a delete each go out as one statement with their event on
+/// PostgreSQL (the write, guarded by the owner condition, and the outbox in one), and another
+/// user's row is refused by that same statement.
+#[tokio::test]
+async fn a_write_and_its_event_are_one_statement_on_postgresql() {
+    let (app, statements) = TestApp::spawn_recording_statements().await;
+    let ann = app.sign_up(&email()).await;
+    let bob = app.sign_up(&email()).await;
+    let mut ws = WsClient::open(app.addr, Protocol::TransportWs, &ann.token).await;
+    ws.subscribe("1", RESUME, json!({ "a": 0 })).await;
+    app.wait_for_receivers(2).await;
+    // The first request of a user reads what the server remembers of them.
+    draft(&app, &ann, json!({ "content": "warm" })).await;
+    update(&app, &bob, &Uuid::new_v4().to_string(), "warm").await;
+    next_events(&mut ws, "1", 1).await;
+
+    statements.take();
+    let id = draft(&app, &ann, json!({ "content": "one" })).await;
+    let create = statements.take();
+    assert!(update(&app, &ann, &id, "two").await["errors"].is_null());
+    let change = statements.take();
+    assert_eq!(code(&update(&app, &bob, &id, "bob's").await), "NOT_FOUND");
+    let refused = statements.take();
+    let delete =
+        app.gql_as(Some(&ann.token), "mutation($id: UUID!) { deleteContentDraft(id: $id) }", json!({ "id": id })).await;
+    assert!(delete["errors"].is_null(), "{delete}");
+    let gone = statements.take();
+    let events: Vec<_> = next_events(&mut ws, "1", 3).await.into_iter().map(|(_, _, c)| c).collect();
+    assert_eq!(events, ["one", "two", "two"], "created, updated, deleted");
+
+    if app.test_db.is_postgres() {
+        for (what, sent) in [("create", &create), ("update", &change), ("refused update", &refused), ("delete", &gone)]
+        {
+            assert_eq!(sent.len(), 1, "{what}: {sent:#?}");
+        }
+        assert!(change[0].starts_with("WITH w AS (UPDATE"), "{change:?}");
+    } else {
+        // SQLite has no writing CTEs: a transaction with the write and its event.
+        assert!(change.len() <= 6, "{change:#?}");
+    }
+}

@@ -267,11 +267,12 @@ async fn the_service_role_deletes_any_account() {
     assert_eq!(app.test_db.count("SELECT COUNT(*) FROM users WHERE id = $1", vec![ann.id.into()]).await, 0);
 }
 
+/// Counts 1 when `table` has a uuid column `column` (the outbox's `id` is a number).
 fn column_exists_sql(app: &TestApp, table: &str, column: &str) -> String {
     if app.test_db.is_postgres() {
         format!(
             "SELECT COUNT(*) FROM information_schema.columns WHERE table_schema = current_schema() \
-             AND table_name = '{table}' AND column_name = '{column}'"
+             AND table_name = '{table}' AND column_name = '{column}' AND data_type = 'uuid'"
         )
     } else {
         format!("SELECT COUNT(*) FROM pragma_table_info('{table}') WHERE name = '{column}'")
