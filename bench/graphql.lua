@@ -1,6 +1,7 @@
 -- wrk script: POST /graphql for a random seeded user on every request.
 --   BENCH_BODY   JSON body; "__USER__" is replaced by the user's id
---   BENCH_USERS  one "<user id> <access token>" line per user
+--   BENCH_USERS  one "<user id> <access token> [<draft id>]" line per user; "__DRAFT__" in the
+--                body is replaced by the draft id
 --   BENCH_AUTH   "1": send "Authorization: Bearer <token>" (our server); else no header
 -- Every request is built once per thread in init(), so the load generator spends no time
 -- formatting during the run.
@@ -18,13 +19,13 @@ function init(args)
   f:close()
   local auth = os.getenv("BENCH_AUTH") == "1"
   for line in io.lines(os.getenv("BENCH_USERS")) do
-    local id, token = line:match("^(%S+)%s+(%S+)")
+    local id, token, draft = line:match("^(%S+)%s+(%S+)%s*(%S*)")
     if id then
       local headers = { ["Content-Type"] = "application/json", ["Accept"] = "application/json" }
       if auth then
         headers["Authorization"] = "Bearer " .. token
       end
-      local body = template:gsub("__USER__", id)
+      local body = template:gsub("__USER__", id):gsub("__DRAFT__", draft)
       requests[#requests + 1] = wrk.format("POST", nil, headers, body)
     end
   end

@@ -14,7 +14,7 @@ PEER_PORT=${BENCH_POSTGRAPHILE_PORT:-15678}
 PROXY_PORT=${BENCH_PROXY_PORT:-15432}
 NODE_VERSION=${BENCH_NODE_VERSION:-22.23.3}
 POSTGRAPHILE_VERSION=${BENCH_POSTGRAPHILE_VERSION:-5.1.5}
-SHAPES=(latest_drafts nested_drafts create_draft)
+SHAPES=(latest_drafts nested_drafts trend_drafts update_draft create_draft)
 RUN_KIND=run
 # shellcheck source=bench/lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -53,6 +53,11 @@ log "access tokens"
 USERS=$RUN_DIR/users.txt
 mint_user_tokens "$USERS"
 [[ $(wc -l <"$USERS") -ge 1 ]] || die "no users"
+# Each user's draft that the update shape edits (the seed's k = 0 draft): a third field.
+psql -At -F' ' "$DB" -c "SELECT md5('bench-user-' || u)::uuid, md5('bench-draft-' || u)::uuid
+  FROM generate_series(1, 1000) AS u" >"$RUN_DIR/drafts.txt"
+awk 'NR == FNR { draft[$1] = $2; next } { print $1, $2, draft[$1] }' "$RUN_DIR/drafts.txt" "$USERS" >"$USERS.new"
+mv "$USERS.new" "$USERS"
 
 # ---------------------------------------------------------------------------------------------
 # The servers. $1: database URL.
@@ -75,9 +80,10 @@ start_peer() {
 
 # post <ours|peer> <body> [user line]: one request as wrk sends it; prints the response.
 post() {
-  local target=$1 body=$2 line=${3:-- -}
-  local id=${line%% *} token=${line#* }
+  local target=$1 body=$2 line=${3:-- - -} id token draft
+  read -r id token draft <<<"$line"
   body=${body//__USER__/$id}
+  body=${body//__DRAFT__/$draft}
   if [[ $target == ours ]]; then
     curl -fsS "http://127.0.0.1:$OUR_PORT/graphql" -H 'Content-Type: application/json' \
       -H 'Accept: application/json' -H "Authorization: Bearer $token" --data-binary "$body"
@@ -100,6 +106,9 @@ check() {
     nested_drafts)
       [[ $nodes -ge 25 ]] || die "$target $shape: expected drafts with performance: ${response:0:600}"
       [[ $response == *'"trendTopic":"'* ]] || die "$target $shape: expected trends: ${response:0:600}" ;;
+    trend_drafts)
+      [[ $nodes -ge 30 ]] || die "$target $shape: expected 10 trends with their drafts: ${response:0:600}" ;;
+    update_draft) [[ $response == *'Benchmark edit'* ]] || die "$target $shape: ${response:0:600}" ;;
     create_draft) [[ $response == *'"data":{"createContentDraft":{'* ]] || die "$target $shape: ${response:0:600}" ;;
   esac
 }

@@ -20,6 +20,7 @@ pub mod graphql;
 pub mod http;
 pub mod jobs;
 pub mod limits;
+pub mod memory;
 pub mod outbound;
 pub mod profiles;
 pub mod queue;

@@ -14,6 +14,7 @@ use tracing_subscriber::{EnvFilter, Layer};
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() -> ExitCode {
+    creatorpulse::memory::lean();
     // Resolving a deep query nests many futures: 8 MiB per worker leaves room to spare.
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().thread_stack_size(8 << 20).build();
     match runtime {
