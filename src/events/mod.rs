@@ -102,12 +102,6 @@ pub trait EventBus: Send + Sync {
     /// buffer is told that it lagged.
     fn publish(&self, event: Event);
 
-    /// The `NOTIFY` channel when the database announces recorded changes at their commit (then
-    /// [`outbox::deliver`] has nothing left to do); `None` when they are published after it.
-    fn channel(&self) -> Option<&str> {
-        None
-    }
-
     /// Every event published from now on, by this or (for a shared bus) any other instance.
     fn subscribe(&self) -> broadcast::Receiver<Arc<Event>>;
 

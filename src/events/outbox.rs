@@ -2,11 +2,17 @@
 //! committed change always has its event and a rolled-back one never does.
 //!
 //! Each event of a user's row gets the next of that user's positions (`event_positions`, whose
-//! row lock orders one user's writers, so positions commit in order). On PostgreSQL the same
-//! statement queues the event's `NOTIFY`, which the database delivers at commit to every
-//! instance; on SQLite (one instance) the events are handed to the local bus after the commit.
-//! Events are kept for the configured retention window (`EVENT_RETENTION_HOURS`): a subscriber
-//! that passes the last position it saw reads what it missed from here.
+//! row lock orders one user's writers, so positions commit in order). After the commit the
+//! events are published on the bus (on PostgreSQL a `NOTIFY` per batch, sent by the instance
+//! that wrote them). Events are kept for the configured retention window
+//! (`EVENT_RETENTION_HOURS`): a subscriber that passes the last position it saw reads what it
+//! missed from here, and so does one that notices a gap in a user's positions or hears nothing
+//! for a while (an instance that stopped between a commit and its publication, a listener that
+//! was away).
+//!
+//! The `NOTIFY` is not part of the write's transaction on purpose: PostgreSQL serialises the
+//! commits of notifying transactions (a global lock held through the commit's WAL flush), which
+//! halved the write rate (BENCHMARKS.md, "Reliability").
 use entity::table::Table;
 use sea_orm::{ColumnTrait, ConnectionTrait, DatabaseTransaction, DbBackend, DbErr, QueryFilter, Statement, Value};
 use serde_json::json;
@@ -24,11 +30,7 @@ pub const REPLAY_BATCH: u64 = 200;
 /// Records `changes` on `txn`, the transaction of the writes they describe, numbering each
 /// owned change with its owner's next position. Deliver them with [`deliver`] once `txn`
 /// has committed (or use [`commit`]).
-pub async fn record(
-    txn: &impl ConnectionTrait,
-    bus: &dyn EventBus,
-    mut changes: Vec<Change>,
-) -> Result<Vec<Change>, DbErr> {
+pub async fn record(txn: &impl ConnectionTrait, mut changes: Vec<Change>) -> Result<Vec<Change>, DbErr> {
     if changes.is_empty() {
         return Ok(changes);
     }
@@ -38,8 +40,8 @@ pub async fn record(
             serde_json::to_string(&Event::Change(change.clone())).map_err(|err| DbErr::Custom(err.to_string()))?;
         payloads.push(payload);
     }
-    let positions = match (txn.get_database_backend(), bus.channel()) {
-        (DbBackend::Postgres, Some(channel)) => record_and_notify(txn, channel, &changes, payloads).await?,
+    let positions = match txn.get_database_backend() {
+        DbBackend::Postgres => record_in_one(txn, &changes, payloads).await?,
         _ => record_rows(txn, &changes, payloads).await?,
     };
     for (change, position) in changes.iter_mut().zip(positions) {
@@ -48,13 +50,8 @@ pub async fn record(
     Ok(changes)
 }
 
-/// Hands recorded changes whose transaction has committed to this instance's subscribers,
-/// unless the bus had the database announce them at the commit.
+/// Publishes recorded changes whose transaction has committed.
 pub fn deliver(bus: &dyn EventBus, changes: Vec<Change>) {
-    if bus.channel().is_some() {
-        crate::telemetry::metrics::events_published(changes.len() as u64);
-        return;
-    }
     for change in changes {
         bus.publish(Event::Change(change));
     }
@@ -62,7 +59,7 @@ pub fn deliver(bus: &dyn EventBus, changes: Vec<Change>) {
 
 /// Records `changes` on `txn`, commits it and delivers them: the changes, numbered.
 pub async fn commit(txn: DatabaseTransaction, bus: &dyn EventBus, changes: Vec<Change>) -> Result<Vec<Change>, DbErr> {
-    let changes = record(&txn, bus, changes).await?;
+    let changes = record(&txn, changes).await?;
     txn.commit().await?;
     deliver(bus, changes.clone());
     Ok(changes)
@@ -148,13 +145,10 @@ async fn record_rows(
 }
 
 /// The common tail of the PostgreSQL statements that record events: after the CTEs `before`,
-/// `input (n, user_id, payload)` gives the events; the owners' positions move on, the events are
-/// stored and `notified (n, position)` queues each one's notification on channel parameter
-/// `channel`, sent by the database when the transaction commits.
-///
-/// `numbered` takes each event's id from the sequence itself (a volatile CTE is evaluated once),
-/// so that the notification of an event too large to carry names the stored row.
-fn recording_ctes(before: &str, input: &str, channel: &str) -> String {
+/// `input (n, user_id, payload, …)` gives the events; the owners' positions move on and the
+/// events are stored; `numbered (n, user_id, position, …)` tells each one's position (`carry`
+/// names more columns of `input` it keeps, each as `, i.<column>`).
+fn recording_ctes(before: &str, input: &str, carry: &str) -> String {
     format!(
         "WITH {before}input AS ({input}), \
          counts AS (SELECT user_id, count(*) AS c FROM input WHERE user_id IS NOT NULL GROUP BY user_id), \
@@ -164,34 +158,27 @@ fn recording_ctes(before: &str, input: &str, channel: &str) -> String {
              ON CONFLICT (user_id) DO UPDATE SET position = p.position + EXCLUDED.position \
              RETURNING user_id, position), \
          numbered AS ( \
-             SELECT i.n, i.user_id, i.payload, \
-                    nextval(pg_get_serial_sequence('event_outbox', 'id')) AS id, \
+             SELECT i.n, i.user_id, i.payload{carry}, \
                     CASE WHEN i.user_id IS NULL THEN NULL ELSE \
                       b.position - c.c + row_number() OVER (PARTITION BY i.user_id ORDER BY i.n) END AS position \
              FROM input i LEFT JOIN bumped b ON b.user_id = i.user_id LEFT JOIN counts c ON c.user_id = i.user_id), \
          stored AS ( \
-             INSERT INTO event_outbox (id, user_id, position, payload) \
-             SELECT id, user_id, position, payload FROM numbered), \
-         notified AS ( \
-             SELECT n, position, pg_notify({channel}, CASE WHEN octet_length(payload) <= {MAX_NOTIFY_BYTES} \
-                 THEN '{{\"id\":' || id || ',\"position\":' || COALESCE(position::text, 'null') || ',\"event\":' || payload || '}}' \
-                 ELSE '{{\"id\":' || id || '}}' END)::text AS sent \
-             FROM numbered) "
+             INSERT INTO event_outbox (user_id, position, payload) \
+             SELECT user_id, position, payload FROM numbered) "
     )
 }
 
-/// One statement (PostgreSQL): positions, stored events and their notifications.
-async fn record_and_notify(
+/// One statement (PostgreSQL): positions and stored events.
+async fn record_in_one(
     txn: &impl ConnectionTrait,
-    channel: &str,
     changes: &[Change],
     payloads: Vec<String>,
 ) -> Result<Vec<Option<i64>>, DbErr> {
     let input: Vec<_> = changes.iter().zip(payloads).map(|(c, p)| json!({ "u": c.owner, "p": p })).collect();
     let events = "SELECT n, (e->>'u')::uuid AS user_id, e->>'p' AS payload \
                   FROM jsonb_array_elements($1::jsonb) WITH ORDINALITY AS t(e, n)";
-    let sql = format!("{} SELECT n, position FROM notified ORDER BY n", recording_ctes("", events, "$2"));
-    let values = vec![serde_json::Value::from(input).into(), channel.into()];
+    let sql = format!("{} SELECT n, position FROM numbered ORDER BY n", recording_ctes("", events, ""));
+    let values = vec![serde_json::Value::from(input).into()];
     let rows = txn.query_all_raw(Statement::from_sql_and_values(DbBackend::Postgres, sql, values)).await?;
     let mut positions = vec![None; changes.len()];
     for row in rows {
@@ -204,26 +191,28 @@ async fn record_and_notify(
     Ok(positions)
 }
 
-/// Whether writes of `E` can go out with their events in one statement ([`write_with_events`]):
-/// on PostgreSQL, with a bus that the database notifies.
-pub fn writes_in_one_statement(db: &impl ConnectionTrait, bus: &dyn EventBus) -> bool {
-    db.get_database_backend() == DbBackend::Postgres && bus.channel().is_some()
+/// Whether writes can go out with their events in one statement ([`write_with_events`]): on
+/// PostgreSQL, whose CTEs may write.
+pub fn writes_in_one_statement(db: &impl ConnectionTrait) -> bool {
+    db.get_database_backend() == DbBackend::Postgres
 }
 
 /// Runs `write` (an `INSERT`, `UPDATE` or `DELETE … RETURNING *` of `E`, built for PostgreSQL)
 /// and records the `kind` change of each row it returns, in one statement: the write and its
-/// events commit together or not at all, in one round trip. The rows, as written.
+/// events commit together or not at all, in one round trip. The rows as written, each with its
+/// change (numbered) to [`deliver`].
 ///
-/// The events' rows are built by the database (`json_build_object` of every column, decimals
-/// as text), in the form the server itself gives them ([`Change::of`]).
+/// The stored events' rows are built by the database (`jsonb_build_object` of every column,
+/// decimals as text), in the form the server gives them ([`Change::of`]).
 pub async fn write_with_events<E: Table>(
     db: &impl ConnectionTrait,
-    bus: &dyn EventBus,
     kind: ChangeKind,
     write: Statement,
-) -> Result<Vec<E::Model>, DbErr> {
+) -> Result<Vec<(E::Model, Change)>, DbErr>
+where
+    E::Model: serde::Serialize,
+{
     use sea_orm::{ColumnType, FromQueryResult, IdenStatic, Iterable};
-    let channel = bus.channel().ok_or_else(|| DbErr::Custom("the bus is not notified by the database".into()))?;
     let mut values = write.values.map(|v| v.0).unwrap_or_default();
     let mut param = |value: Value| {
         values.push(value);
@@ -238,26 +227,33 @@ pub async fn write_with_events<E: Table>(
             }
         })
         .collect();
-    // `json_build_object` takes at most 100 arguments: wide rows are merged from parts.
+    // `jsonb_build_object` takes at most 100 arguments: wide rows are merged from parts.
     let row = fields.chunks(50).map(|part| format!("jsonb_build_object({})", part.join(", "))).collect::<Vec<_>>();
     let owner = E::owner_column().map_or("NULL::uuid".to_owned(), |c| format!("w.\"{}\"", c.as_str()));
-    let kind = serde_json::to_value(kind).ok().and_then(|k| k.as_str().map(str::to_owned)).unwrap_or_default();
-    let (table, kind) = (param(E::default().table_name().into()), param(kind.into()));
+    let id = E::id_column().as_str();
+    let kind_name = serde_json::to_value(kind).ok().and_then(|k| k.as_str().map(str::to_owned)).unwrap_or_default();
+    let (table, kind_name) = (param(E::default().table_name().into()), param(kind_name.into()));
     let input = format!(
-        "SELECT row_number() OVER () AS n, {owner} AS user_id, \
-                jsonb_build_object('type', 'change', 'table', {table}::text, 'kind', {kind}::text, \
+        "SELECT row_number() OVER () AS n, {owner} AS user_id, w.\"{id}\" AS row_id, \
+                jsonb_build_object('type', 'change', 'table', {table}::text, 'kind', {kind_name}::text, \
                     'owner', {owner}, 'row', {row}, 'at', now())::text AS payload \
          FROM w",
         row = row.join(" || "),
     );
-    let channel = param(channel.into());
     let sql = format!(
-        "{} SELECT w.* FROM w CROSS JOIN (SELECT count(*) FROM notified) AS sent",
-        recording_ctes(&format!("w AS ({}), ", write.sql), &input, &channel)
+        "{} SELECT w.*, numbered.position AS event_position FROM w JOIN numbered ON numbered.row_id = w.\"{id}\"",
+        recording_ctes(&format!("w AS ({}), ", write.sql), &input, ", i.row_id"),
     );
     let rows = db.query_all_raw(Statement::from_sql_and_values(DbBackend::Postgres, sql, values)).await?;
-    crate::telemetry::metrics::events_published(rows.len() as u64);
-    rows.iter().map(|row| E::Model::from_query_result(row, "")).collect()
+    let mut written = Vec::with_capacity(rows.len());
+    for row in &rows {
+        let model = E::Model::from_query_result(row, "")?;
+        let position: Option<i64> = row.try_get("", "event_position")?;
+        let Some(mut change) = Change::of::<E>(kind, &model) else { continue };
+        change.position = position;
+        written.push((model, change));
+    }
+    Ok(written)
 }
 
 /// `rows` groups of `width` placeholders, `($1, $2), ($3, $4)` or `(?, ?), (?, ?)`.
@@ -290,11 +286,10 @@ fn statement(db: &impl ConnectionTrait, pg: &str, values: Vec<Value>) -> Stateme
     Statement::from_sql_and_values(backend, sql, values)
 }
 
-/// The change stored as outbox row `id` (a notification too large to carry it names it).
-pub async fn load(db: &impl ConnectionTrait, id: i64) -> Result<Option<Change>, DbErr> {
-    let row = db
-        .query_one_raw(statement(db, "SELECT position, payload FROM event_outbox WHERE id = $1", vec![id.into()]))
-        .await?;
+/// `user`'s change at `position` (a notification too large to carry a change names it).
+pub async fn load(db: &impl ConnectionTrait, user: Uuid, position: i64) -> Result<Option<Change>, DbErr> {
+    let sql = "SELECT position, payload FROM event_outbox WHERE user_id = $1 AND position = $2";
+    let row = db.query_one_raw(statement(db, sql, vec![user.into(), position.into()])).await?;
     Ok(row.and_then(|row| change_of(row.try_get_by_index(0).ok().flatten(), row.try_get_by_index(1).ok()?)))
 }
 

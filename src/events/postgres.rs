@@ -1,18 +1,18 @@
 //! The bus shared by every instance on one PostgreSQL database: events go out with `NOTIFY` and
 //! come back to every instance (this one included) through a `LISTEN` connection.
 //!
-//! A change's notification is queued by the statement that records it in the outbox, so the
-//! database sends it when (and only when) the change commits; one too large for `NOTIFY` names
-//! its outbox row, which listeners load. Other events (sessions ending, roles changing) are sent
-//! after their commit. A lost listening connection is re-established, listening resumes, and
-//! subscribers are told to read what they may have missed from the outbox.
+//! Events are sent after their commit, a batch per statement; a change too large for `NOTIFY`
+//! is sent as its owner and position, and listeners load it from the outbox. A lost listening
+//! connection is re-established, listening resumes, and subscribers are told to read what they
+//! may have missed from the outbox.
 use std::sync::Arc;
 use std::time::Duration;
 
 use sea_orm::sqlx::postgres::{PgConnectOptions, PgListener, PgPoolOptions};
 use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, Statement};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use tokio::sync::{broadcast, mpsc, oneshot};
+use uuid::Uuid;
 
 use super::local::LocalBus;
 use super::outbox::{self, MAX_NOTIFY_BYTES};
@@ -24,19 +24,17 @@ const PENDING: usize = 10_000;
 /// Most events sent in one statement.
 const BATCH: usize = 256;
 
-/// What a notification carries: a recorded change (or the outbox row of one too large to
-/// carry), or another event.
-#[derive(Deserialize)]
+/// What a notification carries: an event, or where in the outbox a change too large to carry
+/// is.
+#[derive(Serialize, Deserialize)]
 #[serde(untagged)]
 enum Wire {
-    Recorded { position: Option<i64>, event: Event },
-    Stored { id: i64 },
+    Stored { user: Uuid, position: i64 },
     Event(Event),
 }
 
 pub struct PgBus {
     local: LocalBus,
-    channel: String,
     pending: mpsc::Sender<Event>,
     _stop: oneshot::Sender<()>,
 }
@@ -63,7 +61,7 @@ impl PgBus {
             local.sender(),
             stopped,
         ));
-        Ok(Self { local, channel, pending, _stop: stop })
+        Ok(Self { local, pending, _stop: stop })
     }
 }
 
@@ -74,10 +72,6 @@ impl EventBus for PgBus {
             crate::telemetry::metrics::events_dropped(1);
             tracing::error!("too many events wait to be sent: an event was dropped");
         }
-    }
-
-    fn channel(&self) -> Option<&str> {
-        Some(&self.channel)
     }
 
     fn subscribe(&self) -> broadcast::Receiver<Arc<Event>> {
@@ -103,9 +97,17 @@ async fn send_loop(db: DatabaseConnection, channel: String, mut pending: mpsc::R
             let Ok(payload) = serde_json::to_string(&event) else { continue };
             if payload.len() <= MAX_NOTIFY_BYTES {
                 payloads.push(payload);
-            } else {
-                crate::telemetry::metrics::events_dropped(1);
-                tracing::error!(bytes = payload.len(), "an event is too large for a notification: it was dropped");
+                continue;
+            }
+            match &event {
+                Event::Change(super::Change { owner: Some(user), position: Some(position), .. }) => {
+                    let stored = Wire::Stored { user: *user, position: *position };
+                    payloads.extend(serde_json::to_string(&stored).ok());
+                }
+                _ => {
+                    crate::telemetry::metrics::events_dropped(1);
+                    tracing::error!(bytes = payload.len(), "an event is too large for a notification: it was dropped");
+                }
             }
         }
         if payloads.is_empty() {
@@ -156,12 +158,8 @@ async fn listen_loop(
         match received {
             Ok(Some(notification)) => {
                 let event = match serde_json::from_str::<Wire>(notification.payload()) {
-                    Ok(Wire::Recorded { position, event: Event::Change(mut change), .. }) => {
-                        change.position = position;
-                        Some(Event::Change(change))
-                    }
-                    Ok(Wire::Recorded { event, .. } | Wire::Event(event)) => Some(event),
-                    Ok(Wire::Stored { id }) => match outbox::load(&db, id).await {
+                    Ok(Wire::Event(event)) => Some(event),
+                    Ok(Wire::Stored { user, position }) => match outbox::load(&db, user, position).await {
                         Ok(change) => change.map(Event::Change),
                         Err(err) => {
                             tracing::error!(error = %err, "cannot load a recorded event");

@@ -123,7 +123,7 @@ impl GenerationMutation {
             crate::queue::enqueue(&txn, id, JobQueue::Generation, Some(owner), payload, state.config.job_max_attempts)
                 .await?;
             let changes = events::changes::<generations::Entity>(ChangeKind::Created, [&row]);
-            let changes = events::outbox::record(&txn, state.events.as_ref(), changes).await?;
+            let changes = events::outbox::record(&txn, changes).await?;
             Ok((row, changes))
         }
         .await;

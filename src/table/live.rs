@@ -117,7 +117,19 @@ where
                     }
                 }
             }
-            let event = match events.recv().await {
+            // Resuming, a quiet spell is also a look at the outbox: an instance that stopped
+            // between a commit and its publication leaves events only there.
+            let received = match resumed {
+                Some(_) => match tokio::time::timeout(QUIET_SWEEP, events.recv()).await {
+                    Ok(received) => received,
+                    Err(_) => {
+                        missed = true;
+                        continue;
+                    }
+                },
+                None => events.recv().await,
+            };
+            let event = match received {
                 Ok(event) => event,
                 Err(RecvError::Lagged(count)) => {
                     crate::telemetry::metrics::events_lagged(count);
@@ -176,6 +188,9 @@ fn delivered<M>(change: &Change, row: M) -> Delivered<M> {
     crate::telemetry::metrics::event_delivered();
     Delivered { kind: change.kind, at: change.at, position: change.position, row }
 }
+
+/// How long a resuming subscriber hears nothing before it looks at the outbox itself.
+const QUIET_SWEEP: std::time::Duration = std::time::Duration::from_secs(10);
 
 /// How long a resuming subscriber waits for an unreachable database before it ends.
 const REPLAY_PATIENCE: std::time::Duration = std::time::Duration::from_secs(30);

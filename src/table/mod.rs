@@ -280,8 +280,7 @@ where
 /// Whether the viewer's `kind` write of `E` goes out as one guarded statement with its event
 /// ([`events::outbox::write_with_events`]): on PostgreSQL, when nothing about it is audited.
 fn in_one_statement<E: Table>(ctx: &Context<'_>, kind: ChangeKind) -> AppResult<bool> {
-    let state = state(ctx)?;
-    Ok(events::outbox::writes_in_one_statement(&state.db, state.events.as_ref())
+    Ok(events::outbox::writes_in_one_statement(db(ctx)?)
         && audited_action::<E>(kind).is_none()
         && !viewer(ctx)?.is_admin())
 }
@@ -294,11 +293,10 @@ async fn written_in_one<E: Table>(
     write: sea_orm::Statement,
 ) -> AppResult<E::Model> {
     let state = state(ctx)?;
-    let rows = events::outbox::write_with_events::<E>(&state.db, state.events.as_ref(), kind, write).await?;
-    let row = rows.into_iter().next().ok_or(AppError::NotFound(E::LABEL))?;
-    if let Some(change) = events::Change::of::<E>(kind, &row) {
-        state.agencies.observe(&change);
-    }
+    let mut written = events::outbox::write_with_events::<E>(&state.db, kind, write).await?;
+    let (row, change) = written.pop().ok_or(AppError::NotFound(E::LABEL))?;
+    state.agencies.observe(&change);
+    events::outbox::deliver(state.events.as_ref(), vec![change]);
     Ok(row)
 }
 

@@ -201,7 +201,8 @@ async fn the_outbox_goes_with_the_account() {
 
 /// A create, an update and a delete each go out as one statement with their event on
 /// PostgreSQL (the write, guarded by the owner condition, and the outbox in one), and another
-/// user's row is refused by that same statement.
+/// user's row is refused by that same statement. Publishing (`NOTIFY`) goes in batches, apart
+/// from any request, and is not counted.
 #[tokio::test]
 async fn a_write_and_its_event_are_one_statement_on_postgresql() {
     let (app, statements) = TestApp::spawn_recording_statements().await;
@@ -229,6 +230,10 @@ async fn a_write_and_its_event_are_one_statement_on_postgresql() {
     let events: Vec<_> = next_events(&mut ws, "1", 3).await.into_iter().map(|(_, _, c)| c).collect();
     assert_eq!(events, ["one", "two", "two"], "created, updated, deleted");
 
+    let own = |sent: Vec<String>| -> Vec<String> {
+        sent.into_iter().filter(|s| !s.starts_with("SELECT pg_notify")).collect()
+    };
+    let (create, change, refused, gone) = (own(create), own(change), own(refused), own(gone));
     if app.test_db.is_postgres() {
         for (what, sent) in [("create", &create), ("update", &change), ("refused update", &refused), ("delete", &gone)]
         {
@@ -239,4 +244,34 @@ async fn a_write_and_its_event_are_one_statement_on_postgresql() {
         // SQLite has no writing CTEs: a transaction with the write and its event.
         assert!(change.len() <= 6, "{change:#?}");
     }
+}
+
+/// An instance that stops between a commit and the publication of its events leaves them only
+/// in the outbox: a resuming subscriber still gets them, after a quiet spell at the latest.
+#[tokio::test]
+async fn an_event_committed_but_never_published_reaches_a_resuming_subscriber() {
+    use creatorpulse::events::{self, ChangeKind, outbox};
+    use sea_orm::{EntityTrait, TransactionTrait};
+    let app = TestApp::spawn().await;
+    let ann = app.sign_up(&email()).await;
+    let mut ws = WsClient::open(app.addr, Protocol::TransportWs, &ann.token).await;
+    ws.subscribe("1", RESUME, json!({ "a": 0 })).await;
+    app.wait_for_receivers(2).await;
+
+    let id = crate::fixtures::stored_draft(&app.test_db, ann.id, "pending", chrono::Utc::now(), vec![]).await;
+    let row = entity::content_drafts::Entity::find_by_id(id).one(&app.state.db).await.expect("read").expect("row");
+    let txn = app.state.db.begin().await.expect("begin");
+    let changes = events::changes::<entity::content_drafts::Entity>(ChangeKind::Created, [&row]);
+    outbox::record(&txn, changes).await.expect("recorded");
+    txn.commit().await.expect("committed");
+    // Never published: no `deliver`.
+
+    let started = std::time::Instant::now();
+    let mut got = None;
+    while got.is_none() && started.elapsed() < Duration::from_secs(25) {
+        if let Some(Received::Message(m)) = ws.receive_within(Duration::from_secs(2)).await {
+            got = Some(m["payload"]["data"]["contentDraftEvents"]["node"]["id"].clone());
+        }
+    }
+    assert_eq!(got, Some(Json::from(id.to_string())), "the unpublished event arrived");
 }
