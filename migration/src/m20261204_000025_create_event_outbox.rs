@@ -37,17 +37,7 @@ impl MigrationTrait for Migration {
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        let ddl = Ddl::new(manager);
-        ddl.drop_tables(&["event_outbox", "event_positions"]).await?;
-        ddl.create_table(
-            Table::create()
-                .table("event_payloads")
-                .col(ddl.id())
-                .col(text("payload").not_null())
-                .col(ddl.timestamp_now("created_at").not_null())
-                .to_owned(),
-        )
-        .await?;
-        ddl.index("event_payloads_created_at_idx", "event_payloads", &["created_at"]).await
+        Ddl::new(manager).drop_tables(&["event_outbox", "event_positions"]).await?;
+        crate::m20261125_000015_create_event_payloads::Migration.up(manager).await
     }
 }

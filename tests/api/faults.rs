@@ -122,7 +122,7 @@ async fn writes_survive_restarts_and_an_outage_and_a_resuming_subscriber_misses_
         let back = Instant::now();
         let took = recovered(&load, back).await;
         assert!(took <= Duration::from_secs(5), "serving again {took:?} after a {mode} restart");
-        figures.insert(format!("recovery after a {mode} restart (ms)"), took.as_millis());
+        figures.insert(format!("recovery after the {mode} restart (ms)"), took.as_millis());
         tokio::time::sleep(Duration::from_secs(1)).await;
     }
 
