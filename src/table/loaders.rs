@@ -157,6 +157,8 @@ pub struct Children<E: EntityTrait> {
     /// The rows between the cursors (not applied to the totals).
     bounds: Option<Condition>,
     keys: Vec<(E::Column, OrderDirection)>,
+    /// Columns the selection does not read: not fetched.
+    unread: Vec<E::Column>,
     limit: usize,
     count: bool,
 }
@@ -210,6 +212,7 @@ where
             Some(bounds) => select.filter(bounds.clone()),
             None => select,
         };
+        let select = super::without_columns(select, &self.unread);
         let mut ranked = select.into_query();
         ranked.expr_window_as(Func::cust(Alias::new("ROW_NUMBER")), window, rank.clone());
         let limit = i64::try_from(self.limit).unwrap_or(i64::MAX - 1) + 1;
@@ -292,8 +295,12 @@ where
     }
     let (has_previous, before_given) = (after.is_some(), before.is_some());
     let count = ctx.look_ahead().field("totalCount").exists();
-    // Every parent of one list asks with the same arguments: they share one loader.
-    let key = format!("{}:{:?}", foreign_key.as_str(), ctx.field().arguments()?);
+    // The parents' key is read: it groups the rows.
+    let mut unread = super::unread_columns::<E>(ctx, &keys);
+    unread.retain(|col| col.as_str() != foreign_key.as_str());
+    // Every parent of one list asks with the same arguments and selection: they share a loader.
+    let names: Vec<&str> = unread.iter().map(|c| c.as_str()).collect();
+    let key = format!("{}:{:?}:{}", foreign_key.as_str(), ctx.field().arguments()?, names.join(","));
     let loader: Arc<ChildrenLoader<E>> = loaders.get_or_insert(key, || {
         Loader::new(Children::<E> {
             db: loaders.db.clone(),
@@ -302,6 +309,7 @@ where
             condition,
             bounds,
             keys: keys.clone(),
+            unread,
             limit,
             count,
         })

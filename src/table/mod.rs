@@ -112,18 +112,7 @@ where
         (None, Some(n)) => (page_size("last", n, state(ctx)?.config.max_page_size)?, false),
         (None, None) => (DEFAULT_PAGE_SIZE, args.before.is_none()),
     };
-    let unread = unread_columns::<E>(ctx, &keys);
-    if !unread.is_empty() {
-        // Columns the query does not select are not fetched: NULL in their place decodes as
-        // `None` and is never shown.
-        select = select.select_only();
-        for col in E::Column::iter() {
-            select = match unread.iter().any(|u| u.as_str() == col.as_str()) {
-                true => select.column_as(Expr::cust("NULL"), col.as_str()),
-                false => select.column(col),
-            };
-        }
-    }
+    select = without_columns(select, &unread_columns::<E>(ctx, &keys));
     let after = args.after.as_deref().map(|c| cursor::decode(c, &fingerprint, &keys, "after")).transpose()?;
     let before = args.before.as_deref().map(|c| cursor::decode(c, &fingerprint, &keys, "before")).transpose()?;
     let total_count = if ctx.look_ahead().field("totalCount").exists() {
@@ -163,10 +152,26 @@ where
     Ok(connection)
 }
 
+/// `select` with NULL in place of the `unread` columns: they are not fetched, PostgreSQL sends
+/// less and nothing is decoded for them (NULL decodes as `None` and is never shown).
+pub(crate) fn without_columns<E: Table>(select: sea_orm::Select<E>, unread: &[E::Column]) -> sea_orm::Select<E> {
+    if unread.is_empty() {
+        return select;
+    }
+    let mut select = select.select_only();
+    for col in E::Column::iter() {
+        select = match unread.iter().any(|u| u.as_str() == col.as_str()) {
+            true => select.column_as(Expr::cust("NULL"), col.as_str()),
+            false => select.column(col),
+        };
+    }
+    select
+}
+
 /// The nullable columns of `E` that the page's selection does not read, when it reads plain
 /// columns only; none when it selects a relation or a computed field, which may need any
-/// column. They are not fetched: PostgreSQL sends less and nothing is decoded for them.
-fn unread_columns<E: Table>(ctx: &Context<'_>, keys: &[(E::Column, OrderDirection)]) -> Vec<E::Column> {
+/// column. The order keys are read (the cursors carry them).
+pub(crate) fn unread_columns<E: Table>(ctx: &Context<'_>, keys: &[(E::Column, OrderDirection)]) -> Vec<E::Column> {
     let look_ahead = ctx.look_ahead();
     let mut read = Vec::new();
     for level in [look_ahead.field("edges").field("node"), look_ahead.field("nodes")] {

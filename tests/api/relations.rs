@@ -233,8 +233,36 @@ async fn a_trends_newest_drafts_are_cut_per_parent_in_the_database_in_one_statem
     // not all 62.
     let read = answer["extensions"]["cost"]["rowsRead"].as_u64().expect("rows read");
     assert!(read <= 3 + 3 * 4, "rows read: {read}");
-    let drafts_statements = sent.iter().filter(|s| s.contains("FROM \"content_drafts\"")).count();
-    assert_eq!(drafts_statements, 1, "one statement for the drafts of every trend: {sent:?}");
+    let drafts: Vec<&String> = sent.iter().filter(|s| s.contains("FROM \"content_drafts\"")).collect();
+    assert_eq!(drafts.len(), 1, "one statement for the drafts of every trend: {sent:?}");
+    // Only what the page shows is read: the wide columns it does not select are not fetched.
+    for column in ["engagement_prediction", "actual_performance", "user_edits", "hashtags"] {
+        assert!(drafts[0].contains(&format!("NULL AS \"{column}\"")), "{column} not fetched: {}", drafts[0]);
+    }
+}
+
+#[tokio::test]
+async fn a_nested_list_shows_every_column_it_selects_and_a_relation_reads_them_all() {
+    let app = TestApp::spawn().await;
+    let ann = app.sign_up(&email()).await;
+    let trend = seed(&app, &ann, 2).await;
+    let tagged = app
+        .gql_as(
+            Some(&ann.token),
+            "mutation($t: UUID!) { createContentDraft(input: { platform: TWITTER, contentType: THREAD, content: \"tagged\", \
+             hook: \"a hook\", hashtags: [\"rust\"], voiceConfidenceScore: \"0.75\", trendSourceId: $t }) { id } }",
+            json!({ "t": trend }),
+        )
+        .await;
+    assert!(tagged["errors"].is_null(), "{tagged}");
+    let query = "query($t: UUID!) { trendInsight(id: $t) { drafts(first: 5, filter: { content: { eq: \"tagged\" } }) \
+        { nodes { content hook hashtags voiceConfidenceScore trendSource { id } } } } }";
+    let body = app.gql_as(Some(&ann.token), query, json!({ "t": trend })).await;
+    let node = &body["data"]["trendInsight"]["drafts"]["nodes"][0];
+    assert_eq!(node["hook"], "a hook", "{body}");
+    assert_eq!(node["hashtags"], json!(["rust"]));
+    assert_eq!(node["voiceConfidenceScore"], "0.75");
+    assert_eq!(node["trendSource"]["id"], json!(trend.to_string()));
 }
 
 #[tokio::test]
