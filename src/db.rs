@@ -4,8 +4,8 @@ use std::time::Duration;
 use async_graphql::Enum;
 use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
 use sea_orm::{
-    ConnectOptions, Database, DatabaseConnection, DatabaseTransaction, DbBackend, DbErr, SqliteTransactionMode,
-    TransactionOptions, TransactionTrait,
+    ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DatabaseTransaction, DbBackend, DbErr,
+    SqliteTransactionMode, Statement, TransactionOptions, TransactionTrait, Value,
 };
 
 use crate::config::Config;
@@ -88,6 +88,36 @@ pub async fn write_txn(db: &DatabaseConnection) -> Result<DatabaseTransaction, D
         ..Default::default()
     })
     .await
+}
+
+/// A statement written with `$1`-style parameters, for `db`'s backend: SQLite gets `?` in their
+/// place, so each parameter is used once, in order.
+pub fn statement(db: &impl ConnectionTrait, sql: &str, values: Vec<Value>) -> Statement {
+    let backend = db.get_database_backend();
+    let sql = if backend == DbBackend::Postgres { sql.to_owned() } else { question_marks(sql) };
+    Statement::from_sql_and_values(backend, sql, values)
+}
+
+/// `$1`-style parameters as SQLite's `?` (each used once, in order).
+pub fn question_marks(sql: &str) -> String {
+    let mut out = String::with_capacity(sql.len());
+    let mut chars = sql.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c == '$' && chars.peek().is_some_and(char::is_ascii_digit) {
+            while chars.peek().is_some_and(char::is_ascii_digit) {
+                chars.next();
+            }
+            out.push('?');
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// `$first, $first+1, …`: `n` placeholders.
+pub fn placeholders(first: usize, n: usize) -> String {
+    (first..first + n).map(|i| format!("${i}")).collect::<Vec<_>>().join(", ")
 }
 
 /// The URL with its password replaced, safe to print.

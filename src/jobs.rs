@@ -9,11 +9,12 @@ use entity::content_drafts;
 use sea_orm::sea_query::{Alias, Expr, ExprTrait, OnConflict, Query};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbBackend, DbErr, EntityTrait, QueryFilter,
-    SqlErr, Statement, Value,
+    SqlErr, Value,
 };
 use uuid::Uuid;
 
 use crate::billing::ledger as credits;
+use crate::db::{placeholders, statement};
 use crate::events::{self, ChangeKind, EventBus};
 
 /// Rows one batch handles.
@@ -55,12 +56,6 @@ pub enum Outcome {
     Ran { rows: u64 },
     /// Another run already claimed this slot.
     AlreadyClaimed,
-}
-
-fn stmt(db: &impl ConnectionTrait, sql: &str, values: Vec<Value>) -> Statement {
-    let backend = db.get_database_backend();
-    let sql = if backend == DbBackend::Postgres { sql.to_owned() } else { crate::billing::ledger::question_marks(sql) };
-    Statement::from_sql_and_values(backend, sql, values)
 }
 
 /// Runs `job` for `slot` unless a run already claimed it.
@@ -116,7 +111,7 @@ pub async fn run_with(
 ) -> Result<Outcome, DbErr> {
     let id = Uuid::new_v4();
     let claim = db
-        .execute_raw(stmt(
+        .execute_raw(statement(
             db,
             "INSERT INTO job_runs (id, job, slot, status) VALUES ($1, $2, $3, 'running')",
             vec![id.into(), job.name().into(), slot.into()],
@@ -148,7 +143,7 @@ pub async fn run_with(
         Ok(rows) => ("completed", *rows, None),
         Err(err) => ("failed", 0, Some(err.to_string())),
     };
-    db.execute_raw(stmt(
+    db.execute_raw(statement(
         db,
         "UPDATE job_runs SET status = $1, rows_affected = $2, duration_ms = $3, error_message = $4, finished_at = $5 WHERE id = $6",
         vec![status.into(), (rows as i64).into(), duration.into(), error.into(), Utc::now().into(), id.into()],
@@ -160,7 +155,7 @@ pub async fn run_with(
 
 /// The ids of the next batch that `sql` selects.
 async fn batch_ids(db: &impl ConnectionTrait, sql: &str, values: Vec<Value>) -> Result<Vec<Uuid>, DbErr> {
-    let rows = db.query_all_raw(stmt(db, &format!("{sql} LIMIT {BATCH}"), values)).await?;
+    let rows = db.query_all_raw(statement(db, &format!("{sql} LIMIT {BATCH}"), values)).await?;
     rows.iter().map(|row| row.try_get_by_index::<Uuid>(0)).collect()
 }
 
@@ -234,11 +229,6 @@ async fn archive_drafts(db: &DatabaseConnection, events: &dyn EventBus, now: Dat
     }
 }
 
-/// `$first, $first+1, …`: `n` placeholders.
-fn placeholders(first: usize, n: usize) -> String {
-    (first..first + n).map(|i| format!("${i}")).collect::<Vec<_>>().join(", ")
-}
-
 /// The `candidates` still due, locked against new performance rows and mappings.
 ///
 /// SQLite's write transaction already keeps every other writer out. On PostgreSQL a performance
@@ -251,12 +241,12 @@ async fn lock_due(txn: &DatabaseTransaction, candidates: Vec<Uuid>, due: &[Value
     }
     let ids: Vec<Value> = candidates.iter().map(|id| (*id).into()).collect();
     let lock = format!("SELECT id FROM content_drafts WHERE id IN ({}) FOR UPDATE", placeholders(1, ids.len()));
-    txn.query_all_raw(stmt(txn, &lock, ids.clone())).await?;
+    txn.query_all_raw(statement(txn, &lock, ids.clone())).await?;
     let again = format!(
         "SELECT id FROM content_drafts WHERE {DUE_FOR_ARCHIVE} AND id IN ({}) ORDER BY id",
         placeholders(due.len() + 1, ids.len())
     );
-    let rows = txn.query_all_raw(stmt(txn, &again, [due, &ids].concat())).await?;
+    let rows = txn.query_all_raw(statement(txn, &again, [due, &ids].concat())).await?;
     rows.iter().map(|row| row.try_get_by_index::<Uuid>(0)).collect()
 }
 
@@ -300,7 +290,7 @@ async fn purge_audit_logs(db: &DatabaseConnection, now: DateTime<Utc>, settings:
         .await?
         .rows_affected;
     let idle = (now - chrono::Duration::days(1)).timestamp_micros();
-    db.execute_raw(stmt(db, "DELETE FROM rate_limit_buckets WHERE tat_us < $1", vec![idle.into()])).await?;
+    db.execute_raw(statement(db, "DELETE FROM rate_limit_buckets WHERE tat_us < $1", vec![idle.into()])).await?;
     Ok(deleted)
 }
 
@@ -381,7 +371,7 @@ async fn aggregate_performance(db: &DatabaseConnection, now: DateTime<Utc>) -> R
                 uuid = if postgres { "gen_random_uuid()" } else { crate::db::SQLITE_UUID_V4 },
                 t = "content_performance_summaries",
             );
-            txn.execute_raw(stmt(&txn, &sql, values.clone())).await?;
+            txn.execute_raw(statement(&txn, &sql, values.clone())).await?;
         }
         let delete = Query::delete()
             .from_table(Alias::new("content_performance"))
@@ -397,7 +387,7 @@ async fn reset_credits(db: &DatabaseConnection, events: &dyn EventBus, now: Date
     let mut reset = 0;
     loop {
         let rows = db
-            .query_all_raw(stmt(
+            .query_all_raw(statement(
                 db,
                 &format!(
                     "SELECT user_id, current_period_end \

@@ -497,20 +497,3 @@ pub async fn open_allowance(txn: &DatabaseTransaction, user: Uuid) -> AppResult<
     locked.write(txn).await?;
     Ok(row.insert(txn).await?)
 }
-
-/// `$1`-style parameters as SQLite's `?` (each used once, in order).
-pub fn question_marks(sql: &str) -> String {
-    let mut out = String::with_capacity(sql.len());
-    let mut chars = sql.chars().peekable();
-    while let Some(c) = chars.next() {
-        if c == '$' && chars.peek().is_some_and(char::is_ascii_digit) {
-            while chars.peek().is_some_and(char::is_ascii_digit) {
-                chars.next();
-            }
-            out.push('?');
-        } else {
-            out.push(c);
-        }
-    }
-    out
-}

@@ -19,9 +19,10 @@ use serde_json::json;
 use uuid::Uuid;
 
 use super::{Change, ChangeKind, Event, EventBus};
+use crate::db::{placeholders, statement};
 
-/// `NOTIFY` refuses payloads from 8,000 bytes; a larger event is announced by its outbox id and
-/// loaded by the listeners.
+/// `NOTIFY` refuses payloads from 8,000 bytes; a larger change is announced by its owner and
+/// position and loaded from here by the listeners ([`load`]).
 pub const MAX_NOTIFY_BYTES: usize = 7_800;
 
 /// Events read from the outbox in one statement when a subscriber catches up.
@@ -85,7 +86,7 @@ where
 }
 
 /// Each owner's count of `changes`, owners in order (so that writers lock positions in the same
-/// order), with the position each one's first change takes once the counts are added.
+/// order).
 fn owners(changes: &[Change]) -> Vec<(Uuid, i64)> {
     let mut counts = std::collections::BTreeMap::<Uuid, i64>::new();
     for owner in changes.iter().filter_map(|c| c.owner) {
@@ -100,7 +101,6 @@ async fn record_rows(
     changes: &[Change],
     payloads: Vec<String>,
 ) -> Result<Vec<Option<i64>>, DbErr> {
-    let backend = txn.get_database_backend();
     let counts = owners(changes);
     let mut next = std::collections::HashMap::<Uuid, i64>::new();
     if !counts.is_empty() {
@@ -113,9 +113,9 @@ async fn record_rows(
             "INSERT INTO event_positions (user_id, position) VALUES {} \
              ON CONFLICT (user_id) DO UPDATE SET position = event_positions.position + excluded.position \
              RETURNING user_id, position",
-            placeholders(backend, counts.len(), 2)
+            groups(counts.len(), 2)
         );
-        let rows = txn.query_all_raw(Statement::from_sql_and_values(backend, sql, values)).await?;
+        let rows = txn.query_all_raw(statement(txn, &sql, values)).await?;
         for row in rows {
             let owner: Uuid = row.try_get_by_index(0)?;
             let last: i64 = row.try_get_by_index(1)?;
@@ -136,11 +136,8 @@ async fn record_rows(
         values.push(position.into());
         values.push(payload.into());
     }
-    let sql = format!(
-        "INSERT INTO event_outbox (user_id, position, payload) VALUES {}",
-        placeholders(backend, changes.len(), 3)
-    );
-    txn.execute_raw(Statement::from_sql_and_values(backend, sql, values)).await?;
+    let sql = format!("INSERT INTO event_outbox (user_id, position, payload) VALUES {}", groups(changes.len(), 3));
+    txn.execute_raw(statement(txn, &sql, values)).await?;
     Ok(positions)
 }
 
@@ -256,34 +253,9 @@ where
     Ok(written)
 }
 
-/// `rows` groups of `width` placeholders, `($1, $2), ($3, $4)` or `(?, ?), (?, ?)`.
-fn placeholders(backend: DbBackend, rows: usize, width: usize) -> String {
-    let mut out = String::new();
-    let mut n = 0;
-    for row in 0..rows {
-        out.push_str(if row == 0 { "(" } else { ", (" });
-        for col in 0..width {
-            n += 1;
-            if col > 0 {
-                out.push_str(", ");
-            }
-            match backend {
-                DbBackend::Postgres => out.push_str(&format!("${n}")),
-                _ => out.push('?'),
-            }
-        }
-        out.push(')');
-    }
-    out
-}
-
-fn statement(db: &impl ConnectionTrait, pg: &str, values: Vec<Value>) -> Statement {
-    let backend = db.get_database_backend();
-    let sql = match backend {
-        DbBackend::Postgres => pg.to_owned(),
-        _ => crate::billing::ledger::question_marks(pg),
-    };
-    Statement::from_sql_and_values(backend, sql, values)
+/// `rows` groups of `width` placeholders: `($1, $2), ($3, $4)`.
+fn groups(rows: usize, width: usize) -> String {
+    (0..rows).map(|row| format!("({})", placeholders(1 + row * width, width))).collect::<Vec<_>>().join(", ")
 }
 
 /// `user`'s change at `position` (a notification too large to carry a change names it).

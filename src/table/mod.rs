@@ -226,20 +226,26 @@ pub fn page_size(field: &str, n: i32, max: usize) -> AppResult<usize> {
 }
 
 /// Records the change of `row` in `txn` (the write's transaction, see [`events::outbox`]),
-/// commits it and publishes the change to live subscribers. The agency directory takes note
-/// too, so a relationship accepted here counts from this request's response on.
+/// commits it and publishes the change ([`published`]).
 pub async fn commit<E: Table>(
     ctx: &Context<'_>,
     txn: DatabaseTransaction,
     kind: ChangeKind,
     row: &E::Model,
 ) -> AppResult<()> {
-    let state = state(ctx)?;
-    let changes = events::outbox::commit(txn, state.events.as_ref(), events::changes::<E>(kind, [row])).await?;
+    let changes = events::outbox::record(&txn, events::changes::<E>(kind, [row])).await?;
+    txn.commit().await?;
+    published(state(ctx)?, changes);
+    Ok(())
+}
+
+/// Publishes committed changes to live subscribers. The agency directory takes note first, so
+/// a relationship accepted here counts from this request's response on.
+fn published(state: &AppState, changes: Vec<events::Change>) {
     for change in &changes {
         state.agencies.observe(change);
     }
-    Ok(())
+    events::outbox::deliver(state.events.as_ref(), changes);
 }
 
 /// Creates a row from a create input: checked, owned, its references checked, its sealed
@@ -300,8 +306,7 @@ async fn written_in_one<E: Table>(
     let state = state(ctx)?;
     let mut written = events::outbox::write_with_events::<E>(&state.db, kind, write).await?;
     let (row, change) = written.pop().ok_or(AppError::NotFound(E::LABEL))?;
-    state.agencies.observe(&change);
-    events::outbox::deliver(state.events.as_ref(), vec![change]);
+    published(state, vec![change]);
     Ok(row)
 }
 

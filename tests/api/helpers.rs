@@ -116,9 +116,7 @@ impl TestDb {
     }
 
     pub fn stmt(&self, sql: &str, values: Vec<Value>) -> Statement {
-        let backend = self.db.get_database_backend();
-        let sql = if self.is_postgres() { sql.to_owned() } else { creatorpulse::billing::ledger::question_marks(sql) };
-        Statement::from_sql_and_values(backend, sql, values)
+        db::statement(&self.db, sql, values)
     }
 
     /// A new user row; returns its id.
