@@ -69,7 +69,7 @@ where
         let _slot = slot;
         let _open = crate::telemetry::metrics::Open::subscription();
         // Loaded after the receiver exists: no relationship change can fall in between.
-        let mut delegations = match Delegations::load::<E>(&viewer, &state.db).await {
+        let mut delegations = match patiently(|| Delegations::load::<E>(&viewer, &state.db)).await {
             Ok(delegations) => delegations,
             Err(err) => {
                 yield Err(err.into());
@@ -81,7 +81,7 @@ where
         if let Some((user, position)) = resume {
             // Someone else's events answer as if there were none: nothing to check, nothing read.
             if policy::may_read_owner::<E>(&viewer, Some(user), &delegations) {
-                if let Err(err) = check_resumable(&state, user, position).await {
+                if let Err(err) = patiently(|| check_resumable(&state, user, position)).await {
                     yield Err(err.into());
                     return;
                 }
@@ -147,7 +147,7 @@ where
                 // Changes of relationships (and, resuming, of rows) may have been lost: they
                 // are read again.
                 Event::Resync => {
-                    match Delegations::load::<E>(&viewer, &state.db).await {
+                    match patiently(|| Delegations::load::<E>(&viewer, &state.db)).await {
                         Ok(reloaded) => delegations = reloaded,
                         Err(err) => {
                             yield Err(err.into());
@@ -196,15 +196,25 @@ const QUIET_SWEEP: std::time::Duration = std::time::Duration::from_secs(10);
 const REPLAY_PATIENCE: std::time::Duration = std::time::Duration::from_secs(30);
 
 /// `user`'s recorded changes after `position` ([`outbox::since`]), tried again while the
-/// database cannot be reached, for up to [`REPLAY_PATIENCE`].
+/// database cannot be reached.
 async fn read_since(state: &AppState, user: Uuid, position: i64) -> AppResult<Vec<Change>> {
+    patiently(|| async { outbox::since(&state.db, user, position).await.map_err(AppError::from) }).await
+}
+
+/// `attempt`, tried again every half second while the database cannot be reached, for up to
+/// [`REPLAY_PATIENCE`]: a live subscription outlasts a database restart.
+async fn patiently<T, F, Fut>(mut attempt: F) -> AppResult<T>
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = AppResult<T>>,
+{
     let deadline = tokio::time::Instant::now() + REPLAY_PATIENCE;
     loop {
-        match outbox::since(&state.db, user, position).await.map_err(AppError::from) {
+        match attempt().await {
             Err(AppError::Unavailable) if tokio::time::Instant::now() < deadline => {
                 tokio::time::sleep(std::time::Duration::from_millis(500)).await;
             }
-            read => return read,
+            done => return done,
         }
     }
 }
@@ -264,7 +274,7 @@ impl<E: Table> Watching<E> {
         }
         // An agency's row of a client: the relationship may have ended (or narrowed) in a
         // commit whose event has not arrived yet; the database answers as for HTTP.
-        match delegations.confirm(change.owner, &state.db).await? {
+        match patiently(|| delegations.confirm(change.owner, &state.db)).await? {
             true => Ok(Some(row)),
             false => Ok(None),
         }

@@ -86,12 +86,38 @@ async fn writes_survive_restarts_and_an_outage_and_a_resuming_subscriber_misses_
     let test_db = TestDb::migrated_on(&pg.url(), Duration::from_secs(2)).await;
     let app = TestApp::spawn_over(test_db, |c| {
         c.rate_requests = "1000000/1m".parse().expect("rate");
+        // Keep-alives many times over the test: the subscriber stays connected by answering them.
+        c.ws_keepalive = 2;
     })
     .await;
     let ann = app.sign_up("ann@example.com").await;
     let mut ws = WsClient::open(app.addr, Protocol::TransportWs, &ann.token).await;
     ws.subscribe("1", "subscription { contentDraftEvents(after: 0) { position node { id } } }", json!({})).await;
     app.wait_for_receivers(2).await;
+    // The subscriber reads all along, as a dashboard does (answering keep-alives): what it saw,
+    // and why it stopped if it did.
+    let seen: Arc<Mutex<Vec<(i64, String)>>> = Arc::default();
+    let subscriber = tokio::spawn({
+        let seen = seen.clone();
+        async move {
+            loop {
+                match ws.receive_within(Duration::from_secs(120)).await {
+                    Some(Received::Message(m)) if m["type"] == "next" || m["type"] == "data" => {
+                        if !m["payload"]["errors"].is_null() {
+                            return format!("an error: {m}");
+                        }
+                        let event = &m["payload"]["data"]["contentDraftEvents"];
+                        let (Some(position), Some(id)) = (event["position"].as_i64(), event["node"]["id"].as_str())
+                        else {
+                            return format!("an event without a position or an id: {m}");
+                        };
+                        seen.lock().expect("seen").push((position, id.to_owned()));
+                    }
+                    other => return format!("the subscription ended: {other:?}"),
+                }
+            }
+        }
+    });
 
     let load = Arc::new(Load::default());
     let stop = Arc::new(AtomicBool::new(false));
@@ -179,22 +205,21 @@ async fn writes_survive_restarts_and_an_outage_and_a_resuming_subscriber_misses_
         )
         .await;
     assert_eq!(events, stored.len() as i64, "one event per committed draft");
-    let mut seen = HashSet::new();
-    let mut last = 0;
     let started = Instant::now();
-    while seen.len() < stored.len() {
-        match ws.receive_within(Duration::from_secs(20)).await {
-            Some(Received::Message(m)) if m["type"] == "next" || m["type"] == "data" => {
-                let event = &m["payload"]["data"]["contentDraftEvents"];
-                assert!(m["payload"]["errors"].is_null(), "{m}");
-                let position = event["position"].as_i64().expect("a position");
-                assert!(position > last, "in order, once: {position} after {last}");
-                last = position;
-                seen.insert(event["node"]["id"].as_str().expect("id").to_owned());
-            }
-            other => panic!("the subscriber got {other:?} with {} of {} events", seen.len(), stored.len()),
+    while seen.lock().expect("seen").len() < stored.len() {
+        if subscriber.is_finished() {
+            let ended = subscriber.await.expect("the subscriber");
+            panic!("{ended}, with {} of {} events", seen.lock().expect("seen").len(), stored.len());
         }
+        assert!(started.elapsed() < Duration::from_secs(20), "the subscriber is still behind after 20 s");
+        tokio::time::sleep(Duration::from_millis(20)).await;
     }
+    subscriber.abort();
+    let seen = std::mem::take(&mut *seen.lock().expect("seen"));
+    for pair in seen.windows(2) {
+        assert!(pair[1].0 > pair[0].0, "in order, once: {} after {}", pair[1].0, pair[0].0);
+    }
+    let seen: HashSet<String> = seen.into_iter().map(|(_, id)| id).collect();
     assert_eq!(seen, stored, "the subscriber saw every committed draft");
     figures.insert("subscriber caught up after the load (ms)".into(), started.elapsed().as_millis());
     if report {
