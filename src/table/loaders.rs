@@ -11,9 +11,9 @@ use async_graphql::Context;
 use async_graphql::connection::{Connection, Edge};
 use dataloader::BatchFn;
 use dataloader::non_cached::Loader;
-use sea_orm::sea_query::{Alias, Asterisk, Expr, ExprTrait as _, Func, NullOrdering, Query, WindowStatement};
+use sea_orm::sea_query::{Alias, Asterisk, Expr, ExprTrait as _, Func, JoinType, NullOrdering, Query, WindowStatement};
 use sea_orm::{
-    ColumnTrait, Condition, DatabaseConnection, EntityTrait, IdenStatic, ModelTrait, Order, QueryFilter, QuerySelect,
+    ColumnTrait, Condition, DatabaseConnection, DbBackend, EntityTrait, IdenStatic, ModelTrait, Order, QueryFilter, QuerySelect,
     QueryTrait as _, Value,
 };
 use uuid::Uuid;
@@ -182,11 +182,13 @@ where
         let Ok(scoped) = policy::scope::<E>(&self.viewer, Op::Read, self.db.get_database_backend()) else {
             return Ok(HashMap::new());
         };
-        let select = scoped.filter(self.foreign_key.is_in(parents.to_vec())).filter(self.condition.clone());
+        let select = scoped.filter(self.condition.clone());
+        let among = self.foreign_key.is_in(parents.to_vec());
         let mut totals: HashMap<Uuid, u64> = HashMap::new();
         if self.count {
             let counted: Vec<(Option<Uuid>, i64)> = select
                 .clone()
+                .filter(among.clone())
                 .select_only()
                 .column(self.foreign_key)
                 .column_as(Expr::expr(Func::count(Expr::col(self.foreign_key))), "total")
@@ -196,28 +198,19 @@ where
                 .await?;
             totals = counted.into_iter().filter_map(|(k, n)| Some((k?, n as u64))).collect();
         }
-        // Each parent's first `limit + 1` children (one more tells whether there are more),
-        // numbered per parent inside the database: the page size bounds the rows read, however
-        // many children a parent has.
-        let mut window = WindowStatement::partition_by(self.foreign_key);
-        let mut outer = Query::select();
-        outer.column(Asterisk).order_by(self.foreign_key, Order::Asc);
-        for (col, dir) in &self.keys {
-            let ord = if *dir == OrderDirection::Asc { Order::Asc } else { Order::Desc };
-            window.order_by_with_nulls(*col, ord.clone(), NullOrdering::Last);
-            outer.order_by_with_nulls(*col, ord, NullOrdering::Last);
-        }
-        let rank = Alias::new("nth_child");
         let select = match &self.bounds {
             Some(bounds) => select.filter(bounds.clone()),
             None => select,
         };
         let select = super::without_columns(select, &self.unread);
-        let mut ranked = select.into_query();
-        ranked.expr_window_as(Func::cust(Alias::new("ROW_NUMBER")), window, rank.clone());
-        let limit = i64::try_from(self.limit).unwrap_or(i64::MAX - 1) + 1;
-        outer.from_subquery(ranked, Alias::new("ranked")).and_where(Expr::col(rank).lte(limit));
-        let statement = self.db.get_database_backend().build(&outer);
+        // Each parent's first `limit + 1` children (one more tells whether there are more), cut
+        // per parent inside the database: the page size bounds the rows read, however many
+        // children a parent has.
+        let limit = u64::try_from(self.limit).unwrap_or(u64::MAX - 1) + 1;
+        let statement = match self.db.get_database_backend() {
+            DbBackend::Postgres => self.lateral(select, parents, limit),
+            backend => backend.build(&self.numbered(select.filter(among), limit)),
+        };
         let mut pages: HashMap<Uuid, ChildPage<E::Model>> = HashMap::new();
         let rows = E::find().from_raw_sql(statement).all(&self.db).await?;
         crate::telemetry::rows_read(rows.len());
@@ -237,6 +230,43 @@ where
             }
         }
         Ok(pages)
+    }
+
+    /// PostgreSQL: the parents as a list of values, each joined `LATERAL` to its own ordered and
+    /// limited children, which an index on the foreign key and the order reads in order.
+    fn lateral(&self, select: sea_orm::Select<E>, parents: &[Uuid], limit: u64) -> sea_orm::Statement {
+        let (list, parent) = (Alias::new("parents"), Alias::new("column1"));
+        let mut children = select.filter(Expr::col(self.foreign_key).equals((list.clone(), parent))).into_query();
+        let child = Alias::new("child");
+        let mut outer = Query::select();
+        outer.column((child.clone(), Asterisk));
+        outer.from_values(parents.iter().copied(), list);
+        outer.order_by((child.clone(), self.foreign_key), Order::Asc);
+        for (col, dir) in &self.keys {
+            let ord = if *dir == OrderDirection::Asc { Order::Asc } else { Order::Desc };
+            children.order_by_with_nulls(*col, ord.clone(), NullOrdering::Last);
+            outer.order_by_with_nulls((child.clone(), *col), ord, NullOrdering::Last);
+        }
+        children.limit(limit);
+        outer.join_lateral(JoinType::InnerJoin, children, child, Condition::all());
+        DbBackend::Postgres.build(&outer)
+    }
+
+    /// Elsewhere: the children numbered per parent by a window function, the first `limit` kept.
+    fn numbered(&self, select: sea_orm::Select<E>, limit: u64) -> sea_orm::sea_query::SelectStatement {
+        let mut window = WindowStatement::partition_by(self.foreign_key);
+        let mut outer = Query::select();
+        outer.column(Asterisk).order_by(self.foreign_key, Order::Asc);
+        for (col, dir) in &self.keys {
+            let ord = if *dir == OrderDirection::Asc { Order::Asc } else { Order::Desc };
+            window.order_by_with_nulls(*col, ord.clone(), NullOrdering::Last);
+            outer.order_by_with_nulls(*col, ord, NullOrdering::Last);
+        }
+        let rank = Alias::new("nth_child");
+        let mut ranked = select.into_query();
+        ranked.expr_window_as(Func::cust(Alias::new("ROW_NUMBER")), window, rank.clone());
+        outer.from_subquery(ranked, Alias::new("ranked")).and_where(Expr::col(rank).lte(limit));
+        outer
     }
 }
 
