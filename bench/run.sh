@@ -223,6 +223,12 @@ run_pgbench() { # run_pgbench <shape>
 log "load: $CONNECTIONS connections, $THREADS threads, ${WARMUP} s warm-up, ${DURATION} s measured"
 start_ours "$DB"
 start_peer "$DB"
+# Idle: started, one request answered each (the checks below come after), two seconds quiet.
+post ours '{"query":"{__typename}"}' "$(sed -n 1p "$USERS")" >/dev/null
+post peer '{"query":"{__typename}"}' >/dev/null
+sleep 2
+OUR_IDLE=$(awk '/^VmRSS/ { printf "%.1f", $2 / 1024 }' "/proc/$OUR_PID/status")
+PEER_IDLE=$(awk '/^VmRSS/ { printf "%.1f", $2 / 1024 }' "/proc/$PEER_PID/status")
 for shape in "${SHAPES[@]}"; do
   check ours "$shape"
   check peer "$shape"
@@ -286,7 +292,7 @@ RESULTS=$RUN_DIR/results.txt
     -v x="${P99[ours/latest_drafts]}" -v y="${P99[peer_indexed/latest_drafts]}" \
     'BEGIN { printf "%-14s %17.2fx %17.2fx\n", "latest_drafts*", b ? a / b : 0, y ? x / y : 0 }'
   echo
-  echo "memory: ours peak RSS ${OUR_HWM} MiB (${OUR_RSS} MiB at the end); PostGraphile peak RSS ${PEER_HWM} MiB (${PEER_RSS} MiB at the end)"
+  echo "memory: ours idle RSS ${OUR_IDLE} MiB, peak ${OUR_HWM} MiB (${OUR_RSS} MiB at the end); PostGraphile idle ${PEER_IDLE} MiB, peak ${PEER_HWM} MiB (${PEER_RSS} MiB at the end)"
   echo "PostGraphile*, latest_drafts*: PostGraphile with an index in its own order (nulls first), which ours cannot use"
   echo "stmts: SQL statements per request; trips: round trips to PostgreSQL per request (counted by bench/pgcount.mjs)"
   echo "CPU us/req: the server process's CPU time per request; PG us/req: PostgreSQL's (every postgres process);"

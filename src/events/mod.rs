@@ -108,6 +108,12 @@ pub trait EventBus: Send + Sync {
     /// How many receivers listen on this instance now (a connection holds one, and one more per
     /// subscription).
     fn receivers(&self) -> usize;
+
+    /// The name the bus's own database connection shows (PostgreSQL's `application_name`),
+    /// one per instance, so that an operator can tell the instances' listeners apart.
+    fn connection_name(&self) -> Option<&str> {
+        None
+    }
 }
 
 /// The bus a server uses.

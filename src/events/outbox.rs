@@ -29,7 +29,8 @@ pub const MAX_NOTIFY_BYTES: usize = 7_800;
 pub const REPLAY_BATCH: u64 = 200;
 
 /// Records `changes` on `txn`, the transaction of the writes they describe, numbering each
-/// owned change with its owner's next position. Deliver them with [`deliver`] once `txn`
+/// owned change with its owner's next position. A change of a row without an owner is not
+/// kept: only one user's events are ever resumed or loaded. Deliver them with [`deliver`] once `txn`
 /// has committed (or use [`commit`]).
 pub async fn record(txn: &impl ConnectionTrait, mut changes: Vec<Change>) -> Result<Vec<Change>, DbErr> {
     if changes.is_empty() {
@@ -132,37 +133,16 @@ async fn record_rows(
             Some(*slot - 1)
         });
         positions.push(position);
-        values.push(change.owner.into());
-        values.push(position.into());
-        values.push(payload.into());
+        if let (Some(owner), Some(position)) = (change.owner, position) {
+            values.extend([owner.into(), position.into(), payload.into()]);
+        }
     }
-    let sql = format!("INSERT INTO event_outbox (user_id, position, payload) VALUES {}", groups(changes.len(), 3));
-    txn.execute_raw(statement(txn, &sql, values)).await?;
+    if !values.is_empty() {
+        let sql =
+            format!("INSERT INTO event_outbox (user_id, position, payload) VALUES {}", groups(values.len() / 3, 3));
+        txn.execute_raw(statement(txn, &sql, values)).await?;
+    }
     Ok(positions)
-}
-
-/// The common tail of the PostgreSQL statements that record events: after the CTEs `before`,
-/// `input (n, user_id, payload, …)` gives the events; the owners' positions move on and the
-/// events are stored; `numbered (n, user_id, position, …)` tells each one's position (`carry`
-/// names more columns of `input` it keeps, each as `, i.<column>`).
-fn recording_ctes(before: &str, input: &str, carry: &str) -> String {
-    format!(
-        "WITH {before}input AS ({input}), \
-         counts AS (SELECT user_id, count(*) AS c FROM input WHERE user_id IS NOT NULL GROUP BY user_id), \
-         bumped AS ( \
-             INSERT INTO event_positions AS p (user_id, position) \
-             SELECT user_id, c FROM counts ORDER BY user_id \
-             ON CONFLICT (user_id) DO UPDATE SET position = p.position + EXCLUDED.position \
-             RETURNING user_id, position), \
-         numbered AS ( \
-             SELECT i.n, i.user_id, i.payload{carry}, \
-                    CASE WHEN i.user_id IS NULL THEN NULL ELSE \
-                      b.position - c.c + row_number() OVER (PARTITION BY i.user_id ORDER BY i.n) END AS position \
-             FROM input i LEFT JOIN bumped b ON b.user_id = i.user_id LEFT JOIN counts c ON c.user_id = i.user_id), \
-         stored AS ( \
-             INSERT INTO event_outbox (user_id, position, payload) \
-             SELECT user_id, position, payload FROM numbered) "
-    )
 }
 
 /// One statement (PostgreSQL): positions and stored events.
@@ -174,7 +154,25 @@ async fn record_in_one(
     let input: Vec<_> = changes.iter().zip(payloads).map(|(c, p)| json!({ "u": c.owner, "p": p })).collect();
     let events = "SELECT n, (e->>'u')::uuid AS user_id, e->>'p' AS payload \
                   FROM jsonb_array_elements($1::jsonb) WITH ORDINALITY AS t(e, n)";
-    let sql = format!("{} SELECT n, position FROM numbered ORDER BY n", recording_ctes("", events, ""));
+    // Each owner's position moves on by their count of events (owners locked in order); each
+    // event takes its place in that range.
+    let sql = format!(
+        "WITH input AS ({events}), \
+         counts AS (SELECT user_id, count(*) AS c FROM input WHERE user_id IS NOT NULL GROUP BY user_id), \
+         bumped AS ( \
+             INSERT INTO event_positions AS p (user_id, position) \
+             SELECT user_id, c FROM counts ORDER BY user_id \
+             ON CONFLICT (user_id) DO UPDATE SET position = p.position + EXCLUDED.position \
+             RETURNING user_id, position), \
+         numbered AS ( \
+             SELECT i.n, i.user_id, i.payload, \
+                    b.position - c.c + row_number() OVER (PARTITION BY i.user_id ORDER BY i.n) AS position \
+             FROM input i JOIN bumped b ON b.user_id = i.user_id JOIN counts c ON c.user_id = i.user_id), \
+         stored AS ( \
+             INSERT INTO event_outbox (user_id, position, payload) \
+             SELECT user_id, position, payload FROM numbered) \
+         SELECT n, position FROM numbered ORDER BY n"
+    );
     let values = vec![serde_json::Value::from(input).into()];
     let rows = txn.query_all_raw(Statement::from_sql_and_values(DbBackend::Postgres, sql, values)).await?;
     let mut positions = vec![None; changes.len()];
@@ -188,24 +186,28 @@ async fn record_in_one(
     Ok(positions)
 }
 
-/// Whether writes can go out with their events in one statement ([`write_with_events`]): on
+/// Whether writes can go out with their events in one statement ([`write_one_with_events`]): on
 /// PostgreSQL, whose CTEs may write.
 pub fn writes_in_one_statement(db: &impl ConnectionTrait) -> bool {
     db.get_database_backend() == DbBackend::Postgres
 }
 
-/// Runs `write` (an `INSERT`, `UPDATE` or `DELETE … RETURNING *` of `E`, built for PostgreSQL)
-/// and records the `kind` change of each row it returns, in one statement: the write and its
-/// events commit together or not at all, in one round trip. The rows as written, each with its
-/// change (numbered) to [`deliver`].
+/// Runs `write` (an `INSERT`, `UPDATE` or `DELETE … RETURNING *` of one row of `E`, built for
+/// PostgreSQL) and records the `kind` change of the row it returns, in one statement: the write
+/// and its event commit together or not at all, in one round trip. The row as written, with its
+/// change (numbered) to [`deliver`]; `None` when it wrote nothing.
 ///
-/// The stored events' rows are built by the database (`jsonb_build_object` of every column,
-/// decimals as text), in the form the server gives them ([`Change::of`]).
-pub async fn write_with_events<E: Table>(
+/// The owner's position moves on by one and the event is stored with it; the stored event's row
+/// is built by the database (`jsonb_build_object` of every column, decimals as text), in the
+/// form the server gives it ([`Change::of`]). A write of one row needs none of the numbering of
+/// [`record`] (counts per owner, a window function, joins), which took a quarter of the
+/// statement's time (BENCHMARKS.md). A `write` that returned two rows of one owner fails whole:
+/// PostgreSQL refuses to move one position twice in a statement.
+pub async fn write_one_with_events<E: Table>(
     db: &impl ConnectionTrait,
     kind: ChangeKind,
     write: Statement,
-) -> Result<Vec<(E::Model, Change)>, DbErr>
+) -> Result<Option<(E::Model, Change)>, DbErr>
 where
     E::Model: serde::Serialize,
 {
@@ -227,30 +229,33 @@ where
     // `jsonb_build_object` takes at most 100 arguments: wide rows are merged from parts.
     let row = fields.chunks(50).map(|part| format!("jsonb_build_object({})", part.join(", "))).collect::<Vec<_>>();
     let owner = E::owner_column().map_or("NULL::uuid".to_owned(), |c| format!("w.\"{}\"", c.as_str()));
-    let id = E::id_column().as_str();
     let kind_name = serde_json::to_value(kind).ok().and_then(|k| k.as_str().map(str::to_owned)).unwrap_or_default();
     let (table, kind_name) = (param(E::default().table_name().into()), param(kind_name.into()));
-    let input = format!(
-        "SELECT row_number() OVER () AS n, {owner} AS user_id, w.\"{id}\" AS row_id, \
-                jsonb_build_object('type', 'change', 'table', {table}::text, 'kind', {kind_name}::text, \
-                    'owner', {owner}, 'row', {row}, 'at', now())::text AS payload \
-         FROM w",
+    let sql = format!(
+        "WITH w AS ({write}), \
+         bumped AS ( \
+             INSERT INTO event_positions AS p (user_id, position) \
+             SELECT {owner}, 1 FROM w WHERE {owner} IS NOT NULL \
+             ON CONFLICT (user_id) DO UPDATE SET position = p.position + 1 \
+             RETURNING position), \
+         stored AS ( \
+             INSERT INTO event_outbox (user_id, position, payload) \
+             SELECT {owner}, b.position, \
+                    jsonb_build_object('type', 'change', 'table', {table}::text, 'kind', {kind_name}::text, \
+                        'owner', {owner}, 'row', {row}, 'at', now())::text \
+             FROM w CROSS JOIN bumped b) \
+         SELECT w.*, b.position AS event_position FROM w LEFT JOIN bumped b ON true",
+        write = write.sql,
         row = row.join(" || "),
     );
-    let sql = format!(
-        "{} SELECT w.*, numbered.position AS event_position FROM w JOIN numbered ON numbered.row_id = w.\"{id}\"",
-        recording_ctes(&format!("w AS ({}), ", write.sql), &input, ", i.row_id"),
-    );
     let rows = db.query_all_raw(Statement::from_sql_and_values(DbBackend::Postgres, sql, values)).await?;
-    let mut written = Vec::with_capacity(rows.len());
-    for row in &rows {
-        let model = E::Model::from_query_result(row, "")?;
-        let position: Option<i64> = row.try_get("", "event_position")?;
-        let Some(mut change) = Change::of::<E>(kind, &model) else { continue };
+    let Some(row) = rows.first() else { return Ok(None) };
+    let model = E::Model::from_query_result(row, "")?;
+    let position: Option<i64> = row.try_get("", "event_position")?;
+    Ok(Change::of::<E>(kind, &model).map(|mut change| {
         change.position = position;
-        written.push((model, change));
-    }
-    Ok(written)
+        (model, change)
+    }))
 }
 
 /// `rows` groups of `width` placeholders: `($1, $2), ($3, $4)`.
@@ -277,17 +282,14 @@ pub fn change_of(position: Option<i64>, payload: String) -> Option<Change> {
 }
 
 /// What the outbox holds of `user`'s events: the oldest position still kept (`None` when none
-/// is) and the latest position given (0 before the first event).
+/// is) and the latest position given (0 before the first event). One statement, so both come
+/// from one moment: read apart, a first event committed in between looked like a purged one.
 pub async fn bounds(db: &impl ConnectionTrait, user: Uuid) -> Result<(Option<i64>, i64), DbErr> {
-    let oldest = db
-        .query_one_raw(statement(db, "SELECT MIN(position) FROM event_outbox WHERE user_id = $1", vec![user.into()]))
-        .await?
-        .and_then(|row| row.try_get_by_index::<Option<i64>>(0).ok().flatten());
-    let latest = db
-        .query_one_raw(statement(db, "SELECT position FROM event_positions WHERE user_id = $1", vec![user.into()]))
-        .await?
-        .and_then(|row| row.try_get_by_index::<i64>(0).ok())
-        .unwrap_or(0);
+    let sql = "SELECT (SELECT MIN(position) FROM event_outbox WHERE user_id = $1), \
+                      (SELECT position FROM event_positions WHERE user_id = $2)";
+    let row = db.query_one_raw(statement(db, sql, vec![user.into(), user.into()])).await?;
+    let oldest = row.as_ref().and_then(|row| row.try_get_by_index::<Option<i64>>(0).ok().flatten());
+    let latest = row.and_then(|row| row.try_get_by_index::<Option<i64>>(1).ok().flatten()).unwrap_or(0);
     Ok((oldest, latest))
 }
 

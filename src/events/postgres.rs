@@ -35,6 +35,8 @@ enum Wire {
 
 pub struct PgBus {
     local: LocalBus,
+    /// `creatorpulse-events <instance> <channel>`.
+    name: String,
     pending: mpsc::Sender<Event>,
     _stop: oneshot::Sender<()>,
 }
@@ -45,10 +47,14 @@ impl PgBus {
         let channel = config.events_channel.clone();
         let options: PgConnectOptions =
             config.database_url.parse().map_err(|_| "the database URL is not a PostgreSQL URL".to_owned())?;
+        // The instance first: PostgreSQL cuts a name at 63 bytes.
+        let instance = Uuid::new_v4().simple().to_string();
+        let name = format!("creatorpulse-events {} {channel}", &instance[..8]);
+        let name: String = name.char_indices().take_while(|(at, c)| at + c.len_utf8() <= 63).map(|(_, c)| c).collect();
         let pool = PgPoolOptions::new()
             .max_connections(1)
             .acquire_timeout(config.connect_timeout())
-            .connect_lazy_with(options.application_name(&format!("creatorpulse-events {channel}")));
+            .connect_lazy_with(options.application_name(&name));
         let listener = listen(&pool, &channel).await?;
 
         let local = LocalBus::new(config.event_buffer);
@@ -61,7 +67,7 @@ impl PgBus {
             local.sender(),
             stopped,
         ));
-        Ok(Self { local, pending, _stop: stop })
+        Ok(Self { local, name, pending, _stop: stop })
     }
 }
 
@@ -80,6 +86,10 @@ impl EventBus for PgBus {
 
     fn receivers(&self) -> usize {
         self.local.receivers()
+    }
+
+    fn connection_name(&self) -> Option<&str> {
+        Some(&self.name)
     }
 }
 

@@ -13,8 +13,8 @@ use dataloader::BatchFn;
 use dataloader::non_cached::Loader;
 use sea_orm::sea_query::{Alias, Asterisk, Expr, ExprTrait as _, Func, JoinType, NullOrdering, Query, WindowStatement};
 use sea_orm::{
-    ColumnTrait, Condition, DatabaseConnection, DbBackend, EntityTrait, IdenStatic, ModelTrait, Order, QueryFilter, QuerySelect,
-    QueryTrait as _, Value,
+    ColumnTrait, Condition, DatabaseConnection, DbBackend, EntityTrait, IdenStatic, ModelTrait, Order, QueryFilter,
+    QuerySelect, QueryTrait as _, Value,
 };
 use uuid::Uuid;
 

@@ -289,7 +289,7 @@ where
 }
 
 /// Whether the viewer's `kind` write of `E` goes out as one guarded statement with its event
-/// ([`events::outbox::write_with_events`]): on PostgreSQL, when nothing about it is audited.
+/// ([`events::outbox::write_one_with_events`]): on PostgreSQL, when nothing about it is audited.
 fn in_one_statement<E: Table>(ctx: &Context<'_>, kind: ChangeKind) -> AppResult<bool> {
     Ok(events::outbox::writes_in_one_statement(db(ctx)?)
         && audited_action::<E>(kind).is_none()
@@ -304,8 +304,8 @@ async fn written_in_one<E: Table>(
     write: sea_orm::Statement,
 ) -> AppResult<E::Model> {
     let state = state(ctx)?;
-    let mut written = events::outbox::write_with_events::<E>(&state.db, kind, write).await?;
-    let (row, change) = written.pop().ok_or(AppError::NotFound(E::LABEL))?;
+    let written = events::outbox::write_one_with_events::<E>(&state.db, kind, write).await?;
+    let (row, change) = written.ok_or(AppError::NotFound(E::LABEL))?;
     published(state, vec![change]);
     Ok(row)
 }

@@ -792,8 +792,8 @@ async fn a_subscription_reads_the_relationships_again_after_its_instance_lost_ev
         )
         .await
         .expect("accepted, its event lost");
-    let old = app.cut_off_listener().await;
-    app.wait_for_listener_after(old).await;
+    let cut = app.cut_off_listener().await;
+    app.wait_for_listener_after(cut).await;
     let after = Value::from(fixtures::draft(&app, &client, json!({ "content": "mine" })).await);
     let received = ws.next_result("drafts").await;
 

@@ -189,6 +189,9 @@ pub fn sign_with(secret: &[u8], claims: &Json) -> String {
     jsonwebtoken::encode(&jsonwebtoken::Header::new(jsonwebtoken::Algorithm::HS256), claims, &key).expect("sign")
 }
 
+/// An event listener cut off, and the bus's events since (see [`TestApp::cut_off_listener`]).
+pub struct ListenerCut(tokio::sync::broadcast::Receiver<std::sync::Arc<creatorpulse::events::Event>>);
+
 /// Settings of a test server over `test_db`.
 pub fn test_config(test_db: &TestDb) -> Config {
     let mut config = Config::for_database(test_db.options.url.clone());
@@ -390,31 +393,35 @@ impl TestApp {
         wait_for_receivers(&self.state, self.own_receivers + n).await;
     }
 
-    /// Ends the event listener's database connection (PostgreSQL): its process id before.
-    pub async fn cut_off_listener(&self) -> i64 {
-        let name = format!("creatorpulse-events {}", self.state.config.events_channel);
-        let listener = "SELECT COALESCE(MAX(pid), 0)::bigint FROM pg_stat_activity WHERE application_name = $1";
-        let old = self.test_db.count(listener, vec![name.clone().into()]).await;
-        assert!(old > 0, "the listener is connected");
-        self.test_db
-            .exec(
-                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = $1",
+    /// Ends the event listener's database connection (PostgreSQL). Give what it returns to
+    /// [`Self::wait_for_listener_after`].
+    pub async fn cut_off_listener(&self) -> ListenerCut {
+        // The bus says `Resync` once a new connection listens: heard from here on.
+        let events = self.state.events.subscribe();
+        let name = self.state.events.connection_name().expect("a PostgreSQL event bus").to_owned();
+        let ended = self
+            .test_db
+            .count(
+                "SELECT COUNT(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE application_name = $1",
                 vec![name.into()],
             )
-            .await
-            .expect("the listener is cut off");
-        old
+            .await;
+        assert_eq!(ended, 1, "the listener was connected and is cut off");
+        ListenerCut(events)
     }
 
-    /// Waits until a new listener connection (not `old`) listens again.
-    pub async fn wait_for_listener_after(&self, old: i64) {
-        let name = format!("creatorpulse-events {}", self.state.config.events_channel);
-        let listening = "SELECT COALESCE(MAX(pid), 0)::bigint FROM pg_stat_activity \
-                         WHERE application_name = $1 AND pid <> $2 AND query LIKE 'LISTEN%'";
+    /// Waits until the listener cut off by [`Self::cut_off_listener`] listens again, on a new
+    /// connection: whatever commits from now on is heard.
+    pub async fn wait_for_listener_after(&self, cut: ListenerCut) {
+        let ListenerCut(mut events) = cut;
         let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(15);
-        while self.test_db.count(listening, vec![name.clone().into(), old.into()]).await == 0 {
-            assert!(tokio::time::Instant::now() < deadline, "the listener never listened again");
-            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        loop {
+            match tokio::time::timeout_at(deadline, events.recv()).await {
+                Ok(Ok(event)) if matches!(*event, creatorpulse::events::Event::Resync) => return,
+                Ok(Ok(_) | Err(tokio::sync::broadcast::error::RecvError::Lagged(_))) => {}
+                Ok(Err(tokio::sync::broadcast::error::RecvError::Closed)) => panic!("the bus closed"),
+                Err(_) => panic!("the listener never listened again"),
+            }
         }
     }
 

@@ -451,9 +451,9 @@ async fn the_listener_reconnects_after_losing_its_database_connection() {
     ws.subscribe("2", resuming, json!({})).await;
     app.wait_for_receivers(3).await;
 
-    let old = app.cut_off_listener().await;
+    let cut = app.cut_off_listener().await;
     let unheard = draft(&app, &ann, json!({ "content": "while nobody listened" })).await;
-    app.wait_for_listener_after(old).await;
+    app.wait_for_listener_after(cut).await;
     let id = draft(&app, &ann, json!({})).await;
     // The plain subscriber may or may not have heard the first (it was told to refetch); the
     // resuming one gets both, in order, once.
@@ -465,7 +465,10 @@ async fn the_listener_reconnects_after_losing_its_database_connection() {
             Received::Message(m) if m["id"] == "1" => {
                 plain.push(m["payload"]["data"]["contentDraftEvents"]["node"]["id"].clone())
             }
-            Received::Message(m) if m["id"] == "2" => resumed.push(m["payload"]["data"]["contentDraftEvents"].clone()),
+            Received::Message(m) if m["id"] == "2" => {
+                assert!(m["payload"]["errors"].is_null(), "the resuming subscriber got {m}");
+                resumed.push(m["payload"]["data"]["contentDraftEvents"].clone())
+            }
             other => panic!("unexpected {other:?}"),
         }
     }
