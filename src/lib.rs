@@ -123,6 +123,7 @@ async fn serve(config: Config) -> anyhow::Result<()> {
         tokio::spawn(async move { axum::serve(listener, metrics).await });
     }
     let workers = workers::Running::start(&state, state.config.workers);
+    memory::started();
     let served = http::serve(listener, state, shutdown).await.context("server error");
     workers.stop().await;
     served
