@@ -179,6 +179,9 @@ where
     E::Model: Clone,
 {
     async fn fetch(&self, parents: &[Uuid]) -> Result<HashMap<Uuid, ChildPage<E::Model>>, sea_orm::DbErr> {
+        if parents.is_empty() {
+            return Ok(HashMap::new());
+        }
         let Ok(scoped) = policy::scope::<E>(&self.viewer, Op::Read, self.db.get_database_backend()) else {
             return Ok(HashMap::new());
         };
@@ -236,11 +239,15 @@ where
     /// limited children, which an index on the foreign key and the order reads in order.
     fn lateral(&self, select: sea_orm::Select<E>, parents: &[Uuid], limit: u64) -> sea_orm::Statement {
         let (list, parent) = (Alias::new("parents"), Alias::new("column1"));
+        // Each parent once: a parent listed twice would have its children twice.
+        let mut parents = parents.to_vec();
+        parents.sort_unstable();
+        parents.dedup();
         let mut children = select.filter(Expr::col(self.foreign_key).equals((list.clone(), parent))).into_query();
         let child = Alias::new("child");
         let mut outer = Query::select();
         outer.column((child.clone(), Asterisk));
-        outer.from_values(parents.iter().copied(), list);
+        outer.from_values(parents, list);
         outer.order_by((child.clone(), self.foreign_key), Order::Asc);
         for (col, dir) in &self.keys {
             let ord = if *dir == OrderDirection::Asc { Order::Asc } else { Order::Desc };

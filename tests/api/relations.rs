@@ -306,3 +306,29 @@ async fn a_nested_list_pages_on_with_after_and_back_with_before() {
     assert_eq!(forged["errors"][0]["extensions"]["field"], "before", "{forged}");
     assert_eq!(crate::helpers::code(&foreign), "BAD_USER_INPUT", "a cursor of another ordering: {foreign}");
 }
+
+#[tokio::test]
+async fn the_same_relation_asked_twice_of_one_parent_lists_each_child_once() {
+    let app = TestApp::spawn().await;
+    let ann = app.sign_up(&email()).await;
+    seed(&app, &ann, 5).await;
+    seed(&app, &ann, 2).await;
+    // Two aliases with the same arguments share one loader, which is then asked twice for each
+    // trend in one batch.
+    let query = "{ trendInsights { nodes { id a: drafts(first: 3) { pageInfo { hasNextPage } nodes { id } } \
+        b: drafts(first: 3) { pageInfo { hasNextPage } nodes { id } } } } }";
+    let answer = app.gql_as(Some(&ann.token), query, json!({})).await;
+    let nodes = answer["data"]["trendInsights"]["nodes"].as_array().expect("trends");
+    assert_eq!(nodes.len(), 2, "{answer}");
+    let mut sizes = Vec::new();
+    for node in nodes {
+        assert_eq!(node["a"], node["b"], "{answer}");
+        let ids: Vec<&str> =
+            node["a"]["nodes"].as_array().expect("drafts").iter().filter_map(|d| d["id"].as_str()).collect();
+        let distinct: std::collections::HashSet<&str> = ids.iter().copied().collect();
+        assert_eq!(distinct.len(), ids.len(), "each draft once: {answer}");
+        sizes.push((ids.len(), node["a"]["pageInfo"]["hasNextPage"].as_bool().expect("hasNextPage")));
+    }
+    sizes.sort();
+    assert_eq!(sizes, [(2, false), (3, true)], "{answer}");
+}
