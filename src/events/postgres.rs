@@ -9,7 +9,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use sea_orm::sqlx::postgres::{PgConnectOptions, PgListener, PgPoolOptions};
-use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, Statement};
+use sea_orm::{ConnectionTrait, DatabaseConnection};
 use serde::{Deserialize, Serialize};
 use tokio::sync::{broadcast, mpsc, oneshot};
 use uuid::Uuid;
@@ -93,10 +93,6 @@ impl EventBus for PgBus {
     }
 }
 
-fn statement(sql: &str, values: Vec<sea_orm::Value>) -> Statement {
-    Statement::from_sql_and_values(DbBackend::Postgres, sql, values)
-}
-
 /// Sends the events published after their commit in order: whatever is waiting goes out in one
 /// statement, one `NOTIFY` per event, so that a burst costs a round trip per batch.
 async fn send_loop(db: DatabaseConnection, channel: String, mut pending: mpsc::Receiver<Event>) {
@@ -127,7 +123,7 @@ async fn send_loop(db: DatabaseConnection, channel: String, mut pending: mpsc::R
         let sql = "SELECT pg_notify($1, payload) FROM jsonb_array_elements_text($2::jsonb) \
                    WITH ORDINALITY AS sent(payload, n) ORDER BY n";
         let values = vec![channel.clone().into(), serde_json::Value::from(payloads).to_string().into()];
-        if let Err(err) = db.execute_raw(statement(sql, values)).await {
+        if let Err(err) = db.execute_raw(crate::db::statement(&db, sql, values)).await {
             crate::telemetry::metrics::events_dropped(count as u64);
             tracing::error!(error = %err, events = count, "cannot send events: they were dropped");
         }
@@ -150,7 +146,7 @@ struct Listening {
 
 /// Receives every instance's events and hands them to this instance's subscribers.
 ///
-/// A lost connection is replaced by a new one, tried every second; once it listens,
+/// A lost connection is replaced by a new one, tried every half second; once it listens,
 /// subscribers are told to read what they may have missed ([`Event::Resync`]): whatever
 /// committed before that moment is in the outbox, whatever commits after it is notified.
 async fn listen_loop(

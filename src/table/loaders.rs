@@ -235,8 +235,8 @@ where
         Ok(pages)
     }
 
-    /// PostgreSQL: the parents as a list of values, each joined `LATERAL` to its own ordered and
-    /// limited children, which an index on the foreign key and the order reads in order.
+    /// PostgreSQL: the parents as a list of values, each joined `LATERAL` to its own children,
+    /// ordered and cut by a `LIMIT` one parent at a time.
     fn lateral(&self, select: sea_orm::Select<E>, parents: &[Uuid], limit: u64) -> sea_orm::Statement {
         let (list, parent) = (Alias::new("parents"), Alias::new("column1"));
         // Each parent once: a parent listed twice would have its children twice.
