@@ -15,6 +15,8 @@ struct ResourceArgs {
     delete: bool,
     me: bool,
     live: bool,
+    /// `(GraphQL field, column)`: what a field that is not a column reads of the row.
+    reads: Vec<(String, String)>,
 }
 
 fn parse_args(input: &DeriveInput) -> syn::Result<ResourceArgs> {
@@ -40,6 +42,13 @@ fn parse_args(input: &DeriveInput) -> syn::Result<ResourceArgs> {
                 args.me = true;
             } else if p.is_ident("live") {
                 args.live = true;
+            } else if p.is_ident("reads") {
+                meta.parse_nested_meta(|field| {
+                    let name = field.path.get_ident().ok_or_else(|| field.error("a field name"))?;
+                    let column = field.value()?.parse::<LitStr>()?.value();
+                    args.reads.push((name.to_string().to_lower_camel_case(), column));
+                    Ok(())
+                })?;
             } else {
                 return Err(meta.error("unknown resource attribute"));
             }
@@ -80,11 +89,16 @@ pub fn expand(input: DeriveInput) -> syn::Result<TokenStream> {
         }
         _ => quote! { Self(row) },
     };
+    let reads = args.reads.iter().map(|(field, column)| quote! { (#field, #column) });
     let mut out = quote! {
         impl ::std::convert::From<#module::Model> for #ty {
             fn from(row: #module::Model) -> Self {
                 #construct
             }
+        }
+
+        impl crate::table::Reads for #ty {
+            const READS: &'static [(&'static str, &'static str)] = &[#(#reads),*];
         }
     };
 

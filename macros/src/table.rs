@@ -334,6 +334,19 @@ pub fn expand(input: DeriveInput) -> syn::Result<TokenStream> {
     let order_doc = format!("One sort key of {label} rows; ties are broken by id.");
     let order_variants: Vec<Ident> = ordered.iter().map(|c| c.column_variant()).collect();
 
+    // The positional decoder: each column in turn, a skipped nullable one as `None`.
+    if cols.len() > 64 {
+        return Err(syn::Error::new_spanned(&input.ident, "at most 64 columns"));
+    }
+    let decoded = cols.iter().enumerate().map(|(i, c)| {
+        let ident = &c.ident;
+        let read = quote! { sea_orm::TryGetable::try_get_by_index(row, next())? };
+        match c.nullable {
+            true => quote! { #ident: if skipped & (1u64 << #i) != 0 { ::std::option::Option::None } else { #read }, },
+            false => quote! { #ident: #read, },
+        }
+    });
+
     let table_impl = quote! {
         impl crate::table::Table for Entity {
             const LABEL: &'static str = #label;
@@ -350,6 +363,14 @@ pub fn expand(input: DeriveInput) -> syn::Result<TokenStream> {
             }
             fn id_of(model: &Model) -> sea_orm::prelude::Uuid {
                 model.id
+            }
+            fn decode(row: &sea_orm::QueryResult, skipped: u64) -> ::std::result::Result<Model, sea_orm::DbErr> {
+                let mut at = 0usize;
+                let mut next = || {
+                    at += 1;
+                    at - 1
+                };
+                ::std::result::Result::Ok(Model { #(#decoded)* })
             }
         }
 

@@ -29,6 +29,7 @@ mod m20261203_000022_add_avatars;
 mod m20261203_000023_create_jobs_and_generations;
 mod m20261204_000024_crawl_sources;
 mod m20261204_000025_create_event_outbox;
+mod m20261204_000026_relation_indexes;
 
 pub struct Migrator;
 
@@ -61,6 +62,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261203_000023_create_jobs_and_generations::Migration),
             Box::new(m20261204_000024_crawl_sources::Migration),
             Box::new(m20261204_000025_create_event_outbox::Migration),
+            Box::new(m20261204_000026_relation_indexes::Migration),
         ]
     }
 }

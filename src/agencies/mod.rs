@@ -14,7 +14,7 @@ use crate::table::{self, Page, loaders};
 /// An agency's relationship with a client (seed 8.1). The rights it asks for (`permissions`)
 /// delegate nothing until the client consents (`consentedPermissions`).
 #[derive(Clone, macros::Resource)]
-#[resource(table = "agency_clients", fetch, list, delete)]
+#[resource(table = "agency_clients", fetch, list, delete, reads(client_drafts = "client_user_id"))]
 pub struct AgencyClient(pub agency_clients::Model);
 
 #[Object]

@@ -15,7 +15,17 @@ pub struct ContentSource {
 
 /// Trends detected for a creator (seed 3.2).
 #[derive(Clone, macros::Resource)]
-#[resource(table = "trend_insights", fetch, list, create, update, delete, me, live)]
+#[resource(
+    table = "trend_insights",
+    fetch,
+    list,
+    create,
+    update,
+    delete,
+    me,
+    live,
+    reads(drafts = "id", mappings = "id", mapped_drafts = "id")
+)]
 pub struct TrendInsight(pub trend_insights::Model);
 
 #[Object]
@@ -77,7 +87,15 @@ impl TrendInsight {
 
 /// Which trends inspired which drafts (seed 3.3).
 #[derive(Clone, macros::Resource)]
-#[resource(table = "trend_content_mapping", fetch, list, create, update, delete)]
+#[resource(
+    table = "trend_content_mapping",
+    fetch,
+    list,
+    create,
+    update,
+    delete,
+    reads(trend = "trend_id", content_draft = "content_draft_id")
+)]
 pub struct TrendContentMapping(pub trend_content_mapping::Model);
 
 #[Object]

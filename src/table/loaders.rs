@@ -28,6 +28,10 @@ use crate::error::{AppError, AppResult};
 
 /// The most parents one batch loads for.
 const MAX_BATCH: usize = 500;
+/// How often a load yields before its batch is sent. The sibling fields of one list reach
+/// their loads in the same poll of the request, so one yield gathers them all; every further
+/// yield re-polls the whole request (the crate's default is ten).
+const YIELDS: usize = 1;
 /// The default page of a nested connection.
 const NESTED_DEFAULT: usize = 20;
 
@@ -112,6 +116,7 @@ where
     loaders.get_or_insert(String::new(), || {
         Loader::new(ById::<E> { db: loaders.db.clone(), viewer: loaders.viewer.clone(), _entity: PhantomData })
             .with_max_batch_size(MAX_BATCH)
+            .with_yield_count(YIELDS)
     })
 }
 
@@ -124,7 +129,8 @@ where
 {
     let Some(id) = id else { return Ok(None) };
     let loader = by_id_loader::<E>(ctx)?;
-    let row = loader.try_load(id).await.map_err(|_| AppError::Internal)?.map_err(AppError::from)?;
+    // Boxed: every field future of the parent's type is as large as its largest field.
+    let row = Box::pin(loader.try_load(id)).await.map_err(|_| AppError::Internal)?.map_err(AppError::from)?;
     Ok(row.map(W::from))
 }
 
@@ -136,7 +142,7 @@ where
     W: From<E::Model>,
 {
     let loader = by_id_loader::<E>(ctx)?;
-    let mut found = loader.try_load_many(ids.clone()).await.map_err(|_| AppError::Internal)?;
+    let mut found = Box::pin(loader.try_load_many(ids.clone())).await.map_err(|_| AppError::Internal)?;
     let mut rows = Vec::with_capacity(ids.len());
     for id in ids {
         if let Some(result) = found.remove(&id)
@@ -205,7 +211,7 @@ where
             Some(bounds) => select.filter(bounds.clone()),
             None => select,
         };
-        let select = super::without_columns(select, &self.unread);
+        let (select, skipped) = super::without_columns(select, &self.unread);
         // Each parent's first `limit + 1` children (one more tells whether there are more), cut
         // per parent inside the database: the page size bounds the rows read, however many
         // children a parent has.
@@ -215,7 +221,7 @@ where
             backend => backend.build(&self.numbered(select.filter(among), limit)),
         };
         let mut pages: HashMap<Uuid, ChildPage<E::Model>> = HashMap::new();
-        let rows = E::find().from_raw_sql(statement).all(&self.db).await?;
+        let rows = super::decoded::<E>(&self.db, statement, skipped).await?;
         crate::telemetry::rows_read(rows.len());
         for row in rows {
             let Value::Uuid(Some(parent)) = row.get(self.foreign_key) else { continue };
@@ -307,7 +313,7 @@ pub async fn children<E, W>(
 ) -> async_graphql::Result<Page<W>>
 where
     E: Table,
-    W: From<E::Model> + async_graphql::OutputType,
+    W: From<E::Model> + async_graphql::OutputType + super::Reads,
 {
     let limit = match first {
         None => NESTED_DEFAULT,
@@ -333,7 +339,7 @@ where
     let (has_previous, before_given) = (after.is_some(), before.is_some());
     let count = ctx.look_ahead().field("totalCount").exists();
     // The parents' key is read: it groups the rows.
-    let mut unread = super::unread_columns::<E>(ctx, &keys);
+    let mut unread = super::unread_columns::<E, W>(ctx, &keys);
     unread.retain(|col| col.as_str() != foreign_key.as_str());
     // Every parent of one list asks with the same arguments and selection: they share a loader.
     let names: Vec<&str> = unread.iter().map(|c| c.as_str()).collect();
@@ -351,8 +357,9 @@ where
             count,
         })
         .with_max_batch_size(MAX_BATCH)
+        .with_yield_count(YIELDS)
     })?;
-    let page = loader.try_load(parent).await.map_err(|_| AppError::Internal)?.map_err(AppError::from)?;
+    let page = Box::pin(loader.try_load(parent)).await.map_err(|_| AppError::Internal)?.map_err(AppError::from)?;
     let mut connection = Connection::with_additional_fields(
         has_previous,
         page.more || before_given,

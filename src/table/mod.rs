@@ -69,6 +69,13 @@ pub async fn fetch<E: Table>(ctx: &Context<'_>, id: Uuid) -> AppResult<E::Model>
     Ok(row)
 }
 
+/// What the fields of a table's GraphQL type that are not its columns read of its row, as
+/// `(field, column)` pairs (`#[resource(reads(field = "column", …))]`). A page whose selection
+/// has a field not named here, and not a column, fetches every column.
+pub trait Reads {
+    const READS: &'static [(&'static str, &'static str)];
+}
+
 /// Which rows a list starts from.
 #[derive(Clone, Copy)]
 pub enum Rows {
@@ -89,7 +96,7 @@ pub async fn list<E, W>(
 ) -> async_graphql::Result<Page<W>>
 where
     E: Table,
-    W: From<E::Model> + OutputType,
+    W: From<E::Model> + OutputType + Reads,
 {
     let mut select = match rows {
         Rows::Readable => policy::scope::<E>(viewer(ctx)?, Op::Read, db(ctx)?.get_database_backend())?,
@@ -112,7 +119,7 @@ where
         (None, Some(n)) => (page_size("last", n, state(ctx)?.config.max_page_size)?, false),
         (None, None) => (DEFAULT_PAGE_SIZE, args.before.is_none()),
     };
-    select = without_columns(select, &unread_columns::<E>(ctx, &keys));
+    let (mut select, skipped) = without_columns(select, &unread_columns::<E, W>(ctx, &keys));
     let after = args.after.as_deref().map(|c| cursor::decode(c, &fingerprint, &keys, "after")).transpose()?;
     let before = args.before.as_deref().map(|c| cursor::decode(c, &fingerprint, &keys, "before")).transpose()?;
     let total_count = if ctx.look_ahead().field("totalCount").exists() {
@@ -136,7 +143,8 @@ where
         };
         select = select.order_by_with_nulls(*col, ord, nulls);
     }
-    let mut rows = select.limit(limit as u64 + 1).all(db).await.map_err(AppError::from)?;
+    let statement = select.limit(limit as u64 + 1).build(backend);
+    let mut rows = decoded::<E>(db, statement, skipped).await.map_err(AppError::from)?;
     crate::telemetry::rows_read(rows.len());
     let more = rows.len() > limit;
     rows.truncate(limit);
@@ -152,26 +160,40 @@ where
     Ok(connection)
 }
 
-/// `select` with NULL in place of the `unread` columns: they are not fetched, PostgreSQL sends
-/// less and nothing is decoded for them (NULL decodes as `None` and is never shown).
-pub(crate) fn without_columns<E: Table>(select: sea_orm::Select<E>, unread: &[E::Column]) -> sea_orm::Select<E> {
+/// `select` without the `unread` columns, and their bits for [`Table::decode`]: they are not
+/// fetched, PostgreSQL sends less and nothing is decoded for them (they come back `None` and
+/// are never shown).
+pub(crate) fn without_columns<E: Table>(select: sea_orm::Select<E>, unread: &[E::Column]) -> (sea_orm::Select<E>, u64) {
     if unread.is_empty() {
-        return select;
+        return (select, 0);
     }
-    let mut select = select.select_only();
-    for col in E::Column::iter() {
-        select = match unread.iter().any(|u| u.as_str() == col.as_str()) {
-            true => select.column_as(Expr::cust("NULL"), col.as_str()),
-            false => select.column(col),
-        };
+    let (mut select, mut skipped) = (select.select_only(), 0u64);
+    for (i, col) in E::Column::iter().enumerate() {
+        match unread.iter().any(|u| u.as_str() == col.as_str()) {
+            true => skipped |= 1 << i,
+            false => select = select.column(col),
+        }
     }
-    select
+    (select, skipped)
 }
 
-/// The nullable columns of `E` that the page's selection does not read, when it reads plain
-/// columns only; none when it selects a relation or a computed field, which may need any
-/// column. The order keys are read (the cursors carry them).
-pub(crate) fn unread_columns<E: Table>(ctx: &Context<'_>, keys: &[(E::Column, OrderDirection)]) -> Vec<E::Column> {
+/// The rows `statement` selects (every column of `E` in order but the `skipped` ones, see
+/// [`without_columns`]), decoded by position.
+pub(crate) async fn decoded<E: Table>(
+    db: &impl ConnectionTrait,
+    statement: sea_orm::Statement,
+    skipped: u64,
+) -> Result<Vec<E::Model>, sea_orm::DbErr> {
+    db.query_all_raw(statement).await?.iter().map(|row| E::decode(row, skipped)).collect()
+}
+
+/// The nullable columns of `E` that the page's selection does not read. A relation reads the
+/// column its type names in [`Reads`]; any other field that is not a column may need any
+/// column, so then none is left out. The order keys are read (the cursors carry them).
+pub(crate) fn unread_columns<E: Table, W: Reads>(
+    ctx: &Context<'_>,
+    keys: &[(E::Column, OrderDirection)],
+) -> Vec<E::Column> {
     let look_ahead = ctx.look_ahead();
     let mut read = Vec::new();
     for level in [look_ahead.field("edges").field("node"), look_ahead.field("nodes")] {
@@ -181,6 +203,10 @@ pub(crate) fn unread_columns<E: Table>(ctx: &Context<'_>, keys: &[(E::Column, Or
                     continue;
                 }
                 let name = snake_case(child.name());
+                let name = match W::READS.iter().find(|(field, _)| *field == child.name()) {
+                    Some((_, column)) => column,
+                    None => name.as_str(),
+                };
                 match E::Column::iter().find(|c| c.as_str() == name) {
                     Some(col) => read.push(col),
                     None => return Vec::new(),
