@@ -30,7 +30,7 @@ impl AgencyClient {
     async fn client_drafts(
         &self,
         ctx: &Context<'_>,
-        filter: Option<content_drafts::Filter>,
+        filter: Option<Box<content_drafts::Filter>>,
         order_by: Option<Vec<content_drafts::Order>>,
         first: Option<i32>,
         #[graphql(desc = "The edges after this cursor (an edge's `cursor` of this list with the same ordering).")]

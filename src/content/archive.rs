@@ -37,7 +37,7 @@ impl ArchivedContentDraft {
     async fn trend_mappings(
         &self,
         ctx: &Context<'_>,
-        filter: Option<trend_content_mapping_archive::Filter>,
+        filter: Option<Box<trend_content_mapping_archive::Filter>>,
         order_by: Option<Vec<trend_content_mapping_archive::Order>>,
         first: Option<i32>,
         #[graphql(desc = "The edges after this cursor (an edge's `cursor` of this list with the same ordering).")]
@@ -57,7 +57,7 @@ impl ArchivedContentDraft {
     async fn performance_summaries(
         &self,
         ctx: &Context<'_>,
-        filter: Option<content_performance_summaries::Filter>,
+        filter: Option<Box<content_performance_summaries::Filter>>,
         order_by: Option<Vec<content_performance_summaries::Order>>,
         first: Option<i32>,
         #[graphql(desc = "The edges after this cursor (an edge's `cursor` of this list with the same ordering).")]

@@ -43,7 +43,7 @@ impl ContentDraft {
     async fn trend_mappings(
         &self,
         ctx: &Context<'_>,
-        filter: Option<trend_content_mapping::Filter>,
+        filter: Option<Box<trend_content_mapping::Filter>>,
         order_by: Option<Vec<trend_content_mapping::Order>>,
         first: Option<i32>,
         #[graphql(desc = "The edges after this cursor (an edge's `cursor` of this list with the same ordering).")]
@@ -63,7 +63,7 @@ impl ContentDraft {
     async fn performance(
         &self,
         ctx: &Context<'_>,
-        filter: Option<content_performance::Filter>,
+        filter: Option<Box<content_performance::Filter>>,
         order_by: Option<Vec<content_performance::Order>>,
         first: Option<i32>,
         #[graphql(desc = "The edges after this cursor (an edge's `cursor` of this list with the same ordering).")]
@@ -81,7 +81,7 @@ impl ContentDraft {
     async fn performance_summaries(
         &self,
         ctx: &Context<'_>,
-        filter: Option<content_performance_summaries::Filter>,
+        filter: Option<Box<content_performance_summaries::Filter>>,
         order_by: Option<Vec<content_performance_summaries::Order>>,
         first: Option<i32>,
         #[graphql(desc = "The edges after this cursor (an edge's `cursor` of this list with the same ordering).")]
@@ -97,7 +97,7 @@ impl ContentDraft {
 pub async fn summaries_of(
     ctx: &Context<'_>,
     draft: Uuid,
-    filter: Option<content_performance_summaries::Filter>,
+    filter: Option<Box<content_performance_summaries::Filter>>,
     order_by: Option<Vec<content_performance_summaries::Order>>,
     first: Option<i32>,
     after: Option<String>,

@@ -40,7 +40,7 @@ impl TrendInsight {
     async fn drafts(
         &self,
         ctx: &Context<'_>,
-        filter: Option<content_drafts::Filter>,
+        filter: Option<Box<content_drafts::Filter>>,
         order_by: Option<Vec<content_drafts::Order>>,
         first: Option<i32>,
         #[graphql(desc = "The edges after this cursor (an edge's `cursor` of this list with the same ordering).")]
@@ -58,7 +58,7 @@ impl TrendInsight {
     async fn mappings(
         &self,
         ctx: &Context<'_>,
-        filter: Option<trend_content_mapping::Filter>,
+        filter: Option<Box<trend_content_mapping::Filter>>,
         order_by: Option<Vec<trend_content_mapping::Order>>,
         first: Option<i32>,
         #[graphql(desc = "The edges after this cursor (an edge's `cursor` of this list with the same ordering).")]

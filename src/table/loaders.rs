@@ -305,7 +305,7 @@ pub async fn children<E, W>(
     ctx: &Context<'_>,
     foreign_key: E::Column,
     parent: Uuid,
-    filter: Option<E::Filter>,
+    filter: Option<Box<E::Filter>>,
     order: Option<Vec<E::Order>>,
     first: Option<i32>,
     after: Option<String>,
