@@ -123,7 +123,12 @@ async fn serve(config: Config) -> anyhow::Result<()> {
         tokio::spawn(async move { axum::serve(listener, metrics).await });
     }
     let workers = workers::Running::start(&state, state.config.workers);
-    memory::started();
+    // Startup's code (the schemas, the first connections, the background tasks' first steps)
+    // has run a moment after the server listens; then its pages go back.
+    tokio::spawn(async {
+        tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+        memory::started();
+    });
     let served = http::serve(listener, state, shutdown).await.context("server error");
     workers.stop().await;
     served
