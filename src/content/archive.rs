@@ -12,12 +12,8 @@ use crate::table::{Page, loaders};
 
 /// A draft the retention job archived (its id is unchanged by archiving).
 #[derive(Clone, macros::Resource)]
-#[resource(
-    table = "content_drafts_archive",
-    fetch,
-    list,
-    reads(trend_source = "trend_source_id", trend_mappings = "id", performance_summaries = "id")
-)]
+#[resource(table = "content_drafts_archive", fetch, list)]
+#[resource(reads(trend_source = "trend_source_id", trend_mappings = "id", performance_summaries = "id"))]
 pub struct ArchivedContentDraft(pub content_drafts_archive::Model);
 
 #[Object]
@@ -94,12 +90,8 @@ impl ArchivedTrendContentMapping {
 
 /// A week's or a month's performance of one draft, summarised from rows older than six months.
 #[derive(Clone, macros::Resource)]
-#[resource(
-    table = "content_performance_summaries",
-    list,
-    plural = "contentPerformanceSummaries",
-    reads(content_draft = "content_draft_id", archived_content_draft = "content_draft_id")
-)]
+#[resource(table = "content_performance_summaries", list, plural = "contentPerformanceSummaries")]
+#[resource(reads(content_draft = "content_draft_id", archived_content_draft = "content_draft_id"))]
 pub struct ContentPerformanceSummary(pub content_performance_summaries::Model);
 
 #[Object]

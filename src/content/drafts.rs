@@ -13,17 +13,13 @@ use crate::table::{Page, loaders};
 
 /// AI-generated drafts in the creator's voice (seed 4.1).
 #[derive(Clone, macros::Resource)]
-#[resource(
-    table = "content_drafts",
-    fetch,
-    list,
-    create,
-    update,
-    delete,
-    me,
-    live,
-    reads(trend_source = "trend_source_id", trend_mappings = "id", performance = "id", performance_summaries = "id")
-)]
+#[resource(table = "content_drafts", fetch, list, create, update, delete, me, live)]
+#[resource(reads(
+    trend_source = "trend_source_id",
+    trend_mappings = "id",
+    performance = "id",
+    performance_summaries = "id"
+))]
 pub struct ContentDraft(pub content_drafts::Model);
 
 #[Object]

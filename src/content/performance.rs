@@ -7,17 +7,8 @@ use crate::table::loaders;
 
 /// How published drafts performed (seed 6.2).
 #[derive(Clone, macros::Resource)]
-#[resource(
-    table = "content_performance",
-    fetch,
-    list,
-    create,
-    update,
-    delete,
-    me,
-    live,
-    reads(content_draft = "content_draft_id")
-)]
+#[resource(table = "content_performance", fetch, list, create, update, delete, me, live)]
+#[resource(reads(content_draft = "content_draft_id"))]
 pub struct ContentPerformance(pub content_performance::Model);
 
 #[Object]

@@ -15,17 +15,8 @@ pub struct ContentSource {
 
 /// Trends detected for a creator (seed 3.2).
 #[derive(Clone, macros::Resource)]
-#[resource(
-    table = "trend_insights",
-    fetch,
-    list,
-    create,
-    update,
-    delete,
-    me,
-    live,
-    reads(drafts = "id", mappings = "id", mapped_drafts = "id")
-)]
+#[resource(table = "trend_insights", fetch, list, create, update, delete, me, live)]
+#[resource(reads(drafts = "id", mappings = "id", mapped_drafts = "id"))]
 pub struct TrendInsight(pub trend_insights::Model);
 
 #[Object]
@@ -87,15 +78,8 @@ impl TrendInsight {
 
 /// Which trends inspired which drafts (seed 3.3).
 #[derive(Clone, macros::Resource)]
-#[resource(
-    table = "trend_content_mapping",
-    fetch,
-    list,
-    create,
-    update,
-    delete,
-    reads(trend = "trend_id", content_draft = "content_draft_id")
-)]
+#[resource(table = "trend_content_mapping", fetch, list, create, update, delete)]
+#[resource(reads(trend = "trend_id", content_draft = "content_draft_id"))]
 pub struct TrendContentMapping(pub trend_content_mapping::Model);
 
 #[Object]
