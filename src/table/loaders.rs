@@ -84,11 +84,15 @@ where
     E::Model: Clone,
 {
     async fn load(&mut self, keys: &[Uuid]) -> HashMap<Uuid, Result<Option<E::Model>, LoadFailed>> {
-        let rows = match policy::scope::<E>(&self.viewer, Op::Read, self.db.get_database_backend()) {
-            Ok(select) => select.filter(E::id_column().is_in(keys.to_vec())).all(&self.db).await.map_err(|err| {
-                tracing::error!(error = %err, "batch load failed");
-                LoadFailed
-            }),
+        let backend = self.db.get_database_backend();
+        let rows = match policy::scope::<E>(&self.viewer, Op::Read, backend) {
+            Ok(select) => {
+                let statement = select.filter(E::id_column().is_in(keys.to_vec())).build(backend);
+                super::decoded::<E>(&self.db, statement, 0).await.map_err(|err| {
+                    tracing::error!(error = %err, "batch load failed");
+                    LoadFailed
+                })
+            }
             // The viewer may not read this table at all: nothing is visible.
             Err(_) => Ok(Vec::new()),
         };
