@@ -3,10 +3,6 @@ use std::process::ExitCode;
 use clap::Parser;
 use creatorpulse::config::{Cli, LogFormat};
 use creatorpulse::telemetry;
-use tracing::Level;
-use tracing_subscriber::filter::{LevelFilter, Targets};
-use tracing_subscriber::prelude::*;
-use tracing_subscriber::{EnvFilter, Layer};
 
 /// A request allocates and frees many small values; mimalloc does that faster than the system
 /// allocator (see BENCHMARKS.md).
@@ -29,20 +25,10 @@ fn main() -> ExitCode {
 async fn serve() -> ExitCode {
     let cli = Cli::parse();
     let traces = telemetry::traces::from_env();
-    let filter = EnvFilter::try_new(&cli.config.log_level).unwrap_or_else(|_| EnvFilter::new("info"));
     // Colour only on a terminal: a log file or collector gets plain text.
     let colour = std::io::IsTerminal::is_terminal(&std::io::stderr());
-    let logs = tracing_subscriber::fmt::layer().with_writer(std::io::stderr).with_ansi(colour);
-    let logs = match cli.config.log_format {
-        LogFormat::Json => logs.json().with_filter(filter).boxed(),
-        LogFormat::Text => logs.with_filter(filter).boxed(),
-    };
-    // The pool's acquire times feed the metrics, whatever the log level.
-    let acquire = telemetry::metrics::AcquireTimes
-        .with_filter(Targets::new().with_target(telemetry::metrics::ACQUIRE_TARGET, Level::TRACE));
-    // Spans reach the trace exporter at `info` whatever the log level; none without it.
-    let spans = traces.as_ref().map(|provider| telemetry::traces::layer(provider).with_filter(LevelFilter::INFO));
-    tracing_subscriber::registry().with(logs).with(acquire).with(spans).init();
+    let subscriber = telemetry::subscriber(&cli.config.log_level, cli.config.log_format, colour, traces.as_ref());
+    tracing_subscriber::util::SubscriberInitExt::init(subscriber);
     let result = creatorpulse::run(cli).await;
     if let Some(provider) = traces {
         // Sends the spans still waiting in the batch.

@@ -70,9 +70,11 @@ fn loaders<'a>(ctx: &'a Context<'_>) -> AppResult<&'a Loaders> {
 }
 
 /// Rows of `E` by id, as the viewer may read them.
-pub struct ById<E> {
+pub struct ById<E: EntityTrait> {
     db: DatabaseConnection,
     viewer: Viewer,
+    /// Columns the selection does not read: not fetched.
+    unread: Vec<E::Column>,
     _entity: PhantomData<fn() -> E>,
 }
 
@@ -87,8 +89,9 @@ where
         let backend = self.db.get_database_backend();
         let rows = match policy::scope::<E>(&self.viewer, Op::Read, backend) {
             Ok(select) => {
-                let statement = select.filter(E::id_column().is_in(keys.to_vec())).build(backend);
-                super::decoded::<E>(&self.db, statement, 0).await.map_err(|err| {
+                let select = select.filter(E::id_column().is_in(keys.to_vec()));
+                let (select, skipped) = super::without_columns(select, &self.unread);
+                super::decoded::<E>(&self.db, select.build(backend), skipped).await.map_err(|err| {
                     tracing::error!(error = %err, "batch load failed");
                     LoadFailed
                 })
@@ -111,14 +114,19 @@ where
     }
 }
 
-fn by_id_loader<E>(ctx: &Context<'_>) -> AppResult<Arc<ByIdLoader<E>>>
+/// The loader of rows of `E` by id for the current field's selection: fields that select
+/// alike share it (and its statement), and the columns none of them reads are not fetched.
+fn by_id_loader<E, W>(ctx: &Context<'_>) -> AppResult<Arc<ByIdLoader<E>>>
 where
     E: Table,
     E::Model: Clone + Send + Sync,
+    W: super::Reads,
 {
     let loaders = loaders(ctx)?;
-    loaders.get_or_insert(String::new(), || {
-        Loader::new(ById::<E> { db: loaders.db.clone(), viewer: loaders.viewer.clone(), _entity: PhantomData })
+    let unread = super::unread_by_field::<E, W>(ctx);
+    let key = unread.iter().map(|c| c.as_str()).collect::<Vec<_>>().join(",");
+    loaders.get_or_insert(key, || {
+        Loader::new(ById::<E> { db: loaders.db.clone(), viewer: loaders.viewer.clone(), unread, _entity: PhantomData })
             .with_max_batch_size(MAX_BATCH)
             .with_yield_count(YIELDS)
     })
@@ -129,10 +137,10 @@ pub async fn one<E, W>(ctx: &Context<'_>, id: Option<Uuid>) -> async_graphql::Re
 where
     E: Table,
     E::Model: Clone + Send + Sync,
-    W: From<E::Model>,
+    W: From<E::Model> + super::Reads,
 {
     let Some(id) = id else { return Ok(None) };
-    let loader = by_id_loader::<E>(ctx)?;
+    let loader = by_id_loader::<E, W>(ctx)?;
     // Boxed: every field future of the parent's type is as large as its largest field.
     let row = Box::pin(loader.try_load(id)).await.map_err(|_| AppError::Internal)?.map_err(AppError::from)?;
     Ok(row.map(W::from))
@@ -143,9 +151,9 @@ pub async fn many<E, W>(ctx: &Context<'_>, ids: Vec<Uuid>) -> async_graphql::Res
 where
     E: Table,
     E::Model: Clone + Send + Sync,
-    W: From<E::Model>,
+    W: From<E::Model> + super::Reads,
 {
-    let loader = by_id_loader::<E>(ctx)?;
+    let loader = by_id_loader::<E, W>(ctx)?;
     let mut found = Box::pin(loader.try_load_many(ids.clone())).await.map_err(|_| AppError::Internal)?;
     let mut rows = Vec::with_capacity(ids.len());
     for id in ids {

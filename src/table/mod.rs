@@ -195,8 +195,21 @@ pub(crate) fn unread_columns<E: Table, W: Reads>(
     keys: &[(E::Column, OrderDirection)],
 ) -> Vec<E::Column> {
     let look_ahead = ctx.look_ahead();
+    let mut unread = unread_by::<E, W>([look_ahead.field("edges").field("node"), look_ahead.field("nodes")]);
+    unread.retain(|col| !keys.iter().any(|(k, _)| k.as_str() == col.as_str()));
+    unread
+}
+
+/// The nullable columns of `E` that the selection of the current field, an object of `E` or a
+/// list of them, does not read (as [`unread_columns`] for a page).
+pub(crate) fn unread_by_field<E: Table, W: Reads>(ctx: &Context<'_>) -> Vec<E::Column> {
+    unread_by::<E, W>([ctx.look_ahead()])
+}
+
+/// The nullable columns of `E` that no field selected at `levels` (each an object of `E`) reads.
+fn unread_by<'a, E: Table, W: Reads>(levels: impl IntoIterator<Item = async_graphql::Lookahead<'a>>) -> Vec<E::Column> {
     let mut read = Vec::new();
-    for level in [look_ahead.field("edges").field("node"), look_ahead.field("nodes")] {
+    for level in levels {
         for field in level.selection_fields() {
             for child in field.selection_set() {
                 if child.name() == "__typename" {
@@ -214,13 +227,7 @@ pub(crate) fn unread_columns<E: Table, W: Reads>(
             }
         }
     }
-    E::Column::iter()
-        .filter(|col| {
-            col.def().is_null()
-                && !read.iter().any(|r| r.as_str() == col.as_str())
-                && !keys.iter().any(|(k, _)| k.as_str() == col.as_str())
-        })
-        .collect()
+    E::Column::iter().filter(|col| col.def().is_null() && !read.iter().any(|r| r.as_str() == col.as_str())).collect()
 }
 
 fn snake_case(name: &str) -> String {

@@ -74,6 +74,38 @@ impl Usage {
     }
 }
 
+/// The process's `tracing` subscriber: logs at `log_level` (an `EnvFilter` directive; `info`
+/// when it does not parse) in `format`, the pool's acquire times for the metrics, and spans for
+/// the trace exporter when there is one. Every layer has its own filter, so a span or event no
+/// layer wants is never built: an absent layer written as `Option::None` would count as one
+/// that wants everything, and every `trace` span of the libraries (one per statement) would be
+/// built, entered and closed for nothing.
+pub fn subscriber(
+    log_level: &str,
+    format: crate::config::LogFormat,
+    colour: bool,
+    traces: Option<&opentelemetry_sdk::trace::SdkTracerProvider>,
+) -> impl tracing::Subscriber + Send + Sync + 'static {
+    use tracing_subscriber::filter::{EnvFilter, LevelFilter, Targets};
+    use tracing_subscriber::prelude::*;
+
+    let filter = EnvFilter::try_new(log_level).unwrap_or_else(|_| EnvFilter::new("info"));
+    let logs = tracing_subscriber::fmt::layer().with_writer(std::io::stderr).with_ansi(colour);
+    let logs = match format {
+        crate::config::LogFormat::Json => logs.json().with_filter(filter).boxed(),
+        crate::config::LogFormat::Text => logs.with_filter(filter).boxed(),
+    };
+    // The pool's acquire times feed the metrics, whatever the log level.
+    let acquire =
+        metrics::AcquireTimes.with_filter(Targets::new().with_target(metrics::ACQUIRE_TARGET, tracing::Level::TRACE));
+    // Spans reach the trace exporter at `info` whatever the log level; none without it.
+    let spans = match traces {
+        Some(provider) => traces::layer(provider).with_filter(LevelFilter::INFO).boxed(),
+        None => tracing_subscriber::layer::Identity::new().with_filter(LevelFilter::OFF).boxed(),
+    };
+    tracing_subscriber::registry().with(logs).with(acquire).with(spans)
+}
+
 /// A SQL statement ran for `elapsed` (the database's callback, on the task that sent it).
 pub fn statement(info: &sea_orm::metric::Info<'_>) {
     let _ = USAGE.try_with(|usage| {
@@ -97,4 +129,25 @@ pub fn credits_spent(credits: Decimal) {
             *spent += credits;
         }
     });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::LogFormat;
+
+    /// Without an exporter, the libraries' `trace` spans (one per statement) and the request's
+    /// `info` span are not built below their level, yet warnings are logged and the pool's
+    /// acquire events still reach the metrics.
+    #[test]
+    fn without_an_exporter_spans_below_the_log_level_are_not_built() {
+        let dispatch = tracing::Dispatch::new(subscriber("warn", LogFormat::Text, false, None));
+        tracing::dispatcher::with_default(&dispatch, || {
+            assert!(tracing::trace_span!(target: "sea_orm::driver::sqlx_postgres", "query_all").is_disabled());
+            assert!(tracing::info_span!("request").is_disabled());
+            assert!(!tracing::warn_span!("warned").is_disabled());
+            assert!(tracing::enabled!(target: "sqlx::pool::acquire", tracing::Level::TRACE));
+            assert!(!tracing::enabled!(target: "sqlx::query", tracing::Level::TRACE));
+        });
+    }
 }

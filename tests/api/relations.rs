@@ -253,6 +253,42 @@ async fn a_trends_newest_drafts_are_cut_per_parent_in_the_database_in_one_statem
 }
 
 #[tokio::test]
+async fn a_relation_by_id_fetches_the_columns_its_selection_reads() {
+    let (app, statements) = TestApp::spawn_recording_statements().await;
+    let ann = app.sign_up(&email()).await;
+    let trend = seed(&app, &ann, 2).await;
+    let narrow = "{ contentDrafts { nodes { trendSource { id trendTopic } } } }";
+    // Two selections of one relation: each fetches what it reads, and the wide one shows it.
+    let both = "{ contentDrafts { nodes { narrow: trendSource { trendTopic } \
+        wide: trendSource { trendDescription relevantKeywords sourceEvidence } } } }";
+
+    statements.take();
+    let body = app.gql_as(Some(&ann.token), narrow, json!({})).await;
+    let sent = statements.take();
+    let topics: Vec<&Json> = body["data"]["contentDrafts"]["nodes"].as_array().expect("drafts").iter().collect();
+    assert_eq!(topics.len(), 2, "{body}");
+    for node in topics {
+        assert_eq!(node["trendSource"]["id"], json!(trend.to_string()), "{body}");
+        assert_eq!(node["trendSource"]["trendTopic"], "AI agents", "{body}");
+    }
+    let trends: Vec<&String> = sent.iter().filter(|s| s.contains("FROM \"trend_insights\"")).collect();
+    assert_eq!(trends.len(), 1, "one statement for the trends of every draft: {sent:?}");
+    for column in ["relevant_keywords", "source_evidence", "geographic_data", "peak_prediction"] {
+        assert!(!trends[0].contains(&format!("\"{column}\"")), "{column} not fetched: {}", trends[0]);
+    }
+
+    let body = app.gql_as(Some(&ann.token), both, json!({})).await;
+    let sent = statements.take();
+    let node = &body["data"]["contentDrafts"]["nodes"][0];
+    assert_eq!(node["narrow"]["trendTopic"], "AI agents", "{body}");
+    assert_eq!(node["wide"]["trendDescription"], "rising", "{body}");
+    let trends: Vec<&String> = sent.iter().filter(|s| s.contains("FROM \"trend_insights\"")).collect();
+    assert_eq!(trends.len(), 2, "one statement per selection: {sent:?}");
+    assert!(trends.iter().any(|s| s.contains("\"relevant_keywords\"")), "the wide selection fetches it: {sent:?}");
+    assert!(trends.iter().any(|s| !s.contains("\"relevant_keywords\"")), "the narrow one does not: {sent:?}");
+}
+
+#[tokio::test]
 async fn a_nested_list_shows_every_column_it_selects_and_a_relation_reads_them_all() {
     let app = TestApp::spawn().await;
     let ann = app.sign_up(&email()).await;
