@@ -1,7 +1,7 @@
 use std::process::ExitCode;
 
 use clap::Parser;
-use creatorpulse::config::{Cli, LogFormat};
+use creatorpulse::config::Cli;
 use creatorpulse::telemetry;
 
 /// A request allocates and frees many small values; mimalloc does that faster than the system

@@ -31,6 +31,8 @@ pub struct Sockets {
 #[derive(Clone)]
 pub struct AppState {
     pub db: DatabaseConnection,
+    /// What the data layer reads through (on PostgreSQL, connections of its own).
+    pub reads: crate::db::Reader,
     pub config: Arc<Config>,
     pub auth: Arc<Auth>,
     pub cipher: Arc<Cipher>,
@@ -108,7 +110,11 @@ impl AppState {
             None => None,
         };
         let fetcher = Arc::new(crate::fetch::Fetcher::from_config(&config)?);
+        let reads = crate::db::Reader::new(&db, config.db_max_connections, config.connect_timeout())
+            .await
+            .map_err(|err| format!("cannot prepare the reads' connections: {err}"))?;
         Ok(Self {
+            reads,
             ai,
             fetcher,
             work_queued: Arc::default(),

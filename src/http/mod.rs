@@ -474,7 +474,7 @@ async fn execute(
         response.headers_mut().insert(header::ALLOW, HeaderValue::from_static("POST"));
         return response;
     }
-    let loaders = Loaders::new(app.state.db.clone(), viewer.clone());
+    let loaders = Loaders::new(app.state.reads.clone(), viewer.clone());
     // Validation looks at nothing but the document, the operation name and the variables: a
     // request sent byte for byte as one that passed it passes again, and skips all but the
     // depth and complexity limits.

@@ -167,7 +167,7 @@ async fn connection(
             Ok(admitted) => {
                 let mut data = Data::default();
                 data.insert(admitted.viewer.clone());
-                data.insert(Loaders::new(init_state.db.clone(), admitted.viewer.clone()));
+                data.insert(Loaders::new(init_state.reads.clone(), admitted.viewer.clone()));
                 data.insert(meta);
                 let _ = admitted_tx.send(Ok(admitted));
                 Ok(data)

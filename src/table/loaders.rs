@@ -13,7 +13,7 @@ use dataloader::BatchFn;
 use dataloader::non_cached::Loader;
 use sea_orm::sea_query::{Alias, Asterisk, Expr, ExprTrait as _, Func, JoinType, NullOrdering, Query, WindowStatement};
 use sea_orm::{
-    ColumnTrait, Condition, DatabaseConnection, DbBackend, EntityTrait, IdenStatic, ModelTrait, Order, QueryFilter,
+    ColumnTrait, Condition, ConnectionTrait as _, DbBackend, EntityTrait, IdenStatic, ModelTrait, Order, QueryFilter,
     QuerySelect, QueryTrait as _, Value,
 };
 use uuid::Uuid;
@@ -24,6 +24,7 @@ use super::cursor;
 use super::{ConnectionTotals, OrderDirection, Page};
 use crate::auth::Viewer;
 use crate::auth::policy::{self, Op};
+use crate::db::Reader;
 use crate::error::{AppError, AppResult};
 
 /// The most parents one batch loads for.
@@ -48,13 +49,13 @@ impl From<LoadFailed> for AppError {
 /// The loaders of one request, created on first use and keyed by their type (a loader of
 /// children also by the relation and the arguments its parents share).
 pub struct Loaders {
-    db: DatabaseConnection,
+    db: Reader,
     viewer: Viewer,
     loaders: Mutex<HashMap<(TypeId, String), Arc<dyn Any + Send + Sync>>>,
 }
 
 impl Loaders {
-    pub fn new(db: DatabaseConnection, viewer: Viewer) -> Self {
+    pub fn new(db: Reader, viewer: Viewer) -> Self {
         Self { db, viewer, loaders: Mutex::new(HashMap::new()) }
     }
 
@@ -71,7 +72,7 @@ fn loaders<'a>(ctx: &'a Context<'_>) -> AppResult<&'a Loaders> {
 
 /// Rows of `E` by id, as the viewer may read them.
 pub struct ById<E: EntityTrait> {
-    db: DatabaseConnection,
+    db: Reader,
     viewer: Viewer,
     /// Columns the selection does not read: not fetched.
     unread: Vec<E::Column>,
@@ -168,7 +169,7 @@ where
 
 /// The children of many parents through one foreign key, filtered and ordered alike.
 pub struct Children<E: EntityTrait> {
-    db: DatabaseConnection,
+    db: Reader,
     viewer: Viewer,
     foreign_key: E::Column,
     condition: Condition,

@@ -59,10 +59,15 @@ pub fn db<'a>(ctx: &'a Context<'_>) -> AppResult<&'a DatabaseConnection> {
     Ok(&state(ctx)?.db)
 }
 
+/// What reads go through (see [`crate::db::Reader`]).
+pub fn reads<'a>(ctx: &'a Context<'_>) -> AppResult<&'a crate::db::Reader> {
+    Ok(&state(ctx)?.reads)
+}
+
 /// One row by id, or `NOT_FOUND` (the same for a row that exists but is not the viewer's).
 pub async fn fetch<E: Table>(ctx: &Context<'_>, id: Uuid) -> AppResult<E::Model> {
     let row = policy::scope_one::<E>(viewer(ctx)?, Op::Read, id, db(ctx)?.get_database_backend())?
-        .one(db(ctx)?)
+        .one(reads(ctx)?)
         .await?
         .ok_or(AppError::NotFound(E::LABEL))?;
     crate::telemetry::rows_read(1);
@@ -102,7 +107,7 @@ where
         Rows::Readable => policy::scope::<E>(viewer(ctx)?, Op::Read, db(ctx)?.get_database_backend())?,
         Rows::Own => policy::own::<E>(viewer(ctx)?)?,
     };
-    let db = db(ctx)?;
+    let db = reads(ctx)?;
     let backend = db.get_database_backend();
     if let Some(filter) = filter {
         select = select.filter(filter.condition(backend).map_err(AppError::from)?);

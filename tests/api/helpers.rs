@@ -262,8 +262,16 @@ struct Served {
 }
 
 /// Serves `db` with `config` on a free port until the returned sender fires or drops.
-async fn serve(db: DatabaseConnection, config: Config) -> Served {
-    let state = AppState::new(db, config).await.expect("valid settings");
+/// Serves `db`; with `record`, every statement sent (by the database's pool or the reads') is
+/// recorded there too.
+async fn serve(mut db: DatabaseConnection, config: Config, record: Option<Statements>) -> Served {
+    if let Some(statements) = &record {
+        db.set_metric_callback(statements.recorder());
+    }
+    let mut state = AppState::new(db, config).await.expect("valid settings");
+    if let Some(statements) = &record {
+        state.reads.set_metric_callback(statements.recorder());
+    }
     let own_receivers = state.events.receivers();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind port 0");
     let addr = listener.local_addr().expect("local addr");
@@ -288,6 +296,15 @@ pub async fn wait_for_receivers(state: &AppState, n: usize) {
 pub struct Statements(Arc<Mutex<Vec<String>>>);
 
 impl Statements {
+    /// A statement callback that records each statement, then counts it as the server does.
+    fn recorder(&self) -> impl Fn(&sea_orm::metric::Info<'_>) + Send + Sync + 'static {
+        let seen = self.clone();
+        move |info| {
+            seen.0.lock().expect("statements").push(info.statement.sql.clone());
+            creatorpulse::telemetry::statement(info);
+        }
+    }
+
     /// The statements sent since the last call.
     pub fn take(&self) -> Vec<String> {
         std::mem::take(&mut *self.0.lock().expect("statements"))
@@ -315,40 +332,27 @@ impl TestApp {
     /// Spawns the server recording every SQL statement it sends.
     pub async fn spawn_recording_statements() -> (Self, Statements) {
         let statements = Statements::default();
-        let seen = statements.clone();
-        let app = Self::spawn_inner(
-            |_| {},
-            move |db| {
-                db.set_metric_callback(move |info| {
-                    seen.0.lock().expect("statements").push(info.statement.sql.clone());
-                    creatorpulse::telemetry::statement(info);
-                })
-            },
-        )
-        .await;
+        let app = Self::spawn_inner(|_| {}, Some(statements.clone())).await;
         (app, statements)
     }
 
     pub async fn spawn_with(configure: impl FnOnce(&mut Config)) -> Self {
-        Self::spawn_inner(configure, |_| {}).await
+        Self::spawn_inner(configure, None).await
     }
 
     /// A server over `test_db` (see [`TestDb::migrated_on`]).
     pub async fn spawn_over(test_db: TestDb, configure: impl FnOnce(&mut Config)) -> Self {
-        Self::spawn_inner_over(test_db, configure, |_| {}).await
+        Self::spawn_inner_over(test_db, configure, None).await
     }
 
-    async fn spawn_inner(
-        configure: impl FnOnce(&mut Config),
-        instrument: impl FnOnce(&mut DatabaseConnection),
-    ) -> Self {
-        Self::spawn_inner_over(TestDb::migrated().await, configure, instrument).await
+    async fn spawn_inner(configure: impl FnOnce(&mut Config), record: Option<Statements>) -> Self {
+        Self::spawn_inner_over(TestDb::migrated().await, configure, record).await
     }
 
     async fn spawn_inner_over(
         test_db: TestDb,
         configure: impl FnOnce(&mut Config),
-        instrument: impl FnOnce(&mut DatabaseConnection),
+        record: Option<Statements>,
     ) -> Self {
         // Server logs show with a failing test's output (`TEST_LOG=debug` for more).
         let level = std::env::var("TEST_LOG").unwrap_or_else(|_| "warn".into());
@@ -357,9 +361,7 @@ impl TestApp {
         config.db_connect_timeout = test_db.options.connect_timeout.as_secs();
         config.bind = "127.0.0.1:0".parse().expect("address");
         configure(&mut config);
-        let mut db = test_db.db.clone();
-        instrument(&mut db);
-        let Served { addr, state, own_receivers, shutdown, server } = serve(db, config).await;
+        let Served { addr, state, own_receivers, shutdown, server } = serve(test_db.db.clone(), config, record).await;
         Self {
             addr,
             client: reqwest::Client::new(),
@@ -383,7 +385,7 @@ impl TestApp {
         let mut config = test_config(&self.test_db);
         config.bind = "127.0.0.1:0".parse().expect("address");
         configure(&mut config);
-        let Served { addr, state, own_receivers, shutdown, .. } = serve(db, config).await;
+        let Served { addr, state, own_receivers, shutdown, .. } = serve(db, config, None).await;
         Peer { addr, state, own_receivers, _shutdown: shutdown }
     }
 

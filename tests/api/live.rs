@@ -390,7 +390,7 @@ async fn a_subscriber_that_falls_behind_is_told_it_lagged() {
     let viewer = Viewer::User { id: Uuid::new_v4(), session_id: None, may_act_for_clients: true, role: Role::Member };
     let request = async_graphql::Request::new("subscription { contentDraftEvents { kind } }")
         .data(viewer.clone())
-        .data(Loaders::new(state.db.clone(), viewer));
+        .data(Loaders::new(state.reads.clone(), viewer));
     let mut stream = schema.execute_stream(request);
     // The first poll starts the subscription; nothing has happened yet.
     assert!(tokio::time::timeout(Duration::from_millis(200), stream.next()).await.is_err());

@@ -31,6 +31,7 @@ mod ownership;
 mod payments;
 mod pg_server;
 mod privacy;
+mod reads;
 mod relations;
 mod schema_sdl;
 mod sessions;

@@ -1,4 +1,7 @@
 //! Database connection: one code path for PostgreSQL and SQLite.
+mod reads;
+
+pub use reads::Reader;
 use std::time::Duration;
 
 use async_graphql::Enum;
