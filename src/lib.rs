@@ -125,10 +125,7 @@ async fn serve(config: Config) -> anyhow::Result<()> {
     let workers = workers::Running::start(&state, state.config.workers);
     // Startup's code (the schemas, the first connections, the background tasks' first steps)
     // has run a moment after the server listens; then its pages go back.
-    tokio::spawn(async {
-        tokio::time::sleep(std::time::Duration::from_secs(1)).await;
-        memory::started();
-    });
+    tokio::spawn(memory::hand_back_when_quiet(std::time::Duration::from_millis(500)));
     let served = http::serve(listener, state, shutdown).await.context("server error");
     workers.stop().await;
     served

@@ -5,6 +5,9 @@
 //! few small allocations; once those were gone, 21 of 35 MiB were the executable's own pages,
 //! most touched only while starting (migrations, building the schema).
 
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
 /// Turns transparent huge pages off for this process (`PR_SET_THP_DISABLE`): memory is then
 /// resident 4 KiB at a time. Call it first thing in `main`; the arena's first pages, touched
 /// before `main`, stay as they are. An error leaves memory as it was.
@@ -20,32 +23,128 @@ pub fn lean() {
 #[cfg(not(target_os = "linux"))]
 pub fn lean() {}
 
-/// Hands back the executable's read-only pages (code and constants) once the server has
-/// started: the kernel takes them out of this process (`MADV_PAGEOUT`, Linux 5.4 and later),
-/// and the code that requests run comes back on first use. Nothing is lost: these pages are
-/// the executable file's, unchanged. An error, or an older kernel, leaves memory as it was.
+/// Requests begun (over either transport); [`hand_back_when_quiet`] watches it.
+static REQUESTS: AtomicU64 = AtomicU64::new(0);
+
+/// Counts a request: the server is not quiet.
+pub fn request_began() {
+    REQUESTS.fetch_add(1, Ordering::Relaxed);
+}
+
+/// Hands the executable's pages back ([`hand_back_code`]) one second after the server
+/// listens, once the schemas are built and the background tasks have started, and again
+/// whenever `quiet` passes without a request after requests were answered: the code a request
+/// ran stays resident only while requests come. The next request maps what it runs again from
+/// the page cache (the pages stay there), a fraction of a millisecond for the first request
+/// after a quiet spell (BENCHMARKS.md).
+pub async fn hand_back_when_quiet(quiet: Duration) {
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    hand_back_code();
+    let mut seen = REQUESTS.load(Ordering::Relaxed);
+    let mut handed_back = true;
+    loop {
+        tokio::time::sleep(quiet).await;
+        let now = REQUESTS.load(Ordering::Relaxed);
+        if now != seen {
+            (seen, handed_back) = (now, false);
+        } else if !handed_back {
+            hand_back_code();
+            handed_back = true;
+        }
+    }
+}
+
+/// Hands back the executable's read-only pages (code and constants): nothing is lost, and
+/// what runs again comes back on first use.
+///
+/// - A mapping no one wrote (the code, the constants) only loses its page-table entries
+///   (`MADV_DONTNEED`): its pages stay in the page cache, so they come back without reading the
+///   file.
+/// - A read-only mapping with pages of the process's own (constants the loader relocated, then
+///   made read-only) must keep them: the kernel may only page those out (`MADV_PAGEOUT`, Linux 5.4
+///   and later), which without swap leaves them as they are.
+///
+/// An error, or an older kernel, leaves memory as it was.
 #[cfg(target_os = "linux")]
-pub fn started() {
-    let (Ok(maps), Ok(exe)) = (std::fs::read_to_string("/proc/self/maps"), std::fs::read_link("/proc/self/exe")) else {
+pub fn hand_back_code() {
+    let (Ok(smaps), Ok(exe)) = (std::fs::read_to_string("/proc/self/smaps"), std::fs::read_link("/proc/self/exe"))
+    else {
         return;
     };
-    for line in maps.lines() {
-        // `start-end perms offset device inode path`
-        let fields: Vec<&str> = line.split_whitespace().collect();
-        let [range, perms, _, _, _, path] = fields[..] else { continue };
-        if perms.as_bytes().get(1) != Some(&b'-') || std::path::Path::new(path) != exe {
-            continue;
-        }
-        let Some((start, end)) = range.split_once('-') else { continue };
-        let (Ok(start), Ok(end)) = (usize::from_str_radix(start, 16), usize::from_str_radix(end, 16)) else { continue };
-        // SAFETY: the range is a whole mapping of this process, read-only and backed by the
-        // executable file; paging it out changes no contents.
+    // Each mapping: a header line `start-end perms offset device inode path`, then `Key: value`.
+    let mut mapping: Option<(usize, usize)> = None;
+    let flush = |mapping: Option<(usize, usize)>, anonymous_kb: Option<u64>| {
+        let (Some((start, end)), Some(anonymous_kb)) = (mapping, anonymous_kb) else { return };
+        let advice = if anonymous_kb == 0 { libc::MADV_DONTNEED } else { libc::MADV_PAGEOUT };
+        // SAFETY: the range is a whole read-only mapping of this process backed by the executable
+        // file. Dropping the page-table entries of pages no one wrote changes no contents (they
+        // are read again from the file); a mapping with written pages is only paged out.
         unsafe {
-            libc::madvise(start as *mut libc::c_void, end.saturating_sub(start), libc::MADV_PAGEOUT);
+            libc::madvise(start as *mut libc::c_void, end.saturating_sub(start), advice);
+        }
+    };
+    for line in smaps.lines() {
+        let mut fields = line.split_whitespace();
+        let (Some(first), Some(second)) = (fields.next(), fields.next()) else { continue };
+        if let Some((start, end)) = first.split_once('-')
+            && let (Ok(start), Ok(end)) = (usize::from_str_radix(start, 16), usize::from_str_radix(end, 16))
+        {
+            // A mapping's header: `start-end perms offset device inode path`.
+            let path = line.find('/').map(|at| std::path::Path::new(&line[at..]));
+            let read_only = second.as_bytes().get(1) == Some(&b'-');
+            mapping = (read_only && path == Some(exe.as_path())).then_some((start, end));
+        } else if first == "Anonymous:" && mapping.is_some() {
+            flush(mapping.take(), second.parse().ok());
         }
     }
 }
 
 /// Nothing to do elsewhere.
 #[cfg(not(target_os = "linux"))]
-pub fn started() {}
+pub fn hand_back_code() {}
+
+#[cfg(all(test, target_os = "linux"))]
+mod tests {
+    use super::*;
+
+    /// Resident kB of the executable's read-only mappings: (no one wrote them, relocated).
+    fn resident_kb() -> (u64, u64) {
+        let smaps = std::fs::read_to_string("/proc/self/smaps").expect("smaps");
+        let exe = std::fs::read_link("/proc/self/exe").expect("exe");
+        let (mut clean, mut relocated, mut ours, mut rss) = (0, 0, false, 0);
+        for line in smaps.lines() {
+            let mut fields = line.split_whitespace();
+            let (Some(first), Some(second)) = (fields.next(), fields.next()) else { continue };
+            if first.contains('-') && first.chars().all(|c| c.is_ascii_hexdigit() || c == '-') {
+                let path = line.find('/').map(|at| std::path::Path::new(&line[at..]));
+                ours = second.as_bytes().get(1) == Some(&b'-') && path == Some(exe.as_path());
+            } else if ours && first == "Rss:" {
+                rss = second.parse().expect("kB");
+            } else if ours && first == "Anonymous:" {
+                match second {
+                    "0" => clean += rss,
+                    _ => relocated += rss,
+                }
+            }
+        }
+        (clean, relocated)
+    }
+
+    /// Pointers the loader relocates at start: they live in a mapping the process wrote, then
+    /// made read-only, whose pages must survive (reading the file again would undo the
+    /// relocations).
+    static NAMES: [&str; 3] = ["drafts", "trends", "performance"];
+
+    #[test]
+    fn the_executables_pages_go_back_and_what_the_loader_wrote_stays() {
+        let names = || std::hint::black_box(&NAMES).iter().map(|n| n.len()).sum::<usize>();
+        assert_eq!(names(), 23);
+        let (clean, relocated) = resident_kb();
+        assert!(clean > 0 && relocated > 0, "clean {clean} kB, relocated {relocated} kB");
+        hand_back_code();
+        let (clean_after, _) = resident_kb();
+        assert!(clean_after < clean, "code resident before {clean} kB, after {clean_after} kB");
+        // Read from the file again, the relocated pointers would point nowhere.
+        assert_eq!(names(), 23, "relocated pointers still point where they did");
+    }
+}

@@ -130,6 +130,7 @@ pub async fn run_to_completion(schema: &AppSchema, request: Request) -> Response
 /// ([`run_to_completion`]), every error coded ([`assign_codes`]), counted in the metrics and,
 /// with `show_cost`, its cost in `extensions.cost`.
 pub async fn run(schema: &AppSchema, mut request: Request, show_cost: bool) -> Response {
+    crate::memory::request_began();
     let operation = operation_name(&mut request);
     let mutation = is_mutation(&mut request);
     let query = request.query.clone();
