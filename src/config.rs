@@ -109,6 +109,12 @@ pub struct Config {
     #[arg(long, env = "DB_WAIT", default_value_t = 0, global = true)]
     pub db_wait: u64,
 
+    /// Milliseconds without a request, after requests, before the executable's pages go back
+    /// (`src/memory.rs`); the first request after such a spell maps the code it runs again
+    /// (about 2 ms, BENCHMARKS.md). 0: only once, a second after starting.
+    #[arg(long, env = "IDLE_RELEASE_MS", default_value_t = 500, global = true)]
+    pub idle_release_ms: u64,
+
     /// Address the server listens on.
     #[arg(long, env = "BIND", default_value = "127.0.0.1:8080", global = true)]
     pub bind: SocketAddr,

@@ -118,14 +118,17 @@ async fn serve(config: Config) -> anyhow::Result<()> {
     let state = AppState::new(db, config).await.map_err(anyhow::Error::msg)?;
     if let Some(bind) = state.config.metrics_bind {
         let listener = TcpListener::bind(bind).await.with_context(|| format!("cannot listen on {bind} for metrics"))?;
-        let metrics = http::metrics_router(state.db.clone());
+        let metrics = http::metrics_router(state.db.clone(), state.reads.clone());
         tracing::info!("metrics on http://{bind}/metrics");
         tokio::spawn(async move { axum::serve(listener, metrics).await });
     }
     let workers = workers::Running::start(&state, state.config.workers);
     // Startup's code (the schemas, the first connections, the background tasks' first steps)
-    // has run a moment after the server listens; then its pages go back.
-    tokio::spawn(memory::hand_back_when_quiet(std::time::Duration::from_millis(500)));
+    // has run a moment after the server listens; then its pages go back, and again after
+    // each quiet spell.
+    let idle_release_ms = state.config.idle_release_ms;
+    let quiet = (idle_release_ms > 0).then(|| std::time::Duration::from_millis(idle_release_ms));
+    tokio::spawn(memory::hand_back_when_quiet(quiet));
     let served = http::serve(listener, state, shutdown).await.context("server error");
     workers.stop().await;
     served

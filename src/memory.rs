@@ -32,14 +32,15 @@ pub fn request_began() {
 }
 
 /// Hands the executable's pages back ([`hand_back_code`]) one second after the server
-/// listens, once the schemas are built and the background tasks have started, and again
-/// whenever `quiet` passes without a request after requests were answered: the code a request
+/// listens, once the schemas are built and the background tasks have started, and (with a
+/// `quiet` spell) again whenever it passes without a request after requests were answered: the code a request
 /// ran stays resident only while requests come. The next request maps what it runs again from
 /// the page cache (the pages stay there), a fraction of a millisecond for the first request
 /// after a quiet spell (BENCHMARKS.md).
-pub async fn hand_back_when_quiet(quiet: Duration) {
+pub async fn hand_back_when_quiet(quiet: Option<Duration>) {
     tokio::time::sleep(Duration::from_secs(1)).await;
     hand_back_code();
+    let Some(quiet) = quiet else { return };
     let mut seen = REQUESTS.load(Ordering::Relaxed);
     let mut handed_back = true;
     loop {

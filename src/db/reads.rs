@@ -82,6 +82,13 @@ impl Reader {
         Ok(Self { db: db.clone(), pg: Some(pool), on_statement: Arc::new(crate::telemetry::statement) })
     }
 
+    /// The connections of the reads' own pool and how many of them are idle (`None` when reads
+    /// go through the database's pool).
+    pub fn pool_sizes(&self) -> Option<(usize, usize)> {
+        let status = self.pg.as_ref()?.status();
+        Some((status.size, status.available))
+    }
+
     /// Calls `callback` for every statement read through this pool (see
     /// `DatabaseConnection::set_metric_callback`, which the database's pool keeps).
     pub fn set_metric_callback(&mut self, callback: impl Fn(&sea_orm::metric::Info<'_>) + Send + Sync + 'static) {

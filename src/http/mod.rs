@@ -192,12 +192,14 @@ async fn stripe_webhook(
 }
 
 /// The router of `METRICS_BIND`: `/metrics` and nothing else, without a token.
-pub fn metrics_router(db: sea_orm::DatabaseConnection) -> Router {
-    Router::new().route("/metrics", get(move || std::future::ready(metrics_text(&db)))).layer(CompressionLayer::new())
+pub fn metrics_router(db: sea_orm::DatabaseConnection, reads: crate::db::Reader) -> Router {
+    Router::new()
+        .route("/metrics", get(move || std::future::ready(metrics_text(&db, &reads))))
+        .layer(CompressionLayer::new())
 }
 
-fn metrics_text(db: &sea_orm::DatabaseConnection) -> Response {
-    match metrics::render(db) {
+fn metrics_text(db: &sea_orm::DatabaseConnection, reads: &crate::db::Reader) -> Response {
+    match metrics::render(db, reads) {
         Some(text) => ([(header::CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")], text).into_response(),
         None => StatusCode::NOT_FOUND.into_response(),
     }
@@ -218,7 +220,7 @@ async fn metrics_with_token(State(app): State<App>, headers: HeaderMap) -> Respo
         return (StatusCode::UNAUTHORIZED, [(header::WWW_AUTHENTICATE, "Bearer")], "a metrics token is required")
             .into_response();
     }
-    metrics_text(&app.state.db)
+    metrics_text(&app.state.db, &app.state.reads)
 }
 
 async fn readyz(State(app): State<App>) -> Response {

@@ -51,7 +51,10 @@ fn describe() {
     describe_counter!("graphql_errors_total", "Errors in GraphQL responses by code");
     describe_counter!("db_statements_total", "SQL statements sent, by outcome");
     describe_histogram!("db_statement_duration_seconds", "Time of one SQL statement");
-    describe_gauge!("db_pool_connections", "Connections of the pool, by state (in_use, idle)");
+    describe_gauge!(
+        "db_pool_connections",
+        "Connections by pool (main: writes and transactions; reads, on PostgreSQL) and state (in_use, idle)"
+    );
     describe_histogram!("db_pool_acquire_seconds", "Time to acquire a connection from the pool");
     describe_gauge!("websocket_connections", "Open GraphQL WebSocket connections");
     describe_gauge!("websocket_subscriptions", "Running subscriptions");
@@ -64,22 +67,25 @@ fn describe() {
     describe_counter!("rate_limit_refusals_total", "Requests refused by a rate limit, by rule");
 }
 
-/// The Prometheus text of every metric, with the pool's gauges sampled now.
-pub fn render(db: &DatabaseConnection) -> Option<String> {
+/// The Prometheus text of every metric, with the pools' gauges sampled now.
+pub fn render(db: &DatabaseConnection, reads: &crate::db::Reader) -> Option<String> {
     let handle = install()?;
-    let (size, idle) = match db.get_database_backend() {
+    let main = match db.get_database_backend() {
         DbBackend::Postgres => {
             let pool = db.get_postgres_connection_pool();
-            (pool.size(), pool.num_idle())
+            Some((pool.size() as usize, pool.num_idle()))
         }
         DbBackend::Sqlite => {
             let pool = db.get_sqlite_connection_pool();
-            (pool.size(), pool.num_idle())
+            Some((pool.size() as usize, pool.num_idle()))
         }
-        _ => (0, 0),
+        _ => None,
     };
-    gauge!("db_pool_connections", "state" => "idle").set(idle as f64);
-    gauge!("db_pool_connections", "state" => "in_use").set(f64::from(size).max(idle as f64) - idle as f64);
+    for (name, sizes) in [("main", main), ("reads", reads.pool_sizes())] {
+        let Some((size, idle)) = sizes else { continue };
+        gauge!("db_pool_connections", "pool" => name, "state" => "idle").set(idle as f64);
+        gauge!("db_pool_connections", "pool" => name, "state" => "in_use").set(size.saturating_sub(idle) as f64);
+    }
     handle.run_upkeep();
     Some(handle.render())
 }

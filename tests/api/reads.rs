@@ -104,7 +104,7 @@ async fn a_read_costs_one_round_trip_and_its_connection_goes_back_unchecked() {
     if !test.is_postgres() {
         return;
     }
-    let (_db, reader, syncs) = through_relay(&test, 2).await;
+    let (db, reader, syncs) = through_relay(&test, 2).await;
     // The first read prepares its statement (a round trip of its own).
     let sql = "SELECT count(*) FROM users";
     reader.query_all_raw(select(sql)).await.expect("read");
@@ -117,6 +117,10 @@ async fn a_read_costs_one_round_trip_and_its_connection_goes_back_unchecked() {
     // task of its own after the read).
     tokio::time::sleep(Duration::from_millis(200)).await;
     assert_eq!(syncs.load(Ordering::SeqCst) - before, 10, "one round trip per read");
+    // The pool shows in the metrics beside the main one.
+    let text = creatorpulse::telemetry::metrics::render(&db, &reader).expect("metrics");
+    assert!(text.contains(r#"db_pool_connections{pool="reads",state="idle"}"#), "{text}");
+    assert!(text.contains(r#"db_pool_connections{pool="main",state="idle"}"#), "{text}");
 }
 
 #[tokio::test]

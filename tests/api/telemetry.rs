@@ -200,7 +200,10 @@ async fn metrics_need_their_token_or_address_and_move_with_traffic() {
     assert!(sample(&after, "graphql_request_statements_count", &[]) >= 5.0);
     assert!(sample(&after, "db_pool_acquire_seconds_count", &[]) > 0.0, "acquire times are measured");
     let pool = after.samples.iter().filter(|s| s.metric == "db_pool_connections").count();
+    // In use and idle, of the main pool (this server runs on SQLite: its reads have no pool of
+    // their own; `reads::…` checks that pool's gauges on PostgreSQL).
     assert_eq!(pool, 2, "in use and idle");
+    assert!(sample(&after, "db_pool_connections", &[("pool", "main")]) >= 1.0, "{after:?}");
     assert_eq!(sample(&after, "websocket_connections", &[]), 1.0);
     assert_eq!(sample(&after, "websocket_subscriptions", &[]), 1.0);
     assert_eq!(sample(&after, "events_published_total", &[]), 1.0, "the draft's creation");
