@@ -80,9 +80,20 @@ impl Frontend {
     }
 }
 
-/// The test's database reached through a counting relay (PostgreSQL only): the database's pool
-/// and a reader of at most `readers` connections, and the relay's count of `Sync` messages.
-async fn through_relay(test: &TestDb, readers: u32) -> (sea_orm::DatabaseConnection, Reader, Arc<AtomicUsize>) {
+/// A fresh test database reached through a counting relay (PostgreSQL only): the database's
+/// pool, a reader of at most `readers` connections, and the relay's count of `Sync` messages.
+struct Relayed {
+    _test: TestDb,
+    db: sea_orm::DatabaseConnection,
+    reader: Reader,
+    syncs: Arc<AtomicUsize>,
+}
+
+async fn relayed(readers: u32) -> Option<Relayed> {
+    let test = TestDb::migrated().await;
+    if !test.is_postgres() {
+        return None;
+    }
     let url = &test.options.url;
     let host = url.split('@').nth(1).and_then(|rest| rest.split('/').next()).expect("host:port in the URL");
     let (relay, syncs) = counting_relay(host.to_owned()).await;
@@ -91,7 +102,7 @@ async fn through_relay(test: &TestDb, readers: u32) -> (sea_orm::DatabaseConnect
     let options = DbOptions { url: relayed, max_connections: 2, ..test.options.clone() };
     let db = db::connect(&options).await.expect("connect through the relay");
     let reader = Reader::new(&db, readers, Duration::from_secs(5)).await.expect("reader");
-    (db, reader, syncs)
+    Some(Relayed { _test: test, db, reader, syncs })
 }
 
 fn select(sql: &str) -> Statement {
@@ -100,11 +111,7 @@ fn select(sql: &str) -> Statement {
 
 #[tokio::test]
 async fn a_read_costs_one_round_trip_and_its_connection_goes_back_unchecked() {
-    let test = TestDb::migrated().await;
-    if !test.is_postgres() {
-        return;
-    }
-    let (db, reader, syncs) = through_relay(&test, 2).await;
+    let Some(Relayed { _test, db, reader, syncs }) = relayed(2).await else { return };
     // The first read prepares its statement (a round trip of its own).
     let sql = "SELECT count(*) FROM users";
     reader.query_all_raw(select(sql)).await.expect("read");
@@ -125,11 +132,7 @@ async fn a_read_costs_one_round_trip_and_its_connection_goes_back_unchecked() {
 
 #[tokio::test]
 async fn a_read_given_up_half_way_leaves_its_connection_closed_and_the_next_read_answers() {
-    let test = TestDb::migrated().await;
-    if !test.is_postgres() {
-        return;
-    }
-    let (_db, reader, _) = through_relay(&test, 1).await;
+    let Some(Relayed { _test, reader, .. }) = relayed(1).await else { return };
     let pid = |rows: Vec<sea_orm::QueryResult>| rows[0].try_get_by_index::<i32>(0).expect("a pid");
     let first = pid(reader.query_all_raw(select("SELECT pg_backend_pid()")).await.expect("read"));
     // Cancelled while the database is still answering: the one connection must not come back
@@ -144,11 +147,7 @@ async fn a_read_given_up_half_way_leaves_its_connection_closed_and_the_next_read
 
 #[tokio::test]
 async fn a_connection_the_database_dropped_fails_no_read() {
-    let test = TestDb::migrated().await;
-    if !test.is_postgres() {
-        return;
-    }
-    let (db, reader, _) = through_relay(&test, 1).await;
+    let Some(Relayed { _test, db, reader, .. }) = relayed(1).await else { return };
     let rows = reader.query_all_raw(select("SELECT pg_backend_pid()")).await.expect("read");
     let pid = rows[0].try_get_by_index::<i32>(0).expect("a pid");
     let ended = db
