@@ -33,10 +33,10 @@ pub fn request_began() {
 
 /// Hands the executable's pages back ([`hand_back_code`]) one second after the server
 /// listens, once the schemas are built and the background tasks have started, and (with a
-/// `quiet` spell) again whenever it passes without a request after requests were answered: the code a request
-/// ran stays resident only while requests come. The next request maps what it runs again from
-/// the page cache (the pages stay there), a fraction of a millisecond for the first request
-/// after a quiet spell (BENCHMARKS.md).
+/// `quiet` spell) again whenever it passes without a request after requests were answered:
+/// the code a request ran stays resident only while requests come. The first request after a
+/// quiet spell maps what it runs again from the page cache (the pages stay there), about 2 ms
+/// on the bench's host (BENCHMARKS.md).
 pub async fn hand_back_when_quiet(quiet: Option<Duration>) {
     tokio::time::sleep(Duration::from_secs(1)).await;
     hand_back_code();
@@ -68,36 +68,63 @@ pub async fn hand_back_when_quiet(quiet: Option<Duration>) {
 /// An error, or an older kernel, leaves memory as it was.
 #[cfg(target_os = "linux")]
 pub fn hand_back_code() {
-    let (Ok(smaps), Ok(exe)) = (std::fs::read_to_string("/proc/self/smaps"), std::fs::read_link("/proc/self/exe"))
-    else {
-        return;
-    };
-    // Each mapping: a header line `start-end perms offset device inode path`, then `Key: value`.
-    let mut mapping: Option<(usize, usize)> = None;
-    let flush = |mapping: Option<(usize, usize)>, anonymous_kb: Option<u64>| {
-        let (Some((start, end)), Some(anonymous_kb)) = (mapping, anonymous_kb) else { return };
-        let advice = if anonymous_kb == 0 { libc::MADV_DONTNEED } else { libc::MADV_PAGEOUT };
+    for mapping in read_only_mappings() {
+        let advice = if mapping.anonymous_kb == 0 { libc::MADV_DONTNEED } else { libc::MADV_PAGEOUT };
         // SAFETY: the range is a whole read-only mapping of this process backed by the executable
         // file. Dropping the page-table entries of pages no one wrote changes no contents (they
         // are read again from the file); a mapping with written pages is only paged out.
         unsafe {
-            libc::madvise(start as *mut libc::c_void, end.saturating_sub(start), advice);
+            libc::madvise(mapping.start as *mut libc::c_void, mapping.end.saturating_sub(mapping.start), advice);
         }
+    }
+}
+
+/// A read-only mapping of the executable file, with what of it is resident.
+#[cfg(target_os = "linux")]
+struct Mapping {
+    start: usize,
+    end: usize,
+    resident_kb: u64,
+    /// Pages of the process's own in it (written, such as relocated constants).
+    anonymous_kb: u64,
+}
+
+/// The executable's read-only mappings, from `/proc/self/smaps` (none when it cannot be read):
+/// each a header line `start-end perms offset device inode path`, then `Key: value` lines.
+#[cfg(target_os = "linux")]
+fn read_only_mappings() -> Vec<Mapping> {
+    let (Ok(smaps), Ok(exe)) = (std::fs::read_to_string("/proc/self/smaps"), std::fs::read_link("/proc/self/exe"))
+    else {
+        return Vec::new();
     };
+    let (mut found, mut current) = (Vec::new(), None);
     for line in smaps.lines() {
         let mut fields = line.split_whitespace();
         let (Some(first), Some(second)) = (fields.next(), fields.next()) else { continue };
         if let Some((start, end)) = first.split_once('-')
             && let (Ok(start), Ok(end)) = (usize::from_str_radix(start, 16), usize::from_str_radix(end, 16))
         {
-            // A mapping's header: `start-end perms offset device inode path`.
             let path = line.find('/').map(|at| std::path::Path::new(&line[at..]));
             let read_only = second.as_bytes().get(1) == Some(&b'-');
-            mapping = (read_only && path == Some(exe.as_path())).then_some((start, end));
-        } else if first == "Anonymous:" && mapping.is_some() {
-            flush(mapping.take(), second.parse().ok());
+            current = (read_only && path == Some(exe.as_path())).then_some(Mapping {
+                start,
+                end,
+                resident_kb: 0,
+                anonymous_kb: 0,
+            });
+        } else if let Some(mapping) = current.as_mut() {
+            match (first, second.parse()) {
+                ("Rss:", Ok(kb)) => mapping.resident_kb = kb,
+                // The last line of a mapping that this reads.
+                ("Anonymous:", Ok(kb)) => {
+                    mapping.anonymous_kb = kb;
+                    found.extend(current.take());
+                }
+                _ => {}
+            }
         }
     }
+    found
 }
 
 /// Nothing to do elsewhere.
@@ -110,25 +137,9 @@ mod tests {
 
     /// Resident kB of the executable's read-only mappings: (no one wrote them, relocated).
     fn resident_kb() -> (u64, u64) {
-        let smaps = std::fs::read_to_string("/proc/self/smaps").expect("smaps");
-        let exe = std::fs::read_link("/proc/self/exe").expect("exe");
-        let (mut clean, mut relocated, mut ours, mut rss) = (0, 0, false, 0);
-        for line in smaps.lines() {
-            let mut fields = line.split_whitespace();
-            let (Some(first), Some(second)) = (fields.next(), fields.next()) else { continue };
-            if first.contains('-') && first.chars().all(|c| c.is_ascii_hexdigit() || c == '-') {
-                let path = line.find('/').map(|at| std::path::Path::new(&line[at..]));
-                ours = second.as_bytes().get(1) == Some(&b'-') && path == Some(exe.as_path());
-            } else if ours && first == "Rss:" {
-                rss = second.parse().expect("kB");
-            } else if ours && first == "Anonymous:" {
-                match second {
-                    "0" => clean += rss,
-                    _ => relocated += rss,
-                }
-            }
-        }
-        (clean, relocated)
+        let mappings = read_only_mappings();
+        let of = |clean: bool| mappings.iter().filter(|m| (m.anonymous_kb == 0) == clean).map(|m| m.resident_kb).sum();
+        (of(true), of(false))
     }
 
     /// Pointers the loader relocates at start: they live in a mapping the process wrote, then

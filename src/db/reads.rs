@@ -4,15 +4,15 @@
 //! handed back to it with a round trip (a `Sync`, answered by `ReadyForQuery`) and has no
 //! setting to skip it, so each statement cost two round trips, and the database one more
 //! message to answer. The pool here hands a connection back as it is: the driver drains
-//! whatever an earlier statement left unread before it sends the next, and a read given up
-//! half way (its request cancelled) closes its connection instead of returning it. A
-//! connection the database dropped fails its read, is closed, and the read runs again on
-//! another. Writes and transactions go through the database's pool as before; on SQLite, in
+//! whatever an earlier statement left unread before it sends the next, and a connection whose
+//! last read was given up half way (its request cancelled) is closed instead of handed out
+//! again. A connection the database dropped fails its read, is closed the same way, and the
+//! read runs again on another. Writes and transactions go through the database's pool as before; on SQLite, in
 //! process, reads do too.
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use deadpool::managed::{self, Metrics, Object, RecycleResult};
+use deadpool::managed::{self, Metrics, RecycleError, RecycleResult};
 use sea_orm::sqlx::postgres::{PgConnectOptions, PgConnection, PgRow};
 use sea_orm::sqlx::{self, Connection as _};
 use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, DbErr, ExecResult, QueryResult, RuntimeErr, Statement};
@@ -21,21 +21,32 @@ use sea_query_sqlx::SqlxValues;
 /// How often a read runs again when its connection turns out to be closed.
 const RETRIES: usize = 2;
 
-/// Opens PostgreSQL connections for reads and takes them back unchecked.
+/// Opens PostgreSQL connections for reads and hands them out again without a round trip.
 pub struct Connector {
     options: PgConnectOptions,
 }
 
+/// A connection of the reads' pool, and whether its last read settled: answered in full, or
+/// refused by the server. One given up half way (its request cancelled mid-answer), or whose
+/// connection was lost, is closed when the pool would hand it out again.
+pub struct ReadConnection {
+    raw: PgConnection,
+    settled: bool,
+}
+
 impl managed::Manager for Connector {
-    type Type = PgConnection;
+    type Type = ReadConnection;
     type Error = sqlx::Error;
 
-    async fn create(&self) -> Result<PgConnection, sqlx::Error> {
-        PgConnection::connect_with(&self.options).await
+    async fn create(&self) -> Result<ReadConnection, sqlx::Error> {
+        Ok(ReadConnection { raw: PgConnection::connect_with(&self.options).await?, settled: true })
     }
 
-    async fn recycle(&self, _: &mut PgConnection, _: &Metrics) -> RecycleResult<sqlx::Error> {
-        Ok(())
+    async fn recycle(&self, conn: &mut ReadConnection, _: &Metrics) -> RecycleResult<sqlx::Error> {
+        match conn.settled {
+            true => Ok(()),
+            false => Err(RecycleError::message("its last read did not settle")),
+        }
     }
 }
 
@@ -62,8 +73,9 @@ impl Reader {
     /// like the database pool's (same settings, same `search_path`) within `connect_timeout`,
     /// and waited for as long.
     pub async fn new(db: &DatabaseConnection, max_connections: u32, connect_timeout: Duration) -> Result<Self, DbErr> {
+        let mut reader = Self { db: db.clone(), pg: None, on_statement: Arc::new(crate::telemetry::statement) };
         if db.get_database_backend() != DbBackend::Postgres {
-            return Ok(Self { db: db.clone(), pg: None, on_statement: Arc::new(crate::telemetry::statement) });
+            return Ok(reader);
         }
         let mut options = (*db.get_postgres_connection_pool().connect_options()).clone();
         // The pool sets a test's schema after connecting; here it is a setting of the session.
@@ -72,14 +84,15 @@ impl Reader {
             let path: String = row.try_get_by_index(0)?;
             options = options.options([("search_path", path)]);
         }
-        let pool = managed::Pool::builder(Connector { options })
+        reader.pg = managed::Pool::builder(Connector { options })
             .max_size(max_connections.max(1) as usize)
             .wait_timeout(Some(connect_timeout.max(Duration::from_secs(1))))
             .create_timeout(Some(connect_timeout))
             .runtime(deadpool::Runtime::Tokio1)
             .build()
+            .map(Some)
             .map_err(|err| DbErr::Custom(err.to_string()))?;
-        Ok(Self { db: db.clone(), pg: Some(pool), on_statement: Arc::new(crate::telemetry::statement) })
+        Ok(reader)
     }
 
     /// The connections of the reads' own pool and how many of them are idle (`None` when reads
@@ -101,46 +114,27 @@ impl Reader {
         let mut attempt = 0;
         let result = loop {
             let waited = Instant::now();
-            let conn = pool.get().await.map_err(|err| match err {
+            let mut conn = pool.get().await.map_err(|err| match err {
                 managed::PoolError::Backend(err) => DbErr::Conn(RuntimeErr::SqlxError(Arc::new(err))),
                 managed::PoolError::Timeout(_) => DbErr::ConnectionAcquire(sea_orm::ConnAcquireErr::Timeout),
                 other => DbErr::Conn(RuntimeErr::Internal(other.to_string())),
             })?;
             crate::telemetry::metrics::pool_acquired(waited.elapsed().as_secs_f64());
-            let mut lease = Lease(Some(conn));
             let values = statement.values.clone().unwrap_or(sea_orm::sea_query::Values(Vec::new()));
             let query = sqlx::query_with(sqlx::AssertSqlSafe(statement.sql.as_str()), SqlxValues(values));
-            let Some(conn) = lease.0.as_mut() else { return Err(DbErr::Custom("no connection".into())) };
-            match query.fetch_all(&mut **conn).await {
-                Ok(rows) => {
-                    // Answered in full: the connection goes back to the pool.
-                    lease.0.take();
-                    break Ok(rows);
-                }
+            // Unsettled until the answer is in: a read dropped while it waits leaves it so.
+            conn.settled = false;
+            let outcome = query.fetch_all(&mut conn.raw).await;
+            conn.settled = !matches!(&outcome, Err(err) if lost(err));
+            match outcome {
+                Ok(rows) => break Ok(rows),
                 Err(err) if lost(&err) && attempt < RETRIES => attempt += 1,
-                Err(err) => {
-                    if !lost(&err) {
-                        lease.0.take();
-                    }
-                    break Err(DbErr::Query(RuntimeErr::SqlxError(Arc::new(err))));
-                }
+                Err(err) => break Err(DbErr::Query(RuntimeErr::SqlxError(Arc::new(err)))),
             }
         };
         let failed = result.is_err();
         (self.on_statement)(&sea_orm::metric::Info { elapsed: started.elapsed(), statement, failed });
         result
-    }
-}
-
-/// A connection lent to one read. Dropped while it still holds it (the read failed with its
-/// connection, or was cancelled mid-answer), it closes the connection instead of returning it.
-struct Lease(Option<Object<Connector>>);
-
-impl Drop for Lease {
-    fn drop(&mut self) {
-        if let Some(conn) = self.0.take() {
-            drop(Object::take(conn));
-        }
     }
 }
 

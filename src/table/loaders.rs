@@ -66,6 +66,11 @@ impl Loaders {
     }
 }
 
+/// `columns`' names, comma-separated: the part of a loader's key that tells its selection.
+fn names<C: IdenStatic>(columns: &[C]) -> String {
+    columns.iter().map(|c| c.as_str()).collect::<Vec<_>>().join(",")
+}
+
 fn loaders<'a>(ctx: &'a Context<'_>) -> AppResult<&'a Loaders> {
     ctx.data::<Loaders>().map_err(|_| AppError::Internal)
 }
@@ -125,8 +130,7 @@ where
 {
     let loaders = loaders(ctx)?;
     let unread = super::unread_by_field::<E, W>(ctx);
-    let key = unread.iter().map(|c| c.as_str()).collect::<Vec<_>>().join(",");
-    loaders.get_or_insert(key, || {
+    loaders.get_or_insert(names(&unread), || {
         Loader::new(ById::<E> { db: loaders.db.clone(), viewer: loaders.viewer.clone(), unread, _entity: PhantomData })
             .with_max_batch_size(MAX_BATCH)
             .with_yield_count(YIELDS)
@@ -355,8 +359,7 @@ where
     let mut unread = super::unread_columns::<E, W>(ctx, &keys);
     unread.retain(|col| col.as_str() != foreign_key.as_str());
     // Every parent of one list asks with the same arguments and selection: they share a loader.
-    let names: Vec<&str> = unread.iter().map(|c| c.as_str()).collect();
-    let key = format!("{}:{:?}:{}", foreign_key.as_str(), ctx.field().arguments()?, names.join(","));
+    let key = format!("{}:{:?}:{}", foreign_key.as_str(), ctx.field().arguments()?, names(&unread));
     let loader: Arc<ChildrenLoader<E>> = loaders.get_or_insert(key, || {
         Loader::new(Children::<E> {
             db: loaders.db.clone(),
