@@ -364,8 +364,8 @@ pub fn expand(input: DeriveInput) -> syn::Result<TokenStream> {
             fn id_of(model: &Model) -> sea_orm::prelude::Uuid {
                 model.id
             }
-            fn decode(row: &sea_orm::QueryResult, skipped: u64) -> ::std::result::Result<Model, sea_orm::DbErr> {
-                let mut at = 0usize;
+            fn decode(row: &sea_orm::QueryResult, first: usize, skipped: u64) -> ::std::result::Result<Model, sea_orm::DbErr> {
+                let mut at = first;
                 let mut next = || {
                     at += 1;
                     at - 1

@@ -9,7 +9,24 @@ use uuid::Uuid;
 use super::archive::ContentPerformanceSummary;
 use super::performance::ContentPerformance;
 use super::trends::{TrendContentMapping, TrendInsight};
+use crate::table::nested::Relations;
 use crate::table::{Page, loaders};
+
+/// A draft's children: their key.
+const TREND_MAPPINGS: trend_content_mapping::Column = trend_content_mapping::Column::ContentDraftId;
+const PERFORMANCE: content_performance::Column = content_performance::Column::ContentDraftId;
+const SUMMARIES: content_performance_summaries::Column = content_performance_summaries::Column::ContentDraftId;
+
+/// The relations a page of drafts fetches with its rows ([`crate::table::nested`]).
+pub fn relations(relations: Relations) -> Relations {
+    relations
+        .children::<ContentDraft, trend_content_mapping::Entity, TrendContentMapping>("trendMappings", TREND_MAPPINGS)
+        .children::<ContentDraft, content_performance::Entity, ContentPerformance>("performance", PERFORMANCE)
+        .children::<ContentDraft, content_performance_summaries::Entity, ContentPerformanceSummary>(
+            "performanceSummaries",
+            SUMMARIES,
+        )
+}
 
 /// AI-generated drafts in the creator's voice (seed 4.1).
 #[derive(Clone, macros::Resource)]
@@ -47,9 +64,15 @@ impl ContentDraft {
         #[graphql(desc = "The edges before this cursor (an edge's `cursor` of this list with the same ordering).")]
         before: Option<String>,
     ) -> async_graphql::Result<Page<TrendContentMapping>> {
-        let key = trend_content_mapping::Column::ContentDraftId;
         loaders::children::<trend_content_mapping::Entity, _>(
-            ctx, key, self.0.id, filter, order_by, first, after, before,
+            ctx,
+            TREND_MAPPINGS,
+            self.0.id,
+            filter,
+            order_by,
+            first,
+            after,
+            before,
         )
         .await
     }
@@ -67,9 +90,17 @@ impl ContentDraft {
         #[graphql(desc = "The edges before this cursor (an edge's `cursor` of this list with the same ordering).")]
         before: Option<String>,
     ) -> async_graphql::Result<Page<ContentPerformance>> {
-        let key = content_performance::Column::ContentDraftId;
-        loaders::children::<content_performance::Entity, _>(ctx, key, self.0.id, filter, order_by, first, after, before)
-            .await
+        loaders::children::<content_performance::Entity, _>(
+            ctx,
+            PERFORMANCE,
+            self.0.id,
+            filter,
+            order_by,
+            first,
+            after,
+            before,
+        )
+        .await
     }
 
     /// Weekly and monthly summaries of its performance rows older than six months.
@@ -99,9 +130,8 @@ pub async fn summaries_of(
     after: Option<String>,
     before: Option<String>,
 ) -> async_graphql::Result<Page<ContentPerformanceSummary>> {
-    let key = content_performance_summaries::Column::ContentDraftId;
     loaders::children::<content_performance_summaries::Entity, _>(
-        ctx, key, draft, filter, order_by, first, after, before,
+        ctx, SUMMARIES, draft, filter, order_by, first, after, before,
     )
     .await
 }

@@ -3,7 +3,19 @@ use async_graphql::{Context, Object};
 use entity::{content_drafts, content_sources, trend_content_mapping, trend_insights};
 
 use super::drafts::ContentDraft;
+use crate::table::nested::Relations;
 use crate::table::{Page, loaders};
+
+/// A trend's drafts, and its mappings: the children's key.
+const DRAFTS: content_drafts::Column = content_drafts::Column::TrendSourceId;
+const MAPPINGS: trend_content_mapping::Column = trend_content_mapping::Column::TrendId;
+
+/// The relations a page of trends fetches with its rows ([`crate::table::nested`]).
+pub fn relations(relations: Relations) -> Relations {
+    relations
+        .children::<TrendInsight, content_drafts::Entity, ContentDraft>("drafts", DRAFTS)
+        .children::<TrendInsight, trend_content_mapping::Entity, TrendContentMapping>("mappings", MAPPINGS)
+}
 
 /// Sources a creator follows for trends (seed 3.1).
 #[derive(Clone, async_graphql::SimpleObject, macros::Resource)]
@@ -39,8 +51,7 @@ impl TrendInsight {
         #[graphql(desc = "The edges before this cursor (an edge's `cursor` of this list with the same ordering).")]
         before: Option<String>,
     ) -> async_graphql::Result<Page<ContentDraft>> {
-        let key = content_drafts::Column::TrendSourceId;
-        loaders::children::<content_drafts::Entity, _>(ctx, key, self.0.id, filter, order_by, first, after, before)
+        loaders::children::<content_drafts::Entity, _>(ctx, DRAFTS, self.0.id, filter, order_by, first, after, before)
             .await
     }
 
@@ -57,9 +68,8 @@ impl TrendInsight {
         #[graphql(desc = "The edges before this cursor (an edge's `cursor` of this list with the same ordering).")]
         before: Option<String>,
     ) -> async_graphql::Result<Page<TrendContentMapping>> {
-        let key = trend_content_mapping::Column::TrendId;
         loaders::children::<trend_content_mapping::Entity, _>(
-            ctx, key, self.0.id, filter, order_by, first, after, before,
+            ctx, MAPPINGS, self.0.id, filter, order_by, first, after, before,
         )
         .await
     }

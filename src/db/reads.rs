@@ -7,8 +7,9 @@
 //! whatever an earlier statement left unread before it sends the next, and a connection whose
 //! last read was given up half way (its request cancelled) is closed instead of handed out
 //! again. A connection the database dropped fails its read, is closed the same way, and the
-//! read runs again on another. Writes and transactions go through the database's pool as before; on SQLite, in
-//! process, reads do too.
+//! read runs again on another. A write that is one statement, in a transaction of its own
+//! (a row written with its event), goes out the same way ([`Reader::once`]) but never runs
+//! twice. Transactions go through the database's pool; on SQLite, in process, everything does.
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -19,7 +20,7 @@ use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, DbErr, ExecResult,
 use sea_query_sqlx::SqlxValues;
 
 /// How often a read runs again when its connection turns out to be closed.
-const RETRIES: usize = 2;
+const READ_RETRIES: usize = 2;
 
 /// Opens PostgreSQL connections for reads and hands them out again without a round trip.
 pub struct Connector {
@@ -50,14 +51,17 @@ impl managed::Manager for Connector {
     }
 }
 
-/// Reads: through a pool of their own on PostgreSQL, through the database's pool elsewhere.
-/// Anything that is not a read (`execute`) goes through the database's pool.
+/// Reads (and writes in one statement, [`Reader::once`]): through a pool of their own on
+/// PostgreSQL, through the database's pool elsewhere. `execute` goes through the database's
+/// pool.
 #[derive(Clone)]
 pub struct Reader {
     db: DatabaseConnection,
     pg: Option<managed::Pool<Connector>>,
     /// Told of every statement this pool runs, as the database's own callback is.
     on_statement: Callback,
+    /// How often a statement runs again when its connection turns out to be closed.
+    retries: usize,
 }
 
 type Callback = Arc<dyn Fn(&sea_orm::metric::Info<'_>) + Send + Sync>;
@@ -73,7 +77,12 @@ impl Reader {
     /// like the database pool's (same settings, same `search_path`) within `connect_timeout`,
     /// and waited for as long.
     pub async fn new(db: &DatabaseConnection, max_connections: u32, connect_timeout: Duration) -> Result<Self, DbErr> {
-        let mut reader = Self { db: db.clone(), pg: None, on_statement: Arc::new(crate::telemetry::statement) };
+        let mut reader = Self {
+            db: db.clone(),
+            pg: None,
+            on_statement: Arc::new(crate::telemetry::statement),
+            retries: READ_RETRIES,
+        };
         if db.get_database_backend() != DbBackend::Postgres {
             return Ok(reader);
         }
@@ -93,6 +102,13 @@ impl Reader {
             .map(Some)
             .map_err(|err| DbErr::Custom(err.to_string()))?;
         Ok(reader)
+    }
+
+    /// The same pool for statements that must not run twice: a write in a transaction of its
+    /// own (`query_*` of an `INSERT`, `UPDATE` or `DELETE … RETURNING`). One whose connection
+    /// is lost fails, as through the database's pool, since it may have been written.
+    pub fn once(&self) -> Self {
+        Self { retries: 0, ..self.clone() }
     }
 
     /// The connections of the reads' own pool and how many of them are idle (`None` when reads
@@ -128,7 +144,7 @@ impl Reader {
             conn.settled = !matches!(&outcome, Err(err) if lost(err));
             match outcome {
                 Ok(rows) => break Ok(rows),
-                Err(err) if lost(&err) && attempt < RETRIES => attempt += 1,
+                Err(err) if lost(&err) && attempt < self.retries => attempt += 1,
                 Err(err) => break Err(DbErr::Query(RuntimeErr::SqlxError(Arc::new(err)))),
             }
         };

@@ -60,7 +60,15 @@ impl PgBus {
         let local = LocalBus::new(config.event_buffer);
         let (pending, waiting) = mpsc::channel(PENDING);
         let (stop, stopped) = oneshot::channel();
-        tokio::spawn(send_loop(db.clone(), channel.clone(), waiting));
+        // The notifications go out one batch at a time, on a connection of their own that is
+        // handed back without a round trip. A batch whose connection turns out to be lost (a
+        // database restart) is sent again on a new one, as the database's pool would have found
+        // it gone before sending. Only a connection lost mid-answer can repeat a batch: a
+        // subscriber following positions drops the repeat, and a missed batch would be worse.
+        let sender = crate::db::Reader::new(&db, 1, config.connect_timeout())
+            .await
+            .map_err(|err| format!("cannot prepare the events' connection: {err}"))?;
+        tokio::spawn(send_loop(sender, channel.clone(), waiting));
         tokio::spawn(listen_loop(
             Listening { listener: Some(listener), pool, channel: channel.clone() },
             db,
@@ -95,7 +103,7 @@ impl EventBus for PgBus {
 
 /// Sends the events published after their commit in order: whatever is waiting goes out in one
 /// statement, one `NOTIFY` per event, so that a burst costs a round trip per batch.
-async fn send_loop(db: DatabaseConnection, channel: String, mut pending: mpsc::Receiver<Event>) {
+async fn send_loop(db: crate::db::Reader, channel: String, mut pending: mpsc::Receiver<Event>) {
     let mut batch = Vec::with_capacity(BATCH);
     while pending.recv_many(&mut batch, BATCH).await > 0 {
         let mut payloads = Vec::with_capacity(batch.len());
@@ -123,7 +131,7 @@ async fn send_loop(db: DatabaseConnection, channel: String, mut pending: mpsc::R
         let sql = "SELECT pg_notify($1, payload) FROM jsonb_array_elements_text($2::jsonb) \
                    WITH ORDINALITY AS sent(payload, n) ORDER BY n";
         let values = vec![channel.clone().into(), serde_json::Value::from(payloads).to_string().into()];
-        if let Err(err) = db.execute_raw(crate::db::statement(&db, sql, values)).await {
+        if let Err(err) = db.query_all_raw(crate::db::statement(&db, sql, values)).await {
             crate::telemetry::metrics::events_dropped(count as u64);
             tracing::error!(error = %err, events = count, "cannot send events: they were dropped");
         }

@@ -134,7 +134,13 @@ fn build_schema_with(state: AppState, mode: ValidationMode) -> AppSchema {
         let threshold = std::time::Duration::from_millis(config.trace_slow_field_ms);
         builder = builder.extension(crate::telemetry::traces::SlowFields(threshold));
     }
-    builder.data(state).finish()
+    builder.data(state).data(relations()).finish()
+}
+
+/// The relations whose children a page fetches with its rows where the database allows.
+fn relations() -> crate::table::nested::Relations {
+    let relations = crate::table::nested::Relations::default();
+    content::drafts::relations(content::trends::relations(relations))
 }
 
 /// The SDL of the schema, as committed in `schema.graphql`.

@@ -11,7 +11,9 @@ use async_graphql::Context;
 use async_graphql::connection::{Connection, Edge};
 use dataloader::BatchFn;
 use dataloader::non_cached::Loader;
-use sea_orm::sea_query::{Alias, Asterisk, Expr, ExprTrait as _, Func, JoinType, NullOrdering, Query, WindowStatement};
+use sea_orm::sea_query::{
+    Alias, Asterisk, Expr, ExprTrait as _, Func, JoinType, NullOrdering, Query, SelectStatement, WindowStatement,
+};
 use sea_orm::{
     ColumnTrait, Condition, ConnectionTrait as _, DbBackend, EntityTrait, IdenStatic, ModelTrait, Order, QueryFilter,
     QuerySelect, QueryTrait as _, Value,
@@ -52,11 +54,32 @@ pub struct Loaders {
     db: Reader,
     viewer: Viewer,
     loaders: Mutex<HashMap<(TypeId, String), Arc<dyn Any + Send + Sync>>>,
+    /// Children fetched with their parents' page ([`super::nested`]), by the key their loader
+    /// would have: each parent's page, taken by that parent's resolver.
+    fetched: Mutex<HashMap<(TypeId, String), Box<dyn Any + Send>>>,
 }
 
 impl Loaders {
     pub fn new(db: Reader, viewer: Viewer) -> Self {
-        Self { db, viewer, loaders: Mutex::new(HashMap::new()) }
+        Self { db, viewer, loaders: Mutex::new(HashMap::new()), fetched: Mutex::new(HashMap::new()) }
+    }
+
+    /// Keeps children fetched with their parents for the parents' resolvers.
+    fn keep<M: Send + 'static>(&self, key: String, pages: HashMap<Uuid, ChildPage<M>>) -> AppResult<()> {
+        let mut fetched = self.fetched.lock().map_err(|_| AppError::Internal)?;
+        fetched.insert((TypeId::of::<M>(), key), Box::new(pages));
+        Ok(())
+    }
+
+    /// `parent`'s page of children kept under `key`, if it was fetched with its parent.
+    fn take<M: Send + 'static>(&self, key: &str, parent: Uuid) -> AppResult<Option<ChildPage<M>>> {
+        let mut fetched = self.fetched.lock().map_err(|_| AppError::Internal)?;
+        // Looked up without building a key when nothing was fetched ahead (most relations).
+        if fetched.is_empty() {
+            return Ok(None);
+        }
+        let pages = fetched.get_mut(&(TypeId::of::<M>(), key.to_owned()));
+        Ok(pages.and_then(|p| p.downcast_mut::<HashMap<Uuid, ChildPage<M>>>()).and_then(|p| p.remove(&parent)))
     }
 
     fn get_or_insert<L: Any + Send + Sync>(&self, key: String, make: impl FnOnce() -> L) -> AppResult<Arc<L>> {
@@ -201,18 +224,50 @@ where
     E: Table,
     E::Model: Clone,
 {
+    /// The rows the viewer may read that match; `None` when the viewer may not read `E` at all.
+    fn matching(&self) -> Option<sea_orm::Select<E>> {
+        let scoped = policy::scope::<E>(&self.viewer, Op::Read, self.db.get_database_backend()).ok()?;
+        Some(scoped.filter(self.condition.clone()))
+    }
+
+    /// The `matching` rows between the cursors, without the unread columns, and those
+    /// columns' bits.
+    fn bounded(&self, matching: sea_orm::Select<E>) -> (sea_orm::Select<E>, u64) {
+        let select = match &self.bounds {
+            Some(bounds) => matching.filter(bounds.clone()),
+            None => matching,
+        };
+        super::without_columns(select, &self.unread)
+    }
+
+    /// How many children are read per parent: the page and one more, which tells whether there
+    /// are more.
+    fn fetch_limit(&self) -> u64 {
+        u64::try_from(self.limit).unwrap_or(u64::MAX - 1) + 1
+    }
+
+    /// Adds `row`, a child of `parent`, to its page (or notes that the page has more).
+    fn push(&self, pages: &mut HashMap<Uuid, ChildPage<E::Model>>, parent: Uuid, row: Option<E::Model>) {
+        let page = pages.entry(parent).or_insert_with(|| ChildPage { rows: Vec::new(), more: false, total: None });
+        match row {
+            Some(row) if page.rows.len() < self.limit => page.rows.push(row),
+            Some(_) => page.more = true,
+            None => {}
+        }
+    }
+
     async fn fetch(&self, parents: &[Uuid]) -> Result<HashMap<Uuid, ChildPage<E::Model>>, sea_orm::DbErr> {
         if parents.is_empty() {
             return Ok(HashMap::new());
         }
-        let Ok(scoped) = policy::scope::<E>(&self.viewer, Op::Read, self.db.get_database_backend()) else {
+        let Some(matching) = self.matching() else {
             return Ok(HashMap::new());
         };
-        let select = scoped.filter(self.condition.clone());
         let among = self.foreign_key.is_in(parents.to_vec());
         let mut totals: HashMap<Uuid, u64> = HashMap::new();
         if self.count {
-            let counted: Vec<(Option<Uuid>, i64)> = select
+            // The totals are not bounded by the cursors.
+            let counted: Vec<(Option<Uuid>, i64)> = matching
                 .clone()
                 .filter(among.clone())
                 .select_only()
@@ -224,15 +279,10 @@ where
                 .await?;
             totals = counted.into_iter().filter_map(|(k, n)| Some((k?, n as u64))).collect();
         }
-        let select = match &self.bounds {
-            Some(bounds) => select.filter(bounds.clone()),
-            None => select,
-        };
-        let (select, skipped) = super::without_columns(select, &self.unread);
-        // Each parent's first `limit + 1` children (one more tells whether there are more), cut
-        // per parent inside the database: the page size bounds the rows read, however many
-        // children a parent has.
-        let limit = u64::try_from(self.limit).unwrap_or(u64::MAX - 1) + 1;
+        let (select, skipped) = self.bounded(matching);
+        // Each parent's first `limit + 1` children, cut per parent inside the database: the
+        // page size bounds the rows read, however many children a parent has.
+        let limit = self.fetch_limit();
         let statement = match self.db.get_database_backend() {
             DbBackend::Postgres => self.lateral(select, parents, limit),
             backend => backend.build(&self.numbered(select.filter(among), limit)),
@@ -242,20 +292,37 @@ where
         crate::telemetry::rows_read(rows.len());
         for row in rows {
             let Value::Uuid(Some(parent)) = row.get(self.foreign_key) else { continue };
-            let page = pages.entry(parent).or_insert_with(|| ChildPage { rows: Vec::new(), more: false, total: None });
-            if page.rows.len() < self.limit {
-                page.rows.push(row);
-            } else {
-                page.more = true;
-            }
+            self.push(&mut pages, parent, Some(row));
         }
         for parent in parents {
-            let page = pages.entry(*parent).or_insert_with(|| ChildPage { rows: Vec::new(), more: false, total: None });
-            if self.count {
+            self.push(&mut pages, *parent, None);
+            if self.count
+                && let Some(page) = pages.get_mut(parent)
+            {
                 page.total = Some(totals.get(parent).copied().unwrap_or(0));
             }
         }
         Ok(pages)
+    }
+
+    /// The first `limit` rows of `select` whose foreign key is `parent` (a column of an outer
+    /// query), in order: a subquery to join `LATERAL`.
+    fn of_parent(&self, select: sea_orm::Select<E>, parent: (Alias, Alias), limit: u64) -> SelectStatement {
+        let mut children = select.filter(Expr::col(self.foreign_key).equals(parent)).into_query();
+        for (col, dir) in &self.keys {
+            let ord = if *dir == OrderDirection::Asc { Order::Asc } else { Order::Desc };
+            children.order_by_with_nulls(*col, ord, NullOrdering::Last);
+        }
+        children.limit(limit);
+        children
+    }
+
+    /// Orders the rows of `outer` by the children's keys, the children being `child`.
+    fn order_outer(&self, outer: &mut SelectStatement, child: &Alias) {
+        for (col, dir) in &self.keys {
+            let ord = if *dir == OrderDirection::Asc { Order::Asc } else { Order::Desc };
+            outer.order_by_with_nulls((child.clone(), *col), ord, NullOrdering::Last);
+        }
     }
 
     /// PostgreSQL: the parents as a list of values, each joined `LATERAL` to its own children,
@@ -266,18 +333,13 @@ where
         let mut parents = parents.to_vec();
         parents.sort_unstable();
         parents.dedup();
-        let mut children = select.filter(Expr::col(self.foreign_key).equals((list.clone(), parent))).into_query();
+        let children = self.of_parent(select, (list.clone(), parent), limit);
         let child = Alias::new("child");
         let mut outer = Query::select();
         outer.column((child.clone(), Asterisk));
         outer.from_values(parents, list);
         outer.order_by((child.clone(), self.foreign_key), Order::Asc);
-        for (col, dir) in &self.keys {
-            let ord = if *dir == OrderDirection::Asc { Order::Asc } else { Order::Desc };
-            children.order_by_with_nulls(*col, ord.clone(), NullOrdering::Last);
-            outer.order_by_with_nulls((child.clone(), *col), ord, NullOrdering::Last);
-        }
-        children.limit(limit);
+        self.order_outer(&mut outer, &child);
         outer.join_lateral(JoinType::InnerJoin, children, child, Condition::all());
         DbBackend::Postgres.build(&outer)
     }
@@ -316,8 +378,109 @@ where
     }
 }
 
+/// The arguments of a connection of children.
+pub(super) struct ChildArgs<E: Table> {
+    pub filter: Option<Box<E::Filter>>,
+    pub order: Option<Vec<E::Order>>,
+    pub first: Option<i32>,
+    pub after: Option<String>,
+    pub before: Option<String>,
+}
+
+impl<E: Table> ChildArgs<E> {
+    /// The arguments of a selected field, as its resolver will be given them; `None` when one
+    /// does not parse (the resolver then reports it).
+    pub(super) fn parse(arguments: &[(async_graphql::Name, async_graphql::Value)]) -> Option<Self> {
+        use async_graphql::InputType;
+        fn arg<T: InputType>(arguments: &[(async_graphql::Name, async_graphql::Value)], name: &str) -> Option<T> {
+            T::parse(arguments.iter().find(|(n, _)| n.as_str() == name).map(|(_, v)| v.clone())).ok()
+        }
+        if arguments.iter().any(|(n, _)| !["filter", "orderBy", "first", "after", "before"].contains(&n.as_str())) {
+            return None;
+        }
+        Some(Self {
+            filter: arg(arguments, "filter")?,
+            order: arg(arguments, "orderBy")?,
+            first: arg(arguments, "first")?,
+            after: arg(arguments, "after")?,
+            before: arg(arguments, "before")?,
+        })
+    }
+}
+
+/// What one selection of a relation asks of each parent's children: how to load them, and
+/// the key under which every parent of one list shares them.
+pub(super) struct ChildSpec<E: EntityTrait> {
+    pub children: Children<E>,
+    /// The relation, the arguments and the columns read.
+    pub key: String,
+    fingerprint: Arc<str>,
+    has_previous: bool,
+    before_given: bool,
+}
+
+/// The children through `foreign_key` that `args` ask for, with the columns `selection` (the
+/// connection's own selection) reads; `arguments` are the field's, as written (they key it).
+pub(super) fn spec<E, W>(
+    ctx: &Context<'_>,
+    foreign_key: E::Column,
+    args: ChildArgs<E>,
+    selection: &async_graphql::Lookahead<'_>,
+    arguments: &[(async_graphql::Name, async_graphql::Value)],
+) -> AppResult<ChildSpec<E>>
+where
+    E: Table,
+    W: super::Reads,
+{
+    let limit = match args.first {
+        None => NESTED_DEFAULT,
+        Some(n) => super::page_size("first", n, super::state(ctx)?.config.max_page_size)?,
+    };
+    let loaders = loaders(ctx)?;
+    let backend = loaders.db.get_database_backend();
+    let condition = match &args.filter {
+        Some(filter) => filter.condition(backend)?,
+        None => Condition::all(),
+    };
+    let mut keys: Vec<(E::Column, OrderDirection)> =
+        args.order.unwrap_or_default().iter().map(TableOrder::key).collect();
+    keys.push((E::id_column(), OrderDirection::Asc));
+    let fingerprint: Arc<str> = cursor::fingerprint::<E>(&keys).into();
+    // Cursors bound the rows read (not the totals): after one, before another, or both.
+    let mut bounds: Option<Condition> = None;
+    for (token, field, forward) in [(&args.after, "after", true), (&args.before, "before", false)] {
+        if let Some(token) = token.as_deref() {
+            let beyond = cursor::beyond(&keys, &cursor::decode(token, &fingerprint, &keys, field)?, forward);
+            bounds = Some(bounds.unwrap_or_else(Condition::all).add(beyond));
+        }
+    }
+    let count = selection.field("totalCount").exists();
+    // The parents' key is read: it groups the rows.
+    let mut unread = super::unread_columns::<E, W>(selection, &keys);
+    unread.retain(|col| col.as_str() != foreign_key.as_str());
+    let key = format!("{}:{:?}:{}", foreign_key.as_str(), arguments, names(&unread));
+    Ok(ChildSpec {
+        children: Children {
+            db: loaders.db.clone(),
+            viewer: loaders.viewer.clone(),
+            foreign_key,
+            condition,
+            bounds,
+            keys,
+            unread,
+            limit,
+            count,
+        },
+        key,
+        fingerprint,
+        has_previous: args.after.is_some(),
+        before_given: args.before.is_some(),
+    })
+}
+
 /// A parent's children through `foreign_key` as a connection: `filter`, `orderBy`, `first`,
-/// `after` and `before` apply per parent; all parents of one list are loaded by one statement.
+/// `after` and `before` apply per parent; all parents of one list are loaded by one statement
+/// (or came with the parents' page, see [`super::nested`]).
 pub async fn children<E, W>(
     ctx: &Context<'_>,
     foreign_key: E::Column,
@@ -332,50 +495,20 @@ where
     E: Table,
     W: From<E::Model> + async_graphql::OutputType + super::Reads,
 {
-    let limit = match first {
-        None => NESTED_DEFAULT,
-        Some(n) => super::page_size("first", n, super::state(ctx)?.config.max_page_size)?,
-    };
+    let args = ChildArgs { filter, order, first, after, before };
+    let spec = spec::<E, W>(ctx, foreign_key, args, &ctx.look_ahead(), &ctx.field().arguments()?)?;
+    let ChildSpec { children, key, fingerprint, has_previous, before_given } = spec;
+    let keys = children.keys.clone();
     let loaders = loaders(ctx)?;
-    let backend = loaders.db.get_database_backend();
-    let condition = match &filter {
-        Some(filter) => filter.condition(backend).map_err(AppError::from)?,
-        None => Condition::all(),
-    };
-    let mut keys: Vec<(E::Column, OrderDirection)> = order.unwrap_or_default().iter().map(TableOrder::key).collect();
-    keys.push((E::id_column(), OrderDirection::Asc));
-    let fingerprint: std::sync::Arc<str> = cursor::fingerprint::<E>(&keys).into();
-    // Cursors bound the rows read (not the totals): after one, before another, or both.
-    let mut bounds: Option<Condition> = None;
-    for (token, field, forward) in [(&after, "after", true), (&before, "before", false)] {
-        if let Some(token) = token.as_deref() {
-            let beyond = cursor::beyond(&keys, &cursor::decode(token, &fingerprint, &keys, field)?, forward);
-            bounds = Some(bounds.unwrap_or_else(Condition::all).add(beyond));
+    let page = match loaders.take::<E::Model>(&key, parent)? {
+        Some(page) => page,
+        None => {
+            // Every parent of one list asks with the same arguments and selection: they share a loader.
+            let loader: Arc<ChildrenLoader<E>> = loaders
+                .get_or_insert(key, || Loader::new(children).with_max_batch_size(MAX_BATCH).with_yield_count(YIELDS))?;
+            Box::pin(loader.try_load(parent)).await.map_err(|_| AppError::Internal)?.map_err(AppError::from)?
         }
-    }
-    let (has_previous, before_given) = (after.is_some(), before.is_some());
-    let count = ctx.look_ahead().field("totalCount").exists();
-    // The parents' key is read: it groups the rows.
-    let mut unread = super::unread_columns::<E, W>(ctx, &keys);
-    unread.retain(|col| col.as_str() != foreign_key.as_str());
-    // Every parent of one list asks with the same arguments and selection: they share a loader.
-    let key = format!("{}:{:?}:{}", foreign_key.as_str(), ctx.field().arguments()?, names(&unread));
-    let loader: Arc<ChildrenLoader<E>> = loaders.get_or_insert(key, || {
-        Loader::new(Children::<E> {
-            db: loaders.db.clone(),
-            viewer: loaders.viewer.clone(),
-            foreign_key,
-            condition,
-            bounds,
-            keys: keys.clone(),
-            unread,
-            limit,
-            count,
-        })
-        .with_max_batch_size(MAX_BATCH)
-        .with_yield_count(YIELDS)
-    })?;
-    let page = Box::pin(loader.try_load(parent)).await.map_err(|_| AppError::Internal)?.map_err(AppError::from)?;
+    };
     let mut connection = Connection::with_additional_fields(
         has_previous,
         page.more || before_given,
@@ -386,4 +519,60 @@ where
         connection.edges.push(Edge::new(cursor::Cursor::new(fingerprint.clone(), values), W::from(row)));
     }
     Ok(connection)
+}
+
+/// Children fetched with their parents' page: the subquery of each parent's children, then
+/// each row's child, kept for the parents' resolvers when done ([`super::nested`]).
+pub(super) struct Along<E: Table> {
+    spec: ChildSpec<E>,
+    select: sea_orm::Select<E>,
+    skipped: u64,
+    pages: HashMap<Uuid, ChildPage<E::Model>>,
+}
+
+impl<E: Table> Along<E> {
+    /// `None` when the children are loaded apart: they are counted (a statement of its own),
+    /// or the viewer may not read them at all.
+    pub(super) fn new(spec: ChildSpec<E>) -> Option<Self> {
+        if spec.children.count {
+            return None;
+        }
+        let (select, skipped) = spec.children.bounded(spec.children.matching()?);
+        Some(Self { spec, select, skipped, pages: HashMap::new() })
+    }
+}
+
+impl<E: Table> super::nested::Along for Along<E> {
+    fn lateral(&self, parent: (Alias, Alias)) -> SelectStatement {
+        let children = &self.spec.children;
+        children.of_parent(self.select.clone(), parent, children.fetch_limit())
+    }
+
+    fn order(&self, outer: &mut SelectStatement, child: &Alias) {
+        self.spec.children.order_outer(outer, child);
+    }
+
+    fn take(&mut self, parent: Uuid, row: &sea_orm::QueryResult, first: usize) -> Result<(), sea_orm::DbErr> {
+        // A parent without children has its row once, the child's columns all null.
+        let child = match row.try_get_by_index::<Option<Uuid>>(first + id_position::<E>(self.skipped))? {
+            Some(_) => Some(E::decode(row, first, self.skipped)?),
+            None => None,
+        };
+        self.spec.children.push(&mut self.pages, parent, child);
+        Ok(())
+    }
+
+    fn keep(self: Box<Self>, ctx: &Context<'_>) -> AppResult<()> {
+        let Self { spec, pages, .. } = *self;
+        crate::telemetry::rows_read(pages.values().map(|p| p.rows.len()).sum());
+        loaders(ctx)?.keep(spec.key, pages)
+    }
+}
+
+/// Where the id is among `E`'s columns selected without the `skipped` ones (the id itself is
+/// never left out: it is not nullable).
+pub(super) fn id_position<E: Table>(skipped: u64) -> usize {
+    use sea_orm::Iterable;
+    let at = E::Column::iter().position(|c| c.as_str() == E::id_column().as_str()).unwrap_or(0);
+    (0..at).filter(|i| skipped & (1 << i) == 0).count()
 }

@@ -5,6 +5,7 @@
 pub mod cursor;
 pub mod live;
 pub mod loaders;
+pub mod nested;
 
 use async_graphql::connection::{Connection, Edge, EmptyFields};
 use async_graphql::{Context, OutputType, SimpleObject};
@@ -124,10 +125,11 @@ where
         (None, Some(n)) => (page_size("last", n, state(ctx)?.config.max_page_size)?, false),
         (None, None) => (DEFAULT_PAGE_SIZE, args.before.is_none()),
     };
-    let (mut select, skipped) = without_columns(select, &unread_columns::<E, W>(ctx, &keys));
+    let look_ahead = ctx.look_ahead();
+    let (mut select, skipped) = without_columns(select, &unread_columns::<E, W>(&look_ahead, &keys));
     let after = args.after.as_deref().map(|c| cursor::decode(c, &fingerprint, &keys, "after")).transpose()?;
     let before = args.before.as_deref().map(|c| cursor::decode(c, &fingerprint, &keys, "before")).transpose()?;
-    let total_count = if ctx.look_ahead().field("totalCount").exists() {
+    let total_count = if look_ahead.field("totalCount").exists() {
         Some(select.clone().count(db).await.map_err(AppError::from)?)
     } else {
         None
@@ -138,6 +140,7 @@ where
     if let Some(values) = &before {
         select = select.filter(cursor::beyond(&keys, values, false));
     }
+    let mut order = Vec::with_capacity(keys.len());
     for (col, dir) in &keys {
         let ascending = (*dir == OrderDirection::Asc) == forward;
         let (ord, nulls) = match (ascending, forward) {
@@ -146,10 +149,15 @@ where
             (true, false) => (Order::Asc, NullOrdering::First),
             (false, false) => (Order::Desc, NullOrdering::First),
         };
-        select = select.order_by_with_nulls(*col, ord, nulls);
+        select = select.order_by_with_nulls(*col, ord.clone(), nulls.clone());
+        order.push((*col, ord, nulls));
     }
-    let statement = select.limit(limit as u64 + 1).build(backend);
-    let mut rows = decoded::<E>(db, statement, skipped).await.map_err(AppError::from)?;
+    let select = select.limit(limit as u64 + 1);
+    // The rows' children come along when the database allows (see [`nested`]).
+    let mut rows = match nested::along::<W>(ctx, &look_ahead) {
+        Some(along) => nested::page_with::<E>(ctx, db, select.into_query(), &order, skipped, along).await?,
+        None => decoded::<E>(db, select.build(backend), skipped).await.map_err(AppError::from)?,
+    };
     crate::telemetry::rows_read(rows.len());
     let more = rows.len() > limit;
     rows.truncate(limit);
@@ -189,17 +197,16 @@ pub(crate) async fn decoded<E: Table>(
     statement: sea_orm::Statement,
     skipped: u64,
 ) -> Result<Vec<E::Model>, sea_orm::DbErr> {
-    db.query_all_raw(statement).await?.iter().map(|row| E::decode(row, skipped)).collect()
+    db.query_all_raw(statement).await?.iter().map(|row| E::decode(row, 0, skipped)).collect()
 }
 
 /// The nullable columns of `E` that the page's selection does not read. A relation reads the
 /// column its type names in [`Reads`]; any other field that is not a column may need any
 /// column, so then none is left out. The order keys are read (the cursors carry them).
 pub(crate) fn unread_columns<E: Table, W: Reads>(
-    ctx: &Context<'_>,
+    look_ahead: &async_graphql::Lookahead<'_>,
     keys: &[(E::Column, OrderDirection)],
 ) -> Vec<E::Column> {
-    let look_ahead = ctx.look_ahead();
     let mut unread = unread_by::<E, W>([look_ahead.field("edges").field("node"), look_ahead.field("nodes")]);
     unread.retain(|col| !keys.iter().any(|(k, _)| k.as_str() == col.as_str()));
     unread
@@ -342,7 +349,9 @@ async fn written_in_one<E: Table>(
     write: sea_orm::Statement,
 ) -> AppResult<E::Model> {
     let state = state(ctx)?;
-    let written = events::outbox::write_one_with_events::<E>(&state.db, kind, write).await?;
+    // One statement in a transaction of its own: through the pool without a round trip to
+    // take its connection back (see [`crate::db::Reader`]).
+    let written = events::outbox::write_one_with_events::<E>(&state.reads.once(), kind, write).await?;
     let (row, change) = written.ok_or(AppError::NotFound(E::LABEL))?;
     published(state, vec![change]);
     Ok(row)

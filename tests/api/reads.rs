@@ -175,3 +175,33 @@ async fn reads_on_sqlite_go_through_the_databases_pool() {
     assert_eq!(rows.len(), 1);
     assert_eq!(format!("{reader:?}").contains("own_pool: true"), test.is_postgres());
 }
+
+#[tokio::test]
+async fn a_write_costs_one_round_trip_and_never_runs_again_on_a_dropped_connection() {
+    let Some(Relayed { _test, db, reader, syncs }) = relayed(1).await else { return };
+    db.execute_unprepared("CREATE SEQUENCE written").await.expect("a sequence");
+    let writes = reader.once();
+    let next = || writes.query_all_raw(select("SELECT nextval('written')"));
+    let value = |rows: Vec<sea_orm::QueryResult>| rows[0].try_get_by_index::<i64>(0).expect("a number");
+    assert_eq!(value(next().await.expect("write")), 1);
+    let before = syncs.load(Ordering::SeqCst);
+    for n in 2..=11 {
+        assert_eq!(value(next().await.expect("write")), n);
+    }
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    assert_eq!(syncs.load(Ordering::SeqCst) - before, 10, "one round trip per write");
+    // The database ends the connection: the write on it fails, as it may have been written,
+    // where a read would run again; the next write has a connection of its own.
+    let pid = value(writes.query_all_raw(select("SELECT pg_backend_pid()::bigint")).await.expect("pid"));
+    db.query_all_raw(Statement::from_sql_and_values(
+        DbBackend::Postgres,
+        "SELECT pg_terminate_backend($1)",
+        [(pid as i32).into()],
+    ))
+    .await
+    .expect("terminate");
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    let refused = next().await.expect_err("the write on the ended connection fails");
+    assert_eq!(creatorpulse::error::AppError::from(refused).code(), "UNAVAILABLE");
+    assert_eq!(value(next().await.expect("a write on a new connection")), 12);
+}

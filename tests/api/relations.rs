@@ -374,3 +374,80 @@ async fn the_same_relation_asked_twice_of_one_parent_lists_each_child_once() {
     sizes.sort();
     assert_eq!(sizes, [(2, false), (3, true)], "{answer}");
 }
+
+/// The trends page `page` with each trend's drafts (`args` added to theirs), fetched along
+/// with the trends and loaded apart (a second relation selected makes them so): both answers
+/// must be the same. The answer, and how many statements read trends or drafts for it.
+async fn along_and_apart(
+    app: &TestApp,
+    statements: &crate::helpers::Statements,
+    user: &TestUser,
+    page: &str,
+    args: &str,
+    variables: Json,
+) -> (Json, usize) {
+    let drafts = format!(
+        "drafts(first: 2, orderBy: [{{ field: CONTENT, direction: DESC }}]{args}) \
+         {{ pageInfo {{ hasNextPage hasPreviousPage }} edges {{ cursor node {{ id content }} }} }}"
+    );
+    let head = "query($after: String) { trendInsights";
+    let along = format!("{head}({page}) {{ pageInfo {{ hasNextPage hasPreviousPage }} nodes {{ id {drafts} }} }} }}");
+    let apart = format!(
+        "{head}({page}) {{ pageInfo {{ hasNextPage hasPreviousPage }} nodes {{ id {drafts} mappings(first: 1) {{ totalCount }} }} }} }}"
+    );
+    statements.take();
+    let with = app.gql_as(Some(&user.token), &along, variables.clone()).await;
+    let sent = statements.take();
+    let without = app.gql_as(Some(&user.token), &apart, variables).await;
+    let trends = with["data"]["trendInsights"]["nodes"].as_array().unwrap_or_else(|| panic!("{with}")).clone();
+    let others = without["data"]["trendInsights"]["nodes"].as_array().unwrap_or_else(|| panic!("{without}")).clone();
+    assert_eq!(with["data"]["trendInsights"]["pageInfo"], without["data"]["trendInsights"]["pageInfo"]);
+    assert_eq!(trends.len(), others.len());
+    for (with, without) in trends.iter().zip(&others) {
+        assert_eq!(with["id"], without["id"]);
+        assert_eq!(with["drafts"], without["drafts"], "the same children, cursors and pages");
+    }
+    let reads = sent.iter().filter(|s| s.contains("\"trend_insights\"") || s.contains("\"content_drafts\"")).count();
+    if app.test_db.is_postgres() && reads == 1 {
+        let fused = sent.iter().find(|s| s.contains("\"content_drafts\"")).expect("the statement");
+        assert!(fused.contains("LEFT JOIN LATERAL"), "{fused}");
+    }
+    (with, reads)
+}
+
+#[tokio::test]
+async fn a_page_and_its_rows_children_come_in_one_statement_and_answer_as_when_loaded_apart() {
+    let (app, statements) = TestApp::spawn_recording_statements().await;
+    let ann = app.sign_up(&email()).await;
+    let bob = app.sign_up(&email()).await;
+    for n in [4, 0, 3, 5] {
+        seed(&app, &ann, n).await;
+    }
+    seed(&app, &bob, 3).await;
+    // The trends and their drafts in one statement on PostgreSQL, one per level on SQLite.
+    let levels = if app.test_db.is_postgres() { 1 } else { 2 };
+    for page in ["first: 3", "last: 3", "first: 10"] {
+        let (answer, reads) = along_and_apart(&app, &statements, &ann, page, "", json!({})).await;
+        assert_eq!(reads, levels, "{page}: {answer}");
+    }
+    // A cursor of children that came along pages on, for each parent.
+    let (answer, _) = along_and_apart(&app, &statements, &ann, "first: 10", "", json!({})).await;
+    let trends = answer["data"]["trendInsights"]["nodes"].as_array().expect("trends").clone();
+    assert_eq!(trends.len(), 4, "{answer}");
+    let mut counts: Vec<usize> = trends.iter().map(|t| t["drafts"]["edges"].as_array().map_or(0, Vec::len)).collect();
+    counts.sort_unstable();
+    assert_eq!(counts, [0, 2, 2, 2], "two per trend, none for the trend without drafts: {answer}");
+    let cursor = trends.iter().find_map(|t| t["drafts"]["edges"][1]["cursor"].as_str()).expect("a cursor");
+    let (next, reads) =
+        along_and_apart(&app, &statements, &ann, "first: 10", ", after: $after", json!({ "after": cursor })).await;
+    assert_eq!(reads, levels);
+    let pages: Vec<&Json> =
+        next["data"]["trendInsights"]["nodes"].as_array().expect("trends").iter().map(|t| &t["drafts"]).collect();
+    assert!(pages.iter().all(|p| p["pageInfo"]["hasPreviousPage"] == true), "{next}");
+    assert!(pages.iter().any(|p| p["edges"].as_array().is_some_and(|e| !e.is_empty())), "{next}");
+    // Bob's page holds his own trend and drafts only.
+    let (his, _) = along_and_apart(&app, &statements, &bob, "first: 10", "", json!({})).await;
+    let his = his["data"]["trendInsights"]["nodes"].as_array().expect("trends").clone();
+    assert_eq!(his.len(), 1);
+    assert_eq!(his[0]["drafts"]["edges"].as_array().map(Vec::len), Some(2));
+}

@@ -42,11 +42,11 @@ pub trait Table: EntityTrait<Model: Clone + Send + Sync + serde::Serialize + ser
     fn client_column() -> Option<Self::Column>;
     /// The primary key of a row.
     fn id_of(model: &Self::Model) -> Uuid;
-    /// A row whose columns were selected by position, in declaration order, leaving out each
-    /// nullable column whose bit (its position among all columns) is set in `skipped`: those
-    /// come back `None`. Reading by position spares the lookup of every column by name, and a
-    /// column left out is neither sent nor decoded.
-    fn decode(row: &sea_orm::QueryResult, skipped: u64) -> Result<Self::Model, sea_orm::DbErr>;
+    /// A row whose columns were selected by position from the `first`th on, in declaration
+    /// order, leaving out each nullable column whose bit (its position among all columns) is
+    /// set in `skipped`: those come back `None`. Reading by position spares the lookup of every
+    /// column by name, and a column left out is neither sent nor decoded.
+    fn decode(row: &sea_orm::QueryResult, first: usize, skipped: u64) -> Result<Self::Model, sea_orm::DbErr>;
 }
 
 /// Told each row a write refers to, so that it can be checked before the write.
