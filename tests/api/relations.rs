@@ -390,7 +390,10 @@ async fn along_and_apart(
         "drafts(first: 2, orderBy: [{{ field: CONTENT, direction: DESC }}]{args}) \
          {{ pageInfo {{ hasNextPage hasPreviousPage }} edges {{ cursor node {{ id content }} }} }}"
     );
-    let head = "query($after: String) { trendInsights";
+    let head = match args.contains("$after") {
+        true => "query($after: String) { trendInsights",
+        false => "{ trendInsights",
+    };
     let along = format!("{head}({page}) {{ pageInfo {{ hasNextPage hasPreviousPage }} nodes {{ id {drafts} }} }} }}");
     let apart = format!(
         "{head}({page}) {{ pageInfo {{ hasNextPage hasPreviousPage }} nodes {{ id {drafts} mappings(first: 1) {{ totalCount }} }} }} }}"
