@@ -64,15 +64,9 @@ impl ContentDraft {
         #[graphql(desc = "The edges before this cursor (an edge's `cursor` of this list with the same ordering).")]
         before: Option<String>,
     ) -> async_graphql::Result<Page<TrendContentMapping>> {
+        let key = TREND_MAPPINGS;
         loaders::children::<trend_content_mapping::Entity, _>(
-            ctx,
-            TREND_MAPPINGS,
-            self.0.id,
-            filter,
-            order_by,
-            first,
-            after,
-            before,
+            ctx, key, self.0.id, filter, order_by, first, after, before,
         )
         .await
     }
@@ -90,17 +84,9 @@ impl ContentDraft {
         #[graphql(desc = "The edges before this cursor (an edge's `cursor` of this list with the same ordering).")]
         before: Option<String>,
     ) -> async_graphql::Result<Page<ContentPerformance>> {
-        loaders::children::<content_performance::Entity, _>(
-            ctx,
-            PERFORMANCE,
-            self.0.id,
-            filter,
-            order_by,
-            first,
-            after,
-            before,
-        )
-        .await
+        let key = PERFORMANCE;
+        loaders::children::<content_performance::Entity, _>(ctx, key, self.0.id, filter, order_by, first, after, before)
+            .await
     }
 
     /// Weekly and monthly summaries of its performance rows older than six months.

@@ -149,7 +149,7 @@ where
             (true, false) => (Order::Asc, NullOrdering::First),
             (false, false) => (Order::Desc, NullOrdering::First),
         };
-        select = select.order_by_with_nulls(*col, ord.clone(), nulls.clone());
+        select = select.order_by_with_nulls(*col, ord.clone(), nulls);
         order.push((*col, ord, nulls));
     }
     let select = select.limit(limit as u64 + 1);

@@ -120,7 +120,7 @@ pub(super) async fn page_with<E: Table>(
     let lateral = along.lateral((parent.clone(), Alias::new(E::id_column().as_str())));
     outer.join_lateral(JoinType::LeftJoin, lateral, child.clone(), Condition::all());
     for (col, ord, nulls) in order {
-        outer.order_by_with_nulls((parent.clone(), *col), ord.clone(), nulls.clone());
+        outer.order_by_with_nulls((parent.clone(), *col), ord.clone(), *nulls);
     }
     along.order(&mut outer, &child);
     let rows = db.query_all_raw(DbBackend::Postgres.build(&outer)).await?;
