@@ -106,7 +106,10 @@ impl Reader {
 
     /// The same pool for statements that must not run twice: a write in a transaction of its
     /// own (`query_*` of an `INSERT`, `UPDATE` or `DELETE … RETURNING`). One whose connection
-    /// is lost fails, as through the database's pool, since it may have been written.
+    /// is lost fails (`UNAVAILABLE`), since it may have been written. Unlike the database's
+    /// pool, which pings a connection before handing it out, this one finds a connection the
+    /// server closed while idle (a restart) only by using it: that costs one write per such
+    /// connection.
     pub fn once(&self) -> Self {
         Self { retries: 0, ..self.clone() }
     }

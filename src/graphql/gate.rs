@@ -187,7 +187,10 @@ impl Executor for Gate {
         if let Err(refused) = self.documents.prepare(&mut request) {
             return stream::once(async move { refused.into_response() }).boxed();
         }
+        // What an operation fetches ahead is its own, not its socket's.
+        let request = request.data(crate::table::loaders::Fetched::default());
         let query = request.query.clone();
+        let mut request = request;
         let mutation = is_mutation(&mut request);
         let responses = self.schema.execute_stream_with_session_data(request, session_data.unwrap_or_default());
         let responses = match mutation {

@@ -485,7 +485,7 @@ async fn execute(
     // The cost goes to the service role and admins always, to anyone who asks for it.
     let show_cost = asks_for_cost(&request)
         || matches!(viewer, Viewer::Service | Viewer::User { role: entity::enums::Role::Admin, .. });
-    let request = request.data(viewer).data(loaders).data(meta);
+    let request = request.data(viewer).data(loaders).data(crate::table::loaders::Fetched::default()).data(meta);
     let response = run(schema, request, show_cost).await;
     // A document that failed to parse or validate never ran: it has no `data` entry and,
     // under application/graphql-response+json, a 400 status.

@@ -54,32 +54,37 @@ pub struct Loaders {
     db: Reader,
     viewer: Viewer,
     loaders: Mutex<HashMap<(TypeId, String), Arc<dyn Any + Send + Sync>>>,
-    /// Children fetched with their parents' page ([`super::nested`]), by the key their loader
-    /// would have: each parent's page, taken by that parent's resolver.
-    fetched: Mutex<HashMap<(TypeId, String), Box<dyn Any + Send>>>,
 }
 
-impl Loaders {
-    pub fn new(db: Reader, viewer: Viewer) -> Self {
-        Self { db, viewer, loaders: Mutex::new(HashMap::new()), fetched: Mutex::new(HashMap::new()) }
-    }
+/// Children fetched with their parents' page ([`super::nested`]), by the key their loader would
+/// have: each parent's page, taken by that parent's resolver. One operation's own (request
+/// data, never a socket's), so nothing fetched outlives the operation that fetched it.
+#[derive(Default)]
+pub struct Fetched(Mutex<HashMap<(TypeId, String), Box<dyn Any + Send>>>);
 
+impl Fetched {
     /// Keeps children fetched with their parents for the parents' resolvers.
     fn keep<M: Send + 'static>(&self, key: String, pages: HashMap<Uuid, ChildPage<M>>) -> AppResult<()> {
-        let mut fetched = self.fetched.lock().map_err(|_| AppError::Internal)?;
+        let mut fetched = self.0.lock().map_err(|_| AppError::Internal)?;
         fetched.insert((TypeId::of::<M>(), key), Box::new(pages));
         Ok(())
     }
 
     /// `parent`'s page of children kept under `key`, if it was fetched with its parent.
     fn take<M: Send + 'static>(&self, key: &str, parent: Uuid) -> AppResult<Option<ChildPage<M>>> {
-        let mut fetched = self.fetched.lock().map_err(|_| AppError::Internal)?;
+        let mut fetched = self.0.lock().map_err(|_| AppError::Internal)?;
         // Looked up without building a key when nothing was fetched ahead (most relations).
         if fetched.is_empty() {
             return Ok(None);
         }
         let pages = fetched.get_mut(&(TypeId::of::<M>(), key.to_owned()));
         Ok(pages.and_then(|p| p.downcast_mut::<HashMap<Uuid, ChildPage<M>>>()).and_then(|p| p.remove(&parent)))
+    }
+}
+
+impl Loaders {
+    pub fn new(db: Reader, viewer: Viewer) -> Self {
+        Self { db, viewer, loaders: Mutex::new(HashMap::new()) }
     }
 
     fn get_or_insert<L: Any + Send + Sync>(&self, key: String, make: impl FnOnce() -> L) -> AppResult<Arc<L>> {
@@ -500,7 +505,11 @@ where
     let ChildSpec { children, key, fingerprint, has_previous, before_given } = spec;
     let keys = children.keys.clone();
     let loaders = loaders(ctx)?;
-    let page = match loaders.take::<E::Model>(&key, parent)? {
+    let fetched = match ctx.data_opt::<Fetched>() {
+        Some(fetched) => fetched.take::<E::Model>(&key, parent)?,
+        None => None,
+    };
+    let page = match fetched {
         Some(page) => page,
         None => {
             // Every parent of one list asks with the same arguments and selection: they share a loader.
@@ -565,7 +574,7 @@ impl<E: Table> super::nested::Along for Along<E> {
     fn keep(self: Box<Self>, ctx: &Context<'_>) -> AppResult<()> {
         let Self { spec, pages, .. } = *self;
         crate::telemetry::rows_read(pages.values().map(|p| p.rows.len()).sum());
-        loaders(ctx)?.keep(spec.key, pages)
+        ctx.data::<Fetched>().map_err(|_| AppError::Internal)?.keep(spec.key, pages)
     }
 }
 

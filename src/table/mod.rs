@@ -155,7 +155,7 @@ where
     let select = select.limit(limit as u64 + 1);
     // The rows' children come along when the database allows (see [`nested`]).
     let mut rows = match nested::along::<W>(ctx, &look_ahead) {
-        Some(along) => nested::page_with::<E>(ctx, db, select.into_query(), &order, skipped, along).await?,
+        Some(along) => nested::page_with::<E>(ctx, db, select.into_query(), &order, skipped, limit, along).await?,
         None => decoded::<E>(db, select.build(backend), skipped).await.map_err(AppError::from)?,
     };
     crate::telemetry::rows_read(rows.len());

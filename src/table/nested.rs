@@ -85,6 +85,8 @@ pub(super) fn along<W: OutputType>(ctx: &Context<'_>, page: &Lookahead<'_>) -> O
         return None;
     }
     let relations = ctx.data_opt::<Relations>()?;
+    // The operation keeps what it fetched ahead; without a place for it, nothing is.
+    ctx.data_opt::<loaders::Fetched>()?;
     let mut nodes = page.field("edges").field("node").selection_fields();
     nodes.extend(page.field("nodes").selection_fields());
     let [node] = nodes.as_slice() else { return None };
@@ -104,13 +106,15 @@ pub(super) fn along<W: OutputType>(ctx: &Context<'_>, page: &Lookahead<'_>) -> O
 
 /// The rows of `page` (a select of `E` with its order, `order`, and its limit; without the
 /// `skipped` columns, as for [`super::decoded`]) and their children (`along`), in one
-/// statement: the rows, decoded; the children are kept for their resolvers.
+/// statement: the rows, decoded; the children of the first `shown` rows (the page without the
+/// row that tells there are more) are kept for their resolvers.
 pub(super) async fn page_with<E: Table>(
     ctx: &Context<'_>,
     db: &impl ConnectionTrait,
     page: SelectStatement,
     order: &[(E::Column, Order, NullOrdering)],
     skipped: u64,
+    shown: usize,
     mut along: Box<dyn Along>,
 ) -> AppResult<Vec<E::Model>> {
     let (parent, child) = (Alias::new("parent"), Alias::new("child"));
@@ -134,7 +138,9 @@ pub(super) async fn page_with<E: Table>(
         if parents.last().map(E::id_of) != Some(id) {
             parents.push(E::decode(row, 0, skipped)?);
         }
-        along.take(id, row, width)?;
+        if parents.len() <= shown {
+            along.take(id, row, width)?;
+        }
     }
     along.keep(ctx)?;
     Ok(parents)

@@ -454,3 +454,41 @@ async fn a_page_and_its_rows_children_come_in_one_statement_and_answer_as_when_l
     assert_eq!(his.len(), 1);
     assert_eq!(his[0]["drafts"]["edges"].as_array().map(Vec::len), Some(2));
 }
+
+#[tokio::test]
+async fn children_fetched_ahead_over_a_websocket_belong_to_their_operation_alone() {
+    use crate::ws_client::{Protocol, WsClient};
+    let app = TestApp::spawn().await;
+    let ann = app.sign_up(&email()).await;
+    let (a, b) = (seed(&app, &ann, 1).await, seed(&app, &ann, 1).await);
+    // The page's last trend (by id) is the row that tells there are more: its drafts were
+    // fetched along with the page.
+    let (shown, cut) = if a < b { (a, b) } else { (b, a) };
+    let drafts = "drafts(first: 2) { nodes { content } }";
+    let mut ws = WsClient::open(app.addr, Protocol::TransportWs, &ann.token).await;
+    ws.subscribe("1", &format!("{{ trendInsights(first: 1) {{ nodes {{ id {drafts} }} }} }}"), json!({})).await;
+    let first = ws.next_result("1").await;
+    assert_eq!(first["data"]["trendInsights"]["nodes"][0]["id"], json!(shown.to_string()), "{first}");
+    let done = ws.receive().await;
+    assert!(matches!(&done, crate::ws_client::Received::Message(m) if m["type"] == "complete"), "{done:?}");
+    // The cut trend gains a draft; a later operation on the same socket sees it.
+    app.test_db
+        .insert(
+            "content_drafts",
+            &[
+                ("id", Uuid::new_v4().into()),
+                ("user_id", ann.id.into()),
+                ("platform", "twitter".into()),
+                ("content_type", "single_tweet".into()),
+                ("content", "draft new".into()),
+                ("trend_source_id", cut.into()),
+            ],
+        )
+        .await
+        .expect("draft");
+    let query = format!("query($id: UUID!) {{ trendInsight(id: $id) {{ {drafts} }} }}");
+    ws.subscribe("2", &query, json!({ "id": cut })).await;
+    let later = ws.next_result("2").await;
+    let contents = later["data"]["trendInsight"]["drafts"]["nodes"].as_array().expect("drafts").len();
+    assert_eq!(contents, 2, "the draft added since, not a page fetched by an earlier operation: {later}");
+}
