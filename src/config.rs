@@ -100,6 +100,11 @@ pub struct Config {
     #[arg(long, env = "DB_MAX_CONNECTIONS", default_value_t = 10, global = true)]
     pub db_max_connections: u32,
 
+    /// Writers of one-row writes on PostgreSQL: each takes whatever writes wait and sends them
+    /// as one statement (see `events::writes`); at most this many such statements run at once.
+    #[arg(long, env = "DB_WRITERS", default_value_t = 2, global = true)]
+    pub db_writers: usize,
+
     /// Seconds to wait for the database when connecting.
     #[arg(long, env = "DB_CONNECT_TIMEOUT", default_value_t = 5, global = true)]
     pub db_connect_timeout: u64,

@@ -33,6 +33,8 @@ pub struct AppState {
     pub db: DatabaseConnection,
     /// What the data layer reads through (on PostgreSQL, connections of its own).
     pub reads: crate::db::Reader,
+    /// One-row writes with their events, combined when several wait (PostgreSQL).
+    pub writes: crate::events::writes::Writes,
     pub config: Arc<Config>,
     pub auth: Arc<Auth>,
     pub cipher: Arc<Cipher>,
@@ -113,7 +115,9 @@ impl AppState {
         let reads = crate::db::Reader::new(&db, config.db_max_connections, config.connect_timeout())
             .await
             .map_err(|err| format!("cannot prepare the reads' connections: {err}"))?;
+        let writes = crate::events::writes::Writes::start(reads.once(), config.db_writers);
         Ok(Self {
+            writes,
             reads,
             ai,
             fetcher,

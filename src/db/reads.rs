@@ -58,8 +58,9 @@ impl managed::Manager for Connector {
 pub struct Reader {
     db: DatabaseConnection,
     pg: Option<managed::Pool<Connector>>,
-    /// Told of every statement this pool runs, as the database's own callback is.
-    on_statement: Callback,
+    /// Told of every statement this pool runs, as the database's own callback is; shared by
+    /// every handle of the pool.
+    on_statement: Arc<std::sync::RwLock<Callback>>,
     /// How often a statement runs again when its connection turns out to be closed.
     retries: usize,
 }
@@ -80,7 +81,7 @@ impl Reader {
         let mut reader = Self {
             db: db.clone(),
             pg: None,
-            on_statement: Arc::new(crate::telemetry::statement),
+            on_statement: Arc::new(std::sync::RwLock::new(Arc::new(crate::telemetry::statement))),
             retries: READ_RETRIES,
         };
         if db.get_database_backend() != DbBackend::Postgres {
@@ -121,10 +122,10 @@ impl Reader {
         Some((status.size, status.available))
     }
 
-    /// Calls `callback` for every statement read through this pool (see
+    /// Calls `callback` for every statement read through this pool, by any of its handles (see
     /// `DatabaseConnection::set_metric_callback`, which the database's pool keeps).
     pub fn set_metric_callback(&mut self, callback: impl Fn(&sea_orm::metric::Info<'_>) + Send + Sync + 'static) {
-        self.on_statement = Arc::new(callback);
+        *self.on_statement.write().unwrap_or_else(std::sync::PoisonError::into_inner) = Arc::new(callback);
     }
 
     /// The rows `statement` answers on PostgreSQL, through `pool`.
@@ -152,7 +153,8 @@ impl Reader {
             }
         };
         let failed = result.is_err();
-        (self.on_statement)(&sea_orm::metric::Info { elapsed: started.elapsed(), statement, failed });
+        let on_statement = self.on_statement.read().unwrap_or_else(std::sync::PoisonError::into_inner).clone();
+        on_statement(&sea_orm::metric::Info { elapsed: started.elapsed(), statement, failed });
         result
     }
 }

@@ -7,6 +7,7 @@
 pub mod local;
 pub mod outbox;
 pub mod postgres;
+pub mod writes;
 
 use std::sync::Arc;
 

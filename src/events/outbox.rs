@@ -186,76 +186,10 @@ async fn record_in_one(
     Ok(positions)
 }
 
-/// Whether writes can go out with their events in one statement ([`write_one_with_events`]): on
+/// Whether writes can go out with their events in one statement ([`super::writes`]): on
 /// PostgreSQL, whose CTEs may write.
 pub fn writes_in_one_statement(db: &impl ConnectionTrait) -> bool {
     db.get_database_backend() == DbBackend::Postgres
-}
-
-/// Runs `write` (an `INSERT`, `UPDATE` or `DELETE … RETURNING *` of one row of `E`, built for
-/// PostgreSQL) and records the `kind` change of the row it returns, in one statement: the write
-/// and its event commit together or not at all, in one round trip. The row as written, with its
-/// change (numbered) to [`deliver`]; `None` when it wrote nothing.
-///
-/// The owner's position moves on by one and the event is stored with it; the stored event's row
-/// is built by the database (`jsonb_build_object` of every column, decimals as text), in the
-/// form the server gives it ([`Change::of`]). A write of one row needs none of the numbering of
-/// [`record`] (counts per owner, a window function, joins), which took a quarter of the
-/// statement's time (BENCHMARKS.md). A `write` that returned two rows of one owner fails whole:
-/// PostgreSQL refuses to move one position twice in a statement.
-pub async fn write_one_with_events<E: Table>(
-    db: &impl ConnectionTrait,
-    kind: ChangeKind,
-    write: Statement,
-) -> Result<Option<(E::Model, Change)>, DbErr>
-where
-    E::Model: serde::Serialize,
-{
-    use sea_orm::{ColumnType, FromQueryResult, IdenStatic, Iterable};
-    let mut values = write.values.map(|v| v.0).unwrap_or_default();
-    let mut param = |value: Value| {
-        values.push(value);
-        format!("${}", values.len())
-    };
-    let fields: Vec<String> = <E::Column as Iterable>::iter()
-        .map(|column| {
-            let name = column.as_str();
-            match column.def().get_column_type() {
-                ColumnType::Decimal(_) | ColumnType::Money(_) => format!("'{name}', w.\"{name}\"::text"),
-                _ => format!("'{name}', w.\"{name}\""),
-            }
-        })
-        .collect();
-    // `jsonb_build_object` takes at most 100 arguments: wide rows are merged from parts.
-    let row = fields.chunks(50).map(|part| format!("jsonb_build_object({})", part.join(", "))).collect::<Vec<_>>();
-    let owner = E::owner_column().map_or("NULL::uuid".to_owned(), |c| format!("w.\"{}\"", c.as_str()));
-    let kind_name = serde_json::to_value(kind).ok().and_then(|k| k.as_str().map(str::to_owned)).unwrap_or_default();
-    let (table, kind_name) = (param(E::default().table_name().into()), param(kind_name.into()));
-    let sql = format!(
-        "WITH w AS ({write}), \
-         bumped AS ( \
-             INSERT INTO event_positions AS p (user_id, position) \
-             SELECT {owner}, 1 FROM w WHERE {owner} IS NOT NULL \
-             ON CONFLICT (user_id) DO UPDATE SET position = p.position + 1 \
-             RETURNING position), \
-         stored AS ( \
-             INSERT INTO event_outbox (user_id, position, payload) \
-             SELECT {owner}, b.position, \
-                    jsonb_build_object('type', 'change', 'table', {table}::text, 'kind', {kind_name}::text, \
-                        'owner', {owner}, 'row', {row}, 'at', now())::text \
-             FROM w CROSS JOIN bumped b) \
-         SELECT w.*, b.position AS event_position FROM w LEFT JOIN bumped b ON true",
-        write = write.sql,
-        row = row.join(" || "),
-    );
-    let rows = db.query_all_raw(Statement::from_sql_and_values(DbBackend::Postgres, sql, values)).await?;
-    let Some(row) = rows.first() else { return Ok(None) };
-    let model = E::Model::from_query_result(row, "")?;
-    let position: Option<i64> = row.try_get("", "event_position")?;
-    Ok(Change::of::<E>(kind, &model).map(|mut change| {
-        change.position = position;
-        (model, change)
-    }))
 }
 
 /// `rows` groups of `width` placeholders: `($1, $2), ($3, $4)`.

@@ -324,7 +324,7 @@ where
     if in_one_statement::<E>(ctx, ChangeKind::Created)? {
         let mut insert = E::insert(row).into_query();
         insert.returning_all();
-        return written_in_one::<E>(ctx, ChangeKind::Created, DbBackend::Postgres.build(&insert)).await;
+        return written_in_one::<E>(ctx, ChangeKind::Created, DbBackend::Postgres.build(&insert), None).await;
     }
     let txn = crate::db::write_txn(db(ctx)?).await?;
     let model = row.insert(&txn).await?;
@@ -334,7 +334,7 @@ where
 }
 
 /// Whether the viewer's `kind` write of `E` goes out as one guarded statement with its event
-/// ([`events::outbox::write_one_with_events`]): on PostgreSQL, when nothing about it is audited.
+/// ([`events::writes`]): on PostgreSQL, when nothing about it is audited.
 fn in_one_statement<E: Table>(ctx: &Context<'_>, kind: ChangeKind) -> AppResult<bool> {
     Ok(events::outbox::writes_in_one_statement(db(ctx)?)
         && audited_action::<E>(kind).is_none()
@@ -347,11 +347,13 @@ async fn written_in_one<E: Table>(
     ctx: &Context<'_>,
     kind: ChangeKind,
     write: sea_orm::Statement,
+    key: Option<Uuid>,
 ) -> AppResult<E::Model> {
     let state = state(ctx)?;
-    // One statement in a transaction of its own: through the pool without a round trip to
-    // take its connection back (see [`crate::db::Reader`]).
-    let written = events::outbox::write_one_with_events::<E>(&state.reads.once(), kind, write).await?;
+    // One statement in a transaction of its own, combined with others that wait (see
+    // [`events::writes`]).
+    let write = events::writes::Write::of::<E>(kind, write, key, viewer(ctx)?.user_id().ok());
+    let written = events::writes::write_one_with_events::<E>(&state.writes, write).await?;
     let (row, change) = written.ok_or(AppError::NotFound(E::LABEL))?;
     published(state, vec![change]);
     Ok(row)
@@ -433,7 +435,7 @@ where
         }
         let mut update = update.into_query();
         update.returning_all();
-        return written_in_one::<E>(ctx, ChangeKind::Updated, DbBackend::Postgres.build(&update)).await;
+        return written_in_one::<E>(ctx, ChangeKind::Updated, DbBackend::Postgres.build(&update), Some(id)).await;
     }
     modify::<E, _, _>(ctx, id, async |row| {
         let owner =
@@ -480,7 +482,7 @@ pub async fn delete<E: Table>(ctx: &Context<'_>, id: Uuid) -> AppResult<Uuid> {
         }
         let mut delete = delete.into_query();
         delete.returning_all();
-        written_in_one::<E>(ctx, ChangeKind::Deleted, DbBackend::Postgres.build(&delete)).await?;
+        written_in_one::<E>(ctx, ChangeKind::Deleted, DbBackend::Postgres.build(&delete), Some(id)).await?;
         return Ok(id);
     }
     let select = policy::scope_one::<E>(viewer(ctx)?, Op::Delete, id, db(ctx)?.get_database_backend())?;

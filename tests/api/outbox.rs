@@ -16,16 +16,22 @@ const RESUME: &str = "subscription($a: Int, $u: UUID) { \
     contentDraftEvents(after: $a, userId: $u) { kind position node { id content } } }";
 const QUIET: Duration = Duration::from_millis(400);
 
+/// `user`'s events in the outbox, in order: (position, stored event).
+async fn stored_events(app: &TestApp, user: &TestUser) -> Vec<(i64, Json)> {
+    let sql = "SELECT position, payload FROM event_outbox WHERE user_id = $1 ORDER BY position";
+    let rows = app.test_db.rows(sql, vec![user.id.into()]).await;
+    rows.iter()
+        .map(|row| {
+            let payload: String = row.try_get_by_index(1).expect("payload");
+            (row.try_get_by_index(0).expect("position"), serde_json::from_str(&payload).expect("json"))
+        })
+        .collect()
+}
+
 /// The positions of `user`'s content draft events in the outbox, in order.
 async fn stored_positions(app: &TestApp, user: &TestUser) -> Vec<i64> {
-    let rows = app
-        .test_db
-        .rows(
-            "SELECT position FROM event_outbox WHERE user_id = $1 AND payload LIKE '%content_drafts%' ORDER BY position",
-            vec![user.id.into()],
-        )
-        .await;
-    rows.iter().map(|row| row.try_get_by_index::<i64>(0).expect("position")).collect()
+    let events = stored_events(app, user).await;
+    events.into_iter().filter(|(_, event)| event["table"] == "content_drafts").map(|(p, _)| p).collect()
 }
 
 /// The next `n` events of subscription `id`: (position, draft id, content).
@@ -274,4 +280,113 @@ async fn an_event_committed_but_never_published_reaches_a_resuming_subscriber() 
         }
     }
     assert_eq!(got, Some(Json::from(id.to_string())), "the unpublished event arrived");
+}
+
+/// Updates that wait for a writer go out as one statement (PostgreSQL), and each still gets its
+/// own answer: its row, its event at its owner's next position, or its own refusal. When the
+/// database refuses the combined statement (here a trigger refuses one write), each write runs
+/// alone, so only the refused one fails and nothing of it is written.
+#[tokio::test]
+async fn updates_that_wait_go_out_together_and_each_gets_its_own_answer() {
+    use sea_orm::{ConnectionTrait, TransactionTrait};
+    let (app, statements) = TestApp::spawn_recording_statements().await;
+    let app = std::sync::Arc::new(app);
+    let mut users = Vec::new();
+    let mut drafts = Vec::new();
+    for _ in 0..6 {
+        let user = app.sign_up(&email()).await;
+        drafts.push(draft(&app, &user, json!({ "content": "first" })).await);
+        users.push(user);
+    }
+    let users = std::sync::Arc::new(users);
+    let postgres = app.test_db.is_postgres();
+    if postgres {
+        let refuse = "CREATE FUNCTION refuse_boom() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN \
+                      IF NEW.content = 'boom' THEN RAISE EXCEPTION 'refused'; END IF; RETURN NEW; END $$";
+        app.test_db.db.execute_unprepared(refuse).await.expect("function");
+        app.test_db
+            .db
+            .execute_unprepared(
+                "CREATE TRIGGER refuse_boom BEFORE UPDATE ON content_drafts FOR EACH ROW EXECUTE FUNCTION refuse_boom()",
+            )
+            .await
+            .expect("trigger");
+    }
+    let send = |who: usize, draft: usize, content: String| {
+        let (app, users, id) = (app.clone(), users.clone(), drafts[draft].clone());
+        tokio::spawn(async move {
+            app.gql_as(
+                Some(&users[who].token),
+                "mutation($id: UUID!, $c: String!) { updateContentDraft(id: $id, input: { content: $c }) { id content } }",
+                json!({ "id": id, "c": content }),
+            )
+            .await
+        })
+    };
+
+    for round in ["second", "third"] {
+        let text = |n: usize| match (round, n) {
+            ("third", 3) if postgres => "boom".to_owned(),
+            _ => format!("{round} of {n}"),
+        };
+        statements.take();
+        // On PostgreSQL both writers wait for rows locked here, and the other writes wait for
+        // them; once the rows are free, the waiting writes go out together.
+        let lock = match postgres {
+            true => {
+                let txn = app.test_db.db.begin().await.expect("begin");
+                let sql =
+                    format!("SELECT 1 FROM content_drafts WHERE id IN ('{}', '{}') FOR UPDATE", drafts[0], drafts[1]);
+                txn.execute_unprepared(&sql).await.expect("lock");
+                Some(txn)
+            }
+            false => None,
+        };
+        let mut sent = vec![send(0, 0, text(0)), send(1, 1, text(1))];
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        sent.extend((2..6).map(|n| send(n, n, text(n))));
+        // Another user's draft, among them: not found, and nothing written.
+        let foreign = send(2, 5, format!("{round} by a stranger"));
+        tokio::time::sleep(Duration::from_millis(1_500)).await;
+        if let Some(txn) = lock {
+            txn.commit().await.expect("unlock");
+        }
+        assert_eq!(code(&foreign.await.expect("answered")), "NOT_FOUND");
+        for (n, answer) in sent.into_iter().enumerate() {
+            let answer = answer.await.expect("answered");
+            if text(n) == "boom" {
+                assert_eq!(code(&answer), "INTERNAL", "{answer}");
+                continue;
+            }
+            let written = &answer["data"]["updateContentDraft"];
+            assert_eq!(written["id"], drafts[n].as_str(), "{answer}");
+            assert_eq!(written["content"], text(n), "each write answers its own row: {answer}");
+        }
+        if postgres {
+            let sent = statements.take();
+            let together = sent.iter().filter(|s| s.contains("event_item")).count();
+            assert!(together >= 1, "waiting writes went out as one statement: {sent:#?}");
+        }
+    }
+
+    for (n, user) in users.iter().enumerate() {
+        let events = stored_events(&app, user).await;
+        let contents: Vec<&str> =
+            events.iter().map(|(_, event)| event["row"]["content"].as_str().unwrap_or_default()).collect();
+        let mut expected = vec!["first".to_owned(), format!("second of {n}")];
+        if n != 3 || !postgres {
+            expected.push(format!("third of {n}"));
+        }
+        assert_eq!(contents, expected, "user {n}: one event per write that committed, in order");
+        let positions: Vec<i64> = events.iter().map(|(p, _)| *p).collect();
+        assert_eq!(positions, (1..=positions.len() as i64).collect::<Vec<_>>(), "user {n}: no gaps");
+        let content = app
+            .test_db
+            .rows(
+                "SELECT content FROM content_drafts WHERE id = $1",
+                vec![drafts[n].parse::<Uuid>().expect("id").into()],
+            )
+            .await;
+        assert_eq!(content[0].try_get_by_index::<String>(0).expect("content"), expected[expected.len() - 1]);
+    }
 }
